@@ -1,0 +1,24 @@
+"""The record kept in the dead-letter stream for a message that could not be processed."""
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from .types import Contract, Reason, UtcDatetime
+
+Text = Annotated[str, StringConstraints(max_length=256)]
+
+
+class DeadLetter(Contract):
+    service: Text
+    consumer: Text = Field(description="Durable consumer that gave up.")
+    subject: Text = Field(description="Original subject; a replay republishes there.")
+    stream: Text
+    stream_sequence: int = Field(ge=0)
+    attempts: int = Field(ge=0)
+    reason: Reason
+    error_type: Text
+    payload: str = Field(description="Original payload, UTF-8, or base64 if payload_encoding says so.")
+    payload_encoding: Text = "utf-8"
+    headers: dict[str, str] = Field(default_factory=dict)
+    dead_lettered_at: UtcDatetime

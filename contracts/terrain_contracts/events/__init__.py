@@ -1,0 +1,1 @@
+"""v1 event contracts, one module per aggregate."""

@@ -1,0 +1,257 @@
+"""Product Initiative Briefings, their evidence, dependencies and the directors' ballot."""
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from .. import streams, subjects
+from ..envelope import Event
+from ..types import Confidence, Contract, Id, Paragraph, Quarter, Reason, Slug, Title, UtcDatetime
+
+
+class InitiativeStatus(StrEnum):
+    draft = "draft"
+    proposed = "proposed"
+    aligned = "aligned"
+    committed = "committed"
+    in_progress = "in_progress"
+    shipped = "shipped"
+    dropped = "dropped"
+
+
+class NeedSource(StrEnum):
+    """Where the need comes from."""
+
+    customer_feedback = "customer_feedback"
+    strategy = "strategy"
+    tech_debt = "tech_debt"
+    regulation = "regulation"
+    incident = "incident"
+    partner = "partner"
+    other = "other"
+
+
+class Size(StrEnum):
+    xs = "xs"
+    s = "s"
+    m = "m"
+    l = "l"  # noqa: E741
+    xl = "xl"
+
+
+class MetricKind(StrEnum):
+    kpi = "kpi"
+    okr_key_result = "okr_key_result"
+
+
+class SuccessMetric(Contract):
+    kind: MetricKind
+    name: Title
+    target: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Briefing(Contract):
+    """One page per initiative: the problem, where the need comes from, its size, the intention."""
+
+    initiative_id: Id
+    title: Title
+    problem: Paragraph
+    source: NeedSource
+    size: Size
+    intention: Paragraph
+    owner_team_id: Id
+    quarter: Quarter
+    status: InitiativeStatus
+    success_metric: SuccessMetric | None = None
+    product_area: Slug | None = None
+    themes: list[Slug] = Field(default_factory=list, max_length=20,
+                               description="Taxonomy themes this initiative answers.")
+    version: int = Field(ge=1)
+
+
+class InitiativeChangeData(Contract):
+    initiative: Briefing
+    changed_by: Id
+    changed_fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list,
+                                                                                   max_length=30)
+
+
+class InitiativeCreated(Event):
+    type: Literal["initiative.created"] = "initiative.created"
+    version: Literal[1] = 1
+    data: InitiativeChangeData
+    subject: ClassVar[str] = subjects.INITIATIVE_CREATED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class InitiativeUpdated(Event):
+    type: Literal["initiative.updated"] = "initiative.updated"
+    version: Literal[1] = 1
+    data: InitiativeChangeData
+    subject: ClassVar[str] = subjects.INITIATIVE_UPDATED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class InitiativeStatusChangedData(Contract):
+    initiative: Briefing
+    from_status: InitiativeStatus
+    to_status: InitiativeStatus
+    changed_by: Id
+
+
+class InitiativeStatusChanged(Event):
+    type: Literal["initiative.status_changed"] = "initiative.status_changed"
+    version: Literal[1] = 1
+    data: InitiativeStatusChangedData
+    subject: ClassVar[str] = subjects.INITIATIVE_STATUS_CHANGED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class InitiativeShippedData(Contract):
+    initiative: Briefing
+    release_note: Paragraph
+    linked_feedback_ids: list[Id] = Field(default_factory=list, max_length=10_000)
+    shipped_at: UtcDatetime
+    shipped_by: Id
+
+
+class InitiativeShipped(Event):
+    """Shipped: feedback is marked shipped and every reporter hears about it once."""
+
+    type: Literal["initiative.shipped"] = "initiative.shipped"
+    version: Literal[1] = 1
+    data: InitiativeShippedData
+    subject: ClassVar[str] = subjects.INITIATIVE_SHIPPED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class InitiativeDroppedData(Contract):
+    initiative: Briefing
+    reason: Reason
+    dropped_by: Id
+
+
+class InitiativeDropped(Event):
+    type: Literal["initiative.dropped"] = "initiative.dropped"
+    version: Literal[1] = 1
+    data: InitiativeDroppedData
+    subject: ClassVar[str] = subjects.INITIATIVE_DROPPED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class LinkOrigin(StrEnum):
+    manual = "manual"
+    suggestion = "suggestion"  # accepted from an insight's same-theme suggestion
+
+
+class FeedbackLinkedData(Contract):
+    initiative_id: Id
+    owner_team_id: Id
+    feedback_id: Id
+    linked_by: Id
+    origin: LinkOrigin = LinkOrigin.manual
+    relevance: Confidence | None = None
+
+
+class InitiativeFeedbackLinked(Event):
+    type: Literal["initiative.feedback_linked"] = "initiative.feedback_linked"
+    version: Literal[1] = 1
+    data: FeedbackLinkedData
+    subject: ClassVar[str] = subjects.INITIATIVE_FEEDBACK_LINKED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class FeedbackUnlinkedData(Contract):
+    initiative_id: Id
+    owner_team_id: Id
+    feedback_id: Id
+    unlinked_by: Id
+
+
+class InitiativeFeedbackUnlinked(Event):
+    type: Literal["initiative.feedback_unlinked"] = "initiative.feedback_unlinked"
+    version: Literal[1] = 1
+    data: FeedbackUnlinkedData
+    subject: ClassVar[str] = subjects.INITIATIVE_FEEDBACK_UNLINKED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class DependencyAnswer(StrEnum):
+    accepted = "accepted"
+    declined = "declined"
+
+
+class DependencyRequestedData(Contract):
+    dependency_id: Id
+    initiative_id: Id
+    requesting_team_id: Id
+    on_team_id: Id
+    on_initiative_id: Id | None = None
+    description: Paragraph
+    answer_by: date
+    requested_by: Id
+
+
+class InitiativeDependencyRequested(Event):
+    type: Literal["initiative.dependency_requested"] = "initiative.dependency_requested"
+    version: Literal[1] = 1
+    data: DependencyRequestedData
+    subject: ClassVar[str] = subjects.INITIATIVE_DEPENDENCY_REQUESTED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class DependencyAnsweredData(Contract):
+    dependency_id: Id
+    initiative_id: Id
+    on_team_id: Id
+    answer: DependencyAnswer
+    note: Reason | None = None
+    answered_by: Id
+
+
+class InitiativeDependencyAnswered(Event):
+    type: Literal["initiative.dependency_answered"] = "initiative.dependency_answered"
+    version: Literal[1] = 1
+    data: DependencyAnsweredData
+    subject: ClassVar[str] = subjects.INITIATIVE_DEPENDENCY_ANSWERED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class RankedCandidate(Contract):
+    initiative_id: Id
+    rank: int = Field(ge=1)
+    total: int = Field(ge=0)
+    votes: int = Field(ge=0)
+    average: float = Field(ge=0.0, le=3.0)
+
+
+class CastVote(Contract):
+    director_id: Id
+    initiative_id: Id
+    score: int = Field(ge=1, le=3)
+    cast_at: UtcDatetime
+
+
+class BallotClosedData(Contract):
+    ballot_id: Id
+    quarter: Quarter
+    closed_at: UtcDatetime
+    closed_by: Id
+    quorum: int = Field(ge=0)
+    voters: int = Field(ge=0)
+    quorum_met: bool
+    ranking: list[RankedCandidate] = Field(max_length=500)
+    tie_break: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    audit: list[CastVote] = Field(max_length=10_000, description="Every vote as last cast.")
+
+
+class BallotClosed(Event):
+    """The directors' 1-3 vote on a quarter's candidates closed: ranking and full audit."""
+
+    type: Literal["ballot.closed"] = "ballot.closed"
+    version: Literal[1] = 1
+    data: BallotClosedData
+    subject: ClassVar[str] = subjects.BALLOT_CLOSED
+    stream: ClassVar[str] = streams.INITIATIVES

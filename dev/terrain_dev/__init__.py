@@ -1,0 +1,1 @@
+"""Developer tooling: local stack, demo scenario, test fixtures, benchmarks."""

@@ -1,0 +1,87 @@
+"""Services as real processes: start, wait for readiness, stop gracefully or kill."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .waiting import NotYet, wait_until
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    module: str
+    port: int
+    env: dict[str, str]
+    log_path: Path | None = None
+    on_line: Callable[[str, str], None] | None = None  # (service name, line), for prefixed terminal output
+    cwd: Path | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True, timeout: float = 60.0) -> "ServiceProcess":
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        if self.on_line is not None:
+            out = subprocess.PIPE
+        elif self.log_path is not None:
+            out = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child from here on
+        else:
+            out = subprocess.DEVNULL
+        self.process = subprocess.Popen([sys.executable, "-m", self.module], env=env, cwd=self.cwd,
+                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.on_line is not None:
+            threading.Thread(target=self._pump, daemon=True).start()
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def _pump(self) -> None:
+        for raw in self.process.stdout:
+            self.on_line(self.name, raw.decode(errors="replace").rstrip("\n"))
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        wait_until(self._ready, timeout=timeout, what=f"{self.name} ready on port {self.port}", interval=0.1)
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            where = f"; see {self.log_path}" if self.log_path else ""
+            raise RuntimeError(f"{self.name} exited with code {self.process.returncode} before ready{where}")
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as response:
+                return response.status == 200
+        except urllib.error.HTTPError as exc:
+            raise NotYet(f"readyz answered {exc.code}") from exc
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            raise NotYet(str(exc)) from exc
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        if not self.running:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        if self.running:
+            self.process.kill()
+            self.process.wait(10)
+
+    def wait_exit(self, timeout: float) -> int:
+        return self.process.wait(timeout)

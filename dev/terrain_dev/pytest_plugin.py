@@ -1,0 +1,53 @@
+"""Pytest fixtures: the real servers, once per session on free ports; a clean slate per test."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from .servers import MongoServer, NatsServer
+
+MARKERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test states its kind, so `-m unit` and friends select honestly."""
+    for item in items:
+        kinds = [m for m in MARKERS if item.get_closest_marker(m)]
+        if len(kinds) != 1:
+            raise pytest.UsageError(f"{item.nodeid}: mark it with exactly one of {MARKERS} (has {kinds})")
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer(data_dir=tmp_path_factory.mktemp("nats"),
+                        log_path=tmp_path_factory.getbasetemp() / "nats.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
+    server = MongoServer(data_dir=tmp_path_factory.mktemp("mongo"),
+                         log_path=tmp_path_factory.getbasetemp() / "mongo.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
+    """A JetStream context on a server with no streams left by earlier tests."""
+    connection = await nats.connect(nats_server.url)
+    js = connection.jetstream()
+    for name in [info.config.name for info in await js.streams_info()]:
+        await js.delete_stream(name)
+    yield js
+    await connection.close()
+
+
+@pytest.fixture
+def database_name() -> str:
+    """A database of its own for each test: no cleanup needed, no interference."""
+    return f"test_{uuid.uuid4().hex[:12]}"

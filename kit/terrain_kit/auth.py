@@ -1,0 +1,177 @@
+"""API keys with roles, required on every route but health and metrics.
+
+A key reads ``trn_<key id>_<secret>``. Only the SHA-256 of the secret is
+stored (the secret is 256 random bits, so a slow hash adds nothing); it is
+shown once, when created. The bootstrap admin key comes from settings.
+Each service keeps its own keys: a service is its own security boundary.
+
+    @router.post("/v1/things", dependencies=[Depends(require(Role.pm, Role.product_ops))])
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, SecretStr
+from pymongo.asynchronous.database import AsyncDatabase
+
+from terrain_contracts import Role
+from terrain_contracts.types import Id, Name
+
+KEYS = "api_keys"
+_CACHE_SECONDS = 10.0  # a revoked key stops working everywhere within this
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    name: str
+    role: Role
+    member_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who to record in histories: the member if the key belongs to one."""
+        return self.member_id or f"key:{self.key_id}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _split(presented: str) -> tuple[str, str] | None:
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != "trn" or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+class ApiKeys:
+    def __init__(self, db: AsyncDatabase, admin_key: SecretStr | None) -> None:
+        self._keys = db[KEYS]
+        self._admin_key = admin_key.get_secret_value() if admin_key else None
+        self._cache: dict[str, tuple[float, dict | None]] = {}
+
+    async def authenticate(self, presented: str) -> Principal | None:
+        if self._admin_key and hmac.compare_digest(presented.encode(), self._admin_key.encode()):
+            return Principal(key_id="bootstrap", name="bootstrap admin", role=Role.admin)
+        split = _split(presented)
+        if split is None:
+            return None
+        key_id, secret = split
+        record = await self._lookup(key_id)
+        if record is None or record.get("revoked_at") is not None:
+            return None
+        if not hmac.compare_digest(record["hash"], _hash(secret)):
+            return None
+        return Principal(key_id=key_id, name=record["name"], role=Role(record["role"]),
+                         member_id=record.get("member_id"))
+
+    async def _lookup(self, key_id: str) -> dict | None:
+        now = time.monotonic()
+        cached = self._cache.get(key_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        record = await self._keys.find_one({"_id": key_id})
+        self._cache[key_id] = (now + _CACHE_SECONDS, record)
+        return record
+
+    async def create(self, name: str, role: Role, member_id: str | None) -> tuple[dict, str]:
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        record = {"_id": key_id, "hash": _hash(secret), "name": name, "role": role.value,
+                  "member_id": member_id, "created_at": datetime.now(timezone.utc), "revoked_at": None}
+        await self._keys.insert_one(record)
+        return record, f"trn_{key_id}_{secret}"
+
+    async def list(self) -> list[dict]:
+        return await self._keys.find({}, {"hash": 0}).sort("created_at", 1).to_list(None)
+
+    async def revoke(self, key_id: str) -> bool:
+        result = await self._keys.update_one({"_id": key_id, "revoked_at": None},
+                                             {"$set": {"revoked_at": datetime.now(timezone.utc)}})
+        self._cache.pop(key_id, None)
+        return result.modified_count == 1
+
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def authenticated(
+    request: Request,
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    presented = api_key or (bearer.credentials if bearer else None)
+    if not presented:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key is required (X-API-Key or Bearer)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    principal = await request.app.state.api_keys.authenticate(presented)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require(*roles: Role):
+    """Dependency: an authenticated principal with one of ``roles`` (admin always passes; none: any role)."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if roles and principal.role not in roles and principal.role is not Role.admin:
+            allowed = ", ".join(role.value for role in roles)
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {principal.role.value} may not do this; needs one of: {allowed}")
+        return principal
+
+    return check
+
+
+class KeyRequest(BaseModel):
+    name: Name
+    role: Role
+    member_id: Id | None = Field(default=None, description="The team member the key acts for.")
+
+
+class KeyView(BaseModel):
+    key_id: str
+    name: str
+    role: Role
+    member_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewKey(KeyView):
+    key: str = Field(description="Shown once; only its hash is stored.")
+
+
+def _view(record: dict) -> dict:
+    return {"key_id": record["_id"], **{k: record.get(k) for k in
+                                          ("name", "role", "member_id", "created_at", "revoked_at")}}
+
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], dependencies=[Depends(require(Role.admin))])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NewKey)
+async def create_key(body: KeyRequest, request: Request) -> dict:
+    record, key = await request.app.state.api_keys.create(body.name, body.role, body.member_id)
+    return {**_view(record), "key": key}
+
+
+@router.get("", response_model=list[KeyView])
+async def list_keys(request: Request) -> list[dict]:
+    return [_view(record) for record in await request.app.state.api_keys.list()]
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_key(key_id: str, request: Request) -> Response:
+    if not await request.app.state.api_keys.revoke(key_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no active key {key_id}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

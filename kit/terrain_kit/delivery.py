@@ -1,0 +1,328 @@
+"""How a declared consumer meets JetStream: ack, retry with backoff, dead-letter, de-duplicate.
+
+Per message, in this order:
+
+1. the delivery middleware (outermost) finds the consumer by durable name;
+2. the handler parses the payload with its contract (tolerantly) and submits
+   it to the consumer's batcher; an unparsable payload is dead-lettered;
+3. the batch commits in one transaction: events already processed by this
+   consumer are skipped (idempotency guard), the rest go to the service's
+   handler, processed-markers and outbox entries are written with its
+   changes;
+4. the middleware acks; on failure it naks with the configured backoff, and
+   dead-letters after ``max_attempts`` with the reason. While MongoDB is
+   unreachable a batch is held and kept in progress instead of burning
+   attempts. A message whose handler crashes the process or hangs reaches the
+   server's ``max_deliveries`` and is dead-lettered from the advisory.
+"""
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from faststream import AckPolicy
+from faststream.middlewares import BaseMiddleware
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as ServerAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from terrain_contracts.headers import REPLAY_FOR
+
+from . import deadletters, logs, metrics
+from .batching import Batcher, Item
+from .consumers import Consumer, InvalidMessage, Rejected
+from .mongo import is_unavailable
+from .settings import ConsumerSettings
+from .telemetry import current_trace_headers
+from .uow import PROCESSED, Transactions, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ADVISORY_MAX_DELIVERIES = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+
+
+def describe(exc: ValidationError) -> str:
+    """A validation error as 'field: problem' pairs, the way people fixing the input need it."""
+    parts = [f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()]
+    return "; ".join(parts)[:2000]
+
+
+class ConsumerRuntime:
+    def __init__(self, consumer: Consumer, service: str, transactions: Transactions,
+                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext]) -> None:
+        self.consumer = consumer
+        self.service = service
+        self._transactions = transactions
+        self._settings = settings
+        self._jetstream = jetstream
+        self.max_attempts = consumer.max_attempts or settings.max_attempts
+        if self.max_attempts >= settings.max_deliveries:
+            raise ValueError(f"{consumer.durable}: max_attempts must stay below max_deliveries")
+        self._batcher = Batcher(self._process, max_size=settings.batch_size, linger=settings.linger_ms / 1000)
+
+    @property
+    def durable(self) -> str:
+        return self.consumer.durable
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def server_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            description=self.consumer.description or None,
+            ack_policy=ServerAckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self._settings.ack_wait_seconds,
+            max_deliver=self._settings.max_deliveries,
+            filter_subject=self.consumer.subject,
+            max_ack_pending=self._settings.batch_size * 4,
+        )
+
+    async def ensure(self) -> None:
+        """Create the durable consumer, or update it: an existing one otherwise keeps its old config."""
+        await self._jetstream().add_consumer(self.consumer.stream, self.server_config())
+
+    def subscribe(self, broker: NatsBroker) -> None:
+        broker.subscriber(
+            self.consumer.subject,
+            stream=JStream(name=self.consumer.stream, declare=False),
+            durable=self.durable,
+            config=self.server_config(),
+            pull_sub=PullSub(batch_size=self._settings.batch_size, timeout=self._settings.fetch_timeout_seconds),
+            ack_policy=AckPolicy.MANUAL,
+            title=self.durable,
+            description=self.consumer.description or None,
+        )(self.handle)
+        broker.subscriber(
+            f"{ADVISORY_MAX_DELIVERIES}.{self.consumer.stream}.{self.durable}",
+            queue=f"{self.durable}-advisories",
+            include_in_schema=False,
+        )(self.on_max_deliveries)
+
+    # -- per message -------------------------------------------------------------------------
+
+    async def handle(self, msg: NatsMessage) -> None:
+        raw: Msg = msg.raw_message
+        event_type = self.consumer.events.get(raw.subject)
+        if event_type is None:
+            # Another event of the same aggregate this consumer does not act on.
+            metrics.EVENTS_CONSUMED.labels(self.durable, "ignored").inc()
+            return
+        try:
+            event = event_type.parse(raw.data)
+        except ValidationError as exc:
+            raise InvalidMessage(describe(exc)) from exc
+        token = logs.correlation_id.set(event.correlation_id)
+        try:
+            await self._batcher.submit(Item(event, current_trace_headers(), msg))
+        finally:
+            logs.correlation_id.reset(token)
+
+    async def deliver(self, call_next: Callable[[NatsMessage], Awaitable[Any]], msg: NatsMessage) -> None:
+        raw: Msg = msg.raw_message
+        target = (raw.headers or {}).get(REPLAY_FOR)
+        if target is not None and target != self.durable:
+            # A dead letter replayed for another consumer of this subject.
+            metrics.EVENTS_CONSUMED.labels(self.durable, "ignored").inc()
+            await self._settle(msg.ack)
+            return
+        attempt = raw.metadata.num_delivered
+        try:
+            await call_next(msg)
+        except InvalidMessage as exc:
+            await self._dead_letter(msg, exc, cause="invalid")
+        except Rejected as exc:
+            await self._dead_letter(msg, exc, cause="rejected")
+        except Exception as exc:
+            if attempt >= self.max_attempts:
+                await self._dead_letter(msg, exc, cause="exhausted")
+                return
+            delay = self._backoff(attempt)
+            log.warning("handler failed, will retry", extra={
+                "consumer": self.durable, "subject": raw.subject, "attempt": attempt,
+                "retry_in_seconds": delay, "error": repr(exc)})
+            metrics.EVENTS_CONSUMED.labels(self.durable, "retried").inc()
+            await self._settle(msg.nack, delay=delay)
+        else:
+            await self._settle(msg.ack)
+
+    def _backoff(self, attempt: int) -> float:
+        delays = self._settings.backoff_seconds
+        return delays[min(attempt, len(delays)) - 1]
+
+    async def _settle(self, action: Callable[..., Awaitable[None]], **kwargs: Any) -> None:
+        try:
+            await action(**kwargs)
+        except Exception as exc:
+            # Connection lost: the server redelivers after ack_wait and the guard makes it a no-op.
+            log.warning("could not settle message; it will be redelivered",
+                        extra={"consumer": self.durable, "action": action.__name__, "error": repr(exc)})
+
+    # -- batches -----------------------------------------------------------------------------
+
+    async def _process(self, items: list[Item]) -> None:
+        groups: dict[UUID, list[Item]] = defaultdict(list)
+        for item in items:  # the same event twice in one fetch: a redelivery overtook the first
+            groups[item.event.id].append(item)
+        firsts = [group[0] for group in groups.values()]
+        started = asyncio.get_running_loop().time()
+        async with self._heartbeat(items):
+            try:
+                await self._commit_holding(firsts)
+                outcomes: dict[UUID, BaseException | None] = dict.fromkeys(groups)
+            except Exception as exc:
+                if len(firsts) == 1 or is_unavailable(exc):
+                    outcomes = dict.fromkeys(groups, exc)
+                else:
+                    log.warning("batch failed, isolating its events", extra={
+                        "consumer": self.durable, "events": len(firsts), "error": repr(exc)})
+                    outcomes = {item.event.id: await self._try_alone(item) for item in firsts}
+        for event_id, outcome in outcomes.items():
+            for item in groups[event_id]:
+                item.fail(outcome) if outcome is not None else item.succeed()
+        metrics.BATCH_SIZE.labels(self.durable).observe(len(firsts))
+        metrics.BATCH_SECONDS.labels(self.durable).observe(asyncio.get_running_loop().time() - started)
+
+    async def _try_alone(self, item: Item) -> BaseException | None:
+        try:
+            await self._commit_holding([item])
+        except Exception as exc:
+            return exc
+        return None
+
+    async def _commit_holding(self, items: list[Item]) -> None:
+        """Commit; while MongoDB is unreachable keep trying (messages held in progress), up to a bound."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.unavailable_hold_seconds
+        delay = 0.25
+        while True:
+            try:
+                return await self._commit(items)
+            except Exception as exc:
+                if not is_unavailable(exc) or loop.time() + delay > deadline:
+                    raise
+                log.warning("MongoDB unavailable, holding the batch", extra={
+                    "consumer": self.durable, "events": len(items), "retry_in_seconds": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _commit(self, items: list[Item]) -> None:
+        keys = {item.event.id: f"{self.durable}:{item.event.id}" for item in items}
+
+        async def work(uow: UnitOfWork) -> int:
+            seen = {doc["_id"] for doc in await uow[PROCESSED].find(
+                {"_id": {"$in": list(keys.values())}}, {"_id": 1}, session=uow.session).to_list(None)}
+            fresh = [item.event for item in items if keys[item.event.id] not in seen]
+            if not fresh:
+                return 0
+            async with asyncio.timeout(self._settings.handler_timeout_seconds):
+                if self.consumer.batch:
+                    await self.consumer.handler(fresh, uow)
+                else:
+                    for event in fresh:
+                        await self.consumer.handler(event, uow)
+            # A concurrent delivery of the same event aborts here on the unique _id, and its retry skips it.
+            now = datetime.now(timezone.utc)
+            await uow[PROCESSED].insert_many([{"_id": keys[e.id], "at": now} for e in fresh], session=uow.session)
+            return len(fresh)
+
+        fresh = await self._transactions.run(work, trace_for={item.event.id: item.trace for item in items})
+        metrics.EVENTS_CONSUMED.labels(self.durable, "processed").inc(fresh)
+        if fresh < len(items):
+            metrics.EVENTS_CONSUMED.labels(self.durable, "duplicate").inc(len(items) - fresh)
+
+    @asynccontextmanager
+    async def _heartbeat(self, items: list[Item]) -> AsyncIterator[None]:
+        """Tell the server a slow batch is still being worked on, so it is not redelivered meanwhile."""
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._settings.ack_wait_seconds / 3)
+                for item in items:
+                    await self._settle(item.message.in_progress)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    # -- dead letters ------------------------------------------------------------------------
+
+    async def _dead_letter(self, msg: NatsMessage, exc: BaseException, cause: str) -> None:
+        raw: Msg = msg.raw_message
+        meta = raw.metadata
+        record = deadletters.build(
+            self.service, self.durable, raw.subject, meta.stream, meta.sequence.stream, raw.data, raw.headers,
+            attempts=meta.num_delivered, reason=str(exc), error_type=type(exc).__name__)
+        try:
+            await deadletters.publish(self._jetstream(), record)
+        except Exception:
+            log.exception("could not dead-letter, will retry", extra={"consumer": self.durable})
+            await self._settle(msg.nack, delay=self._backoff(len(self._settings.backoff_seconds)))
+            return
+        await self._settle(msg.term)
+        metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
+        metrics.DEAD_LETTERS.labels(self.durable, cause).inc()
+        log.error("message dead-lettered", extra={
+            "consumer": self.durable, "subject": raw.subject, "cause": cause,
+            "attempts": meta.num_delivered, "reason": record.reason})
+
+    async def on_max_deliveries(self, msg: NatsMessage) -> None:
+        """The server gave up on a message (crashes or timeouts every time): record it as dead."""
+        try:
+            advisory = json.loads(msg.body)
+            stream, sequence = advisory["stream"], advisory["stream_seq"]
+            stored = await self._jetstream().get_msg(stream, sequence)
+            deliveries = advisory.get("deliveries", 0)
+            record = deadletters.build(
+                self.service, self.durable, stored.subject, stream, sequence, stored.data or b"", stored.headers,
+                attempts=deliveries, error_type="MaxDeliveriesExceeded",
+                reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out")
+            await deadletters.publish(self._jetstream(), record)
+        except Exception:
+            log.exception("could not dead-letter after max deliveries", extra={"consumer": self.durable})
+            return
+        metrics.DEAD_LETTERS.labels(self.durable, "max_deliveries").inc()
+        log.error("message dead-lettered", extra={"consumer": self.durable, "subject": record.subject,
+                                                  "cause": "max_deliveries", "reason": record.reason})
+
+
+def delivery_middleware(runtimes: dict[str, ConsumerRuntime]) -> type[BaseMiddleware]:
+    """The outermost broker middleware: delivery policy for every JetStream consumer of the service."""
+
+    class DeliveryMiddleware(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            raw = msg.raw_message
+            if not isinstance(raw, Msg) or not (raw.reply or "").startswith("$JS.ACK."):
+                return await call_next(msg)  # core subscriptions (advisories)
+            runtime = runtimes.get(raw.metadata.consumer)
+            if runtime is None:
+                return await call_next(msg)
+            return await runtime.deliver(call_next, msg)
+
+    return DeliveryMiddleware
+
+
+async def monitor_lag(runtimes: list[ConsumerRuntime], jetstream: Callable[[], JetStreamContext],
+                      interval: float = 5.0) -> None:
+    """Export consumer lag and pending acks from JetStream (for dashboards and autoscaling)."""
+    while True:
+        for runtime in runtimes:
+            try:
+                info = await jetstream().consumer_info(runtime.consumer.stream, runtime.durable)
+            except Exception as exc:
+                log.warning("consumer info unavailable", extra={"consumer": runtime.durable, "error": repr(exc)})
+                continue
+            metrics.CONSUMER_PENDING.labels(runtime.durable).set(info.num_pending or 0)
+            metrics.CONSUMER_ACK_PENDING.labels(runtime.durable).set(info.num_ack_pending or 0)
+            metrics.CONSUMER_REDELIVERED.labels(runtime.durable).set(info.num_redelivered or 0)
+        await asyncio.sleep(interval)

@@ -1,0 +1,116 @@
+"""The HTTP face of every service: health, readiness, metrics, uniform errors, RED metrics, body cap."""
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import auth, logs, metrics
+
+if TYPE_CHECKING:
+    from .service import Service
+
+CORRELATION_HEADER = "x-correlation-id"
+UNTRACED_ROUTES = "/healthz,/readyz,/metrics"
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = field_errors(exc)
+    fields = ", ".join(e["field"] for e in errors)
+    return JSONResponse(status_code=422, content={"detail": f"invalid request: {fields}", "errors": errors})
+
+
+class ObservedRequests:
+    """RED metrics per route template, the correlation id of the request, and a body-size cap."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            response = JSONResponse(status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"})
+            return await response(scope, receive, send)
+        correlation = headers.get(CORRELATION_HEADER.encode(), b"").decode()[:128] or None
+        token = logs.correlation_id.set(correlation)
+        status_code = 500
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:  # chunked bodies announce no length
+                raise BodyTooLarge()
+            return message
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, counted_receive, observed_send)
+        except BodyTooLarge:
+            status_code = 413
+            response = JSONResponse(status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"})
+            await response(scope, receive, send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            metrics.HTTP_REQUESTS.labels(method, template, str(status_code)).inc()
+            metrics.HTTP_SECONDS.labels(method, template).observe(time.perf_counter() - started)
+            logs.correlation_id.reset(token)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def create_app(service: "Service", *, title: str, description: str = "",
+               routers: Sequence[APIRouter] = (), **fastapi_kwargs: Any) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=service.lifespan,
+                  **fastapi_kwargs)
+    app.state.service = service
+    app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(ObservedRequests, max_body_bytes=service.settings.http.max_body_bytes)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service.name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks = await service.health()
+        ready = all(checks.values())
+        return JSONResponse(status_code=200 if ready else 503,
+                            content={"status": "ready" if ready else "not ready", "checks": checks})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(auth.router)
+    for router in routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=service.tracer_provider,
+                                       excluded_urls=UNTRACED_ROUTES)
+    return app

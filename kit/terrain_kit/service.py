@@ -1,0 +1,149 @@
+"""One Terrain service process: settings -> logs, traces -> Mongo -> broker -> consumers -> relay.
+
+A service's ``main.py`` builds a :class:`Service`, hands it to
+:func:`terrain_kit.http.create_app` with its routers, and calls :func:`run`.
+Start-up creates indexes, provisions streams, brings durable consumers'
+configuration up to date, starts the relay and background tasks, then the
+subscribers. Shutdown stops fetching, lets in-flight handlers finish,
+publishes what the outbox holds, then drains the connection.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import uvicorn
+from nats.js import JetStreamContext
+from terrain_contracts import Event, streams
+
+from . import logs, mongo, telemetry
+from .broker import make_broker, provision
+from .consumers import Consumers
+from .delivery import ConsumerRuntime, delivery_middleware, monitor_lag
+from .faults import Faults
+from .metrics import READY
+from .outbox import Relay
+from .settings import ServiceSettings
+from .uow import Transactions, kit_indexes
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[["Service"], Awaitable[None]]
+
+
+class Service:
+    def __init__(self, name: str, settings: ServiceSettings, *, consumers: Consumers | None = None,
+                 indexes: Sequence[mongo.Index] = (), publishes: Sequence[type[Event]] = (),
+                 background: Sequence[BackgroundTask] = ()) -> None:
+        self.name = name
+        self.settings = settings
+        self.instance = settings.instance or f"{socket.gethostname()}:{os.getpid()}"
+        logs.configure(name, self.instance, settings.telemetry.log_level, settings.telemetry.log_format)
+        self.tracer_provider = telemetry.configure(name, self.instance, settings.telemetry)
+        self.mongo = mongo.connect(settings.mongo, app_name=f"terrain-{name}")
+        self.db = self.mongo[settings.database_name(name)]
+        self.faults = Faults(settings.fault_points)
+        self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults)
+        self.transactions = Transactions(self.mongo, self.db, self.relay)
+        self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
+                         *indexes]
+        declared = list(consumers or ())
+        self.consumers = {c.durable: ConsumerRuntime(c, name, self.transactions, settings.consumer, self.jetstream)
+                          for c in declared}
+        self._streams = {streams.DEADLETTER} | {c.stream for c in declared} | {e.stream for e in publishes}
+        self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)
+        for runtime in self.consumers.values():
+            runtime.subscribe(self.broker)
+        self._background = list(background)
+        self._tasks: list[asyncio.Task] = []
+        self.started = False
+
+    def jetstream(self) -> JetStreamContext:
+        return self.broker.config.connection_state.stream
+
+    async def start(self) -> None:
+        await self._wait_for_mongo()
+        await mongo.ensure_indexes(self.db, self._indexes)
+        await self.broker.connect()
+        await provision(self.jetstream(), self._streams, self.settings.nats.stream_replicas)
+        for runtime in self.consumers.values():
+            await runtime.ensure()
+        self._spawn(self.relay.run(), "outbox-relay")
+        if self.consumers:
+            self._spawn(monitor_lag(list(self.consumers.values()), self.jetstream), "consumer-lag")
+        for task in self._background:
+            self._spawn(task(self), task.__name__)
+        await self.broker.start()
+        self.started = True
+        READY.set(1)
+        log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self._streams)})
+
+    async def _wait_for_mongo(self, timeout: float = 60.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                await self.mongo.admin.command("ping")
+                return
+            except Exception as exc:
+                if not mongo.is_unavailable(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("waiting for MongoDB", extra={"error": repr(exc)})
+
+    def _spawn(self, coroutine: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coroutine)
+        task.set_name(f"{self.name}:{name}")
+        task.add_done_callback(self._report_crash)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _report_crash(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task stopped", exc_info=task.exception(), extra={"task": task.get_name()})
+
+    async def stop(self) -> None:
+        self.started = False
+        READY.set(0)
+        # Stop fetching and let in-flight handlers finish (graceful_timeout), before anything closes.
+        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+        try:
+            await self.relay.flush()
+        except Exception:
+            log.exception("outbox flush at shutdown failed; the entries stay for the next start")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        await self.broker.stop()
+        await self.mongo.close()
+        self.tracer_provider.shutdown()
+        log.info("service stopped")
+
+    async def health(self) -> dict[str, bool]:
+        connection = self.broker.config.connection_state
+        nats_ok = bool(connection and connection.connection and connection.connection.is_connected)
+        try:
+            await asyncio.wait_for(self.mongo.admin.command("ping"), timeout=2.0)
+            mongo_ok = True
+        except Exception:
+            mongo_ok = False
+        return {"started": self.started, "nats": nats_ok, "mongo": mongo_ok}
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def run(app: Any, settings: ServiceSettings) -> None:
+    """Serve until SIGTERM/SIGINT, then shut down gracefully."""
+    config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_config=None,
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=20)
+    uvicorn.Server(config).run()

@@ -1,0 +1,91 @@
+"""Unit of work: a state change and the events it implies, committed in one MongoDB transaction.
+
+Handlers never publish. They change state through ``uow.session`` and call
+``uow.emit(event)``; the events are written to the ``outbox`` collection in
+the same transaction and the relay publishes them after the commit.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from terrain_contracts import Event
+
+from .mongo import Index, asc
+from .telemetry import current_trace_headers
+
+if TYPE_CHECKING:
+    from .outbox import Relay
+
+T = TypeVar("T")
+
+OUTBOX = "outbox"
+PROCESSED = "processed"
+
+
+def kit_indexes(processed_ttl_days: int, published_ttl_hours: int) -> list[Index]:
+    return [
+        Index(OUTBOX, asc("published_at", "created_at")),
+        Index(OUTBOX, asc("published_at"), name="outbox_published_ttl", ttl_seconds=published_ttl_hours * 3600),
+        Index(PROCESSED, asc("at"), ttl_seconds=processed_ttl_days * 86400),
+    ]
+
+
+class UnitOfWork:
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession,
+                 trace_for: Mapping[UUID, dict[str, str]] | None = None) -> None:
+        self.db = db
+        self.session = session
+        self._trace_for = trace_for or {}
+        self.outbox: list[dict[str, Any]] = []
+
+    def emit(self, *events: Event) -> None:
+        """Record events to publish once this unit of work commits."""
+        now = datetime.now(timezone.utc)
+        for event in events:
+            # The trace of the message that caused the event, so one trace follows the flow.
+            headers = self._trace_for.get(event.causation_id) or current_trace_headers()
+            self.outbox.append({
+                "_id": str(event.id),
+                "subject": event.subject,
+                "stream": event.stream,
+                "body": event.model_dump_json(),
+                "headers": headers,
+                "created_at": now,
+                "published_at": None,
+            })
+
+    def __getitem__(self, collection: str):
+        return self.db[collection]
+
+
+class Transactions:
+    """Runs units of work; the single way services write state."""
+
+    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, relay: "Relay") -> None:
+        self._client = client
+        self.db = db
+        self._relay = relay
+
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]],
+                  trace_for: Mapping[UUID, dict[str, str]] | None = None) -> T:
+        """Run ``work`` in a transaction (retried whole on transient conflicts), then publish its events."""
+        committed: list[UnitOfWork] = []
+
+        async def attempt(session: AsyncClientSession) -> T:
+            uow = UnitOfWork(self.db, session, trace_for)
+            result = await work(uow)
+            if uow.outbox:
+                await self.db[OUTBOX].insert_many(uow.outbox, session=session)
+            committed[:] = [uow]
+            return result
+
+        async with self._client.start_session() as session:
+            result = await session.with_transaction(attempt)
+        self._relay.publish_soon(committed[0].outbox)
+        return result

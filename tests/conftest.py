@@ -1,0 +1,1 @@
+pytest_plugins = ["terrain_dev.pytest_plugin"]
