@@ -33,6 +33,11 @@ INITIATIVES = "INITIATIVES"
 INSIGHTS = "INSIGHTS"
 NOTIFICATIONS = "NOTIFICATIONS"
 DEADLETTER = "DEADLETTER"
+ADVISORIES = "ADVISORIES"
+
+# The server's notice that a consumer gave up on a message (crashes or timeouts every time).
+# Captured in a stream so it is acted on even when the consumer's service was down at that moment.
+MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 
 SPECS: tuple[StreamSpec, ...] = (
     StreamSpec(FEEDBACK, (subjects.wildcard("feedback"),), "Feedback intake, ingestion, classification, erasure",
@@ -47,13 +52,15 @@ SPECS: tuple[StreamSpec, ...] = (
                max_age_seconds=90 * DAY),
     StreamSpec(DEADLETTER, (subjects.DEADLETTER_ALL,), "Messages that could not be processed, with the reason",
                max_age_seconds=30 * DAY),
+    StreamSpec(ADVISORIES, (f"{MAX_DELIVERIES_ADVISORY}.>",), "Server notices of messages given up on",
+               max_age_seconds=7 * DAY),
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}
 
 
 def stream_for(subject: str) -> str:
-    """The stream that stores ``subject``."""
+    """The stream that stores an event ``subject``."""
     aggregate = subject.split(".")[1]
     for spec in SPECS:
         if any(s.split(".")[1] == aggregate for s in spec.subjects):

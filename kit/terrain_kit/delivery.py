@@ -13,7 +13,8 @@ Per message, in this order:
    dead-letters after ``max_attempts`` with the reason. While MongoDB is
    unreachable a batch is held and kept in progress instead of burning
    attempts. A message whose handler crashes the process or hangs reaches the
-   server's ``max_deliveries`` and is dead-lettered from the advisory.
+   server's ``max_deliveries``; the server's advisory, captured in the
+   ADVISORIES stream, has it dead-lettered even if the service was down.
 """
 
 import asyncio
@@ -35,6 +36,7 @@ from nats.js.api import AckPolicy as ServerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
+from terrain_contracts import streams
 from terrain_contracts.headers import REPLAY_FOR
 
 from . import deadletters, logs, metrics
@@ -47,7 +49,6 @@ from .uow import PROCESSED, Transactions, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-ADVISORY_MAX_DELIVERIES = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 
 
 def describe(exc: ValidationError) -> str:
@@ -102,11 +103,6 @@ class ConsumerRuntime:
             title=self.durable,
             description=self.consumer.description or None,
         )(self.handle)
-        broker.subscriber(
-            f"{ADVISORY_MAX_DELIVERIES}.{self.consumer.stream}.{self.durable}",
-            queue=f"{self.durable}-advisories",
-            include_in_schema=False,
-        )(self.on_max_deliveries)
 
     # -- per message -------------------------------------------------------------------------
 
@@ -269,28 +265,24 @@ class ConsumerRuntime:
             log.exception("could not dead-letter, will retry", extra={"consumer": self.durable})
             await self._settle(msg.nack, delay=self._backoff(len(self._settings.backoff_seconds)))
             return
-        await self._settle(msg.term)
+        await self._settle(msg.reject)  # JetStream TERM: never redelivered
         metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
         metrics.DEAD_LETTERS.labels(self.durable, cause).inc()
         log.error("message dead-lettered", extra={
             "consumer": self.durable, "subject": raw.subject, "cause": cause,
             "attempts": meta.num_delivered, "reason": record.reason})
 
-    async def on_max_deliveries(self, msg: NatsMessage) -> None:
+    async def on_max_deliveries(self, advisory: dict[str, Any]) -> None:
         """The server gave up on a message (crashes or timeouts every time): record it as dead."""
-        try:
-            advisory = json.loads(msg.body)
-            stream, sequence = advisory["stream"], advisory["stream_seq"]
-            stored = await self._jetstream().get_msg(stream, sequence)
-            deliveries = advisory.get("deliveries", 0)
-            record = deadletters.build(
-                self.service, self.durable, stored.subject, stream, sequence, stored.data or b"", stored.headers,
-                attempts=deliveries, error_type="MaxDeliveriesExceeded",
-                reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out")
-            await deadletters.publish(self._jetstream(), record)
-        except Exception:
-            log.exception("could not dead-letter after max deliveries", extra={"consumer": self.durable})
-            return
+        stream, sequence = advisory["stream"], advisory["stream_seq"]
+        deliveries = advisory.get("deliveries", 0)
+        stored = await self._jetstream().get_msg(stream, sequence)
+        record = deadletters.build(
+            self.service, self.durable, stored.subject, stream, sequence, stored.data or b"", stored.headers,
+            attempts=deliveries, error_type="MaxDeliveriesExceeded",
+            reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out")
+        await deadletters.publish(self._jetstream(), record)
+        metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
         metrics.DEAD_LETTERS.labels(self.durable, "max_deliveries").inc()
         log.error("message dead-lettered", extra={"consumer": self.durable, "subject": record.subject,
                                                   "cause": "max_deliveries", "reason": record.reason})
@@ -303,13 +295,39 @@ def delivery_middleware(runtimes: dict[str, ConsumerRuntime]) -> type[BaseMiddle
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
             raw = msg.raw_message
             if not isinstance(raw, Msg) or not (raw.reply or "").startswith("$JS.ACK."):
-                return await call_next(msg)  # core subscriptions (advisories)
+                return await call_next(msg)  # not a JetStream delivery
             runtime = runtimes.get(raw.metadata.consumer)
             if runtime is None:
                 return await call_next(msg)
-            return await runtime.deliver(call_next, msg)
+            try:
+                return await runtime.deliver(call_next, msg)
+            except Exception:
+                # A bug in delivery itself: unacknowledged, the message comes back after ack_wait.
+                log.exception("delivery failed", extra={"consumer": runtime.durable})
+                raise
 
     return DeliveryMiddleware
+
+
+def advisories_consumer(service: str) -> ConsumerConfig:
+    return ConsumerConfig(durable_name=f"{service}-advisories", ack_policy=ServerAckPolicy.EXPLICIT,
+                          deliver_policy=DeliverPolicy.ALL, ack_wait=30, max_deliver=20,
+                          filter_subject=f"{streams.MAX_DELIVERIES_ADVISORY}.>")
+
+
+def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, ConsumerRuntime]) -> None:
+    """One durable consumer per service over the captured advisories; each service acts on its own."""
+    config = advisories_consumer(service)
+
+    async def on_advisory(msg: NatsMessage) -> None:
+        advisory = json.loads(msg.body)
+        runtime = runtimes.get(advisory.get("consumer", ""))
+        if runtime is not None:  # another service's consumer otherwise
+            await runtime.on_max_deliveries(advisory)
+
+    broker.subscriber(config.filter_subject, stream=JStream(name=streams.ADVISORIES, declare=False),
+                      durable=config.durable_name, config=config, pull_sub=PullSub(batch_size=16, timeout=1.0),
+                      ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False)(on_advisory)
 
 
 async def monitor_lag(runtimes: list[ConsumerRuntime], jetstream: Callable[[], JetStreamContext],

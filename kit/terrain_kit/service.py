@@ -23,7 +23,13 @@ from terrain_contracts import Event, streams
 from . import logs, mongo, telemetry
 from .broker import make_broker, provision
 from .consumers import Consumers
-from .delivery import ConsumerRuntime, delivery_middleware, monitor_lag
+from .delivery import (
+    ConsumerRuntime,
+    advisories_consumer,
+    delivery_middleware,
+    monitor_lag,
+    subscribe_advisories,
+)
 from .faults import Faults
 from .metrics import READY
 from .outbox import Relay
@@ -58,6 +64,9 @@ class Service:
         self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)
         for runtime in self.consumers.values():
             runtime.subscribe(self.broker)
+        if self.consumers:
+            self._streams.add(streams.ADVISORIES)
+            subscribe_advisories(self.broker, name, self.consumers)
         self._background = list(background)
         self._tasks: list[asyncio.Task] = []
         self.started = False
@@ -72,6 +81,8 @@ class Service:
         await provision(self.jetstream(), self._streams, self.settings.nats.stream_replicas)
         for runtime in self.consumers.values():
             await runtime.ensure()
+        if self.consumers:
+            await self.jetstream().add_consumer(streams.ADVISORIES, advisories_consumer(self.name))
         self._spawn(self.relay.run(), "outbox-relay")
         if self.consumers:
             self._spawn(monitor_lag(list(self.consumers.values()), self.jetstream), "consumer-lag")

@@ -6,7 +6,7 @@ from pathlib import Path
 from threading import Lock
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import propagate
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
@@ -43,7 +43,8 @@ def configure(service: str, instance: str, settings: TelemetrySettings) -> Trace
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint)))
     if settings.span_file is not None:
         provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(settings.span_file)))
-    trace.set_tracer_provider(provider)
+    # Not installed globally: the broker and HTTP instrumentation get it explicitly, so several
+    # services can share one process in tests.
     return provider
 
 

@@ -1,0 +1,47 @@
+"""Reading what actually happened on the servers, for tests and the demo."""
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from terrain_contracts import DeadLetter
+from terrain_contracts.headers import MSG_ID
+from terrain_kit import deadletters
+
+
+@dataclass(frozen=True)
+class Stored:
+    sequence: int
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+
+    @property
+    def msg_id(self) -> str | None:
+        return self.headers.get(MSG_ID)
+
+
+async def stored_messages(js: JetStreamContext, stream: str, subject: str | None = None) -> list[Stored]:
+    """Every message a stream holds (optionally of one subject), in order."""
+    found, sequence = [], 1
+    while True:
+        try:
+            msg = await js.get_msg(stream, sequence, subject=subject, next=True)
+        except NotFoundError:
+            return found
+        found.append(Stored(msg.seq, msg.subject, msg.data or b"", dict(msg.headers or {})))
+        sequence = msg.seq + 1
+
+
+async def dead_letters(js: JetStreamContext, consumer: str | None = None) -> list[DeadLetter]:
+    try:
+        return [record async for _, record in deadletters.records(js, consumer)]
+    except NotFoundError:
+        return []
+
+
+async def consumer_settled(js: JetStreamContext, stream: str, durable: str) -> bool:
+    """Everything in the stream was delivered to the consumer and acknowledged (or terminated)."""
+    info = await js.consumer_info(stream, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0

@@ -1,0 +1,116 @@
+"""Consumers on a real nats-server and Mongo-wire server: retries, dead letters, idempotency."""
+
+import json
+
+import pytest
+
+from terrain_contracts import streams
+from terrain_contracts.events.account import AccountUpdated
+from terrain_contracts.headers import MSG_ID
+from terrain_dev.probes import consumer_settled, dead_letters
+from terrain_dev.waiting import eventually
+from terrain_kit import deadletters
+
+from .conftest import account_event
+from .sample_service import ATTEMPTS, EFFECTS, HEALED
+
+pytestmark = pytest.mark.integration
+
+DURABLE = "sample-accounts"
+
+
+async def publish(js, event: AccountUpdated, msg_id: str | None = None) -> None:
+    await js.publish(event.subject, event.to_json(), headers={MSG_ID: msg_id or str(event.id)})
+
+
+async def settled(js) -> bool:
+    return await consumer_settled(js, streams.ACCOUNTS, DURABLE)
+
+
+async def effects(sample, account_id: str) -> dict | None:
+    return await sample.service.db[EFFECTS].find_one({"_id": account_id})
+
+
+async def test_a_redelivered_event_has_no_second_effect(sample, jetstream):
+    event = account_event("acc-1", "Acme")
+    # The same event stored twice in the stream (a producer retry outside the duplicate window).
+    await publish(jetstream, event, msg_id="first-try")
+    await publish(jetstream, event, msg_id="second-try")
+
+    await eventually(lambda: settled(jetstream), what="both copies handled")
+
+    stored = await effects(sample, "acc-1")
+    assert stored["applied"] == 1
+    assert stored["events"] == [str(event.id)]
+
+
+async def test_a_payload_failing_validation_is_dead_lettered_with_the_reason(sample, jetstream):
+    wire = json.loads(account_event("acc-2", "Acme").to_json())
+    del wire["data"]["account"]["name"]
+    await jetstream.publish(AccountUpdated.subject, json.dumps(wire).encode())
+
+    [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter")
+
+    assert "data.account.name: Field required" in record.reason
+    assert record.error_type == "InvalidMessage"
+    assert record.subject == AccountUpdated.subject
+    assert json.loads(record.payload) == wire
+    assert ATTEMPTS["acc-2"] == 0
+    assert await effects(sample, "acc-2") is None
+
+
+async def test_a_handler_that_always_raises_stops_after_the_configured_attempts(sample, jetstream):
+    await publish(jetstream, account_event("acc-3", "always-fails"))
+
+    [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter")
+    await eventually(lambda: settled(jetstream), what="nothing left in flight")
+
+    assert record.attempts == 3
+    assert record.error_type == "RuntimeError"
+    assert record.reason == "this handler always fails"
+    assert ATTEMPTS["acc-3"] == 3  # and no fourth: the message was terminated, not left to loop
+
+
+async def test_a_rejected_event_is_dead_lettered_without_retrying(sample, jetstream):
+    await publish(jetstream, account_event("acc-4", "rejected"))
+
+    [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter")
+
+    assert record.error_type == "Rejected"
+    assert record.attempts == 1
+    assert ATTEMPTS["acc-4"] == 1
+
+
+async def test_a_failing_handler_leaves_no_partial_state(sample, jetstream):
+    await publish(jetstream, account_event("acc-5", "fails-after-write"))
+
+    await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter")
+
+    assert ATTEMPTS["acc-5"] == 3
+    assert await effects(sample, "acc-5") is None
+
+
+async def test_one_poison_event_does_not_hold_back_the_rest_of_its_batch(sample, jetstream):
+    for i in range(30):
+        await publish(jetstream, account_event(f"batch-{i}", "always-fails" if i == 17 else f"Customer {i}"))
+
+    await eventually(lambda: settled(jetstream), what="batch handled", timeout=20)
+
+    applied = await sample.service.db[EFFECTS].count_documents({"applied": 1})
+    assert applied == 29
+    assert [r.payload for r in await dead_letters(jetstream, DURABLE)] != []
+    assert (await dead_letters(jetstream, DURABLE))[0].reason == "this handler always fails"
+
+
+async def test_a_replayed_dead_letter_is_processed_once_and_leaves_the_stream(sample, jetstream):
+    await publish(jetstream, account_event("acc-6", "always-fails"))
+    await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter")
+    HEALED.add("acc-6")  # the bug is fixed
+
+    [(sequence, _)] = [item async for item in deadletters.records(jetstream, DURABLE)]
+    await deadletters.replay(jetstream, sequence)
+
+    await eventually(lambda: effects(sample, "acc-6"), what="replayed event applied")
+    await eventually(lambda: settled(jetstream), what="replay handled")
+    assert (await effects(sample, "acc-6"))["applied"] == 1
+    assert await dead_letters(jetstream, DURABLE) == []

@@ -1,0 +1,87 @@
+"""Every service's HTTP face: health and metrics open, everything else behind a key with a role."""
+
+import pytest
+
+from .conftest import ADMIN_KEY
+
+pytestmark = pytest.mark.integration
+
+ACCOUNT = {"account_id": "acc-1", "name": "Acme"}
+
+
+async def new_key(sample, role: str, member_id: str | None = None) -> str:
+    response = await sample.http.post("/v1/api-keys", json={"name": f"{role} key", "role": role,
+                                                             "member_id": member_id})
+    assert response.status_code == 201, response.text
+    return response.json()["key"]
+
+
+async def test_health_readiness_and_metrics_need_no_key(sample):
+    anonymous = {"X-API-Key": ""}
+    assert (await sample.http.get("/healthz", headers=anonymous)).status_code == 200
+    ready = await sample.http.get("/readyz", headers=anonymous)
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"started": True, "nats": True, "mongo": True}
+    metrics = await sample.http.get("/metrics", headers=anonymous)
+    assert "terrain_outbox_backlog" in metrics.text
+
+
+async def test_a_request_without_a_key_gets_401(sample):
+    response = await sample.http.post("/v1/accounts", json=ACCOUNT, headers={"X-API-Key": ""})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_request_with_an_unknown_key_gets_401(sample):
+    for key in ("nonsense", "trn_abc_def", ADMIN_KEY + "x"):
+        response = await sample.http.post("/v1/accounts", json=ACCOUNT, headers={"X-API-Key": key})
+        assert response.status_code == 401, key
+
+
+async def test_a_key_with_the_wrong_role_gets_403(sample):
+    viewer = await new_key(sample, "viewer")
+    response = await sample.http.post("/v1/accounts", json=ACCOUNT, headers={"X-API-Key": viewer})
+    assert response.status_code == 403
+    assert "needs one of: product_ops" in response.json()["detail"]
+
+
+async def test_a_key_with_the_right_role_is_let_in_by_header_or_bearer(sample):
+    product_ops = await new_key(sample, "product_ops", member_id="m-7")
+    by_header = await sample.http.post("/v1/accounts", json=ACCOUNT, headers={"X-API-Key": product_ops})
+    by_bearer = await sample.http.get("/v1/whoami", headers={"X-API-Key": "",
+                                                               "Authorization": f"Bearer {product_ops}"})
+    assert by_header.status_code == 201
+    assert by_bearer.json() == {"name": "product_ops key", "role": "product_ops"}
+
+
+async def test_only_an_admin_manages_keys_and_a_revoked_key_stops_working(sample):
+    pm = await new_key(sample, "pm")
+    refused = await sample.http.post("/v1/api-keys", json={"name": "x", "role": "admin"}, headers={"X-API-Key": pm})
+    assert refused.status_code == 403
+
+    key_id = pm.split("_")[1]
+    listed = (await sample.http.get("/v1/api-keys")).json()
+    assert [k["key_id"] for k in listed] == [key_id]
+    assert "hash" not in listed[0] and "key" not in listed[0]
+    assert (await sample.http.delete(f"/v1/api-keys/{key_id}")).status_code == 204
+
+    assert (await sample.http.get("/v1/whoami", headers={"X-API-Key": pm})).status_code == 401
+
+
+async def test_keys_are_stored_hashed(sample):
+    pm = await new_key(sample, "pm")
+    stored = await sample.service.db["api_keys"].find_one({"_id": pm.split("_")[1]})
+    assert pm.split("_", 2)[2] not in str(stored)
+    assert len(stored["hash"]) == 64
+
+
+async def test_an_invalid_body_gets_422_naming_the_field(sample):
+    response = await sample.http.post("/v1/accounts", json={"account_id": "acc-1", "name": ""})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.name"
+
+
+async def test_a_body_over_the_limit_gets_413_before_parsing(sample):
+    huge = {"account_id": "acc-1", "name": "x" * (70 * 1024)}
+    response = await sample.http.post("/v1/accounts", json=huge)
+    assert response.status_code == 413
