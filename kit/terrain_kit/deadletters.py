@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import nats
+from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
@@ -77,8 +78,18 @@ async def replay(js: JetStreamContext, sequence: int) -> DeadLetter:
     return record
 
 
+async def _quiet(exc: Exception) -> None:
+    """nats-py prints a traceback per failed attempt by default; one clear message is enough."""
+
+
 async def _run(args: argparse.Namespace) -> int:
-    nc = await nats.connect(args.nats, user=args.user, password=args.password)
+    try:
+        nc = await nats.connect(args.nats, user=args.user, password=args.password, allow_reconnect=False,
+                                connect_timeout=3, error_cb=_quiet)
+    except (NoServersError, OSError) as exc:
+        print(f"terrain-deadletters: cannot reach NATS at {args.nats} ({exc}); is the stack running?",
+              file=sys.stderr)
+        return 1
     js = nc.jetstream()
     try:
         if args.command == "list":

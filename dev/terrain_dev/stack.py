@@ -1,0 +1,129 @@
+"""The local stack: nats-server, the Mongo-wire server and the four services as separate processes."""
+
+import os
+import secrets
+import shutil
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .processes import ServiceProcess
+from .servers import MongoServer, NatsServer, port_in_use
+
+SERVICES = (  # name, module, offset from the HTTP port base
+    ("feedback", "terrain_feedback", 1),
+    ("initiatives", "terrain_initiatives", 2),
+    ("insights", "terrain_insights", 3),
+    ("notifier", "terrain_notifier", 4),
+)
+COLOURS = {"feedback": "36", "initiatives": "35", "insights": "33", "notifier": "32", "stack": "1", "demo": "34"}
+
+
+class PortBusy(Exception):
+    pass
+
+
+class Printer:
+    """Each process's lines, prefixed with its name (coloured on a terminal)."""
+
+    def __init__(self, colour: bool | None = None) -> None:
+        self.colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ if colour is None else colour
+        self._lock = threading.Lock()
+
+    def line(self, name: str, text: str) -> None:
+        prefix = f"{name:<11}|"
+        if self.colour:
+            prefix = f"\033[{COLOURS.get(name, '0')}m{prefix}\033[0m"
+        with self._lock:
+            print(f"{prefix} {text}", flush=True)
+
+
+@dataclass
+class StackConfig:
+    root: Path = Path(".terrain")
+    nats_port: int = 4222
+    nats_monitor_port: int = 8222
+    mongo_port: int = 27017
+    http_port_base: int = 8100
+    log_format: str = "text"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def ports(self) -> dict[str, int]:
+        ports = {"nats": self.nats_port, "nats monitoring": self.nats_monitor_port, "mongo": self.mongo_port}
+        ports |= {name: self.http_port_base + offset for name, _, offset in SERVICES}
+        return ports
+
+
+class Stack:
+    def __init__(self, config: StackConfig, printer: Printer) -> None:
+        self.config = config
+        self.printer = printer
+        self.nats: NatsServer | None = None
+        self.mongo: MongoServer | None = None
+        self.services: dict[str, ServiceProcess] = {}
+
+    @property
+    def admin_key(self) -> str:
+        """Generated on the first run and kept in .terrain/admin-key (never committed)."""
+        path = self.config.root / "admin-key"
+        if not path.exists():
+            self.config.root.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"terrain-admin-{secrets.token_urlsafe(24)}\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def check_ports(self) -> None:
+        busy = [f"{port} ({what})" for what, port in self.config.ports().items() if port_in_use(port)]
+        if busy:
+            raise PortBusy(
+                f"port(s) already in use: {', '.join(busy)}.\n"
+                "Another Terrain stack or another program holds them. Stop it, or choose other ports:\n"
+                "  ./terrain up --nats-port 14222 --nats-monitor-port 18222 --mongo-port 27018 --http-port-base 9100"
+            )
+
+    def reset(self) -> None:
+        for part in ("nats", "mongo", "logs"):
+            shutil.rmtree(self.config.root / part, ignore_errors=True)
+
+    def service_url(self, name: str) -> str:
+        return self.services[name].base_url
+
+    def env_for(self, name: str) -> dict[str, str]:
+        prefix = name.upper()
+        return {
+            f"{prefix}_NATS__URL": self.nats.url,
+            f"{prefix}_MONGO__URI": self.mongo.uri,
+            f"{prefix}_HTTP__PORT": str(self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]),
+            f"{prefix}_ADMIN_KEY": self.admin_key,
+            f"{prefix}_TELEMETRY__LOG_FORMAT": self.config.log_format,
+            **{key.replace("{SERVICE}", prefix): value for key, value in self.config.extra_env.items()},
+        }
+
+    def start(self) -> None:
+        logs = self.config.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.printer.line("stack", f"starting nats-server (JetStream, data in {self.config.root / 'nats'})")
+        self.nats = NatsServer(data_dir=self.config.root / "nats", port=self.config.nats_port,
+                               monitor_port=self.config.nats_monitor_port, log_path=logs / "nats.log").start()
+        self.printer.line("stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})")
+        self.mongo = MongoServer(data_dir=self.config.root / "mongo", port=self.config.mongo_port,
+                                 log_path=logs / "mongo.log").start()
+        for name, module, offset in SERVICES:
+            self.services[name] = ServiceProcess(name, module, self.config.http_port_base + offset,
+                                                 self.env_for(name), on_line=self.printer.line)
+            self.services[name].start(wait=False)
+        with ThreadPoolExecutor(len(self.services)) as pool:
+            for future in [pool.submit(process.wait_ready, 90) for process in self.services.values()]:
+                future.result()
+
+    def crashed(self) -> list[tuple[str, int]]:
+        return [(name, p.process.returncode) for name, p in self.services.items() if not p.running]
+
+    def stop(self) -> None:
+        with ThreadPoolExecutor(max(1, len(self.services))) as pool:
+            list(pool.map(lambda process: process.stop(30), self.services.values()))
+        for server in (self.mongo, self.nats):
+            if server is not None:
+                server.stop()
