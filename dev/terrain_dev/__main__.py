@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def up(args: argparse.Namespace) -> int:
     printer = Printer()
-    config = StackConfig(root=REPO / ".terrain", nats_port=args.nats_port, nats_monitor_port=args.nats_monitor_port,
+    config = StackConfig(root=Path(args.data_dir).resolve(), nats_port=args.nats_port, nats_monitor_port=args.nats_monitor_port,
                          mongo_port=args.mongo_port, http_port_base=args.http_port_base)
     stack = Stack(config, printer)
     try:
@@ -48,7 +48,7 @@ def _announce(stack: Stack, printer: Printer) -> None:
         printer.line("stack", f"  {name:<12} {process.base_url}/docs")
     printer.line("stack", f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port})")
     printer.line("stack", f"  mongo        {stack.mongo.uri}")
-    printer.line("stack", f"admin API key: {stack.admin_key}   (kept in .terrain/admin-key)")
+    printer.line("stack", f"admin API key: {stack.admin_key}   (kept in {stack.config.root / 'admin-key'})")
     printer.line("stack", "press Ctrl-C to stop")
 
 
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--mongo-port", type=int, default=27017)
     run.add_argument("--http-port-base", type=int, default=8100, help="services listen on base+1 .. base+4")
     run.add_argument("--fresh", action="store_true", help="start from empty data folders")
+    run.add_argument("--data-dir", default=str(REPO / ".terrain"), help="where servers keep data and logs")
     run.set_defaults(handler=up)
 
     for name, (_, help_text) in PASS_THROUGH.items():

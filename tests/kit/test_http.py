@@ -1,8 +1,13 @@
 """Every service's HTTP face: health and metrics open, everything else behind a key with a role."""
 
+import httpx
 import pytest
 
+from terrain_dev.servers import free_port
+from terrain_kit.settings import MongoSettings, NatsSettings
+
 from .conftest import ADMIN_KEY
+from .sample_service import build
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +90,16 @@ async def test_a_body_over_the_limit_gets_413_before_parsing(sample):
     huge = {"account_id": "acc-1", "name": "x" * (70 * 1024)}
     response = await sample.http.post("/v1/accounts", json=huge)
     assert response.status_code == 413
+
+
+async def test_readiness_fails_while_nats_and_mongodb_are_unreachable(sample_settings):
+    unreachable = sample_settings.model_copy(update={
+        "nats": NatsSettings(url=f"nats://127.0.0.1:{free_port()}"),
+        "mongo": MongoSettings(uri=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+                               server_selection_timeout_ms=200),
+    })
+    app = build(unreachable)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sample") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"started": False, "nats": False, "mongo": False}
