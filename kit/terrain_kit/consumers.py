@@ -29,6 +29,9 @@ class Rejected(Exception):
 
 
 Handler = Callable[[Any, Any], Awaitable[None]]
+# Called with (subject, raw payload, reason, uow) for a payload that fails its contract, before it is
+# dead-lettered: e.g. to record a domain "rejected" event through the outbox.
+InvalidHandler = Callable[[str, bytes, str, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Consumer:
     subject: str
     max_attempts: int | None = None
     description: str = ""
+    on_invalid: InvalidHandler | None = None
 
 
 def _filter_subject(events: tuple[type[Event], ...]) -> str:
@@ -58,8 +62,8 @@ class Consumers:
     service: str
     _declared: dict[str, Consumer] = field(default_factory=dict)
 
-    def on(self, *events: type[Event], durable: str, batch: bool = False,
-           max_attempts: int | None = None) -> Callable[[Handler], Handler]:
+    def on(self, *events: type[Event], durable: str, batch: bool = False, max_attempts: int | None = None,
+           on_invalid: InvalidHandler | None = None) -> Callable[[Handler], Handler]:
         if not events:
             raise ValueError("name at least one event type")
         streams = {event.stream for event in events}
@@ -78,6 +82,7 @@ class Consumers:
                 subject=_filter_subject(events),
                 max_attempts=max_attempts,
                 description=(handler.__doc__ or "").strip().split("\n")[0],
+                on_invalid=on_invalid,
             )
             return handler
 

@@ -135,6 +135,15 @@ class ConsumerRuntime:
         try:
             await call_next(msg)
         except InvalidMessage as exc:
+            if self.consumer.on_invalid is not None:
+                try:
+                    await self._transactions.run(
+                        lambda uow: self.consumer.on_invalid(raw.subject, raw.data, str(exc), uow))
+                except Exception as hook_error:
+                    log.warning("invalid-message hook failed, will retry", extra={
+                        "consumer": self.durable, "error": repr(hook_error)})
+                    await self._settle(msg.nack, delay=self._backoff(attempt))
+                    return
             await self._dead_letter(msg, exc, cause="invalid")
         except Rejected as exc:
             await self._dead_letter(msg, exc, cause="rejected")

@@ -35,7 +35,11 @@ class SampleSettings(ServiceSettings):
 consumers = Consumers("sample")
 
 
-@consumers.on(AccountUpdated, durable="sample-accounts")
+async def record_rejection(subject: str, payload: bytes, reason: str, uow: UnitOfWork) -> None:
+    await uow["rejections"].insert_one({"subject": subject, "reason": reason}, session=uow.session)
+
+
+@consumers.on(AccountUpdated, durable="sample-accounts", on_invalid=record_rejection)
 async def apply_account(event: AccountUpdated, uow: UnitOfWork) -> None:
     """Record one effect per account event."""
     account = event.data.account

@@ -57,6 +57,8 @@ async def test_a_payload_failing_validation_is_dead_lettered_with_the_reason(sam
     assert json.loads(record.payload) == wire
     assert ATTEMPTS["acc-2"] == 0
     assert await effects(sample, "acc-2") is None
+    [rejection] = await sample.db["rejections"].find().to_list(None)  # the service's own record of it
+    assert "data.account.name" in rejection["reason"]
 
 
 async def test_a_handler_that_always_raises_stops_after_the_configured_attempts(sample, jetstream):
