@@ -337,19 +337,3 @@ def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, C
     broker.subscriber(config.filter_subject, stream=JStream(name=streams.ADVISORIES, declare=False),
                       durable=config.durable_name, config=config, pull_sub=PullSub(batch_size=16, timeout=1.0),
                       ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False)(on_advisory)
-
-
-async def monitor_lag(runtimes: list[ConsumerRuntime], jetstream: Callable[[], JetStreamContext],
-                      interval: float = 5.0) -> None:
-    """Export consumer lag and pending acks from JetStream (for dashboards and autoscaling)."""
-    while True:
-        for runtime in runtimes:
-            try:
-                info = await jetstream().consumer_info(runtime.consumer.stream, runtime.durable)
-            except Exception as exc:
-                log.warning("consumer info unavailable", extra={"consumer": runtime.durable, "error": repr(exc)})
-                continue
-            metrics.CONSUMER_PENDING.labels(runtime.durable).set(info.num_pending or 0)
-            metrics.CONSUMER_ACK_PENDING.labels(runtime.durable).set(info.num_ack_pending or 0)
-            metrics.CONSUMER_REDELIVERED.labels(runtime.durable).set(info.num_redelivered or 0)
-        await asyncio.sleep(interval)

@@ -27,6 +27,10 @@ CONSUMER_REDELIVERED = Gauge(
     "terrain_consumer_redelivered_messages", "Messages delivered more than once and not yet acknowledged.",
     ["consumer"],
 )
+STREAM_LEADER = Gauge(
+    "terrain_stream_leader_present", "1 when the stream answers (it has a leader; quorum in a cluster).",
+    ["stream"],
+)
 OUTBOX_BACKLOG = Gauge("terrain_outbox_backlog", "Outbox entries not yet published.")
 OUTBOX_OLDEST_AGE = Gauge("terrain_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox entry.")
 OUTBOX_PUBLISHED = Counter("terrain_outbox_published_total", "Outbox entries published.", ["path"])

@@ -23,15 +23,10 @@ from terrain_contracts import Event, streams
 from . import logs, mongo, telemetry
 from .broker import make_broker, provision
 from .consumers import Consumers
-from .delivery import (
-    ConsumerRuntime,
-    advisories_consumer,
-    delivery_middleware,
-    monitor_lag,
-    subscribe_advisories,
-)
+from .delivery import ConsumerRuntime, advisories_consumer, delivery_middleware, subscribe_advisories
 from .faults import Faults
 from .metrics import READY
+from .monitor import watch_jetstream
 from .outbox import Relay
 from .settings import ServiceSettings
 from .uow import Transactions, kit_indexes
@@ -53,6 +48,7 @@ class Service:
         self.mongo = mongo.connect(settings.mongo, app_name=f"terrain-{name}")
         self.db = self.mongo[settings.database_name(name)]
         self.faults = Faults(settings.fault_points)
+        self.publishes = tuple(publishes)
         self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults)
         self.transactions = Transactions(self.mongo, self.db, self.relay)
         self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
@@ -84,8 +80,7 @@ class Service:
         if self.consumers:
             await self.jetstream().add_consumer(streams.ADVISORIES, advisories_consumer(self.name))
         self._spawn(self.relay.run(), "outbox-relay")
-        if self.consumers:
-            self._spawn(monitor_lag(list(self.consumers.values()), self.jetstream), "consumer-lag")
+        self._spawn(watch_jetstream(self.consumers.values(), self._streams, self.jetstream), "jetstream-watch")
         for task in self._background:
             self._spawn(task(self), task.__name__)
         await self.broker.start()
