@@ -27,7 +27,7 @@ def make_broker(service: str, settings: NatsSettings, delivery: type[BaseMiddlew
         password = settings.password.get_secret_value() if settings.password else ""
         security = NatsUserPassword(settings.user, password)
     return NatsBroker(
-        settings.url,
+        settings.servers,
         name=f"terrain-{service}",
         security=security,
         connect_timeout=int(settings.connect_timeout_seconds),

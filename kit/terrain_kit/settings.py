@@ -11,11 +11,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class NatsSettings(BaseModel):
-    url: str = "nats://127.0.0.1:4222"
+    url: str = Field(default="nats://127.0.0.1:4222", description="One URL, or several comma-separated (a cluster).")
     user: str | None = None
     password: SecretStr | None = None
     stream_replicas: int = Field(default=1, ge=1, le=5)
     connect_timeout_seconds: float = 5.0
+
+    @property
+    def servers(self) -> list[str]:
+        return [url.strip() for url in self.url.split(",") if url.strip()]
 
 
 class MongoSettings(BaseModel):
