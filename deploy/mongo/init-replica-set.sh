@@ -15,4 +15,4 @@ try { rs.status() } catch (e) {
 }'
 until "${root[@]}" --eval 'db.hello().isWritablePrimary' | grep -q true; do sleep 1; done
 
-"${root[@]}" /scripts/service-users.js
+"${root[@]}" /users/service-users.js

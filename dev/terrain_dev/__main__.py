@@ -70,11 +70,18 @@ def contracts(rest: list[str]) -> int:
     return main(rest)
 
 
+def deploy(rest: list[str]) -> int:
+    from .deploy.files import main
+
+    return main(rest)
+
+
 # Commands that hand their arguments to another tool untouched.
 PASS_THROUGH = {
     "test": (test, "run the test suite (what CI runs); arguments go to pytest"),
     "dlq": (deadletters, "dead letters: list [--consumer X] | replay SEQ... | replay --all [--nats URL]"),
     "contracts": (contracts, "JSON Schemas: check | write"),
+    "deploy": (deploy, "generated deployment files (NATS users, Kubernetes): check | write"),
 }
 
 

@@ -87,3 +87,19 @@ async def publish(js: JetStreamContext, *events: Event) -> None:
     """Publish as a well-behaved producer does: on the event's subject, Nats-Msg-Id = event id."""
     for event in events:
         await js.publish(event.subject, event.to_json(), stream=event.stream, headers={MSG_ID: str(event.id)})
+
+
+def require_tool(command: str, debian_package: str) -> str:
+    """Path of an external checker; skipped with the reason locally, a failure in CI (.ci/run installs it)."""
+    import os
+    import shutil
+
+    import pytest
+
+    found = shutil.which(command)
+    if found is None:
+        message = f"{command} not installed (Debian package {debian_package}; .ci/run installs it)"
+        if os.environ.get("TERRAIN_CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found

@@ -20,6 +20,10 @@ from .settings import NatsSettings
 log = logging.getLogger(__name__)
 
 
+def inbox_prefix(service: str) -> str:
+    return f"_INBOX_{service}"
+
+
 def make_broker(service: str, settings: NatsSettings, delivery: type[BaseMiddleware],
                 tracer_provider: TracerProvider, graceful_timeout: float = 20.0) -> NatsBroker:
     security = None
@@ -30,6 +34,8 @@ def make_broker(service: str, settings: NatsSettings, delivery: type[BaseMiddlew
         settings.servers,
         name=f"terrain-{service}",
         security=security,
+        # Replies come to this service's own inbox prefix, so its NATS user can be kept from others'.
+        inbox_prefix=inbox_prefix(service),
         connect_timeout=int(settings.connect_timeout_seconds),
         max_reconnect_attempts=-1,  # keep trying: a restarted or re-elected server must not stop the service
         reconnect_time_wait=1,

@@ -53,15 +53,15 @@ class Service:
         self.transactions = Transactions(self.mongo, self.db, self.relay)
         self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
                          *indexes]
-        declared = list(consumers or ())
+        declared = list(consumers or ()) if settings.consumers_enabled else []
         self.consumers = {c.durable: ConsumerRuntime(c, name, self.transactions, settings.consumer, self.jetstream)
                           for c in declared}
-        self._streams = {streams.DEADLETTER} | {c.stream for c in declared} | {e.stream for e in publishes}
+        self.streams = {streams.DEADLETTER} | {c.stream for c in declared} | {e.stream for e in publishes}
         self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)
         for runtime in self.consumers.values():
             runtime.subscribe(self.broker)
         if self.consumers:
-            self._streams.add(streams.ADVISORIES)
+            self.streams.add(streams.ADVISORIES)
             subscribe_advisories(self.broker, name, self.consumers)
         self._background = list(background)
         self._tasks: list[asyncio.Task] = []
@@ -74,19 +74,19 @@ class Service:
         await self._wait_for_mongo()
         await mongo.ensure_indexes(self.db, self._indexes)
         await self.broker.connect()
-        await provision(self.jetstream(), self._streams, self.settings.nats.stream_replicas)
+        await provision(self.jetstream(), self.streams, self.settings.nats.stream_replicas)
         for runtime in self.consumers.values():
             await runtime.ensure()
         if self.consumers:
             await self.jetstream().add_consumer(streams.ADVISORIES, advisories_consumer(self.name))
         self._spawn(self.relay.run(), "outbox-relay")
-        self._spawn(watch_jetstream(self.consumers.values(), self._streams, self.jetstream), "jetstream-watch")
+        self._spawn(watch_jetstream(self.consumers.values(), self.streams, self.jetstream), "jetstream-watch")
         for task in self._background:
             self._spawn(task(self), task.__name__)
         await self.broker.start()
         self.started = True
         READY.set(1)
-        log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self._streams)})
+        log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self.streams)})
 
     async def _wait_for_mongo(self, timeout: float = 60.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout

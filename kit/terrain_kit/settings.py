@@ -81,6 +81,9 @@ class ServiceSettings(BaseSettings):
     telemetry: TelemetrySettings = TelemetrySettings()
     admin_key: SecretStr | None = Field(default=None, description="Bootstrap admin API key; unset: none.")
     instance: str | None = Field(default=None, description="Replica name in logs and metrics; default host:pid.")
+    # A deployment that only serves HTTP (scaled on CPU) runs without consumers; one that consumes
+    # (scaled on consumer lag) keeps them. Both publish through the outbox.
+    consumers_enabled: bool = True
     # Test-only fault injection (see terrain_kit.faults); empty in any real deployment.
     fault_points: set[str] = Field(default_factory=set)
 

@@ -1,12 +1,12 @@
 """The alert rules pass promtool, their unit tests pass, and each has a runbook."""
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from terrain_dev.testing import require_tool
 
 pytestmark = pytest.mark.unit
 
@@ -15,12 +15,7 @@ PROMETHEUS = DEPLOY / "prometheus"
 
 
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("TERRAIN_CI"):
-            pytest.fail("promtool missing: .ci/run installs the Debian package prometheus")
-        pytest.skip("promtool not installed (Debian package prometheus; .ci/run installs it)")
-    return found
+    return require_tool("promtool", "prometheus")
 
 
 def alert_rules() -> list[dict]:
