@@ -25,6 +25,8 @@ from .uow import OUTBOX
 
 log = logging.getLogger(__name__)
 
+ACK_TIMEOUT_SECONDS = 10.0  # an ack that never comes (connection lost) leaves the entry to the sweeper
+
 
 class Relay:
     def __init__(self, db: AsyncDatabase, jetstream: Callable[[], JetStreamContext],
@@ -87,11 +89,12 @@ class Relay:
     async def _publish(self, entries: list[dict[str, Any]], path: str) -> int:
         self._faults.hit("outbox.before_publish")
         js = self._jetstream()
-        acks = await asyncio.gather(*(
-            js.publish(entry["subject"], entry["body"].encode(), stream=entry["stream"],
-                       headers={MSG_ID: entry["_id"], **entry.get("headers", {})})
-            for entry in entries
-        ), return_exceptions=True)
+        # Pipelined: sent one after the other on the connection (so stored in commit order), acks awaited together.
+        pending = [await js.publish_async(entry["subject"], entry["body"].encode(), stream=entry["stream"],
+                                          headers={MSG_ID: entry["_id"], **entry.get("headers", {})})
+                   for entry in entries]
+        acks = await asyncio.gather(*(asyncio.wait_for(ack, ACK_TIMEOUT_SECONDS) for ack in pending),
+                                    return_exceptions=True)
         done = [entry["_id"] for entry, ack in zip(entries, acks) if not isinstance(ack, BaseException)]
         failures = [ack for ack in acks if isinstance(ack, BaseException)]
         if failures:
