@@ -108,7 +108,7 @@ class EmbeddingScorer(VectorScorer):
             from sentence_transformers import SentenceTransformer
 
             started = time.perf_counter()
-            EmbeddingScorer.model = SentenceTransformer(str(packaged.model_path()), device="cpu")
+            EmbeddingScorer.model = SentenceTransformer(str(packaged.get_model_path()), device="cpu")
             print(f"embedding model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Emerging themes: clustering items no theme claimed, without being told how many clusters.
 
-Items become TF-IDF vectors (character n-grams and stemmed words, fitted on
+Items become TF-IDF vectors (stemmed words and word pairs, fitted on
 the items themselves). Average-linkage agglomerative clustering on cosine
 similarity builds the whole merge tree once; the cut is the similarity level
 whose clustering has the best silhouette (singletons count 0, so cutting
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .text import words
-from .themes import ngram_and_word_features
+from .text import word_features, words
 from .vectors import TfIdf, normalize_rows
 
 MAX_ITEMS = 1500
@@ -97,7 +96,7 @@ def cluster_texts(texts: list[str]) -> list[Cluster]:
     texts = texts[:MAX_ITEMS]
     if len(texts) < MIN_CLUSTER_SIZE:
         return []
-    space = TfIdf(ngram_and_word_features, texts)
+    space = TfIdf(word_features, texts)
     vectors = normalize_rows(space.matrix(texts).astype(np.float64))
     similarity = np.clip(vectors @ vectors.T, -1.0, 1.0)
     merges = _merge_tree(similarity)
