@@ -11,7 +11,7 @@ class InsightsHttp(HttpSettings):
 
 
 class ClassifierSettings(BaseModel):
-    threshold: float = Field(default=0.1, ge=0.0, le=1.0,
+    threshold: float = Field(default=0.09, ge=0.0, le=1.0,
                              description="Minimum theme score; below it an item is unassigned.")
 
 
