@@ -115,6 +115,20 @@ class EmbeddingScorer(VectorScorer):
         return np.asarray(self.model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
 
 
+class Cached:
+    """Scores of the same texts computed once (the threshold search classifies the dev split 79 times)."""
+
+    def __init__(self, scorer) -> None:
+        self.scorer = scorer
+        self.seen: dict[tuple[str, ...], np.ndarray] = {}
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        key = tuple(texts)
+        if key not in self.seen:
+            self.seen[key] = self.scorer.scores(texts)
+        return self.seen[key]
+
+
 class HybridScorer:
     """Mean of the n-gram and the embedding scores."""
 
@@ -142,7 +156,7 @@ def compare(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         scorer = make()
         built = time.perf_counter() - started
-        threshold = choose_threshold(taxonomy, scorer, dev)
+        threshold = choose_threshold(taxonomy, Cached(scorer), dev)
         classifier = Classifier(taxonomy, threshold, scorer)
         started = time.perf_counter()
         for item in test:
