@@ -1,4 +1,6 @@
-"""Composition root: settings -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
+"""Composition root: settings -> service (broker, MongoDB, consumers, relay, jobs) -> HTTP app."""
+
+import sys
 
 from fastapi import FastAPI
 
@@ -7,18 +9,34 @@ from terrain_kit.http import create_app
 from terrain_kit.service import Service
 from terrain_kit.service import run as serve
 
+from . import jobs, subscribers
+from .handlers.context import Context
+from .http import insights as insights_http
+from .http import taxonomy as taxonomy_http
 from .settings import InsightsSettings
+from .store import INDEXES
 
-PUBLISHES = (feedback.FeedbackClassified, insight.InsightDetected,)
+PUBLISHES = (feedback.FeedbackClassified, insight.InsightDetected, insight.InsightUpdated, insight.InsightResolved)
 
 
 def create(settings: InsightsSettings | None = None) -> FastAPI:
     settings = settings or InsightsSettings()
-    service = Service("insights", settings, publishes=PUBLISHES)
-    return create_app(service, title="Terrain insights",
-                      description="Taxonomy, classification, incremental aggregates and detectors that turn feedback into insights.")
+    ctx = Context(settings)
+    service = Service("insights", settings, consumers=subscribers.declare(ctx), indexes=INDEXES,
+                      publishes=PUBLISHES, background=jobs.background(ctx))
+    app = create_app(service, title="Terrain insights",
+                     description="Taxonomy, classification, incremental aggregates and detectors that turn "
+                                 "feedback into insights.",
+                     routers=[taxonomy_http.router, insights_http.router])
+    app.state.insights = ctx
+    return app
 
 
 def run() -> None:
+    """``terrain-insights`` serves; ``terrain-insights replay ...`` drives a replay from the command line."""
+    if len(sys.argv) > 1 and sys.argv[1] == "replay":
+        from .replay_cli import main
+
+        sys.exit(main(sys.argv[2:]))
     settings = InsightsSettings()
     serve(create(settings), settings)

@@ -1,0 +1,120 @@
+"""Offline commands, on exactly the code path the service uses.
+
+    classify --taxonomy TAXONOMY.yaml --input ITEMS.jsonl --output OUT.jsonl
+    cluster --input ITEMS.jsonl --output OUT.jsonl
+
+Input lines are ``{"id": ..., "text": ...}`` (other keys are ignored). A line
+that is not such an object is reported on stderr with its number and skipped.
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .classify import DEFAULT_THRESHOLD, Classifier
+from .classify.cluster import cluster_texts
+from .taxonomy import TaxonomyFileError, from_yaml
+
+BATCH = 256
+
+
+def read_items(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                print(f"{path}:{number}: not JSON ({exc.msg}); skipped", file=sys.stderr)
+                continue
+            if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+                print(f"{path}:{number}: needs an \"id\" and a string \"text\"; skipped", file=sys.stderr)
+                continue
+            yield item
+
+
+def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def classify_command(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="classify", description="Classify feedback items with a taxonomy.")
+    parser.add_argument("--taxonomy", type=Path, required=True, help="taxonomy YAML (as exported by the API)")
+    parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
+    parser.add_argument("--output", type=Path, required=True, help="JSON lines, one per classified item")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                        help=f"minimum theme score, below it the item is unassigned (default {DEFAULT_THRESHOLD})")
+    args = parser.parse_args(argv)
+    try:
+        taxonomy = from_yaml(args.taxonomy.read_text(encoding="utf-8"))
+    except (OSError, TaxonomyFileError, ValidationError) as exc:
+        print(f"classify: cannot use {args.taxonomy}: {exc}", file=sys.stderr)
+        return 2
+    if not args.input.is_file():
+        print(f"classify: no input file {args.input}", file=sys.stderr)
+        return 2
+    classifier = Classifier(taxonomy, threshold=args.threshold)
+    written = 0
+    with args.output.open("w", encoding="utf-8") as out:
+        for batch in _batches(read_items(args.input), BATCH):
+            for item, result in zip(batch, classifier.classify_many([i["text"] for i in batch])):
+                best = result.theme
+                out.write(json.dumps({
+                    "id": item["id"],
+                    "theme": best.theme if best else None,
+                    "confidence": best.confidence if best else round(result.best_score, 4),
+                    "kind": result.category.value,
+                    "sentiment": result.sentiment.value,
+                    "product_area": best.product_area if best else None,
+                    "sentiment_score": result.sentiment_score,
+                    "language": result.language,
+                }, ensure_ascii=False) + "\n")
+                written += 1
+    print(f"classify: {written} items written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cluster_command(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cluster", description="Group items into emerging-theme candidates; "
+                                     "the number of clusters is chosen from the data.")
+    parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
+    parser.add_argument("--output", type=Path, required=True,
+                        help='JSON lines {"id": ..., "cluster": <number or null for noise>, "label": [...]}')
+    args = parser.parse_args(argv)
+    if not args.input.is_file():
+        print(f"cluster: no input file {args.input}", file=sys.stderr)
+        return 2
+    items = list(read_items(args.input))
+    if len(items) > 1500:
+        print(f"cluster: {len(items)} items; only the first 1500 are clustered", file=sys.stderr)
+    clusters = cluster_texts([item["text"] for item in items])
+    assigned = {index: c for c in clusters for index in c.members}
+    with args.output.open("w", encoding="utf-8") as out:
+        for index, item in enumerate(items):
+            found = assigned.get(index)
+            out.write(json.dumps({"id": item["id"], "cluster": found.number if found else None,
+                                  "label": found.label_terms if found else []}, ensure_ascii=False) + "\n")
+    for c in clusters:
+        print(f"cluster {c.number}: {len(c.members)} items, {' / '.join(c.label_terms)}", file=sys.stderr)
+    return 0
+
+
+def classify_main() -> None:
+    sys.exit(classify_command())
+
+
+def cluster_main() -> None:
+    sys.exit(cluster_command())

@@ -1,0 +1,1 @@
+"""Pure rules of the insights service: no I/O, no framework."""

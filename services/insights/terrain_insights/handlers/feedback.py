@@ -1,0 +1,141 @@
+"""Feedback ingested: classify, move aggregates, run the event-driven detectors, all in one transaction.
+
+An edit (revision + 1) takes back the contribution of the previous revision
+before adding its own, so nothing is counted twice; an older revision
+arriving late is ignored. Erasure takes the contribution back and leaves a
+tombstone, so a late redelivery of the ingestion cannot bring the item back.
+"""
+
+import time
+from datetime import datetime
+from typing import Any
+
+from terrain_contracts.events.feedback import (
+    FeedbackClassified,
+    FeedbackClassifiedData,
+    FeedbackErased,
+    FeedbackIngested,
+    FeedbackIngestedData,
+)
+from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
+
+from terrain_kit.uow import UnitOfWork
+
+from .. import metrics
+from ..classify import Classification
+from ..domain.aggregates import Account, Ops, contribution
+from ..store import aggregates, items
+from ..store import insights as insights_store
+from . import detect
+from .context import SOURCE, Context
+
+
+def account_of(data: FeedbackIngestedData) -> Account | None:
+    snapshot = data.account
+    if snapshot is None:
+        return None
+    return Account(snapshot.account_id, snapshot.arr.amount_minor if snapshot.arr else None,
+                   snapshot.arr.currency if snapshot.arr else None, snapshot.segment, snapshot.renewal_date)
+
+
+def item_doc(data: FeedbackIngestedData, result: Classification, contrib: dict[str, Any]) -> dict[str, Any]:
+    account = account_of(data)
+    return {
+        "_id": data.feedback_id, "revision": data.revision, "text": data.text, "occurred_at": data.occurred_at,
+        "language": data.language,
+        "account": None if account is None else {
+            "account_id": account.account_id, "arr": account.arr_minor, "currency": account.currency,
+            "segment": account.segment,
+            "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None},
+        "classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib,
+    }
+
+
+def classification_doc(result: Classification) -> dict[str, Any]:
+    return {"taxonomy_version": result.taxonomy_version, "category": result.category.value,
+            "sentiment": result.sentiment.value, "sentiment_score": result.sentiment_score,
+            "language": result.language,
+            "themes": [{"theme": m.theme, "product_area": m.product_area, "confidence": m.confidence}
+                       for m in result.themes]}
+
+
+def classified_event(feedback_id: str, revision: int, result: Classification, language: str | None,
+                     cause) -> FeedbackClassified:
+    return FeedbackClassified.create(FeedbackClassifiedData(
+        feedback_id=feedback_id, revision=revision, taxonomy_version=result.taxonomy_version,
+        themes=[ContractThemeMatch(theme=m.theme, product_area=m.product_area, confidence=m.confidence)
+                for m in result.themes],
+        category=result.category, sentiment=result.sentiment, sentiment_score=result.sentiment_score,
+        language=language or result.language), source=SOURCE, cause=cause)
+
+
+async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) -> None:
+    newest: dict[str, FeedbackIngested] = {}
+    for event in events:  # two revisions of one item in a batch: the later one wins, counted once
+        known = newest.get(event.data.feedback_id)
+        if known is None or event.data.revision > known.data.revision:
+            newest[event.data.feedback_id] = event
+    stored = await items.by_ids(uow, list(newest))
+    fresh = [e for e in newest.values() if _is_news(stored.get(e.data.feedback_id), e.data.revision)]
+    if not fresh:
+        return
+    classifier = await ctx.classifier(uow)
+    started = time.perf_counter()
+    results = classifier.classify_many([e.data.text for e in fresh])
+    metrics.CLASSIFY_SECONDS.observe(time.perf_counter() - started)
+    ops = Ops()
+    docs = []
+    for event, result in zip(fresh, results):
+        data = event.data
+        previous = stored.get(data.feedback_id)
+        if previous and previous.get("contribution"):
+            ops.add(previous["contribution"], -1)
+        contrib = contribution(result, data.occurred_at, account_of(data))
+        ops.add(contrib, +1)
+        docs.append(item_doc(data, result, contrib))
+        uow.emit(classified_event(data.feedback_id, data.revision, result, data.language, event))
+        metrics.ITEMS_CLASSIFIED.labels("assigned" if result.themes else "unassigned", result.category.value).inc()
+    await aggregates.apply(uow, ops)
+    await items.save(uow, docs)
+    await detect.after_ingest(uow, ctx, list(zip(fresh, results)))
+
+
+def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
+    if stored is None:
+        return True
+    return not stored.get("erased") and revision > stored.get("revision", 0)
+
+
+async def erase(event: FeedbackErased, uow: UnitOfWork) -> None:
+    ids = list(dict.fromkeys(event.data.feedback_ids))
+    stored = await items.by_ids(uow, ids)
+    ops = Ops()
+    for doc in stored.values():
+        if doc.get("contribution"):
+            ops.add(doc["contribution"], -1)
+    await aggregates.apply(uow, ops)
+    await items.erase(uow, ids)
+    await insights_store.drop_evidence(uow, ids)
+
+
+async def reapply(uow: UnitOfWork, doc: dict[str, Any], result: Classification) -> bool:
+    """Replace a stored item's classification (replay); True when its themes changed."""
+    ops = Ops()
+    if doc.get("contribution"):
+        ops.add(doc["contribution"], -1)
+    account = doc.get("account")
+    contrib = contribution(result, doc["occurred_at"], None if account is None else Account(
+        account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")))
+    ops.add(contrib, +1)
+    await aggregates.apply(uow, ops)
+    before = [t["theme"] for t in doc["classification"]["themes"]]
+    await items.save(uow, [doc | {"classification": classification_doc(result), "unassigned": not result.themes,
+                                  "contribution": contrib}])
+    moved = before != [m.theme for m in result.themes]
+    if moved or doc["classification"]["taxonomy_version"] != result.taxonomy_version:
+        uow.emit(classified_event(doc["_id"], doc["revision"], result, doc.get("language"), None))
+    return moved
+
+
+def live(occurred_at: datetime, now: datetime, hours: int) -> bool:
+    return (now - occurred_at).total_seconds() <= hours * 3600

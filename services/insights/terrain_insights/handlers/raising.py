@@ -1,0 +1,57 @@
+"""Raising, updating and resolving insights: one insight per ongoing situation, versions counted."""
+
+from uuid import uuid4
+
+from terrain_contracts import Event
+from terrain_contracts.events.insight import (
+    Insight,
+    InsightData,
+    InsightDetected,
+    InsightResolved,
+    InsightResolvedData,
+    InsightStatus,
+    InsightUpdated,
+    InsightUpdatedData,
+)
+
+from terrain_kit.uow import UnitOfWork
+
+from .. import metrics
+from ..domain.insights import Draft, new_insight, revised, with_status
+from ..store import insights as store
+from .context import SOURCE, utcnow
+
+
+async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None) -> None:
+    """Detect a new situation, or update the open insight of an ongoing one (version + 1) if anything changed."""
+    now = utcnow()
+    if current is None:
+        insight = new_insight(f"ins-{uuid4().hex[:20]}", draft, now)
+        await store.create(uow, insight, draft.situation)
+        uow.emit(InsightDetected.create(InsightData(insight=insight), source=SOURCE, cause=cause))
+        metrics.INSIGHTS.labels(insight.kind.value, insight.severity.value, "detected").inc()
+        return
+    updated, changed = revised(current, draft, now)
+    if not changed:
+        return
+    await store.replace(uow, updated, draft.situation)
+    uow.emit(InsightUpdated.create(InsightUpdatedData(insight=updated, changed_fields=changed), source=SOURCE,
+                                   cause=cause))
+    metrics.INSIGHTS.labels(updated.kind.value, updated.severity.value, "updated").inc()
+
+
+async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event | None = None) -> Insight:
+    resolved = with_status(current, InsightStatus.resolved, utcnow())
+    await store.replace(uow, resolved, situation=None)
+    uow.emit(InsightResolved.create(InsightResolvedData(insight=resolved, reason=reason[:2000]), source=SOURCE,
+                                    cause=cause))
+    metrics.INSIGHTS.labels(resolved.kind.value, resolved.severity.value, "resolved").inc()
+    return resolved
+
+
+async def acknowledge(uow: UnitOfWork, current: Insight, situation: str | None) -> Insight:
+    acknowledged = with_status(current, InsightStatus.acknowledged, utcnow())
+    await store.replace(uow, acknowledged, situation)
+    uow.emit(InsightUpdated.create(InsightUpdatedData(insight=acknowledged, changed_fields=["status"]),
+                                   source=SOURCE))
+    return acknowledged

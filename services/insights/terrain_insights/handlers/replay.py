@@ -1,0 +1,69 @@
+"""Replay: re-apply a taxonomy version to every stored item, in chunks, with progress and a diff report.
+
+Each chunk is one transaction: the items' contributions move between
+themes with the same atomic increments as live traffic, and the replay's
+progress (done, moved, demand per theme before and after) advances with
+them, so a replay interrupted anywhere resumes from its cursor.
+"""
+
+from typing import Any
+from uuid import uuid4
+
+from terrain_kit.uow import UnitOfWork
+
+from .. import metrics
+from ..store import REPLAYS, items
+from ..store import taxonomy as taxonomy_store
+from .context import Context, utcnow
+from .feedback import reapply
+
+MAX_MOVED_EXAMPLES = 50
+
+
+async def request(uow: UnitOfWork, version: int | None, author: str) -> dict[str, Any]:
+    taxonomy = await (taxonomy_store.get(uow, version) if version else taxonomy_store.latest(uow))
+    if taxonomy is None:
+        raise LookupError(f"no taxonomy version {version}" if version else "no taxonomy yet")
+    job = {"_id": f"rep-{uuid4().hex[:12]}", "version": taxonomy.version, "status": "pending",
+           "requested_by": author, "requested_at": utcnow(), "total": await items.count(uow), "done": 0,
+           "moved": 0, "cursor": None, "before": {}, "after": {}, "moved_examples": []}
+    await uow[REPLAYS].insert_one(job, session=uow.session)
+    return job
+
+
+async def next_job(uow: UnitOfWork) -> dict[str, Any] | None:
+    return await uow[REPLAYS].find_one({"status": {"$in": ["pending", "running"]}}, sort=[("requested_at", 1)],
+                                       session=uow.session)
+
+
+async def step(uow: UnitOfWork, ctx: Context, job_id: str, chunk: int) -> bool:
+    """Process one chunk of a replay; False once the replay is finished."""
+    job = await uow[REPLAYS].find_one({"_id": job_id}, session=uow.session)
+    if job is None or job["status"] not in ("pending", "running"):
+        return False
+    docs = await items.chunk_after(uow, job["cursor"], chunk)
+    if not docs:
+        await uow[REPLAYS].update_one({"_id": job_id}, {"$set": {"status": "done", "finished_at": utcnow()}},
+                                      session=uow.session)
+        return False
+    classifier = await ctx.classifier(uow, job["version"])
+    inc: dict[str, int] = {"done": len(docs)}
+    moved_examples = []
+    for doc, result in zip(docs, classifier.classify_many([d["text"] for d in docs])):
+        before = [t["theme"] for t in doc["classification"]["themes"]]
+        moved = await reapply(uow, doc, result)
+        after = [m.theme for m in result.themes]
+        for theme in before or ["unassigned"]:
+            inc[f"before.{theme}"] = inc.get(f"before.{theme}", 0) + 1
+        for theme in after or ["unassigned"]:
+            inc[f"after.{theme}"] = inc.get(f"after.{theme}", 0) + 1
+        if moved:
+            inc["moved"] = inc.get("moved", 0) + 1
+            moved_examples.append({"feedback_id": doc["_id"], "from": before, "to": after})
+        metrics.REPLAYED.labels(str(moved).lower()).inc()
+    update: dict[str, Any] = {"$inc": inc, "$set": {"status": "running", "cursor": docs[-1]["_id"]}}
+    room = MAX_MOVED_EXAMPLES - len(job.get("moved_examples", []))
+    if room > 0 and moved_examples:
+        update["$push"] = {"moved_examples": {"$each": moved_examples[:room]}}
+    await uow[REPLAYS].update_one({"_id": job_id}, update, session=uow.session)
+    return True

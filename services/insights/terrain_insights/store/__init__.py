@@ -1,0 +1,28 @@
+"""The only code of the insights service that speaks MongoDB. Every function takes the unit of work."""
+
+from terrain_kit.mongo import Index, asc
+
+TAXONOMY = "taxonomy_versions"
+ITEMS = "items"
+AGGREGATES = "aggregates"
+INSIGHTS = "insights"
+SITUATIONS = "situations"
+TEAMS = "teams"
+INITIATIVES = "initiatives"
+LINKS = "evidence_links"
+CANDIDATES = "candidates"
+REPLAYS = "replays"
+
+INDEXES = [
+    Index(ITEMS, asc("classification.taxonomy_version")),
+    Index(ITEMS, asc("unassigned", "occurred_at")),
+    Index(AGGREGATES, asc("scope", "period", "start")),
+    Index(INSIGHTS, asc("dedup_key"), unique=True),
+    Index(INSIGHTS, asc("status", "detected_at")),
+    Index(INSIGHTS, asc("kind", "detected_at")),
+    Index(TEAMS, asc("areas")),
+    Index(INITIATIVES, asc("status")),
+    Index(LINKS, asc("initiative_id", "linked_at")),
+    Index(CANDIDATES, asc("status", "size")),
+    Index(REPLAYS, asc("status", "requested_at")),
+]

@@ -1,0 +1,55 @@
+"""Insights, and the situations that keep one insight per ongoing situation."""
+
+from typing import Any
+
+from terrain_contracts.events.insight import Insight
+
+from terrain_kit.uow import UnitOfWork
+
+from . import INSIGHTS, SITUATIONS
+
+
+def _doc(insight: Insight, situation: str | None) -> dict[str, Any]:
+    return {"_id": insight.insight_id, **insight.model_dump(mode="python"), "situation": situation}
+
+
+def _insight(doc: dict[str, Any]) -> Insight:
+    return Insight.model_validate({k: v for k, v in doc.items() if k not in ("_id", "situation")})
+
+
+async def open_for(uow: UnitOfWork, situation: str) -> Insight | None:
+    """The insight of an ongoing situation, if there is one."""
+    marker = await uow[SITUATIONS].find_one({"_id": situation}, session=uow.session)
+    if marker is None:
+        return None
+    doc = await uow[INSIGHTS].find_one({"_id": marker["insight_id"]}, session=uow.session)
+    return _insight(doc) if doc else None
+
+
+async def open_situations(uow: UnitOfWork, prefix: str) -> list[dict[str, Any]]:
+    return await uow[SITUATIONS].find({"_id": {"$regex": f"^{prefix}"}}, session=uow.session).to_list(None)
+
+
+async def create(uow: UnitOfWork, insight: Insight, situation: str) -> None:
+    # The situation's unique _id makes two replicas racing on one situation conflict, and one retry.
+    await uow[SITUATIONS].insert_one({"_id": situation, "insight_id": insight.insight_id}, session=uow.session)
+    await uow[INSIGHTS].insert_one(_doc(insight, situation), session=uow.session)
+
+
+async def replace(uow: UnitOfWork, insight: Insight, situation: str | None) -> None:
+    await uow[INSIGHTS].replace_one({"_id": insight.insight_id}, _doc(insight, situation), session=uow.session)
+    if situation is None:
+        await uow[SITUATIONS].delete_many({"insight_id": insight.insight_id}, session=uow.session)
+    else:
+        # Touch the marker: concurrent updates of one situation conflict instead of losing a version.
+        await uow[SITUATIONS].update_one({"_id": situation}, {"$inc": {"updates": 1}}, session=uow.session)
+
+
+async def get(uow: UnitOfWork, insight_id: str) -> tuple[Insight, str | None] | None:
+    doc = await uow[INSIGHTS].find_one({"_id": insight_id}, session=uow.session)
+    return (_insight(doc), doc.get("situation")) if doc else None
+
+
+async def drop_evidence(uow: UnitOfWork, feedback_ids: list[str]) -> None:
+    await uow[INSIGHTS].update_many({"evidence_feedback_ids": {"$in": feedback_ids}},
+                                    {"$pull": {"evidence_feedback_ids": {"$in": feedback_ids}}}, session=uow.session)

@@ -1,0 +1,48 @@
+"""Classified items: the text and account snapshot needed to reclassify, and what each contributed."""
+
+from typing import Any
+
+from pymongo import ReplaceOne
+from terrain_kit.uow import UnitOfWork
+
+from . import ITEMS
+
+
+async def by_ids(uow: UnitOfWork, ids: list[str]) -> dict[str, dict[str, Any]]:
+    docs = await uow[ITEMS].find({"_id": {"$in": ids}}, session=uow.session).to_list(None)
+    return {doc["_id"]: doc for doc in docs}
+
+
+async def get(uow: UnitOfWork, feedback_id: str) -> dict[str, Any] | None:
+    return await uow[ITEMS].find_one({"_id": feedback_id}, session=uow.session)
+
+
+async def save(uow: UnitOfWork, docs: list[dict[str, Any]]) -> None:
+    if docs:
+        await uow[ITEMS].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
+                                    ordered=False, session=uow.session)
+
+
+async def erase(uow: UnitOfWork, ids: list[str]) -> None:
+    """Drop the items, keeping a bare tombstone so a late redelivery of their ingestion is refused."""
+    if ids:
+        await uow[ITEMS].bulk_write([ReplaceOne({"_id": i}, {"_id": i, "erased": True}, upsert=True) for i in ids],
+                                    ordered=False, session=uow.session)
+
+
+async def unassigned_texts(uow: UnitOfWork, since, limit: int) -> list[dict[str, Any]]:
+    return await uow[ITEMS].find({"unassigned": True, "occurred_at": {"$gte": since}},
+                                 {"text": 1, "occurred_at": 1}, session=uow.session
+                                 ).sort("occurred_at", -1).limit(limit).to_list(None)
+
+
+async def chunk_after(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {"erased": {"$ne": True}}
+    if after is not None:
+        query["_id"] = {"$gt": after}
+    return await uow[ITEMS].find(query, session=uow.session).sort("_id", 1).limit(limit).to_list(None)
+
+
+async def count(uow: UnitOfWork) -> int:
+    return await uow[ITEMS].count_documents({"erased": {"$ne": True}}, session=uow.session)
+

@@ -1,0 +1,60 @@
+from datetime import date, datetime, timedelta, timezone
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from terrain_contracts import Money
+from terrain_contracts.events.feedback import (
+    AccountSnapshot,
+    FeedbackIngested,
+    FeedbackIngestedData,
+    FeedbackKind,
+    IntakeChannel,
+    Reporter,
+    ReporterRole,
+)
+from terrain_dev.servers import free_port
+from terrain_dev.testing import running, settings_for
+from terrain_insights.main import create
+from terrain_insights.settings import InsightsHttp, InsightsSettings, PeriodicSettings
+
+EVALUATION = Path(__file__).resolve().parents[2] / "services" / "insights" / "evaluation"
+TAXONOMY_YAML = (EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8")
+_external = count(1)
+
+
+def insights_settings(nats_server, mongo_server, database_name, **overrides) -> InsightsSettings:
+    # Periodic jobs stay out of the way unless a test asks for them.
+    periodic = PeriodicSettings(detectors_interval_seconds=3600, clustering_interval_seconds=3600,
+                                replay_poll_seconds=0.1)
+    return settings_for(InsightsSettings, nats_server, mongo_server, database_name,
+                        http=InsightsHttp(port=free_port()), **{"periodic": periodic, **overrides})
+
+
+@pytest.fixture
+async def insights(nats_server, mongo_server, database_name, jetstream):
+    async with running(create(insights_settings(nats_server, mongo_server, database_name))) as svc:
+        response = await svc.http.post("/v1/taxonomy/import", content=TAXONOMY_YAML,
+                                       headers={"Content-Type": "application/yaml"})
+        assert response.status_code == 201, response.text
+        yield svc
+
+
+def ingested(text: str, *, feedback_id: str | None = None, revision: int = 1, account_id: str | None = "acme",
+             arr_minor: int | None = 1_000_000, currency: str = "EUR", segment: str | None = "mid_market",
+             renewal: date | None = None, occurred_at: datetime | None = None) -> FeedbackIngested:
+    number = next(_external)
+    now = datetime.now(timezone.utc)
+    account = None if account_id is None else AccountSnapshot(
+        account_id=account_id, name=account_id.capitalize(), segment=segment, renewal_date=renewal,
+        arr=Money(amount_minor=arr_minor, currency=currency) if arr_minor is not None else None)
+    return FeedbackIngested.create(FeedbackIngestedData(
+        feedback_id=feedback_id or f"fb-{number}", revision=revision, source="zendesk", external_id=f"T-{number}",
+        channel=IntakeChannel.event, kind=FeedbackKind.customer,
+        reporter=Reporter(name="Camille", role=ReporterRole.customer), account=account, text=text,
+        occurred_at=occurred_at or now, ingested_at=now), source="feedback")
+
+
+def hours_ago(hours: float) -> datetime:
+    return datetime.now(timezone.utc) - timedelta(hours=hours)
