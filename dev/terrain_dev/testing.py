@@ -7,6 +7,7 @@
         await publish(jetstream, SomeEvent.create(...))
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -84,9 +85,12 @@ async def running(app: FastAPI) -> AsyncIterator[RunningService]:
 
 
 async def publish(js: JetStreamContext, *events: Event) -> None:
-    """Publish as a well-behaved producer does: on the event's subject, Nats-Msg-Id = event id."""
-    for event in events:
-        await js.publish(event.subject, event.to_json(), stream=event.stream, headers={MSG_ID: str(event.id)})
+    """Publish as a well-behaved producer does: on the event's subject, Nats-Msg-Id = event id.
+
+    Pipelined (acks awaited together), so a large burst arrives as a burst."""
+    pending = [await js.publish_async(event.subject, event.to_json(), stream=event.stream,
+                                      headers={MSG_ID: str(event.id)}) for event in events]
+    await asyncio.gather(*pending)
 
 
 def require_tool(command: str, debian_package: str) -> str:

@@ -3,7 +3,8 @@
 FastStream runs a fetched batch as concurrent per-message calls. Each call
 submits its event here and waits; once submissions pause for ``linger``
 (or ``max_size`` is reached) the batch is processed at once and every caller
-learns its own outcome. One transaction per fetch instead of per message.
+learns its own outcome. One transaction per fetch instead of per message,
+and never two at once for one consumer.
 """
 
 import asyncio
@@ -33,6 +34,9 @@ class Item:
 
 
 class Batcher:
+    """One batch at a time per consumer: concurrent batches of one consumer would touch the same
+    documents and abort each other's transactions. What arrives while a batch commits forms the next."""
+
     def __init__(self, process: Callable[[list[Item]], Awaitable[Any]], max_size: int, linger: float,
                  max_linger: float = 0.05) -> None:
         self._process = process
@@ -42,33 +46,37 @@ class Batcher:
         self._pending: list[Item] = []
         self._first_at = 0.0
         self._timer: asyncio.TimerHandle | None = None
-        self._running: set[asyncio.Task] = set()
+        self._draining: asyncio.Task | None = None
 
     async def submit(self, item: Item) -> None:
         loop = asyncio.get_running_loop()
         if not self._pending:
             self._first_at = loop.time()
         self._pending.append(item)
-        if self._timer is not None:
-            self._timer.cancel()
-        if len(self._pending) >= self._max_size:
-            self._flush()
-        else:
-            # Debounce: wait for the rest of the fetched batch, never longer than max_linger overall.
-            delay = min(self._linger, self._first_at + self._max_linger - loop.time())
-            self._timer = loop.call_later(max(0.0, delay), self._flush)
+        if self._draining is None:
+            if self._timer is not None:
+                self._timer.cancel()
+            if len(self._pending) >= self._max_size:
+                self._start_draining()
+            else:
+                # Debounce: wait for the rest of the fetched batch, never longer than max_linger overall.
+                delay = min(self._linger, self._first_at + self._max_linger - loop.time())
+                self._timer = loop.call_later(max(0.0, delay), self._start_draining)
         # Shielded: the batch is shared, one cancelled waiter must not cancel it for the others.
         await asyncio.shield(item.outcome)
 
-    def _flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        items, self._pending = self._pending, []
-        if items:
-            task = asyncio.get_running_loop().create_task(self._run(items))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+    def _start_draining(self) -> None:
+        self._timer = None
+        if self._draining is None and self._pending:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                items, self._pending = self._pending[: self._max_size], self._pending[self._max_size:]
+                await self._run(items)
+        finally:
+            self._draining = None
 
     async def _run(self, items: list[Item]) -> None:
         try:
@@ -77,4 +85,5 @@ class Batcher:
             # _process settles every item itself; this only keeps waiters from hanging on a bug.
             for item in items:
                 item.fail(exc)
-            raise
+            if isinstance(exc, asyncio.CancelledError):
+                raise

@@ -116,6 +116,15 @@ async def raw_consume_rate(url: str, events) -> float:
     return rate
 
 
+def _batches() -> tuple[float, float]:
+    """(batches committed, events in them) by the classifier consumer so far, from the kit's histogram."""
+    from prometheus_client import REGISTRY
+
+    labels = {"consumer": "insights-classifier"}
+    return (REGISTRY.get_sample_value("terrain_consumer_batch_size_count", labels) or 0.0,
+            REGISTRY.get_sample_value("terrain_consumer_batch_size_sum", labels) or 0.0)
+
+
 async def measure(nats_server, mongo_server, size: int, events: int, max_seed: float) -> tuple[int, float]:
     database = f"bench_insights_{size}_{int(time.time())}"
     client = AsyncMongoClient(mongo_server.uri)
@@ -131,11 +140,14 @@ async def measure(nats_server, mongo_server, size: int, events: int, max_seed: f
         await publish(js, *_events(20))  # warm-up: classifier built, caches filled
         while not await consumer_settled(js, streams.FEEDBACK, "insights-classifier"):
             await asyncio.sleep(0.05)
+        batches_before = _batches()
         started = time.perf_counter()
         await publish(js, *batch)
         while not await consumer_settled(js, streams.FEEDBACK, "insights-classifier"):
             await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
+        count, total = (after - before for after, before in zip(_batches(), batches_before))
+        print(f"  {count:.0f} batches, {total / max(count, 1):.1f} events per batch on average", flush=True)
     await client.drop_database(database)
     await client.close()
     return seeded, elapsed / events * 1000
