@@ -81,7 +81,7 @@ PASS_THROUGH = {
     "test": (test, "run the test suite (what CI runs); arguments go to pytest"),
     "dlq": (deadletters, "dead letters: list [--consumer X] | replay SEQ... | replay --all [--nats URL]"),
     "contracts": (contracts, "JSON Schemas: check | write"),
-    "deploy": (deploy, "generated deployment files (NATS users, Kubernetes): check | write"),
+    "deploy": (deploy, "files generated from the services (NATS users, Kubernetes, AsyncAPI docs): check | write"),
 }
 
 

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Union
 from uuid import UUID
 
 from faststream import AckPolicy
@@ -93,6 +93,14 @@ class ConsumerRuntime:
         await self._jetstream().add_consumer(self.consumer.stream, self.server_config())
 
     def subscribe(self, broker: NatsBroker) -> None:
+        events = tuple(self.consumer.events.values())
+        payload = events[0] if len(events) == 1 else Union[events]  # noqa: UP007 - built at run time
+
+        async def handle(msg: payload) -> None:  # type: ignore[valid-type]
+            # The annotation documents the payload (AsyncAPI); self.handle parses it tolerantly.
+            await self.handle(msg)
+
+        handle.__name__ = self.durable.replace("-", "_")
         broker.subscriber(
             self.consumer.subject,
             stream=JStream(name=self.consumer.stream, declare=False),
@@ -102,7 +110,7 @@ class ConsumerRuntime:
             ack_policy=AckPolicy.MANUAL,
             title=self.durable,
             description=self.consumer.description or None,
-        )(self.handle)
+        )(handle)
 
     # -- per message -------------------------------------------------------------------------
 

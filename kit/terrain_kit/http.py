@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .service import Service
 
 CORRELATION_HEADER = "x-correlation-id"
-UNTRACED_ROUTES = "/healthz,/readyz,/metrics"
+UNTRACED_ROUTES = "/healthz,/readyz,/metrics,/asyncapi.yaml"
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -103,6 +103,10 @@ def create_app(service: "Service", *, title: str, description: str = "",
         ready = all(checks.values())
         return JSONResponse(status_code=200 if ready else 503,
                             content={"status": "ready" if ready else "not ready", "checks": checks})
+
+    @app.get("/asyncapi.yaml", include_in_schema=False)
+    async def asyncapi() -> PlainTextResponse:
+        return PlainTextResponse(service.asyncapi(), media_type="application/yaml")
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_endpoint() -> PlainTextResponse:

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import uvicorn
+import yaml
 from nats.js import JetStreamContext
 from terrain_contracts import Event, streams
 
@@ -60,12 +61,23 @@ class Service:
         self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)
         for runtime in self.consumers.values():
             runtime.subscribe(self.broker)
+        for event in self.publishes:  # declared for the AsyncAPI document; the outbox relay publishes
+            self.broker.publisher(event.subject, schema=event, title=event.model_fields["type"].default,
+                                  description=(event.__doc__ or "").strip().split("\n")[0] or None)
         if self.consumers:
             self.streams.add(streams.ADVISORIES)
             subscribe_advisories(self.broker, name, self.consumers)
         self._background = list(background)
         self._tasks: list[asyncio.Task] = []
         self.started = False
+
+    def asyncapi(self) -> str:
+        """The service's events, as it publishes and consumes them (AsyncAPI 3)."""
+        from faststream.specification.asyncapi import AsyncAPI
+
+        document = AsyncAPI(self.broker, title=f"Terrain {self.name}", version="1.0.0").to_specification()
+        # Sorted: FastStream does not keep the order channels were declared in.
+        return yaml.safe_dump(document.to_jsonable(), sort_keys=True, allow_unicode=True)
 
     def jetstream(self) -> JetStreamContext:
         return self.broker.config.connection_state.stream

@@ -36,13 +36,16 @@ def generated(specs: list[ServiceSpec] | None = None) -> dict[Path, str]:
             files[path] = k8s.dump(documents)
             service_files.append(str(path.relative_to(BASE)))
     files[BASE / "kustomization.yaml"] = base_kustomization(specs, service_files)
+    for spec in specs:
+        files[Path("docs/asyncapi") / f"{spec.name}.yaml"] = spec.asyncapi
     return files
 
 
 def stale(files: dict[Path, str]) -> list[str]:
     problems = [str(path) for path, text in files.items()
                 if not (REPO / path).exists() or (REPO / path).read_text() != text]
-    for folder in {path.parent for path in files if path.parent != BASE and path.parent.name != "nats"}:
+    for folder in {path.parent for path in files if path.parent.is_relative_to(BASE)
+                   and path.parent not in (BASE, BASE / "nats")}:
         for existing in (REPO / folder).glob("*.yaml"):
             if existing.relative_to(REPO) not in files:
                 problems.append(f"{existing.relative_to(REPO)} (no longer generated)")

@@ -18,6 +18,7 @@ class ServiceSpec:
     consumers: tuple[tuple[str, str], ...]     # (stream, durable), the advisories consumer included
     streams: tuple[str, ...]                   # streams it provisions
     http_intake: bool                          # takes outside HTTP traffic (webhooks): scaled on CPU
+    asyncapi: str                              # the service's AsyncAPI document (YAML)
 
     @property
     def inbox(self) -> str:
@@ -45,6 +46,7 @@ def load(name: str, module: str) -> ServiceSpec:
         consumers=tuple(sorted(consumers)),
         streams=tuple(sorted(service.streams)),
         http_intake=name in HTTP_INTAKE,
+        asyncapi=service.asyncapi(),
     )
 
 
