@@ -6,9 +6,9 @@ from datetime import datetime
 
 from .errors import Conflict
 
-TIE_BREAK = ("Candidates are ranked by total score (sum of the directors' 1-3 scores); "
-             "ties go to the candidate with more 3-point votes, then the one proposed earlier "
-             "(never-proposed last), then the smaller initiative id.")
+TIE_BREAK = ("Candidates are ranked by total score (the sum of the directors' 1-3 scores); "
+             "ties go to the candidate with more 3-point votes, then to the one first proposed earlier, "
+             "then by initiative id in alphabetical order.")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,11 @@ def check_window(now: datetime, opens_at: datetime, closes_at: datetime, closed:
 
 
 def rank(candidates: Iterable[str], votes: Iterable[Vote], proposed_at: Mapping[str, datetime | None]) -> list[Ranked]:
-    """Rank every candidate (with or without votes) as stated in :data:`TIE_BREAK`."""
+    """Rank every candidate (with or without votes) as stated in :data:`TIE_BREAK`.
+
+    Candidates are proposed or beyond, so all have a first-proposal time; one without
+    (not possible through the API) would rank after those with one.
+    """
     scores: dict[str, list[int]] = {candidate: [] for candidate in candidates}
     for vote in votes:
         if vote.initiative_id in scores:

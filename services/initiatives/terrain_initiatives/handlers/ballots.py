@@ -62,6 +62,8 @@ async def cast(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str, init
     rules.check_window(now, ballot["opens_at"], ballot["closes_at"], ballot["state"] == "closed")
     if initiative_id not in ballot["candidates"]:
         raise NotFound(f"initiative {initiative_id} is not a candidate of ballot {ballot_id}")
+    if not await store.touch_open_ballot(uow, ballot_id, now):
+        raise Conflict("the ballot is closed: votes are no longer accepted")
     previous = await store.get_vote(uow, ballot_id, actor.name, initiative_id)
     vote = {"_id": store.vote_id(ballot_id, actor.name, initiative_id), "ballot_id": ballot_id,
             "director_id": actor.name, "initiative_id": initiative_id, "score": score_given, "cast_at": now,

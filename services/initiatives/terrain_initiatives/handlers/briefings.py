@@ -72,6 +72,8 @@ async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, 
            "updated_at": now, "updated_by": actor.name, "proposed_at": None, "evidence": evidence,
            "vote_average": None, "priority": priority(Summary(), None, briefing.size.value, ctx.weights)}
     await store.insert(uow, doc)
+    await team_store.touch(uow, briefing.owner_team_id, now)
+    await planning_store.touch_cycle(uow, briefing.quarter, now)
     created = {name: {"from": None, "to": value} for name, value in briefing.model_dump(mode="json").items()
                if name not in ("initiative_id", "version") and value not in (None, [])}
     await store.record(uow, initiative_id, 1, now, actor.name, "created", created)
@@ -111,6 +113,10 @@ async def edit(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
         new_values["priority"] = priority(Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"],
                                           ctx.weights)
     updated, briefing = await _save(uow, actor, ctx, doc, new_values, "edited", changed)
+    if "owner_team_id" in changed:
+        await team_store.touch(uow, briefing.owner_team_id, updated["updated_at"])
+    if "quarter" in changed:
+        await planning_store.touch_cycle(uow, briefing.quarter, updated["updated_at"])
     uow.emit(event(InitiativeUpdated, InitiativeChangeData(initiative=briefing, changed_by=actor.name,
                                                            changed_fields=sorted(changed))))
     return updated
@@ -127,6 +133,8 @@ async def move(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
     if target is InitiativeStatus.committed:
         require_planning(actor, "commit initiatives (the validated set of the quarter)")
     lifecycle.check_phase_allows(doc["quarter"], await phase_of(uow, doc["quarter"]), target)
+    if target in lifecycle.PHASES_FOR:
+        await planning_store.touch_cycle(uow, doc["quarter"], ctx.now())
     if target is InitiativeStatus.aligned:
         check_alignable(Blocking(d["_id"], d["on_team_id"], d.get("on_initiative_id"), DependencyState(d["state"]),
                                  d["answer_by"])

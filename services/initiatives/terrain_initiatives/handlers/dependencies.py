@@ -54,6 +54,8 @@ async def request(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: st
                   "requested_by": actor.name, "requested_at": now, "state": DependencyState.open.value,
                   "note": None, "answered_by": None, "answered_at": None, "overdue_since": None}
     await store.insert(uow, dependency)
+    await initiative_store.touch(uow, initiative_id, now)
+    await team_store.touch(uow, on_team_id, now)
     await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "dependency_requested",
                                   {"dependency_id": dependency["_id"], "on_team_id": on_team_id,
                                    "on_initiative_id": on_initiative_id})
@@ -112,6 +114,7 @@ async def answer(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str
     fields = {"state": answer.value, "note": note, "answered_by": actor.name, "answered_at": now}
     if not await store.update(uow, dependency_id, state.value, fields):
         raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
+    await initiative_store.touch(uow, initiative["_id"], now)
     await initiative_store.record(uow, initiative["_id"], initiative["version"], now, actor.name,
                                   "dependency_answered", {"dependency_id": dependency_id,
                                                           "state": {"from": state.value, "to": answer.value}})
@@ -134,6 +137,7 @@ async def withdraw(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: s
               "withdrawn_at": now}
     if not await store.update(uow, dependency_id, state.value, fields):
         raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
+    await initiative_store.touch(uow, initiative["_id"], now)
     await initiative_store.record(uow, initiative["_id"], initiative["version"], now, actor.name,
                                   "dependency_withdrawn", {"dependency_id": dependency_id,
                                                            "state": {"from": state.value, "to": "withdrawn"}})

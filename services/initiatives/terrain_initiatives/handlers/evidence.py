@@ -58,6 +58,7 @@ async def link(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
     if await store.count_links(uow, initiative_id) >= ctx.max_links:
         raise Conflict(f"initiative {initiative_id} already has {ctx.max_links} linked items, the maximum")
     now = ctx.now()
+    await store.touch_feedback(uow, feedback_id, now)
     created = await store.insert_link(uow, initiative_id, feedback_id, origin.value, actor.name, now)
     await refresh(uow, [initiative_id], ctx.weights)
     await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "feedback_linked",
@@ -74,6 +75,7 @@ async def unlink(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str
     if not await store.delete_link(uow, initiative_id, feedback_id):
         return False
     now = ctx.now()
+    await store.touch_feedback(uow, feedback_id, now)
     await refresh(uow, [initiative_id], ctx.weights)
     await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "feedback_unlinked",
                                   {"feedback_id": {"from": feedback_id, "to": None}})
@@ -104,8 +106,8 @@ async def suggestions(uow: UnitOfWork, initiative_id: str) -> list[dict[str, Any
             "feedback_id": feedback_id,
             "account_id": fb.get("account_id"), "account_name": fb.get("account_name"),
             "arr": {"amount_minor": fb["arr_minor"], "currency": fb["currency"]} if fb.get("currency") else None,
-            "insights": [{name: insight.get(name) for name in ("insight_id", "kind", "severity", "title", "theme")}
-                         for insight in candidates[feedback_id]],
+            "insights": [{"insight_id": insight["_id"], **{name: insight.get(name) for name in (
+                "kind", "severity", "title", "theme")}} for insight in candidates[feedback_id]],
         })
     return found
 

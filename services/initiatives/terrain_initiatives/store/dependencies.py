@@ -7,7 +7,7 @@ from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.dependencies import BINDING, DependencyState
-from . import DEPENDENCIES
+from . import DEPENDENCIES, META
 
 
 def _as_day(value: date) -> str:
@@ -54,7 +54,13 @@ async def similar(uow: UnitOfWork, initiative_id: str, on_team_id: str,
 
 
 async def binding_edges(uow: UnitOfWork) -> dict[str, set[str]]:
-    """initiative -> initiatives it depends on, over requests not declined or withdrawn."""
+    """initiative -> initiatives it depends on, over requests not declined or withdrawn.
+
+    Reading the graph writes its guard document: two requests checked against the same
+    graph would otherwise each miss the other and could close a cycle together.
+    """
+    await uow[META].update_one({"_id": "dependency_graph"}, {"$inc": {"value": 1}}, upsert=True,
+                               session=uow.session)
     docs = await uow[DEPENDENCIES].find(
         {"on_initiative_id": {"$ne": None}, "state": {"$in": [s.value for s in BINDING]}},
         {"initiative_id": 1, "on_initiative_id": 1}, session=uow.session).to_list(None)

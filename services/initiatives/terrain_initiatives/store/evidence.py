@@ -67,7 +67,7 @@ async def linked_items(uow: UnitOfWork, initiative_id: str) -> list[LinkedItem]:
     items = []
     for feedback_id in ids:
         doc = known.get(feedback_id)
-        if doc is None:
+        if doc is None or doc.get("ingested_at") is None:
             items.append(LinkedItem(feedback_id))
         else:
             items.append(LinkedItem(feedback_id, doc.get("account_id"), doc.get("arr_minor"), doc.get("currency"),
@@ -76,6 +76,18 @@ async def linked_items(uow: UnitOfWork, initiative_id: str) -> list[LinkedItem]:
 
 
 # -- feedback projection -------------------------------------------------------------------------
+
+async def touch_feedback(uow: UnitOfWork, feedback_id: str, at: datetime) -> None:
+    """Write the item's projection document (a stub until its ingestion arrives).
+
+    A link and an ingestion (or erasure) of the same item committing concurrently would
+    each miss the other's write (snapshot isolation) and leave the summary stale; both
+    writing this document makes one of them conflict and retry, seeing the other.
+    """
+    await uow[FEEDBACK].update_one({"_id": feedback_id}, {"$setOnInsert": {"revision": 0},
+                                                          "$set": {"touched_at": at}},
+                                   upsert=True, session=uow.session)
+
 
 async def feedback_revisions(uow: UnitOfWork, feedback_ids: list[str]) -> dict[str, int]:
     docs = await uow[FEEDBACK].find({"_id": {"$in": feedback_ids}}, {"revision": 1},

@@ -41,6 +41,12 @@ async def set_derived(uow: UnitOfWork, initiative_id: str, fields: dict[str, Any
     await uow[INITIATIVES].update_one({"_id": initiative_id}, {"$set": fields}, session=uow.session)
 
 
+async def touch(uow: UnitOfWork, initiative_id: str, at: datetime) -> None:
+    """Write the initiative with a change of its dependencies, so that a concurrent move to
+    aligned (which reads them) conflicts with it instead of both committing."""
+    await set_derived(uow, initiative_id, {"dependencies_changed_at": at})
+
+
 async def in_quarter(uow: UnitOfWork, quarter: str) -> list[dict[str, Any]]:
     return await uow[INITIATIVES].find({"quarter": quarter}, session=uow.session).sort(
         [("priority", -1), ("_id", 1)]).to_list(None)

@@ -58,6 +58,20 @@ async def ended_ballots(uow: UnitOfWork, now: datetime) -> list[str]:
     return [doc["_id"] for doc in docs]
 
 
+async def touch_open_ballot(uow: UnitOfWork, ballot_id: str, at: datetime) -> bool:
+    """Write the ballot with each vote, so that a vote and a concurrent close conflict (one retries)
+    instead of the close missing the vote; False when it closed meanwhile."""
+    result = await uow[BALLOTS].update_one({"_id": ballot_id, "state": "open"}, {"$set": {"last_vote_at": at}},
+                                           session=uow.session)
+    return result.matched_count == 1
+
+
+async def touch_cycle(uow: UnitOfWork, quarter: str, at: datetime) -> None:
+    """Write the quarter's cycle (if any) with a change its phase allowed, so that a concurrent
+    phase change conflicts with it instead of both committing."""
+    await uow[CYCLES].update_one({"_id": quarter}, {"$set": {"touched_at": at}}, session=uow.session)
+
+
 def vote_id(ballot_id: str, director_id: str, initiative_id: str) -> str:
     return f"{ballot_id}|{director_id}|{initiative_id}"
 

@@ -56,6 +56,13 @@ async def mark_deleted(uow: UnitOfWork, team_id: str, version: int, now: datetim
     return result.matched_count == 1
 
 
+async def touch(uow: UnitOfWork, team_id: str, at: datetime) -> None:
+    """Write the team with a change that relies on it existing (a new briefing, a request to it),
+    so that a concurrent deletion conflicts with it instead of both committing."""
+    await uow[TEAMS].update_one({"_id": team_id, "deleted": False}, {"$set": {"touched_at": at}},
+                                session=uow.session)
+
+
 async def children(uow: UnitOfWork, team_id: str) -> list[str]:
     docs = await uow[TEAMS].find({"parent_team_id": team_id, "deleted": False}, {"_id": 1},
                                  session=uow.session).to_list(None)
