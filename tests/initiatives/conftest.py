@@ -2,12 +2,11 @@
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.registry import BY_SUBJECT
 from terrain_dev.probes import stored_messages
@@ -16,7 +15,7 @@ from terrain_initiatives.main import create
 from terrain_initiatives.settings import InitiativesSettings
 
 QUARTER = "2027-Q1"
-T0 = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -50,8 +49,16 @@ class Api:
             self.keys[who] = await self.svc.api_key(role, member_id=member_id)
         return self.keys[who]
 
-    async def call(self, method: str, path: str, as_: str | None = None, *, version: int | None = None,
-                   json_body: Any = None, params: dict | None = None) -> httpx.Response:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        as_: str | None = None,
+        *,
+        version: int | None = None,
+        json_body: Any = None,
+        params: dict | None = None,
+    ) -> httpx.Response:
         headers = {}
         if as_ is not None:
             headers["X-API-Key"] = self.keys[as_]
@@ -61,18 +68,37 @@ class Api:
 
     # -- set-up shortcuts (as the admin key unless told) --------------------------------------
 
-    async def team(self, team_id: str, kind: str = "squad", parent: str | None = "tribe-core",
-                   members: tuple[tuple[str, str], ...] = ()) -> dict:
+    async def team(
+        self,
+        team_id: str,
+        kind: str = "squad",
+        parent: str | None = "tribe-core",
+        members: tuple[tuple[str, str], ...] = (),
+    ) -> dict:
         if parent and kind == "squad" and (await self.call("GET", f"/v1/teams/{parent}")).status_code == 404:
             await self.team(parent, kind="tribe", parent=None)
-        response = await self.call("POST", "/v1/teams", json_body={
-            "team_id": team_id, "name": team_id.replace("-", " ").title(), "kind": kind,
-            "parent_team_id": parent if kind == "squad" else None})
+        response = await self.call(
+            "POST",
+            "/v1/teams",
+            json_body={
+                "team_id": team_id,
+                "name": team_id.replace("-", " ").title(),
+                "kind": kind,
+                "parent_team_id": parent if kind == "squad" else None,
+            },
+        )
         assert response.status_code == 201, response.text
         for member_id, role in members:
-            added = await self.call("POST", f"/v1/teams/{team_id}/members", json_body={
-                "member_id": member_id, "name": member_id.title(), "email": f"{member_id}@example.com",
-                "role": role})
+            added = await self.call(
+                "POST",
+                f"/v1/teams/{team_id}/members",
+                json_body={
+                    "member_id": member_id,
+                    "name": member_id.title(),
+                    "email": f"{member_id}@example.com",
+                    "role": role,
+                },
+            )
             assert added.status_code == 201, added.text
         return response.json()
 
@@ -84,8 +110,16 @@ class Api:
         return member_id
 
     async def briefing(self, team_id: str, as_: str | None = None, **fields: Any) -> dict:
-        body = {"title": f"Initiative of {team_id}", "problem": "Customers wait too long.", "source": "strategy",
-                "size": "m", "intention": "Make it fast.", "owner_team_id": team_id, "quarter": QUARTER, **fields}
+        body = {
+            "title": f"Initiative of {team_id}",
+            "problem": "Customers wait too long.",
+            "source": "strategy",
+            "size": "m",
+            "intention": "Make it fast.",
+            "owner_team_id": team_id,
+            "quarter": QUARTER,
+            **fields,
+        }
         response = await self.call("POST", "/v1/initiatives", as_, json_body=body)
         assert response.status_code == 201, response.text
         return response.json()["initiative"]
@@ -97,15 +131,16 @@ class Api:
 
     async def move(self, initiative_id: str, to: str, as_: str | None = None) -> httpx.Response:
         current = (await self.get(initiative_id))["initiative"]["version"]
-        return await self.call("POST", f"/v1/initiatives/{initiative_id}/status", as_, version=current,
-                               json_body={"to": to})
+        return await self.call(
+            "POST", f"/v1/initiatives/{initiative_id}/status", as_, version=current, json_body={"to": to}
+        )
 
     async def cycle(self, quarter: str = QUARTER, phase: str = "drafting") -> None:
         if (await self.call("GET", f"/v1/cycles/{quarter}")).status_code == 404:
             assert (await self.call("POST", "/v1/cycles", json_body={"quarter": quarter})).status_code == 201
         order = ["drafting", "alignment", "validation", "frozen"]
         current = (await self.call("GET", f"/v1/cycles/{quarter}")).json()["phase"]
-        for step in order[order.index(current) + 1: order.index(phase) + 1]:
+        for step in order[order.index(current) + 1 : order.index(phase) + 1]:
             moved = await self.call("POST", f"/v1/cycles/{quarter}/phase", json_body={"to": step})
             assert moved.status_code == 200, moved.text
 
@@ -128,8 +163,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def api(nats_server, mongo_server, database_name, jetstream, clock) -> Api:
-    settings = settings_for(InitiativesSettings, nats_server, mongo_server, database_name,
-                            maintenance_interval_seconds=0.2)
+    settings = settings_for(
+        InitiativesSettings, nats_server, mongo_server, database_name, maintenance_interval_seconds=0.2
+    )
     app = create(settings)
     app.state.context.clock = clock
     async with running(app) as svc:

@@ -5,7 +5,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 
@@ -31,9 +30,17 @@ async def candidates(api, count: int) -> list[str]:
 
 async def open_ballot(api, ids: list[str], quorum: int = 2, opens_in: timedelta = timedelta(0)) -> str:
     opens_at = api.clock.now + opens_in
-    response = await api.call("POST", "/v1/ballots", json_body={
-        "quarter": QUARTER, "candidate_ids": ids, "opens_at": opens_at.isoformat(),
-        "closes_at": (opens_at + timedelta(days=2)).isoformat(), "quorum": quorum})
+    response = await api.call(
+        "POST",
+        "/v1/ballots",
+        json_body={
+            "quarter": QUARTER,
+            "candidate_ids": ids,
+            "opens_at": opens_at.isoformat(),
+            "closes_at": (opens_at + timedelta(days=2)).isoformat(),
+            "quorum": quorum,
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["ballot_id"]
 
@@ -44,8 +51,9 @@ async def directors(api, *names: str) -> None:
 
 
 async def vote(api, ballot_id: str, director: str, initiative_id: str, score: int):
-    return await api.call("PUT", f"/v1/ballots/{ballot_id}/votes/{initiative_id}", director,
-                          json_body={"score": score})
+    return await api.call(
+        "PUT", f"/v1/ballots/{ballot_id}/votes/{initiative_id}", director, json_body={"score": score}
+    )
 
 
 async def test_a_vote_before_the_window_opens_or_after_it_ends_is_refused(api):
@@ -105,7 +113,8 @@ async def test_a_director_may_change_their_vote_until_close_and_only_the_last_co
     assert after_close.status_code == 409
     [event] = await eventually(lambda: events(jetstream, subjects.BALLOT_CLOSED), what="ballot.closed")
     assert [(v.director_id, v.initiative_id, v.score, v.cast_at) for v in event.data.audit] == [
-        ("dina", first, 3, api.clock.now)]
+        ("dina", first, 3, api.clock.now)
+    ]
 
 
 async def test_the_ranking_follows_total_score_then_the_documented_tie_break(api, jetstream):
@@ -125,7 +134,12 @@ async def test_the_ranking_follows_total_score_then_the_documented_tie_break(api
     assert closed.status_code == 200
     [event] = await eventually(lambda: events(jetstream, subjects.BALLOT_CLOSED), what="ballot.closed")
     assert [(r.initiative_id, r.rank, r.total, r.votes) for r in event.data.ranking] == [
-        (c4, 1, 7, 3), (c1, 2, 7, 3), (c2, 3, 7, 3), (c3, 4, 7, 3), (c0, 5, 6, 3)]
+        (c4, 1, 7, 3),
+        (c1, 2, 7, 3),
+        (c2, 3, 7, 3),
+        (c3, 4, 7, 3),
+        (c0, 5, 6, 3),
+    ]
     assert event.data.quorum_met is True and event.data.voters == 3
     assert len(event.data.audit) == 15
     assert event.data.tie_break in " ".join(README.read_text().split())  # the README states the same rule
@@ -210,8 +224,15 @@ async def test_a_ballot_takes_only_candidates_of_its_quarter_in_a_votable_status
     await api.team("squad-billing")
     draft = (await api.briefing("squad-billing"))["initiative_id"]
 
-    refused = await api.call("POST", "/v1/ballots", json_body={
-        "quarter": QUARTER, "candidate_ids": [draft], "closes_at": (api.clock.now + timedelta(days=1)).isoformat()})
+    refused = await api.call(
+        "POST",
+        "/v1/ballots",
+        json_body={
+            "quarter": QUARTER,
+            "candidate_ids": [draft],
+            "closes_at": (api.clock.now + timedelta(days=1)).isoformat(),
+        },
+    )
 
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "candidate_ids"

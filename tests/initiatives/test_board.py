@@ -18,11 +18,28 @@ async def test_the_board_shows_each_teams_initiatives_with_their_dependencies_an
     other_quarter = (await api.briefing("squad-a", quarter="2027-Q2"))["initiative_id"]
     await api.cycle(phase="alignment")
     due = (api.clock.now.date() + timedelta(days=1)).isoformat()
-    on_b = (await api.call("POST", f"/v1/initiatives/{a}/dependencies", json_body={
-        "on_team_id": "squad-b", "on_initiative_id": b, "description": "Directory sync", "answer_by": due})).json()
-    on_c = (await api.call("POST", f"/v1/initiatives/{a}/dependencies", json_body={
-        "on_team_id": "squad-c", "description": "Review", "answer_by": due})).json()
-    await api.call("POST", f"/v1/dependencies/{on_b['dependency_id']}/answer", json_body={"answer": "accepted"})
+    on_b = (
+        await api.call(
+            "POST",
+            f"/v1/initiatives/{a}/dependencies",
+            json_body={
+                "on_team_id": "squad-b",
+                "on_initiative_id": b,
+                "description": "Directory sync",
+                "answer_by": due,
+            },
+        )
+    ).json()
+    on_c = (
+        await api.call(
+            "POST",
+            f"/v1/initiatives/{a}/dependencies",
+            json_body={"on_team_id": "squad-c", "description": "Review", "answer_by": due},
+        )
+    ).json()
+    await api.call(
+        "POST", f"/v1/dependencies/{on_b['dependency_id']}/answer", json_body={"answer": "accepted"}
+    )
     api.clock.advance(days=2)
 
     board = (await api.call("GET", f"/v1/cycles/{QUARTER}/board")).json()
@@ -33,7 +50,9 @@ async def test_the_board_shows_each_teams_initiatives_with_their_dependencies_an
     [on_a] = lanes["squad-a"]["initiatives"]
     assert on_a["initiative"]["initiative_id"] == a and other_quarter not in str(board)
     assert [(d["on_team_id"], d["state"], d["overdue"]) for d in on_a["dependencies"]] == [
-        ("squad-b", "accepted", False), ("squad-c", "open", True)]
+        ("squad-b", "accepted", False),
+        ("squad-c", "open", True),
+    ]
     [on_b_lane] = lanes["squad-b"]["initiatives"]
     assert [d["initiative_id"] for d in on_b_lane["depended_on_by"]] == [a]
     assert lanes["squad-c"]["initiatives"] == []
@@ -55,8 +74,14 @@ async def test_planning_phases_move_only_forward_except_back_to_alignment(api):
     assert "alignment moves to validation" in skipped.json()["detail"]
     assert thawed.status_code == 409
     phases = (await api.call("GET", f"/v1/cycles/{QUARTER}")).json()["phases"]
-    assert [p["phase"] for p in phases] == ["drafting", "alignment", "validation", "alignment", "validation",
-                                            "frozen"]
+    assert [p["phase"] for p in phases] == [
+        "drafting",
+        "alignment",
+        "validation",
+        "alignment",
+        "validation",
+        "frozen",
+    ]
 
 
 async def test_only_product_ops_run_the_planning_cycle(api):

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 
@@ -12,11 +11,25 @@ from .conftest import events
 pytestmark = pytest.mark.integration
 
 
-async def request(api, initiative_id: str, on_team: str, on_initiative: str | None = None, as_: str | None = None,
-                  answer_by: date | None = None):
-    return await api.call("POST", f"/v1/initiatives/{initiative_id}/dependencies", as_, json_body={
-        "on_team_id": on_team, "on_initiative_id": on_initiative, "description": "We need your API.",
-        "answer_by": (answer_by or api.clock.now.date() + timedelta(days=7)).isoformat()})
+async def request(
+    api,
+    initiative_id: str,
+    on_team: str,
+    on_initiative: str | None = None,
+    as_: str | None = None,
+    answer_by: date | None = None,
+):
+    return await api.call(
+        "POST",
+        f"/v1/initiatives/{initiative_id}/dependencies",
+        as_,
+        json_body={
+            "on_team_id": on_team,
+            "on_initiative_id": on_initiative,
+            "description": "We need your API.",
+            "answer_by": (answer_by or api.clock.now.date() + timedelta(days=7)).isoformat(),
+        },
+    )
 
 
 async def three_teams(api) -> dict[str, str]:
@@ -35,19 +48,34 @@ async def test_a_dependency_request_is_announced_and_answered_by_the_team_depend
     assert requested.status_code == 201, requested.text
     dependency_id = requested.json()["dependency_id"]
 
-    by_requester = await api.call("POST", f"/v1/dependencies/{dependency_id}/answer", "ada",
-                                  json_body={"answer": "accepted"})
-    by_owner = await api.call("POST", f"/v1/dependencies/{dependency_id}/answer", "bob",
-                              json_body={"answer": "accepted", "note": "Planned for sprint 2"})
+    by_requester = await api.call(
+        "POST", f"/v1/dependencies/{dependency_id}/answer", "ada", json_body={"answer": "accepted"}
+    )
+    by_owner = await api.call(
+        "POST",
+        f"/v1/dependencies/{dependency_id}/answer",
+        "bob",
+        json_body={"answer": "accepted", "note": "Planned for sprint 2"},
+    )
 
     assert by_requester.status_code == 403
     assert by_owner.status_code == 200 and by_owner.json()["state"] == "accepted"
-    [asked] = await eventually(lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_REQUESTED), what="request")
-    [answered] = await eventually(lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_ANSWERED), what="answer")
+    [asked] = await eventually(
+        lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_REQUESTED), what="request"
+    )
+    [answered] = await eventually(
+        lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_ANSWERED), what="answer"
+    )
     assert (asked.data.initiative_id, asked.data.on_team_id, asked.data.on_initiative_id) == (
-        ids["squad-a"], "squad-b", ids["squad-b"])
+        ids["squad-a"],
+        "squad-b",
+        ids["squad-b"],
+    )
     assert (answered.data.answer, answered.data.answered_by, answered.data.note) == (
-        "accepted", "bob", "Planned for sprint 2")
+        "accepted",
+        "bob",
+        "Planned for sprint 2",
+    )
 
 
 async def test_a_dependency_that_would_close_a_cycle_is_refused_with_the_cycle_named(api):
@@ -62,7 +90,9 @@ async def test_a_dependency_that_would_close_a_cycle_is_refused_with_the_cycle_n
     assert refused.json()["detail"] == (
         "dependency refused: it would close the cycle "
         f"initiative {c} 'Work of squad-c' (team squad-c) -> team squad-a's initiative {a} 'Work of squad-a' "
-        f"-> team squad-b's initiative {b} 'Work of squad-b' -> team squad-c's initiative {c} 'Work of squad-c'")
+        f"-> team squad-b's initiative {b} 'Work of squad-b' "
+        f"-> team squad-c's initiative {c} 'Work of squad-c'"
+    )
 
 
 async def test_a_declined_dependency_no_longer_counts_towards_cycles(api):
@@ -82,13 +112,16 @@ async def test_alignment_is_blocked_by_an_unanswered_dependency_and_names_it(api
     assert (await api.move(initiative_id, "proposed", "ada")).status_code == 200
 
     blocked = await api.move(initiative_id, "aligned", "ada")
-    await api.call("POST", f"/v1/dependencies/{dependency_id}/answer", "bob", json_body={"answer": "accepted"})
+    await api.call(
+        "POST", f"/v1/dependencies/{dependency_id}/answer", "bob", json_body={"answer": "accepted"}
+    )
     unblocked = await api.move(initiative_id, "aligned", "ada")
 
     assert blocked.status_code == 409
     due = (api.clock.now.date() + timedelta(days=7)).isoformat()
     assert blocked.json()["detail"].startswith(
-        f"cannot move to aligned: dependency {dependency_id} on team squad-b is unanswered (answer by {due})")
+        f"cannot move to aligned: dependency {dependency_id} on team squad-b is unanswered (answer by {due})"
+    )
     assert unblocked.status_code == 200
 
 
@@ -96,20 +129,30 @@ async def test_a_declined_dependency_blocks_alignment_until_it_is_withdrawn(api,
     ids = await three_teams(api)
     initiative_id = ids["squad-a"]
     dependency_id = (await request(api, initiative_id, "squad-c", ids["squad-c"])).json()["dependency_id"]
-    await api.call("POST", f"/v1/dependencies/{dependency_id}/answer", "cyd", json_body={"answer": "declined"})
+    await api.call(
+        "POST", f"/v1/dependencies/{dependency_id}/answer", "cyd", json_body={"answer": "declined"}
+    )
     assert (await api.move(initiative_id, "proposed", "ada")).status_code == 200
 
     blocked = await api.move(initiative_id, "aligned", "ada")
-    withdrawn = await api.call("POST", f"/v1/dependencies/{dependency_id}/withdraw", "ada",
-                               json_body={"reason": "We build it ourselves"})
+    withdrawn = await api.call(
+        "POST",
+        f"/v1/dependencies/{dependency_id}/withdraw",
+        "ada",
+        json_body={"reason": "We build it ourselves"},
+    )
     aligned = await api.move(initiative_id, "aligned", "ada")
 
     assert blocked.status_code == 409
-    assert f"dependency {dependency_id} on team squad-c (initiative {ids['squad-c']}) was declined" in (
-        blocked.json()["detail"])
+    assert (
+        f"dependency {dependency_id} on team squad-c (initiative {ids['squad-c']}) was declined"
+        in (blocked.json()["detail"])
+    )
     assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "withdrawn"
     assert aligned.status_code == 200
-    [event] = await eventually(lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_WITHDRAWN), what="withdrawn")
+    [event] = await eventually(
+        lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_WITHDRAWN), what="withdrawn"
+    )
     assert event.data.reason == "We build it ourselves"
 
 
@@ -138,10 +181,17 @@ async def _flagged(api, dependency_id):
     return doc if doc["overdue_since"] is not None else None
 
 
-@pytest.mark.parametrize(("on_team", "on_initiative", "field"), [
-    ("squad-a", None, "on_team_id"), ("squad-zzz", None, "on_team_id"), ("squad-b", "squad-c", "on_initiative_id")])
-async def test_a_dependency_on_ones_own_team_or_a_mismatched_initiative_is_refused(api, on_team, on_initiative,
-                                                                                  field):
+@pytest.mark.parametrize(
+    ("on_team", "on_initiative", "field"),
+    [
+        ("squad-a", None, "on_team_id"),
+        ("squad-zzz", None, "on_team_id"),
+        ("squad-b", "squad-c", "on_initiative_id"),
+    ],
+)
+async def test_a_dependency_on_ones_own_team_or_a_mismatched_initiative_is_refused(
+    api, on_team, on_initiative, field
+):
     ids = await three_teams(api)
 
     refused = await request(api, ids["squad-a"], on_team, ids.get(on_initiative))
@@ -153,7 +203,9 @@ async def test_a_dependency_on_ones_own_team_or_a_mismatched_initiative_is_refus
 async def test_a_dependency_answered_by_a_date_already_past_is_refused(api):
     ids = await three_teams(api)
 
-    refused = await request(api, ids["squad-a"], "squad-b", answer_by=api.clock.now.date() - timedelta(days=1))
+    refused = await request(
+        api, ids["squad-a"], "squad-b", answer_by=api.clock.now.date() - timedelta(days=1)
+    )
 
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "answer_by"

@@ -1,7 +1,6 @@
 """The briefing lifecycle and the planning phases, as pure rules."""
 
 import pytest
-
 from terrain_contracts.events.initiative import InitiativeStatus as S
 from terrain_initiatives.domain.errors import Conflict
 from terrain_initiatives.domain.lifecycle import (
@@ -14,8 +13,15 @@ from terrain_initiatives.domain.lifecycle import (
 
 pytestmark = pytest.mark.unit
 
-LEGAL = {(S.draft, S.proposed), (S.proposed, S.aligned), (S.aligned, S.committed), (S.committed, S.in_progress),
-         (S.in_progress, S.shipped), (S.proposed, S.draft), (S.aligned, S.proposed)}
+LEGAL = {
+    (S.draft, S.proposed),
+    (S.proposed, S.aligned),
+    (S.aligned, S.committed),
+    (S.committed, S.in_progress),
+    (S.in_progress, S.shipped),
+    (S.proposed, S.draft),
+    (S.aligned, S.proposed),
+}
 OPEN = [s for s in S if s not in (S.shipped, S.dropped)]
 
 
@@ -29,8 +35,9 @@ def test_any_open_initiative_can_be_dropped(current):
     check_move(current, S.dropped)
 
 
-@pytest.mark.parametrize(("current", "target"), [(c, t) for c in OPEN for t in S
-                                                 if t is not S.dropped and (c, t) not in LEGAL])
+@pytest.mark.parametrize(
+    ("current", "target"), [(c, t) for c in OPEN for t in S if t is not S.dropped and (c, t) not in LEGAL]
+)
 def test_every_other_move_is_refused_with_what_is_allowed_instead(current, target):
     with pytest.raises(Conflict) as refused:
         check_move(current, target)
@@ -50,14 +57,25 @@ def test_the_planning_cycle_moves_forward_and_validation_may_reopen_alignment():
     check_phase_move(Phase.alignment, Phase.validation)
     check_phase_move(Phase.validation, Phase.alignment)
     check_phase_move(Phase.validation, Phase.frozen)
-    for current, target in [(Phase.drafting, Phase.frozen), (Phase.frozen, Phase.validation),
-                            (Phase.alignment, Phase.drafting)]:
+    for current, target in [
+        (Phase.drafting, Phase.frozen),
+        (Phase.frozen, Phase.validation),
+        (Phase.alignment, Phase.drafting),
+    ]:
         with pytest.raises(Conflict, match="illegal planning-cycle transition"):
             check_phase_move(current, target)
 
 
-@pytest.mark.parametrize(("phase", "accepts"), [(None, True), (Phase.drafting, True), (Phase.alignment, True),
-                                                 (Phase.validation, False), (Phase.frozen, False)])
+@pytest.mark.parametrize(
+    ("phase", "accepts"),
+    [
+        (None, True),
+        (Phase.drafting, True),
+        (Phase.alignment, True),
+        (Phase.validation, False),
+        (Phase.frozen, False),
+    ],
+)
 def test_new_briefings_are_accepted_until_validation(phase, accepts):
     if accepts:
         check_accepts_briefings("2027-Q1", phase)
@@ -66,13 +84,16 @@ def test_new_briefings_are_accepted_until_validation(phase, accepts):
             check_accepts_briefings("2027-Q1", phase)
 
 
-@pytest.mark.parametrize(("target", "allowed"), [
-    (S.proposed, {None, Phase.drafting, Phase.alignment, Phase.validation}),
-    (S.aligned, {Phase.alignment, Phase.validation}),
-    (S.committed, {Phase.validation}),
-    (S.in_progress, {None, *Phase}),
-    (S.draft, {None, *Phase}),
-])
+@pytest.mark.parametrize(
+    ("target", "allowed"),
+    [
+        (S.proposed, {None, Phase.drafting, Phase.alignment, Phase.validation}),
+        (S.aligned, {Phase.alignment, Phase.validation}),
+        (S.committed, {Phase.validation}),
+        (S.in_progress, {None, *Phase}),
+        (S.draft, {None, *Phase}),
+    ],
+)
 def test_each_status_is_reachable_only_in_its_phases(target, allowed):
     for phase in (None, *Phase):
         if phase in allowed:

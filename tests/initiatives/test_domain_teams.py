@@ -1,12 +1,11 @@
 """Team rules: hierarchy, members, areas, and the next state's version."""
 
 import pytest
-
+from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_initiatives.domain import teams
 from terrain_initiatives.domain.access import Actor, require_team_pm
 from terrain_initiatives.domain.errors import Conflict, Forbidden, Invalid
-from terrain_contracts import Role
 
 pytestmark = pytest.mark.unit
 
@@ -18,8 +17,12 @@ ADA = Member(member_id="ada", name="Ada", email="ada@example.com", role=MemberRo
 def test_a_squad_belongs_to_a_tribe_and_a_tribe_to_nobody():
     teams.check_parent(TeamKind.squad, TRIBE, "tribe")
     teams.check_parent(TeamKind.tribe, None, None)
-    for kind, parent, parent_id in [(TeamKind.squad, None, None), (TeamKind.squad, SQUAD, "squad"),
-                                    (TeamKind.tribe, TRIBE, "tribe"), (TeamKind.squad, None, "ghost")]:
+    for kind, parent, parent_id in [
+        (TeamKind.squad, None, None),
+        (TeamKind.squad, SQUAD, "squad"),
+        (TeamKind.tribe, TRIBE, "tribe"),
+        (TeamKind.squad, None, "ghost"),
+    ]:
         with pytest.raises(Invalid) as refused:
             teams.check_parent(kind, parent, parent_id)
         assert refused.value.field == "parent_team_id"
@@ -54,7 +57,10 @@ def test_a_pm_acts_only_for_teams_they_are_a_pm_member_of():
     require_team_pm(Actor(Role.pm, "ada", "ada"), team, "edit")
     require_team_pm(Actor(Role.product_ops, None, "key:1"), team, "edit")
     engineer = teams.with_member(SQUAD, ADA.model_copy(update={"role": MemberRole.engineer}))
-    for actor, team_ in [(Actor(Role.pm, "bob", "bob"), team), (Actor(Role.pm, None, "key:2"), team),
-                         (Actor(Role.pm, "ada", "ada"), engineer)]:
+    for actor, team_ in [
+        (Actor(Role.pm, "bob", "bob"), team),
+        (Actor(Role.pm, None, "key:2"), team),
+        (Actor(Role.pm, "ada", "ada"), engineer),
+    ]:
         with pytest.raises(Forbidden):
             require_team_pm(actor, team_, "edit")

@@ -3,9 +3,7 @@
 import asyncio
 
 import pytest
-
 from terrain_contracts import subjects
-from terrain_dev.probes import consumer_settled
 from terrain_dev.waiting import eventually
 
 from .conftest import events
@@ -19,7 +17,9 @@ async def in_progress(api, feedback_ids=("fb-1", "fb-2", "fb-3")) -> tuple[str, 
     await api.team("squad-billing")
     initiative_id = (await api.briefing("squad-billing"))["initiative_id"]
     for feedback_id in feedback_ids:
-        linked = await api.call("POST", f"/v1/initiatives/{initiative_id}/links", json_body={"feedback_id": feedback_id})
+        linked = await api.call(
+            "POST", f"/v1/initiatives/{initiative_id}/links", json_body={"feedback_id": feedback_id}
+        )
         assert linked.status_code == 201
     await api.cycle(phase="alignment")
     for step in ("proposed", "aligned"):
@@ -44,8 +44,9 @@ async def test_shipping_publishes_the_linked_feedback_ids_and_the_release_note(a
     unlinked = await api.call("DELETE", f"/v1/initiatives/{initiative_id}/links/fb-2")
     assert unlinked.status_code == 204
 
-    shipped = await api.call("POST", f"/v1/initiatives/{initiative_id}/ship", version=version,
-                             json_body={"release_note": NOTE})
+    shipped = await api.call(
+        "POST", f"/v1/initiatives/{initiative_id}/ship", version=version, json_body={"release_note": NOTE}
+    )
 
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["initiative"]["status"] == "shipped"
@@ -75,8 +76,9 @@ async def test_concurrent_identical_ship_requests_publish_once(api, jetstream):
     initiative_id, version = await in_progress(api)
     path = f"/v1/initiatives/{initiative_id}/ship"
 
-    answers = await asyncio.gather(*(api.call("POST", path, version=version, json_body={"release_note": NOTE})
-                                     for _ in range(3)))
+    answers = await asyncio.gather(
+        *(api.call("POST", path, version=version, json_body={"release_note": NOTE}) for _ in range(3))
+    )
 
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert len({a.text for a in answers}) == 1
@@ -87,7 +89,9 @@ async def test_concurrent_identical_ship_requests_publish_once(api, jetstream):
 async def test_a_different_ship_request_after_shipping_is_refused(api, jetstream):
     initiative_id, version = await in_progress(api)
     path = f"/v1/initiatives/{initiative_id}/ship"
-    assert (await api.call("POST", path, version=version, json_body={"release_note": NOTE})).status_code == 200
+    assert (
+        await api.call("POST", path, version=version, json_body={"release_note": NOTE})
+    ).status_code == 200
 
     other_note = await api.call("POST", path, version=version, json_body={"release_note": "Something else"})
     newer_version = await api.call("POST", path, version=version + 1, json_body={"release_note": NOTE})
@@ -101,8 +105,9 @@ async def test_only_an_in_progress_initiative_ships(api):
     await api.team("squad-billing")
     initiative_id = (await api.briefing("squad-billing"))["initiative_id"]
 
-    refused = await api.call("POST", f"/v1/initiatives/{initiative_id}/ship", version=1,
-                             json_body={"release_note": NOTE})
+    refused = await api.call(
+        "POST", f"/v1/initiatives/{initiative_id}/ship", version=1, json_body={"release_note": NOTE}
+    )
 
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith("illegal transition from draft to shipped")

@@ -3,7 +3,6 @@
 import logging
 
 from fastapi import FastAPI
-
 from terrain_contracts.events import initiative, team
 from terrain_kit.http import create_app
 from terrain_kit.leases import Lease, every
@@ -27,10 +26,18 @@ SCHEDULER = "initiatives-scheduler"  # who closes ballots whose window ended
 
 def context_for(settings: InitiativesSettings) -> Context:
     weights = settings.priority
-    return Context(weights=Weights(arr=weights.arr, accounts=weights.accounts, votes=weights.votes,
-                                   arr_unit=weights.arr_unit, size_factors=dict(weights.size_factors),
-                                   currency_rates=dict(weights.currency_rates)),
-                   ballot_quorum=settings.ballot_quorum, max_links=settings.max_links_per_initiative)
+    return Context(
+        weights=Weights(
+            arr=weights.arr,
+            accounts=weights.accounts,
+            votes=weights.votes,
+            arr_unit=weights.arr_unit,
+            size_factors=dict(weights.size_factors),
+            currency_rates=dict(weights.currency_rates),
+        ),
+        ballot_quorum=settings.ballot_quorum,
+        max_links=settings.max_links_per_initiative,
+    )
 
 
 async def run_maintenance(service: Service, ctx: Context) -> None:
@@ -39,7 +46,9 @@ async def run_maintenance(service: Service, ctx: Context) -> None:
     if flagged:
         log.info("dependencies flagged overdue", extra={"count": flagged})
     for ballot_id in await ballots.close_ended(store.reader(service.db), ctx):
-        doc, announced = await service.transactions.run(lambda uow, b=ballot_id: ballots.close(uow, SCHEDULER, ctx, b))
+        doc, announced = await service.transactions.run(
+            lambda uow, b=ballot_id: ballots.close(uow, SCHEDULER, ctx, b)
+        )
         if announced:
             metrics.BALLOTS_CLOSED.labels(str(doc["result"]["quorum_met"]).lower(), "scheduler").inc()
     metrics.OVERDUE.set(await maintenance.overdue_count(store.reader(service.db), ctx))
@@ -47,10 +56,14 @@ async def run_maintenance(service: Service, ctx: Context) -> None:
 
 def background(ctx: Context, interval: float):
     async def initiatives_maintenance(service: Service) -> None:
-        rescored = await service.transactions.run(lambda uow: maintenance.rescore_if_weights_changed(uow, ctx))
+        rescored = await service.transactions.run(
+            lambda uow: maintenance.rescore_if_weights_changed(uow, ctx)
+        )
         if rescored:
             log.info("priority weights changed: initiatives rescored", extra={"count": rescored})
-        lease = Lease(service.db, "initiatives-maintenance", service.instance, ttl_seconds=max(interval * 3, 10))
+        lease = Lease(
+            service.db, "initiatives-maintenance", service.instance, ttl_seconds=max(interval * 3, 10)
+        )
         await every(interval, lease, lambda: run_maintenance(service, ctx))
 
     return initiatives_maintenance
@@ -59,11 +72,21 @@ def background(ctx: Context, interval: float):
 def create(settings: InitiativesSettings | None = None) -> FastAPI:
     settings = settings or InitiativesSettings()
     ctx = context_for(settings)
-    service = Service("initiatives", settings, consumers=declare(ctx), indexes=store.INDEXES, publishes=PUBLISHES,
-                      background=[background(ctx, settings.maintenance_interval_seconds)])
-    app = create_app(service, title="Terrain initiatives", routers=ROUTERS,
-                     description="Product Initiative Briefings, teams and ownership, dependencies, "
-                                 "quarterly alignment and the directors' vote.")
+    service = Service(
+        "initiatives",
+        settings,
+        consumers=declare(ctx),
+        indexes=store.INDEXES,
+        publishes=PUBLISHES,
+        background=[background(ctx, settings.maintenance_interval_seconds)],
+    )
+    app = create_app(
+        service,
+        title="Terrain initiatives",
+        routers=ROUTERS,
+        description="Product Initiative Briefings, teams and ownership, dependencies, "
+        "quarterly alignment and the directors' vote.",
+    )
     app.state.context = ctx
     app.add_exception_handler(DomainError, domain_error)
     return app

@@ -21,7 +21,8 @@ class Actor:
 
 def is_pm_of(actor: Actor, team: TeamState) -> bool:
     return actor.member_id is not None and any(
-        m.member_id == actor.member_id and m.role is MemberRole.pm for m in team.members)
+        m.member_id == actor.member_id and m.role is MemberRole.pm for m in team.members
+    )
 
 
 def require_team_pm(actor: Actor, team: TeamState, doing: str) -> None:

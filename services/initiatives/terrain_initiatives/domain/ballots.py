@@ -6,9 +6,11 @@ from datetime import datetime
 
 from .errors import Conflict
 
-TIE_BREAK = ("Candidates are ranked by total score (the sum of the directors' 1-3 scores); "
-             "ties go to the candidate with more 3-point votes, then to the one first proposed earlier, "
-             "then by initiative id in alphabetical order.")
+TIE_BREAK = (
+    "Candidates are ranked by total score (the sum of the directors' 1-3 scores); "
+    "ties go to the candidate with more 3-point votes, then to the one first proposed earlier, "
+    "then by initiative id in alphabetical order."
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,9 @@ def check_window(now: datetime, opens_at: datetime, closes_at: datetime, closed:
         raise Conflict(f"the ballot window ended at {closes_at.isoformat()}: votes are no longer accepted")
 
 
-def rank(candidates: Iterable[str], votes: Iterable[Vote], proposed_at: Mapping[str, datetime | None]) -> list[Ranked]:
+def rank(
+    candidates: Iterable[str], votes: Iterable[Vote], proposed_at: Mapping[str, datetime | None]
+) -> list[Ranked]:
     """Rank every candidate (with or without votes) as stated in :data:`TIE_BREAK`.
 
     Candidates are proposed or beyond, so all have a first-proposal time; one without
@@ -55,9 +59,17 @@ def rank(candidates: Iterable[str], votes: Iterable[Vote], proposed_at: Mapping[
         return (-sum(given), -given.count(3), proposed is None, proposed or datetime.min, initiative_id)
 
     ordered = sorted(scores, key=key)
-    return [Ranked(initiative_id=i, rank=position, total=sum(scores[i]), votes=len(scores[i]),
-                   threes=scores[i].count(3), average=round(sum(scores[i]) / len(scores[i]), 4) if scores[i] else 0.0)
-            for position, i in enumerate(ordered, start=1)]
+    return [
+        Ranked(
+            initiative_id=i,
+            rank=position,
+            total=sum(scores[i]),
+            votes=len(scores[i]),
+            threes=scores[i].count(3),
+            average=round(sum(scores[i]) / len(scores[i]), 4) if scores[i] else 0.0,
+        )
+        for position, i in enumerate(ordered, start=1)
+    ]
 
 
 def voters(votes: Iterable[Vote]) -> int:

@@ -3,8 +3,18 @@
 from typing import Any
 
 # Fields a briefing edit may change; status moves through transitions only.
-EDITABLE = ("title", "problem", "source", "size", "intention", "owner_team_id", "quarter",
-            "success_metric", "product_area", "themes")
+EDITABLE = (
+    "title",
+    "problem",
+    "source",
+    "size",
+    "intention",
+    "owner_team_id",
+    "quarter",
+    "success_metric",
+    "product_area",
+    "themes",
+)
 
 
 def changes(current: dict[str, Any], edit: dict[str, Any]) -> dict[str, dict[str, Any]]:

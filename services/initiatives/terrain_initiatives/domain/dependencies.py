@@ -80,14 +80,19 @@ def check_alignable(dependencies: Iterable[Blocking]) -> None:
     """An initiative aligns only once every dependency it still has was accepted."""
     reasons = []
     for dep in dependencies:
-        on = f"team {dep.on_team_id}" + (f" (initiative {dep.on_initiative_id})" if dep.on_initiative_id else "")
+        on = f"team {dep.on_team_id}" + (
+            f" (initiative {dep.on_initiative_id})" if dep.on_initiative_id else ""
+        )
         if dep.state is DependencyState.open:
-            reasons.append(f"dependency {dep.dependency_id} on {on} is unanswered (answer by {dep.answer_by})")
+            reasons.append(
+                f"dependency {dep.dependency_id} on {on} is unanswered (answer by {dep.answer_by})"
+            )
         elif dep.state is DependencyState.declined:
             reasons.append(f"dependency {dep.dependency_id} on {on} was declined")
     if reasons:
-        raise Conflict("cannot move to aligned: " + "; ".join(reasons)
-                       + ". Get it accepted, or withdraw it and replan")
+        raise Conflict(
+            "cannot move to aligned: " + "; ".join(reasons) + ". Get it accepted, or withdraw it and replan"
+        )
 
 
 def is_overdue(state: DependencyState, answer_by: date, today: date) -> bool:

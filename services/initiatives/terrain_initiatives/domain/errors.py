@@ -27,8 +27,10 @@ class StaleVersion(DomainError):
     status = 412
 
     def __init__(self, expected: int, current: int) -> None:
-        super().__init__(f"version {expected} is stale: the current version is {current}; "
-                         "reload, reapply your change and send If-Match with the current version")
+        super().__init__(
+            f"version {expected} is stale: the current version is {current}; "
+            "reload, reapply your change and send If-Match with the current version"
+        )
         self.current = current
 
 

@@ -32,8 +32,12 @@ class Summary:
     arr_by_currency: dict[str, int] = field(default_factory=dict)  # minor units, one snapshot per account
 
     def as_document(self) -> dict:
-        return {"items": self.items, "known_items": self.known_items, "unique_accounts": self.unique_accounts,
-                "arr_by_currency": dict(sorted(self.arr_by_currency.items()))}
+        return {
+            "items": self.items,
+            "known_items": self.known_items,
+            "unique_accounts": self.unique_accounts,
+            "arr_by_currency": dict(sorted(self.arr_by_currency.items())),
+        }
 
 
 def summarize(items: Iterable[LinkedItem]) -> Summary:
@@ -54,8 +58,12 @@ def summarize(items: Iterable[LinkedItem]) -> Summary:
     for item in latest.values():
         if item.arr_minor is not None and item.currency is not None:
             arr[item.currency] = arr.get(item.currency, 0) + item.arr_minor
-    return Summary(items=len(items), known_items=sum(1 for i in items if i.known),
-                   unique_accounts=len(latest), arr_by_currency=arr)
+    return Summary(
+        items=len(items),
+        known_items=sum(1 for i in items if i.known),
+        unique_accounts=len(latest),
+        arr_by_currency=arr,
+    )
 
 
 def to_major(amount_minor: int, currency: str) -> float:
@@ -74,14 +82,19 @@ class Weights:
 
 def reference_arr(arr_by_currency: Mapping[str, int], rates: Mapping[str, float]) -> float:
     """Linked ARR in the reference currency; currencies without a configured rate are left out."""
-    return sum(to_major(amount, currency) * rates[currency]
-               for currency, amount in arr_by_currency.items() if currency in rates)
+    return sum(
+        to_major(amount, currency) * rates[currency]
+        for currency, amount in arr_by_currency.items()
+        if currency in rates
+    )
 
 
 def priority(summary: Summary, vote_average: float | None, size: str, weights: Weights) -> float:
-    """(w_arr * log10(1 + ARR/unit) + w_accounts * log2(1 + accounts) + w_votes * vote average) * size factor."""
+    """(w_arr * log10(1 + ARR/unit) + w_accounts * log2(1 + accounts) + w_votes * votes) * size factor."""
     arr = reference_arr(summary.arr_by_currency, weights.currency_rates)
-    value = (weights.arr * math.log10(1 + arr / weights.arr_unit)
-             + weights.accounts * math.log2(1 + summary.unique_accounts)
-             + weights.votes * (vote_average or 0.0))
+    value = (
+        weights.arr * math.log10(1 + arr / weights.arr_unit)
+        + weights.accounts * math.log2(1 + summary.unique_accounts)
+        + weights.votes * (vote_average or 0.0)
+    )
     return round(value * weights.size_factors.get(size, 1.0), 4)

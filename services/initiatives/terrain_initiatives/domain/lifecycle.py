@@ -29,8 +29,10 @@ def check_move(current: S, target: S) -> None:
         return  # any non-final initiative can be dropped
     if target not in MOVES[current]:
         allowed = ", ".join(sorted(s.value for s in MOVES[current] | {S.dropped}))
-        raise Conflict(f"illegal transition from {current.value} to {target.value}: "
-                       f"a {current.value} initiative moves to {allowed}")
+        raise Conflict(
+            f"illegal transition from {current.value} to {target.value}: "
+            f"a {current.value} initiative moves to {allowed}"
+        )
 
 
 def check_editable(current: S) -> None:
@@ -57,8 +59,10 @@ PHASE_MOVES: dict[Phase, frozenset[Phase]] = {
 def check_phase_move(current: Phase, target: Phase) -> None:
     if target not in PHASE_MOVES[current]:
         allowed = ", ".join(sorted(p.value for p in PHASE_MOVES[current])) or "nothing (frozen is final)"
-        raise Conflict(f"illegal planning-cycle transition from {current.value} to {target.value}: "
-                       f"{current.value} moves to {allowed}")
+        raise Conflict(
+            f"illegal planning-cycle transition from {current.value} to {target.value}: "
+            f"{current.value} moves to {allowed}"
+        )
 
 
 def check_accepts_briefings(quarter: str, phase: Phase | None) -> None:
@@ -87,4 +91,6 @@ def check_phase_allows(quarter: str, phase: Phase | None, target: S) -> None:
     if phase not in allowed:
         where = f"in {phase.value}" if phase else "without a planning cycle"
         during = " or ".join(sorted(p.value for p in allowed))
-        raise Conflict(f"quarter {quarter} is {where}: initiatives move to {target.value} only during {during}")
+        raise Conflict(
+            f"quarter {quarter} is {where}: initiatives move to {target.value} only during {during}"
+        )

@@ -64,38 +64,66 @@ async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, 
     require_team_pm(actor, await _team(uow, fields["owner_team_id"]), "write its briefings")
     lifecycle.check_accepts_briefings(fields["quarter"], await phase_of(uow, fields["quarter"]))
     initiative_id = f"ini-{secrets.token_hex(6)}"
-    briefing = Briefing.model_validate({**fields, "initiative_id": initiative_id,
-                                        "status": InitiativeStatus.draft, "version": 1})
+    briefing = Briefing.model_validate(
+        {**fields, "initiative_id": initiative_id, "status": InitiativeStatus.draft, "version": 1}
+    )
     now = ctx.now()
     evidence = Summary().as_document()
-    doc = {"_id": initiative_id, **briefing.model_dump(mode="json"), "created_at": now, "created_by": actor.name,
-           "updated_at": now, "updated_by": actor.name, "proposed_at": None, "evidence": evidence,
-           "vote_average": None, "priority": priority(Summary(), None, briefing.size.value, ctx.weights)}
+    doc = {
+        "_id": initiative_id,
+        **briefing.model_dump(mode="json"),
+        "created_at": now,
+        "created_by": actor.name,
+        "updated_at": now,
+        "updated_by": actor.name,
+        "proposed_at": None,
+        "evidence": evidence,
+        "vote_average": None,
+        "priority": priority(Summary(), None, briefing.size.value, ctx.weights),
+    }
     await store.insert(uow, doc)
     await team_store.touch(uow, briefing.owner_team_id, now)
     await planning_store.touch_cycle(uow, briefing.quarter, now)
-    created = {name: {"from": None, "to": value} for name, value in briefing.model_dump(mode="json").items()
-               if name not in ("initiative_id", "version") and value not in (None, [])}
+    created = {
+        name: {"from": None, "to": value}
+        for name, value in briefing.model_dump(mode="json").items()
+        if name not in ("initiative_id", "version") and value not in (None, [])
+    }
     await store.record(uow, initiative_id, 1, now, actor.name, "created", created)
     uow.emit(event(InitiativeCreated, InitiativeChangeData(initiative=briefing, changed_by=actor.name)))
     return doc
 
 
-async def _save(uow: UnitOfWork, actor: Actor, ctx: Context, doc: dict[str, Any], fields: dict[str, Any],
-                action: str, recorded: dict[str, Any]) -> tuple[dict[str, Any], Briefing]:
+async def _save(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    doc: dict[str, Any],
+    fields: dict[str, Any],
+    action: str,
+    recorded: dict[str, Any],
+) -> tuple[dict[str, Any], Briefing]:
     """Store the next version with ``fields`` changed and record it in the history."""
     now = ctx.now()
     version = doc["version"] + 1
     updated = {**doc, **fields, "version": version, "updated_at": now, "updated_by": actor.name}
     briefing = store.briefing_of(updated)
-    if not await store.save(uow, doc["_id"], version, {**fields, "updated_at": now, "updated_by": actor.name}):
+    if not await store.save(
+        uow, doc["_id"], version, {**fields, "updated_at": now, "updated_by": actor.name}
+    ):
         raise StaleVersion(doc["version"], version)
     await store.record(uow, doc["_id"], version, now, actor.name, action, recorded)
     return updated, briefing
 
 
-async def edit(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None,
-               fields: dict[str, Any]) -> dict[str, Any]:
+async def edit(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    initiative_id: str,
+    if_match: int | None,
+    fields: dict[str, Any],
+) -> dict[str, Any]:
     """Change briefing fields; an edit that changes nothing answers the current version and emits nothing."""
     doc = await load(uow, initiative_id)
     check_version(doc["version"], if_match)
@@ -110,20 +138,31 @@ async def edit(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
         lifecycle.check_accepts_briefings(fields["quarter"], await phase_of(uow, fields["quarter"]))
     new_values = {name: change["to"] for name, change in changed.items()}
     if "size" in changed:
-        new_values["priority"] = priority(Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"],
-                                          ctx.weights)
+        new_values["priority"] = priority(
+            Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"], ctx.weights
+        )
     updated, briefing = await _save(uow, actor, ctx, doc, new_values, "edited", changed)
     if "owner_team_id" in changed:
         await team_store.touch(uow, briefing.owner_team_id, updated["updated_at"])
     if "quarter" in changed:
         await planning_store.touch_cycle(uow, briefing.quarter, updated["updated_at"])
-    uow.emit(event(InitiativeUpdated, InitiativeChangeData(initiative=briefing, changed_by=actor.name,
-                                                           changed_fields=sorted(changed))))
+    uow.emit(
+        event(
+            InitiativeUpdated,
+            InitiativeChangeData(initiative=briefing, changed_by=actor.name, changed_fields=sorted(changed)),
+        )
+    )
     return updated
 
 
-async def move(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None,
-               target: InitiativeStatus) -> dict[str, Any]:
+async def move(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    initiative_id: str,
+    if_match: int | None,
+    target: InitiativeStatus,
+) -> dict[str, Any]:
     """A lifecycle move other than shipping or dropping (those carry a release note or a reason)."""
     doc = await load(uow, initiative_id)
     check_version(doc["version"], if_match)
@@ -136,21 +175,48 @@ async def move(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
     if target in lifecycle.PHASES_FOR:
         await planning_store.touch_cycle(uow, doc["quarter"], ctx.now())
     if target is InitiativeStatus.aligned:
-        check_alignable(Blocking(d["_id"], d["on_team_id"], d.get("on_initiative_id"), DependencyState(d["state"]),
-                                 d["answer_by"])
-                        for d in await dependency_store.of_initiative(uow, initiative_id))
+        check_alignable(
+            Blocking(
+                d["_id"],
+                d["on_team_id"],
+                d.get("on_initiative_id"),
+                DependencyState(d["state"]),
+                d["answer_by"],
+            )
+            for d in await dependency_store.of_initiative(uow, initiative_id)
+        )
     fields: dict[str, Any] = {"status": target.value}
     if target is InitiativeStatus.proposed and doc.get("proposed_at") is None:
         fields["proposed_at"] = ctx.now()  # the first proposal: the ballot's tie-break
-    updated, briefing = await _save(uow, actor, ctx, doc, fields, "status_changed",
-                                    {"status": {"from": current.value, "to": target.value}})
-    uow.emit(event(InitiativeStatusChanged, InitiativeStatusChangedData(
-        initiative=briefing, from_status=current, to_status=target, changed_by=actor.name)))
+    updated, briefing = await _save(
+        uow,
+        actor,
+        ctx,
+        doc,
+        fields,
+        "status_changed",
+        {"status": {"from": current.value, "to": target.value}},
+    )
+    uow.emit(
+        event(
+            InitiativeStatusChanged,
+            InitiativeStatusChangedData(
+                initiative=briefing, from_status=current, to_status=target, changed_by=actor.name
+            ),
+        )
+    )
     return updated
 
 
-async def _final(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None,
-                 target: InitiativeStatus, note: str) -> tuple[dict[str, Any], Briefing | None]:
+async def _final(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    initiative_id: str,
+    if_match: int | None,
+    target: InitiativeStatus,
+    note: str,
+) -> tuple[dict[str, Any], Briefing | None]:
     """Shared by shipping and dropping: exactly once, and a retried identical request answers the same.
 
     Returns the briefing to announce, or None for a replay (nothing to emit).
@@ -158,39 +224,76 @@ async def _final(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str
     doc = await load(uow, initiative_id)
     final = doc.get("final")
     if final is not None:
-        if final["status"] == target.value and final["note"] == note and final["requested_version"] == if_match:
+        if (
+            final["status"] == target.value
+            and final["note"] == note
+            and final["requested_version"] == if_match
+        ):
             return doc, None
-        raise Conflict(f"initiative {initiative_id} was already {final['status']} at {final['at'].isoformat()} "
-                       f"by {final['by']}; only an identical retry of that request is accepted")
+        raise Conflict(
+            f"initiative {initiative_id} was already {final['status']} at {final['at'].isoformat()} "
+            f"by {final['by']}; only an identical retry of that request is accepted"
+        )
     check_version(doc["version"], if_match)
     current = InitiativeStatus(doc["status"])
     lifecycle.check_move(current, target)
     require_team_pm(actor, await owner_team(uow, doc), f"mark its initiatives {target.value}")
     now = ctx.now()
-    fields = {"status": target.value, "final": {"status": target.value, "note": note, "requested_version": if_match,
-                                                "at": now, "by": actor.name}}
-    return await _save(uow, actor, ctx, doc, fields, target.value,
-                       {"status": {"from": current.value, "to": target.value}, "note": note})
+    fields = {
+        "status": target.value,
+        "final": {
+            "status": target.value,
+            "note": note,
+            "requested_version": if_match,
+            "at": now,
+            "by": actor.name,
+        },
+    }
+    return await _save(
+        uow,
+        actor,
+        ctx,
+        doc,
+        fields,
+        target.value,
+        {"status": {"from": current.value, "to": target.value}, "note": note},
+    )
 
 
-async def ship(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None,
-               release_note: str) -> tuple[dict[str, Any], bool]:
+async def ship(
+    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None, release_note: str
+) -> tuple[dict[str, Any], bool]:
     """Ship: ``initiative.shipped`` carries every linked feedback id; returns (initiative, announced)."""
-    doc, briefing = await _final(uow, actor, ctx, initiative_id, if_match, InitiativeStatus.shipped, release_note)
+    doc, briefing = await _final(
+        uow, actor, ctx, initiative_id, if_match, InitiativeStatus.shipped, release_note
+    )
     if briefing is None:
         return doc, False
-    uow.emit(event(InitiativeShipped, InitiativeShippedData(
-        initiative=briefing, release_note=release_note,
-        linked_feedback_ids=await evidence_store.linked_feedback_ids(uow, initiative_id),
-        shipped_at=doc["final"]["at"], shipped_by=actor.name)))
+    uow.emit(
+        event(
+            InitiativeShipped,
+            InitiativeShippedData(
+                initiative=briefing,
+                release_note=release_note,
+                linked_feedback_ids=await evidence_store.linked_feedback_ids(uow, initiative_id),
+                shipped_at=doc["final"]["at"],
+                shipped_by=actor.name,
+            ),
+        )
+    )
     return doc, True
 
 
-async def drop(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None,
-               reason: str) -> tuple[dict[str, Any], bool]:
+async def drop(
+    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None, reason: str
+) -> tuple[dict[str, Any], bool]:
     doc, briefing = await _final(uow, actor, ctx, initiative_id, if_match, InitiativeStatus.dropped, reason)
     if briefing is None:
         return doc, False
-    uow.emit(event(InitiativeDropped, InitiativeDroppedData(initiative=briefing, reason=reason,
-                                                             dropped_by=actor.name)))
+    uow.emit(
+        event(
+            InitiativeDropped,
+            InitiativeDroppedData(initiative=briefing, reason=reason, dropped_by=actor.name),
+        )
+    )
     return doc, True

@@ -27,12 +27,23 @@ from .briefings import load, owner_team
 
 
 def view(doc: dict[str, Any], today: date) -> dict[str, Any]:
-    return {**doc, "dependency_id": doc["_id"],
-            "overdue": is_overdue(DependencyState(doc["state"]), doc["answer_by"], today)}
+    return {
+        **doc,
+        "dependency_id": doc["_id"],
+        "overdue": is_overdue(DependencyState(doc["state"]), doc["answer_by"], today),
+    }
 
 
-async def request(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, on_team_id: str,
-                  on_initiative_id: str | None, description: str, answer_by: date) -> dict[str, Any]:
+async def request(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    initiative_id: str,
+    on_team_id: str,
+    on_initiative_id: str | None,
+    description: str,
+    answer_by: date,
+) -> dict[str, Any]:
     doc = await load(uow, initiative_id)
     if doc["status"] in FINAL:
         raise Conflict(f"initiative {initiative_id} is {doc['status']}: it takes no new dependencies")
@@ -48,21 +59,49 @@ async def request(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: st
     if same := await store.similar(uow, initiative_id, on_team_id, on_initiative_id):
         raise Conflict(f"dependency {same['_id']} already asks this of team {on_team_id} ({same['state']})")
     now = ctx.now()
-    dependency = {"_id": f"dep-{secrets.token_hex(6)}", "initiative_id": initiative_id,
-                  "requesting_team_id": doc["owner_team_id"], "on_team_id": on_team_id,
-                  "on_initiative_id": on_initiative_id, "description": description, "answer_by": answer_by,
-                  "requested_by": actor.name, "requested_at": now, "state": DependencyState.open.value,
-                  "note": None, "answered_by": None, "answered_at": None, "overdue_since": None}
+    dependency = {
+        "_id": f"dep-{secrets.token_hex(6)}",
+        "initiative_id": initiative_id,
+        "requesting_team_id": doc["owner_team_id"],
+        "on_team_id": on_team_id,
+        "on_initiative_id": on_initiative_id,
+        "description": description,
+        "answer_by": answer_by,
+        "requested_by": actor.name,
+        "requested_at": now,
+        "state": DependencyState.open.value,
+        "note": None,
+        "answered_by": None,
+        "answered_at": None,
+        "overdue_since": None,
+    }
     await store.insert(uow, dependency)
     await initiative_store.touch(uow, initiative_id, now)
     await team_store.touch(uow, on_team_id, now)
-    await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "dependency_requested",
-                                  {"dependency_id": dependency["_id"], "on_team_id": on_team_id,
-                                   "on_initiative_id": on_initiative_id})
-    uow.emit(event(InitiativeDependencyRequested, DependencyRequestedData(
-        dependency_id=dependency["_id"], initiative_id=initiative_id, requesting_team_id=doc["owner_team_id"],
-        on_team_id=on_team_id, on_initiative_id=on_initiative_id, description=description, answer_by=answer_by,
-        requested_by=actor.name)))
+    await initiative_store.record(
+        uow,
+        initiative_id,
+        doc["version"],
+        now,
+        actor.name,
+        "dependency_requested",
+        {"dependency_id": dependency["_id"], "on_team_id": on_team_id, "on_initiative_id": on_initiative_id},
+    )
+    uow.emit(
+        event(
+            InitiativeDependencyRequested,
+            DependencyRequestedData(
+                dependency_id=dependency["_id"],
+                initiative_id=initiative_id,
+                requesting_team_id=doc["owner_team_id"],
+                on_team_id=on_team_id,
+                on_initiative_id=on_initiative_id,
+                description=description,
+                answer_by=answer_by,
+                requested_by=actor.name,
+            ),
+        )
+    )
     return dependency
 
 
@@ -71,10 +110,14 @@ async def _check_target(uow: UnitOfWork, initiative_id: str, on_team_id: str, on
     if target is None:
         raise Invalid("on_initiative_id", f"no initiative {on_initiative_id}")
     if target["owner_team_id"] != on_team_id:
-        raise Invalid("on_initiative_id", f"initiative {on_initiative_id} belongs to team {target['owner_team_id']}, "
-                                          f"not {on_team_id}")
+        raise Invalid(
+            "on_initiative_id",
+            f"initiative {on_initiative_id} belongs to team {target['owner_team_id']}, not {on_team_id}",
+        )
     if target["status"] in FINAL:
-        raise Conflict(f"initiative {on_initiative_id} is {target['status']}: nothing can depend on it any more")
+        raise Conflict(
+            f"initiative {on_initiative_id} is {target['status']}: nothing can depend on it any more"
+        )
     cycle = find_cycle(await store.binding_edges(uow), initiative_id, on_initiative_id)
     if cycle is not None:
         docs = await initiative_store.by_ids(uow, list(set(cycle)))
@@ -96,8 +139,14 @@ async def _requester_active(uow: UnitOfWork, dependency: dict[str, Any]) -> dict
     return initiative
 
 
-async def answer(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str, answer: DependencyAnswer,
-                 note: str | None) -> tuple[dict[str, Any], bool]:
+async def answer(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    dependency_id: str,
+    answer: DependencyAnswer,
+    note: str | None,
+) -> tuple[dict[str, Any], bool]:
     """Accept or decline (and change one's mind later); the same answer again emits nothing."""
     dependency = await _load(uow, dependency_id)
     state = DependencyState(dependency["state"])
@@ -115,17 +164,34 @@ async def answer(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str
     if not await store.update(uow, dependency_id, state.value, fields):
         raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
     await initiative_store.touch(uow, initiative["_id"], now)
-    await initiative_store.record(uow, initiative["_id"], initiative["version"], now, actor.name,
-                                  "dependency_answered", {"dependency_id": dependency_id,
-                                                          "state": {"from": state.value, "to": answer.value}})
-    uow.emit(event(InitiativeDependencyAnswered, DependencyAnsweredData(
-        dependency_id=dependency_id, initiative_id=dependency["initiative_id"], on_team_id=dependency["on_team_id"],
-        answer=answer, note=note, answered_by=actor.name)))
+    await initiative_store.record(
+        uow,
+        initiative["_id"],
+        initiative["version"],
+        now,
+        actor.name,
+        "dependency_answered",
+        {"dependency_id": dependency_id, "state": {"from": state.value, "to": answer.value}},
+    )
+    uow.emit(
+        event(
+            InitiativeDependencyAnswered,
+            DependencyAnsweredData(
+                dependency_id=dependency_id,
+                initiative_id=dependency["initiative_id"],
+                on_team_id=dependency["on_team_id"],
+                answer=answer,
+                note=note,
+                answered_by=actor.name,
+            ),
+        )
+    )
     return {**dependency, **fields}, True
 
 
-async def withdraw(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str,
-                   reason: str) -> tuple[dict[str, Any], bool]:
+async def withdraw(
+    uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str, reason: str
+) -> tuple[dict[str, Any], bool]:
     dependency = await _load(uow, dependency_id)
     state = DependencyState(dependency["state"])
     initiative = await load(uow, dependency["initiative_id"])
@@ -133,17 +199,36 @@ async def withdraw(uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: s
     if state is DependencyState.withdrawn:
         return dependency, False
     now = ctx.now()
-    fields = {"state": DependencyState.withdrawn.value, "note": reason, "withdrawn_by": actor.name,
-              "withdrawn_at": now}
+    fields = {
+        "state": DependencyState.withdrawn.value,
+        "note": reason,
+        "withdrawn_by": actor.name,
+        "withdrawn_at": now,
+    }
     if not await store.update(uow, dependency_id, state.value, fields):
         raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
     await initiative_store.touch(uow, initiative["_id"], now)
-    await initiative_store.record(uow, initiative["_id"], initiative["version"], now, actor.name,
-                                  "dependency_withdrawn", {"dependency_id": dependency_id,
-                                                           "state": {"from": state.value, "to": "withdrawn"}})
-    uow.emit(event(InitiativeDependencyWithdrawn, DependencyWithdrawnData(
-        dependency_id=dependency_id, initiative_id=dependency["initiative_id"], on_team_id=dependency["on_team_id"],
-        reason=reason, withdrawn_by=actor.name)))
+    await initiative_store.record(
+        uow,
+        initiative["_id"],
+        initiative["version"],
+        now,
+        actor.name,
+        "dependency_withdrawn",
+        {"dependency_id": dependency_id, "state": {"from": state.value, "to": "withdrawn"}},
+    )
+    uow.emit(
+        event(
+            InitiativeDependencyWithdrawn,
+            DependencyWithdrawnData(
+                dependency_id=dependency_id,
+                initiative_id=dependency["initiative_id"],
+                on_team_id=dependency["on_team_id"],
+                reason=reason,
+                withdrawn_by=actor.name,
+            ),
+        )
+    )
     return {**dependency, **fields}, True
 
 

@@ -35,8 +35,11 @@ async def refresh(uow: UnitOfWork, initiative_ids: Iterable[str], weights: Weigh
     docs = await initiative_store.by_ids(uow, sorted(set(initiative_ids)))
     for initiative_id, doc in docs.items():
         summary = summarize(await store.linked_items(uow, initiative_id)).as_document()
-        await initiative_store.set_derived(uow, initiative_id, {
-            "evidence": summary, "priority": score(summary, doc.get("vote_average"), doc["size"], weights)})
+        await initiative_store.set_derived(
+            uow,
+            initiative_id,
+            {"evidence": summary, "priority": score(summary, doc.get("vote_average"), doc["size"], weights)},
+        )
 
 
 async def _editable(uow: UnitOfWork, actor: Actor, initiative_id: str, doing: str) -> dict[str, Any]:
@@ -47,8 +50,14 @@ async def _editable(uow: UnitOfWork, actor: Actor, initiative_id: str, doing: st
     return doc
 
 
-async def link(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str,
-               origin: LinkOrigin = LinkOrigin.manual) -> tuple[dict[str, Any], bool]:
+async def link(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    initiative_id: str,
+    feedback_id: str,
+    origin: LinkOrigin = LinkOrigin.manual,
+) -> tuple[dict[str, Any], bool]:
     """Link feedback; linking it again answers the existing link (and emits nothing)."""
     doc = await _editable(uow, actor, initiative_id, "link feedback to its initiatives")
     if existing := await store.get_link(uow, initiative_id, feedback_id):
@@ -61,11 +70,27 @@ async def link(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, 
     await store.touch_feedback(uow, feedback_id, now)
     created = await store.insert_link(uow, initiative_id, feedback_id, origin.value, actor.name, now)
     await refresh(uow, [initiative_id], ctx.weights)
-    await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "feedback_linked",
-                                  {"feedback_id": {"from": None, "to": feedback_id}, "origin": origin.value})
-    uow.emit(event(InitiativeFeedbackLinked, FeedbackLinkedData(
-        initiative_id=initiative_id, owner_team_id=doc["owner_team_id"], feedback_id=feedback_id,
-        linked_by=actor.name, origin=origin)))
+    await initiative_store.record(
+        uow,
+        initiative_id,
+        doc["version"],
+        now,
+        actor.name,
+        "feedback_linked",
+        {"feedback_id": {"from": None, "to": feedback_id}, "origin": origin.value},
+    )
+    uow.emit(
+        event(
+            InitiativeFeedbackLinked,
+            FeedbackLinkedData(
+                initiative_id=initiative_id,
+                owner_team_id=doc["owner_team_id"],
+                feedback_id=feedback_id,
+                linked_by=actor.name,
+                origin=origin,
+            ),
+        )
+    )
     return created, True
 
 
@@ -77,16 +102,31 @@ async def unlink(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str
     now = ctx.now()
     await store.touch_feedback(uow, feedback_id, now)
     await refresh(uow, [initiative_id], ctx.weights)
-    await initiative_store.record(uow, initiative_id, doc["version"], now, actor.name, "feedback_unlinked",
-                                  {"feedback_id": {"from": feedback_id, "to": None}})
-    uow.emit(event(InitiativeFeedbackUnlinked, FeedbackUnlinkedData(
-        initiative_id=initiative_id, owner_team_id=doc["owner_team_id"], feedback_id=feedback_id,
-        unlinked_by=actor.name)))
+    await initiative_store.record(
+        uow,
+        initiative_id,
+        doc["version"],
+        now,
+        actor.name,
+        "feedback_unlinked",
+        {"feedback_id": {"from": feedback_id, "to": None}},
+    )
+    uow.emit(
+        event(
+            InitiativeFeedbackUnlinked,
+            FeedbackUnlinkedData(
+                initiative_id=initiative_id,
+                owner_team_id=doc["owner_team_id"],
+                feedback_id=feedback_id,
+                unlinked_by=actor.name,
+            ),
+        )
+    )
     return True
 
 
 async def suggestions(uow: UnitOfWork, initiative_id: str) -> list[dict[str, Any]]:
-    """Feedback that insights of the initiative's themes (or about it) point at, not yet linked or dismissed."""
+    """Feedback that insights of the initiative's themes (or about it) point at, not linked or dismissed."""
     doc = await load(uow, initiative_id)
     insights = await store.insights_for(uow, doc.get("themes") or [], initiative_id)
     candidates: dict[str, list[dict[str, Any]]] = {}
@@ -94,21 +134,34 @@ async def suggestions(uow: UnitOfWork, initiative_id: str) -> list[dict[str, Any
         for feedback_id in insight.get("evidence_feedback_ids", []):
             candidates.setdefault(feedback_id, []).append(insight)
     ids = list(candidates)
-    excluded = (set(await store.linked_feedback_ids(uow, initiative_id)) | await store.dismissed(uow, initiative_id)
-                | await store.erased(uow, ids))
+    excluded = (
+        set(await store.linked_feedback_ids(uow, initiative_id))
+        | await store.dismissed(uow, initiative_id)
+        | await store.erased(uow, ids)
+    )
     known = await store.feedback(uow, ids)
     found = []
     for feedback_id in ids:
         if feedback_id in excluded:
             continue
         fb = known.get(feedback_id, {})
-        found.append({
-            "feedback_id": feedback_id,
-            "account_id": fb.get("account_id"), "account_name": fb.get("account_name"),
-            "arr": {"amount_minor": fb["arr_minor"], "currency": fb["currency"]} if fb.get("currency") else None,
-            "insights": [{"insight_id": insight["_id"], **{name: insight.get(name) for name in (
-                "kind", "severity", "title", "theme")}} for insight in candidates[feedback_id]],
-        })
+        found.append(
+            {
+                "feedback_id": feedback_id,
+                "account_id": fb.get("account_id"),
+                "account_name": fb.get("account_name"),
+                "arr": {"amount_minor": fb["arr_minor"], "currency": fb["currency"]}
+                if fb.get("currency")
+                else None,
+                "insights": [
+                    {
+                        "insight_id": insight["_id"],
+                        **{name: insight.get(name) for name in ("kind", "severity", "title", "theme")},
+                    }
+                    for insight in candidates[feedback_id]
+                ],
+            }
+        )
     return found
 
 
@@ -117,8 +170,9 @@ async def _suggested(uow: UnitOfWork, initiative_id: str, feedback_id: str) -> N
         raise NotFound(f"feedback {feedback_id} is not a current suggestion for initiative {initiative_id}")
 
 
-async def accept(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str,
-                 feedback_id: str) -> tuple[dict[str, Any], bool]:
+async def accept(
+    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str
+) -> tuple[dict[str, Any], bool]:
     if existing := await store.get_link(uow, initiative_id, feedback_id):
         return existing, False  # accepted already: a retried acceptance answers the same link
     await _suggested(uow, initiative_id, feedback_id)

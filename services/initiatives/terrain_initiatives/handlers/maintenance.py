@@ -27,8 +27,11 @@ async def rescore_if_weights_changed(uow: UnitOfWork, ctx: Context) -> int:
         return 0
     docs = await initiative_store.all_for_scoring(uow)
     for doc in docs:
-        await initiative_store.set_derived(uow, doc["_id"], {
-            "priority": score(doc["evidence"], doc.get("vote_average"), doc["size"], ctx.weights)})
+        await initiative_store.set_derived(
+            uow,
+            doc["_id"],
+            {"priority": score(doc["evidence"], doc.get("vote_average"), doc["size"], ctx.weights)},
+        )
     await planning_store.set_meta(uow, WEIGHTS_KEY, wanted)
     return len(docs)
 

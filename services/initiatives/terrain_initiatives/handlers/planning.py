@@ -20,8 +20,14 @@ async def open_cycle(uow: UnitOfWork, by: str, ctx: Context, quarter: str) -> di
     if await store.get_cycle(uow, quarter) is not None:
         raise Conflict(f"quarter {quarter} already has a planning cycle")
     now = ctx.now()
-    doc = {"_id": quarter, "quarter": quarter, "phase": Phase.drafting.value, "opened_at": now, "opened_by": by,
-           "phases": [{"phase": Phase.drafting.value, "at": now, "by": by}]}
+    doc = {
+        "_id": quarter,
+        "quarter": quarter,
+        "phase": Phase.drafting.value,
+        "opened_at": now,
+        "opened_by": by,
+        "phases": [{"phase": Phase.drafting.value, "at": now, "by": by}],
+    }
     await store.insert_cycle(uow, doc)
     return doc
 
@@ -46,7 +52,7 @@ async def move_cycle(uow: UnitOfWork, by: str, ctx: Context, quarter: str, targe
 
 
 async def board(uow: UnitOfWork, ctx: Context, quarter: str) -> dict[str, Any]:
-    """Every initiative of the quarter per owning team (best score first), its dependencies and their state."""
+    """Every initiative of the quarter per owning team (best first), its dependencies and their state."""
     cycle = await store.get_cycle(uow, quarter)
     initiatives = await initiative_store.in_quarter(uow, quarter)
     ids = [doc["_id"] for doc in initiatives]
@@ -66,21 +72,36 @@ async def board(uow: UnitOfWork, ctx: Context, quarter: str) -> dict[str, Any]:
     lanes = []
     for team_id in team_ids:
         team = teams.get(team_id)
-        lanes.append({
-            "team_id": team_id, "name": team.name if team else None, "kind": team.kind if team else None,
-            "parent_team_id": team.parent_team_id if team else None,
-            "initiatives": [{"initiative": briefing_of(doc), "priority": doc["priority"], "evidence": doc["evidence"],
-                             "dependencies": outgoing.get(doc["_id"], []),
-                             "depended_on_by": incoming.get(doc["_id"], [])}
-                            for doc in initiatives if doc["owner_team_id"] == team_id],
-            "requests_to_team": asked_of_team.get(team_id, []),
-        })
+        lanes.append(
+            {
+                "team_id": team_id,
+                "name": team.name if team else None,
+                "kind": team.kind if team else None,
+                "parent_team_id": team.parent_team_id if team else None,
+                "initiatives": [
+                    {
+                        "initiative": briefing_of(doc),
+                        "priority": doc["priority"],
+                        "evidence": doc["evidence"],
+                        "dependencies": outgoing.get(doc["_id"], []),
+                        "depended_on_by": incoming.get(doc["_id"], []),
+                    }
+                    for doc in initiatives
+                    if doc["owner_team_id"] == team_id
+                ],
+                "requests_to_team": asked_of_team.get(team_id, []),
+            }
+        )
     counts: dict[str, int] = {}
     for doc in initiatives:
         counts[doc["status"]] = counts.get(doc["status"], 0) + 1
     outgoing_all = [d for deps in outgoing.values() for d in deps]
-    return {"quarter": quarter, "phase": cycle["phase"] if cycle else None, "teams": lanes,
-            "initiatives_by_status": counts,
-            "open_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.open.value),
-            "declined_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.declined.value),
-            "overdue_dependencies": sum(1 for d in outgoing_all if d["overdue"])}
+    return {
+        "quarter": quarter,
+        "phase": cycle["phase"] if cycle else None,
+        "teams": lanes,
+        "initiatives_by_status": counts,
+        "open_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.open.value),
+        "declined_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.declined.value),
+        "overdue_dependencies": sum(1 for d in outgoing_all if d["overdue"]),
+    }

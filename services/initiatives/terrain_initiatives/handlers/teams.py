@@ -30,8 +30,15 @@ from ..store import teams as store
 from . import Context, event
 
 
-async def create(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, name: str, kind: TeamKind,
-                 parent_team_id: str | None) -> TeamState:
+async def create(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    team_id: str,
+    name: str,
+    kind: TeamKind,
+    parent_team_id: str | None,
+) -> TeamState:
     if await store.get(uow, team_id, include_deleted=True) is not None:
         raise Conflict(f"team id {team_id} is taken (team ids are never reused, even after deletion)")
     parent = await store.get_state(uow, parent_team_id) if parent_team_id else None
@@ -49,8 +56,16 @@ async def load(uow: UnitOfWork, team_id: str) -> TeamState:
     return state
 
 
-async def _change(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                  compute: Callable[[TeamState], TeamState | None], kind: type, **concerned: Any) -> TeamState:
+async def _change(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    team_id: str,
+    if_match: int | None,
+    compute: Callable[[TeamState], TeamState | None],
+    kind: type,
+    **concerned: Any,
+) -> TeamState:
     """Apply one change; If-Match is optional on teams, but a stale one is refused."""
     state = await load(uow, team_id)
     if if_match is not None and if_match != state.version:
@@ -64,15 +79,29 @@ async def _change(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_
     return changed
 
 
-async def update(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                 name: str | None, parent_team_id: str | None) -> TeamState:
+async def update(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    team_id: str,
+    if_match: int | None,
+    name: str | None,
+    parent_team_id: str | None,
+) -> TeamState:
     if parent_team_id is not None:
         current = await load(uow, team_id)
         if parent_team_id == team_id:
             raise Invalid("parent_team_id", "a team cannot be its own parent")
         rules.check_parent(current.kind, await store.get_state(uow, parent_team_id), parent_team_id)
-    return await _change(uow, actor, ctx, team_id, if_match,
-                         lambda state: rules.renamed(state, name, parent_team_id), TeamUpdated)
+    return await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.renamed(state, name, parent_team_id),
+        TeamUpdated,
+    )
 
 
 async def delete(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None) -> None:
@@ -85,8 +114,10 @@ async def delete(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_m
     if active := await initiative_store.active_count(uow, team_id):
         blockers.append(f"it owns {active} initiative(s) not shipped or dropped")
     if state.product_areas:
-        blockers.append(f"it owns product areas {', '.join(a.area for a in state.product_areas)}: "
-                        "release or transfer them")
+        blockers.append(
+            f"it owns product areas {', '.join(a.area for a in state.product_areas)}: "
+            "release or transfer them"
+        )
     if open_requests := await dependency_store.open_on_team(uow, team_id):
         blockers.append(f"dependency requests {', '.join(open_requests)} on it are unanswered")
     if blockers:
@@ -97,45 +128,111 @@ async def delete(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_m
     uow.emit(event(TeamDeleted, TeamDeletedData(team_id=team_id, version=version, changed_by=actor.name)))
 
 
-async def add_member(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                     member: Member) -> TeamState:
-    return await _change(uow, actor, ctx, team_id, if_match, lambda state: rules.with_member(state, member),
-                         TeamMemberJoined, member_id=member.member_id)
+async def add_member(
+    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, member: Member
+) -> TeamState:
+    return await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.with_member(state, member),
+        TeamMemberJoined,
+        member_id=member.member_id,
+    )
 
 
-async def update_member(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                        member_id: str, changes: dict[str, Any]) -> TeamState:
-    return await _change(uow, actor, ctx, team_id, if_match,
-                         lambda state: rules.with_member_changed(state, member_id, changes),
-                         TeamMemberUpdated, member_id=member_id)
+async def update_member(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    team_id: str,
+    if_match: int | None,
+    member_id: str,
+    changes: dict[str, Any],
+) -> TeamState:
+    return await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.with_member_changed(state, member_id, changes),
+        TeamMemberUpdated,
+        member_id=member_id,
+    )
 
 
-async def remove_member(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                        member_id: str) -> TeamState:
-    return await _change(uow, actor, ctx, team_id, if_match, lambda state: rules.without_member(state, member_id),
-                         TeamMemberLeft, member_id=member_id)
+async def remove_member(
+    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, member_id: str
+) -> TeamState:
+    return await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.without_member(state, member_id),
+        TeamMemberLeft,
+        member_id=member_id,
+    )
 
 
-async def assign_area(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                      area: ProductArea, transfer: bool) -> TeamState:
+async def assign_area(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    team_id: str,
+    if_match: int | None,
+    area: ProductArea,
+    transfer: bool,
+) -> TeamState:
     await load(uow, team_id)
     owner = await store.area_owner(uow, area.area)
     if owner is not None and owner != team_id:
         if not transfer:
-            raise Conflict(f"product area {area.area} is owned by team {owner}: "
-                           "release it first, or assign with transfer=true")
+            raise Conflict(
+                f"product area {area.area} is owned by team {owner}: "
+                "release it first, or assign with transfer=true"
+            )
         # The transfer is two changes of two teams, each its own event, committed together.
-        await _change(uow, actor, ctx, owner, None, lambda state: rules.without_area(state, area.area),
-                      TeamAreaReleased, area=area.area)
-    changed = await _change(uow, actor, ctx, team_id, if_match, lambda state: rules.with_area(state, area),
-                            TeamAreaAssigned, area=area.area)
+        await _change(
+            uow,
+            actor,
+            ctx,
+            owner,
+            None,
+            lambda state: rules.without_area(state, area.area),
+            TeamAreaReleased,
+            area=area.area,
+        )
+    changed = await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.with_area(state, area),
+        TeamAreaAssigned,
+        area=area.area,
+    )
     await store.set_area_owner(uow, area.area, team_id)
     return changed
 
 
-async def release_area(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None,
-                       area: str) -> TeamState:
-    changed = await _change(uow, actor, ctx, team_id, if_match, lambda state: rules.without_area(state, area),
-                            TeamAreaReleased, area=area)
+async def release_area(
+    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, area: str
+) -> TeamState:
+    changed = await _change(
+        uow,
+        actor,
+        ctx,
+        team_id,
+        if_match,
+        lambda state: rules.without_area(state, area),
+        TeamAreaReleased,
+        area=area,
+    )
     await store.release_area(uow, area)
     return changed

@@ -2,4 +2,11 @@
 
 from . import ballots, dependencies, evidence, initiatives, planning, teams
 
-ROUTERS = (teams.router, initiatives.router, evidence.router, dependencies.router, planning.router, ballots.router)
+ROUTERS = (
+    teams.router,
+    initiatives.router,
+    evidence.router,
+    dependencies.router,
+    planning.router,
+    ballots.router,
+)

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.types import Id, Quarter
 from terrain_kit.auth import Principal, require
@@ -26,8 +25,11 @@ Reader = Annotated[Principal, Depends(require())]
 class NewBallot(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quarter: Quarter
-    candidate_ids: list[Id] = Field(min_length=1, max_length=500,
-                                    description="Initiatives of the quarter, proposed, aligned or committed.")
+    candidate_ids: list[Id] = Field(
+        min_length=1,
+        max_length=500,
+        description="Initiatives of the quarter, proposed, aligned or committed.",
+    )
     opens_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     closes_at: AwareDatetime
     quorum: int | None = Field(default=None, ge=0, description="Directors needed; defaults to the setting.")
@@ -80,28 +82,60 @@ class Ballot(BaseModel):
 
 
 def ballot(doc: dict[str, Any], voters: int | None = None) -> Ballot:
-    return Ballot(ballot_id=doc["_id"], voters=voters, **{k: doc[k] for k in (
-        "quarter", "candidates", "opens_at", "closes_at", "quorum", "state", "created_by", "result")})
+    return Ballot(
+        ballot_id=doc["_id"],
+        voters=voters,
+        **{
+            k: doc[k]
+            for k in (
+                "quarter",
+                "candidates",
+                "opens_at",
+                "closes_at",
+                "quorum",
+                "state",
+                "created_by",
+                "result",
+            )
+        },
+    )
 
 
 def vote(doc: dict[str, Any]) -> Vote:
-    return Vote(changes=len(doc["changes"]), **{k: doc[k] for k in (
-        "director_id", "initiative_id", "score", "cast_at", "first_cast_at")})
+    return Vote(
+        changes=len(doc["changes"]),
+        **{k: doc[k] for k in ("director_id", "initiative_id", "score", "cast_at", "first_cast_at")},
+    )
 
 
 @router.post("", status_code=201, response_model=Ballot)
 async def open_ballot(body: NewBallot, principal: Runner, ctx: Ctx, request: Request) -> Ballot:
     """Open a ballot over a quarter's candidates, with its voting window and quorum."""
-    doc = await run(request, lambda uow: handlers.open_ballot(uow, actor_of(principal), ctx, body.quarter,
-                                                               list(dict.fromkeys(body.candidate_ids)),
-                                                               body.opens_at, body.closes_at, body.quorum))
+    doc = await run(
+        request,
+        lambda uow: handlers.open_ballot(
+            uow,
+            actor_of(principal),
+            ctx,
+            body.quarter,
+            list(dict.fromkeys(body.candidate_ids)),
+            body.opens_at,
+            body.closes_at,
+            body.quorum,
+        ),
+    )
     return ballot(doc, voters=0)
 
 
 @router.get("", response_model=Page[Ballot])
-async def list_ballots(uow: Reads, principal: Reader, quarter: Quarter | None = None,
-                       state: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> Page[Ballot]:
+async def list_ballots(
+    uow: Reads,
+    principal: Reader,
+    quarter: Quarter | None = None,
+    state: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[Ballot]:
     docs, next_cursor = await store.ballots(uow, quarter, state, limit, cursor)
     return Page(items=[ballot(doc) for doc in docs], next_cursor=next_cursor)
 
@@ -114,11 +148,14 @@ async def get_ballot(ballot_id: Id, uow: Reads, principal: Reader) -> Ballot:
 
 
 @router.put("/{ballot_id}/votes/{initiative_id}", response_model=Vote)
-async def cast_vote(ballot_id: Id, initiative_id: Id, body: VoteRequest, principal: Director, ctx: Ctx,
-                    request: Request) -> Vote:
+async def cast_vote(
+    ballot_id: Id, initiative_id: Id, body: VoteRequest, principal: Director, ctx: Ctx, request: Request
+) -> Vote:
     """A director scores a candidate 1-3 inside the window; voting again replaces their score until close."""
-    cast = await run(request, lambda uow: handlers.cast(uow, actor_of(principal), ctx, ballot_id, initiative_id,
-                                                        body.score))
+    cast = await run(
+        request,
+        lambda uow: handlers.cast(uow, actor_of(principal), ctx, ballot_id, initiative_id, body.score),
+    )
     metrics.VOTES.inc()
     return vote(cast)
 
@@ -133,7 +170,9 @@ async def list_votes(ballot_id: Id, uow: Reads, principal: Reader) -> list[Vote]
 
 
 @router.post("/{ballot_id}/close", response_model=Ballot)
-async def close_ballot(ballot_id: Id, principal: Runner, ctx: Ctx, request: Request, response: Response) -> Ballot:
+async def close_ballot(
+    ballot_id: Id, principal: Runner, ctx: Ctx, request: Request, response: Response
+) -> Ballot:
     """Close (early, or after the window), rank and publish ballot.closed with the full audit, once."""
     doc, announced = await run(request, lambda uow: handlers.close(uow, principal.actor, ctx, ballot_id))
     if announced:

@@ -6,7 +6,6 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-
 from terrain_kit.auth import Principal
 from terrain_kit.uow import UnitOfWork
 
@@ -37,8 +36,15 @@ async def run(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> T
     return await request.app.state.service.transactions.run(work)
 
 
-def if_match(value: Annotated[str | None, Header(alias="If-Match", description=(
-        'The ETag (version) the change is based on, e.g. "3". Required on briefing writes.'))] = None) -> int | None:
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description=('The ETag (version) the change is based on, e.g. "3". Required on briefing writes.'),
+        ),
+    ] = None,
+) -> int | None:
     if value is None:
         return None
     found = _ETAG.match(value)

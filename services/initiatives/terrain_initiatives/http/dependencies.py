@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import DependencyAnswer
 from terrain_contracts.types import Id, Paragraph, Reason
@@ -28,7 +27,9 @@ Reader = Depends(require())
 class DependencyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     on_team_id: Id = Field(description="The team whose help is needed.")
-    on_initiative_id: Id | None = Field(default=None, description="One of that team's initiatives, if it is one.")
+    on_initiative_id: Id | None = Field(
+        default=None, description="One of that team's initiatives, if it is one."
+    )
     description: Paragraph
     answer_by: date = Field(description="The day by which the team should answer; flagged overdue after it.")
 
@@ -52,54 +53,87 @@ def _answer(response: Response, doc: dict, changed: bool, ctx: Context) -> views
     return views.dependency(handlers.view(doc, ctx.today()))
 
 
-@router.post("/initiatives/{initiative_id}/dependencies", status_code=status.HTTP_201_CREATED,
-             response_model=views.Dependency)
-async def request_dependency(initiative_id: Id, body: DependencyRequest, principal: Writer, ctx: Ctx,
-                             request: Request) -> views.Dependency:
+@router.post(
+    "/initiatives/{initiative_id}/dependencies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=views.Dependency,
+)
+async def request_dependency(
+    initiative_id: Id, body: DependencyRequest, principal: Writer, ctx: Ctx, request: Request
+) -> views.Dependency:
     """Ask another team (or one of its initiatives) for something; a cycle is refused (409, named).
 
     Emits initiative.dependency_requested.
     """
-    doc = await run(request, lambda uow: handlers.request(uow, actor_of(principal), ctx, initiative_id,
-                                                           body.on_team_id, body.on_initiative_id, body.description,
-                                                           body.answer_by))
+    doc = await run(
+        request,
+        lambda uow: handlers.request(
+            uow,
+            actor_of(principal),
+            ctx,
+            initiative_id,
+            body.on_team_id,
+            body.on_initiative_id,
+            body.description,
+            body.answer_by,
+        ),
+    )
     metrics.DEPENDENCIES.labels("requested").inc()
     return views.dependency(handlers.view(doc, ctx.today()))
 
 
-@router.get("/initiatives/{initiative_id}/dependencies", response_model=list[views.Dependency],
-            dependencies=[Reader])
+@router.get(
+    "/initiatives/{initiative_id}/dependencies", response_model=list[views.Dependency], dependencies=[Reader]
+)
 async def initiative_dependencies(initiative_id: Id, uow: Reads, ctx: Ctx) -> list[views.Dependency]:
     await briefings.load(uow, initiative_id)
-    return [views.dependency(handlers.view(doc, ctx.today())) for doc in await store.of_initiative(uow, initiative_id)]
+    return [
+        views.dependency(handlers.view(doc, ctx.today()))
+        for doc in await store.of_initiative(uow, initiative_id)
+    ]
 
 
 @router.get("/dependencies", response_model=Page[views.Dependency], dependencies=[Reader])
 async def list_dependencies(
-        uow: Reads, ctx: Ctx,
-        on_team_id: Annotated[Id | None, Query(description="Requests made to this team.")] = None,
-        requesting_team_id: Id | None = None, state: DependencyState | None = None,
-        overdue: Annotated[bool, Query(description="Only unanswered requests past their answer-by day.")] = False,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> Page[views.Dependency]:
-    filters = {"on_team_id": on_team_id, "requesting_team_id": requesting_team_id,
-               "state": state.value if state else None, "overdue": overdue}
+    uow: Reads,
+    ctx: Ctx,
+    on_team_id: Annotated[Id | None, Query(description="Requests made to this team.")] = None,
+    requesting_team_id: Id | None = None,
+    state: DependencyState | None = None,
+    overdue: Annotated[bool, Query(description="Only unanswered requests past their answer-by day.")] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[views.Dependency]:
+    filters = {
+        "on_team_id": on_team_id,
+        "requesting_team_id": requesting_team_id,
+        "state": state.value if state else None,
+        "overdue": overdue,
+    }
     docs, next_cursor = await store.listing(uow, filters, ctx.today(), limit, cursor)
-    return Page(items=[views.dependency(handlers.view(doc, ctx.today())) for doc in docs], next_cursor=next_cursor)
+    return Page(
+        items=[views.dependency(handlers.view(doc, ctx.today())) for doc in docs], next_cursor=next_cursor
+    )
 
 
 @router.post("/dependencies/{dependency_id}/answer", response_model=views.Dependency)
-async def answer_dependency(dependency_id: Id, body: Answer, principal: Writer, ctx: Ctx, request: Request,
-                            response: Response) -> views.Dependency:
-    """The team depended on (its pm, or Product Ops) accepts or declines; emits initiative.dependency_answered."""
-    doc, changed = await run(request, lambda uow: handlers.answer(uow, actor_of(principal), ctx, dependency_id,
-                                                                   body.answer, body.note))
+async def answer_dependency(
+    dependency_id: Id, body: Answer, principal: Writer, ctx: Ctx, request: Request, response: Response
+) -> views.Dependency:
+    """The team depended on (its pm, or Product Ops) accepts or declines; emits dependency_answered."""
+    doc, changed = await run(
+        request,
+        lambda uow: handlers.answer(uow, actor_of(principal), ctx, dependency_id, body.answer, body.note),
+    )
     return _answer(response, doc, changed, ctx)
 
 
 @router.post("/dependencies/{dependency_id}/withdraw", response_model=views.Dependency)
-async def withdraw_dependency(dependency_id: Id, body: Withdrawal, principal: Writer, ctx: Ctx, request: Request,
-                              response: Response) -> views.Dependency:
+async def withdraw_dependency(
+    dependency_id: Id, body: Withdrawal, principal: Writer, ctx: Ctx, request: Request, response: Response
+) -> views.Dependency:
     """The requesting team no longer needs it; emits initiative.dependency_withdrawn."""
-    doc, changed = await run(request, lambda uow: handlers.withdraw(uow, actor_of(principal), ctx, dependency_id,
-                                                                     body.reason))
+    doc, changed = await run(
+        request, lambda uow: handlers.withdraw(uow, actor_of(principal), ctx, dependency_id, body.reason)
+    )
     return _answer(response, doc, changed, ctx)

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Money, Role
 from terrain_contracts.types import Id
 from terrain_kit.auth import Principal, require
@@ -50,28 +49,38 @@ def _linked(response: Response, doc: dict, created: bool) -> views.Link:
     return views.link(doc)
 
 
-@router.post("/links", status_code=status.HTTP_201_CREATED, response_model=views.Link,
-             responses={200: {"description": "Already linked: the existing link, nothing emitted."}})
-async def link_feedback(initiative_id: Id, body: LinkRequest, principal: Writer, ctx: Ctx, request: Request,
-                        response: Response) -> views.Link:
+@router.post(
+    "/links",
+    status_code=status.HTTP_201_CREATED,
+    response_model=views.Link,
+    responses={200: {"description": "Already linked: the existing link, nothing emitted."}},
+)
+async def link_feedback(
+    initiative_id: Id, body: LinkRequest, principal: Writer, ctx: Ctx, request: Request, response: Response
+) -> views.Link:
     """Link feedback (idempotent); emits initiative.feedback_linked the first time."""
-    doc, created = await run(request, lambda uow: handlers.link(uow, actor_of(principal), ctx, initiative_id,
-                                                                 body.feedback_id))
+    doc, created = await run(
+        request, lambda uow: handlers.link(uow, actor_of(principal), ctx, initiative_id, body.feedback_id)
+    )
     return _linked(response, doc, created)
 
 
 @router.delete("/links/{feedback_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unlink_feedback(initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx,
-                          request: Request) -> Response:
+async def unlink_feedback(
+    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request
+) -> Response:
     """Unlink feedback (idempotent); emits initiative.feedback_unlinked when a link is removed."""
-    if await run(request, lambda uow: handlers.unlink(uow, actor_of(principal), ctx, initiative_id, feedback_id)):
+    if await run(
+        request, lambda uow: handlers.unlink(uow, actor_of(principal), ctx, initiative_id, feedback_id)
+    ):
         metrics.LINKS.labels("unlinked", "manual").inc()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/links", response_model=Page[views.Link], dependencies=[Reader])
-async def list_links(initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                     cursor: str | None = None) -> Page[views.Link]:
+async def list_links(
+    initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+) -> Page[views.Link]:
     await briefings.load(uow, initiative_id)
     docs, next_cursor = await store.links_page(uow, initiative_id, limit, cursor)
     return Page(items=[views.link(doc) for doc in docs], next_cursor=next_cursor)
@@ -83,18 +92,25 @@ async def list_suggestions(initiative_id: Id, uow: Reads) -> list[Suggestion]:
     return [Suggestion(**found) for found in await handlers.suggestions(uow, initiative_id)]
 
 
-@router.post("/suggestions/{feedback_id}/accept", status_code=status.HTTP_201_CREATED, response_model=views.Link)
-async def accept_suggestion(initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request,
-                            response: Response) -> views.Link:
+@router.post(
+    "/suggestions/{feedback_id}/accept", status_code=status.HTTP_201_CREATED, response_model=views.Link
+)
+async def accept_suggestion(
+    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request, response: Response
+) -> views.Link:
     """Link a suggested item (origin=suggestion); emits initiative.feedback_linked."""
-    doc, created = await run(request, lambda uow: handlers.accept(uow, actor_of(principal), ctx, initiative_id,
-                                                                   feedback_id))
+    doc, created = await run(
+        request, lambda uow: handlers.accept(uow, actor_of(principal), ctx, initiative_id, feedback_id)
+    )
     return _linked(response, doc, created)
 
 
 @router.post("/suggestions/{feedback_id}/dismiss", status_code=status.HTTP_204_NO_CONTENT)
-async def dismiss_suggestion(initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx,
-                             request: Request) -> Response:
+async def dismiss_suggestion(
+    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request
+) -> Response:
     """Hide a suggestion for this initiative."""
-    await run(request, lambda uow: handlers.dismiss(uow, actor_of(principal), ctx, initiative_id, feedback_id))
+    await run(
+        request, lambda uow: handlers.dismiss(uow, actor_of(principal), ctx, initiative_id, feedback_id)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

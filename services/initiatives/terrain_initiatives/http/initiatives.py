@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import InitiativeStatus, NeedSource, Size, SuccessMetric
 from terrain_contracts.types import Id, Paragraph, Quarter, Reason, Slug, Title
@@ -60,8 +59,10 @@ MOVES = tuple(s for s in InitiativeStatus if s not in (InitiativeStatus.shipped,
 
 class StatusMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to: InitiativeStatus = Field(description="proposed, aligned, committed, in_progress, or back to draft/proposed. "
-                                             "Shipping and dropping have their own routes.")
+    to: InitiativeStatus = Field(
+        description="proposed, aligned, committed, in_progress, or back to draft/proposed. "
+        "Shipping and dropping have their own routes."
+    )
 
 
 class ShipRequest(BaseModel):
@@ -80,24 +81,37 @@ def _answer(response: Response, doc: dict[str, Any]) -> views.Initiative:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=views.Initiative)
-async def create_initiative(body: BriefingDraft, principal: Writer, ctx: Ctx, request: Request,
-                            response: Response) -> views.Initiative:
+async def create_initiative(
+    body: BriefingDraft, principal: Writer, ctx: Ctx, request: Request, response: Response
+) -> views.Initiative:
     """A new briefing, in draft; a pm writes for a team they are a pm of. Emits initiative.created."""
-    doc = await run(request, lambda uow: handlers.create(uow, actor_of(principal), ctx, body.model_dump(mode="json")))
+    doc = await run(
+        request, lambda uow: handlers.create(uow, actor_of(principal), ctx, body.model_dump(mode="json"))
+    )
     response.headers["Location"] = f"/v1/initiatives/{doc['_id']}"
     return _answer(response, doc)
 
 
 @router.get("", response_model=Page[views.Initiative], dependencies=[Reader])
 async def list_initiatives(
-        uow: Reads, quarter: Quarter | None = None, owner_team_id: Id | None = None,
-        status_: Annotated[InitiativeStatus | None, Query(alias="status")] = None, theme: Slug | None = None,
-        product_area: Slug | None = None,
-        sort: Annotated[str, Query(pattern="^(priority|created|updated)$")] = "priority",
-        limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> Page[views.Initiative]:
+    uow: Reads,
+    quarter: Quarter | None = None,
+    owner_team_id: Id | None = None,
+    status_: Annotated[InitiativeStatus | None, Query(alias="status")] = None,
+    theme: Slug | None = None,
+    product_area: Slug | None = None,
+    sort: Annotated[str, Query(pattern="^(priority|created|updated)$")] = "priority",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[views.Initiative]:
     """Initiatives, best priority first by default."""
-    filters = {"quarter": quarter, "owner_team_id": owner_team_id, "status": status_.value if status_ else None,
-               "theme": theme, "product_area": product_area}
+    filters = {
+        "quarter": quarter,
+        "owner_team_id": owner_team_id,
+        "status": status_.value if status_ else None,
+        "theme": theme,
+        "product_area": product_area,
+    }
     docs, next_cursor = await store.listing(uow, filters, sort, limit, cursor)
     return Page(items=[views.initiative(doc) for doc in docs], next_cursor=next_cursor)
 
@@ -109,43 +123,71 @@ async def get_initiative(initiative_id: Id, uow: Reads, response: Response) -> v
 
 
 @router.patch("/{initiative_id}", response_model=views.Initiative)
-async def edit_initiative(initiative_id: Id, body: BriefingEdit, principal: Writer, ctx: Ctx, version: IfMatch,
-                          request: Request, response: Response) -> views.Initiative:
+async def edit_initiative(
+    initiative_id: Id,
+    body: BriefingEdit,
+    principal: Writer,
+    ctx: Ctx,
+    version: IfMatch,
+    request: Request,
+    response: Response,
+) -> views.Initiative:
     """Edit the briefing (If-Match required; a stale version gets 412). Emits initiative.updated."""
     fields = body.model_dump(mode="json", include=body.model_fields_set)
     for name in EDITABLE:
         if name in fields and fields[name] is None and name not in NULLABLE:
             raise Invalid(name, "cannot be null")
-    doc = await run(request, lambda uow: handlers.edit(uow, actor_of(principal), ctx, initiative_id, version, fields))
+    doc = await run(
+        request, lambda uow: handlers.edit(uow, actor_of(principal), ctx, initiative_id, version, fields)
+    )
     return _answer(response, doc)
 
 
 @router.post("/{initiative_id}/status", response_model=views.Initiative)
-async def move_initiative(initiative_id: Id, body: StatusMove, principal: Writer, ctx: Ctx, version: IfMatch,
-                          request: Request, response: Response) -> views.Initiative:
+async def move_initiative(
+    initiative_id: Id,
+    body: StatusMove,
+    principal: Writer,
+    ctx: Ctx,
+    version: IfMatch,
+    request: Request,
+    response: Response,
+) -> views.Initiative:
     """Move along draft -> proposed -> aligned -> committed -> in_progress (409 with the reason if illegal).
 
     Aligned needs every dependency accepted and the quarter in alignment or validation;
     committed is Product Ops' call during validation. Emits initiative.status_changed.
     """
     if body.to not in MOVES:
-        raise Invalid("to", f"use POST /v1/initiatives/{initiative_id}/{'ship' if body.to == 'shipped' else 'drop'}")
-    doc = await run(request, lambda uow: handlers.move(uow, actor_of(principal), ctx, initiative_id, version,
-                                                        body.to))
+        raise Invalid(
+            "to", f"use POST /v1/initiatives/{initiative_id}/{'ship' if body.to == 'shipped' else 'drop'}"
+        )
+    doc = await run(
+        request, lambda uow: handlers.move(uow, actor_of(principal), ctx, initiative_id, version, body.to)
+    )
     metrics.TRANSITIONS.labels(body.to.value).inc()
     return _answer(response, doc)
 
 
 @router.post("/{initiative_id}/ship", response_model=views.Initiative)
-async def ship_initiative(initiative_id: Id, body: ShipRequest, principal: Writer, ctx: Ctx, version: IfMatch,
-                          request: Request, response: Response) -> views.Initiative:
+async def ship_initiative(
+    initiative_id: Id,
+    body: ShipRequest,
+    principal: Writer,
+    ctx: Ctx,
+    version: IfMatch,
+    request: Request,
+    response: Response,
+) -> views.Initiative:
     """Ship an in-progress initiative: initiative.shipped carries every linked feedback id, exactly once.
 
     Retrying the identical request (same If-Match, same release note) answers the same
     result and publishes nothing (header Idempotent-Replayed: true).
     """
-    doc, announced = await run(request, lambda uow: handlers.ship(uow, actor_of(principal), ctx, initiative_id,
-                                                                   version, body.release_note))
+    doc, announced = await run(
+        request,
+        lambda uow: handlers.ship(uow, actor_of(principal), ctx, initiative_id, version, body.release_note),
+    )
     if announced:
         metrics.TRANSITIONS.labels("shipped").inc()
     else:
@@ -154,11 +196,19 @@ async def ship_initiative(initiative_id: Id, body: ShipRequest, principal: Write
 
 
 @router.post("/{initiative_id}/drop", response_model=views.Initiative)
-async def drop_initiative(initiative_id: Id, body: DropRequest, principal: Writer, ctx: Ctx, version: IfMatch,
-                          request: Request, response: Response) -> views.Initiative:
+async def drop_initiative(
+    initiative_id: Id,
+    body: DropRequest,
+    principal: Writer,
+    ctx: Ctx,
+    version: IfMatch,
+    request: Request,
+    response: Response,
+) -> views.Initiative:
     """Drop a non-final initiative with a reason; emits initiative.dropped (once, like shipping)."""
-    doc, announced = await run(request, lambda uow: handlers.drop(uow, actor_of(principal), ctx, initiative_id,
-                                                                   version, body.reason))
+    doc, announced = await run(
+        request, lambda uow: handlers.drop(uow, actor_of(principal), ctx, initiative_id, version, body.reason)
+    )
     if announced:
         metrics.TRANSITIONS.labels("dropped").inc()
     else:
@@ -167,8 +217,9 @@ async def drop_initiative(initiative_id: Id, body: DropRequest, principal: Write
 
 
 @router.get("/{initiative_id}/history", response_model=Page[views.HistoryEntry], dependencies=[Reader])
-async def initiative_history(initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                             cursor: str | None = None) -> Page[views.HistoryEntry]:
+async def initiative_history(
+    initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+) -> Page[views.HistoryEntry]:
     """Every change, oldest first: who, when, what changed (from -> to)."""
     await handlers.load(uow, initiative_id)
     docs, next_cursor = await store.history(uow, initiative_id, limit, cursor)

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import Briefing
 from terrain_contracts.events.team import TeamKind
@@ -43,7 +42,9 @@ class PhaseEntry(BaseModel):
 
 class Cycle(BaseModel):
     quarter: str
-    phase: Phase = Field(description="drafting -> alignment -> validation -> frozen (validation may reopen alignment).")
+    phase: Phase = Field(
+        description="drafting -> alignment -> validation -> frozen (validation may reopen alignment)."
+    )
     opened_at: datetime
     opened_by: str
     phases: list[PhaseEntry]
@@ -67,7 +68,9 @@ class Lane(BaseModel):
     kind: TeamKind | None
     parent_team_id: str | None
     initiatives: list[BoardInitiative] = Field(description="Best priority first.")
-    requests_to_team: list[views.Dependency] = Field(description="What the quarter's initiatives ask of this team.")
+    requests_to_team: list[views.Dependency] = Field(
+        description="What the quarter's initiatives ask of this team."
+    )
 
 
 class Board(BaseModel):
@@ -87,8 +90,9 @@ async def open_cycle(body: NewCycle, principal: Runner, ctx: Ctx, request: Reque
 
 
 @router.get("", response_model=Page[Cycle], dependencies=[Reader])
-async def list_cycles(uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                      cursor: str | None = None) -> Page[Cycle]:
+async def list_cycles(
+    uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+) -> Page[Cycle]:
     docs, next_cursor = await store.cycles(uow, limit, cursor)
     return Page(items=[cycle(doc) for doc in docs], next_cursor=next_cursor)
 
@@ -99,19 +103,32 @@ async def get_cycle(quarter: QuarterPath, uow: Reads) -> Cycle:
 
 
 @router.post("/{quarter}/phase", response_model=Cycle)
-async def move_cycle(quarter: QuarterPath, body: PhaseMove, principal: Runner, ctx: Ctx, request: Request) -> Cycle:
+async def move_cycle(
+    quarter: QuarterPath, body: PhaseMove, principal: Runner, ctx: Ctx, request: Request
+) -> Cycle:
     """Move the cycle to its next phase (409 with the reason if illegal)."""
-    return cycle(await run(request, lambda uow: handlers.move_cycle(uow, principal.actor, ctx, quarter, body.to)))
+    return cycle(
+        await run(request, lambda uow: handlers.move_cycle(uow, principal.actor, ctx, quarter, body.to))
+    )
 
 
 @router.get("/{quarter}/board", response_model=Board, dependencies=[Reader])
 async def board(quarter: QuarterPath, uow: Reads, ctx: Ctx) -> Board:
     """Every initiative of the quarter per team, its dependencies and their state."""
     found = await handlers.board(uow, ctx, quarter)
-    found["teams"] = [{**lane,
-                       "initiatives": [{**item, "dependencies": [views.dependency(d) for d in item["dependencies"]],
-                                        "depended_on_by": [views.dependency(d) for d in item["depended_on_by"]]}
-                                       for item in lane["initiatives"]],
-                       "requests_to_team": [views.dependency(d) for d in lane["requests_to_team"]]}
-                      for lane in found["teams"]]
+    found["teams"] = [
+        {
+            **lane,
+            "initiatives": [
+                {
+                    **item,
+                    "dependencies": [views.dependency(d) for d in item["dependencies"]],
+                    "depended_on_by": [views.dependency(d) for d in item["depended_on_by"]],
+                }
+                for item in lane["initiatives"]
+            ],
+            "requests_to_team": [views.dependency(d) for d in lane["requests_to_team"]],
+        }
+        for lane in found["teams"]
+    ]
     return Board(**found)

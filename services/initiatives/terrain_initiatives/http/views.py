@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
 from terrain_contracts.events.initiative import Briefing
 
 from ..store.initiatives import briefing_of
@@ -39,11 +38,18 @@ class Initiative(BaseModel):
 
 def initiative(doc: dict[str, Any]) -> Initiative:
     final = doc.get("final")
-    return Initiative(initiative=briefing_of(doc), evidence=Evidence(**doc["evidence"]), priority=doc["priority"],
-                      vote_average=doc.get("vote_average"), created_at=doc["created_at"],
-                      created_by=doc["created_by"], updated_at=doc["updated_at"], updated_by=doc["updated_by"],
-                      proposed_at=doc.get("proposed_at"),
-                      final=Final(**{k: final[k] for k in ("status", "note", "at", "by")}) if final else None)
+    return Initiative(
+        initiative=briefing_of(doc),
+        evidence=Evidence(**doc["evidence"]),
+        priority=doc["priority"],
+        vote_average=doc.get("vote_average"),
+        created_at=doc["created_at"],
+        created_by=doc["created_by"],
+        updated_at=doc["updated_at"],
+        updated_by=doc["updated_by"],
+        proposed_at=doc.get("proposed_at"),
+        final=Final(**{k: final[k] for k in ("status", "note", "at", "by")}) if final else None,
+    )
 
 
 class HistoryEntry(BaseModel):

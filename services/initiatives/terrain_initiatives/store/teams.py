@@ -36,15 +36,26 @@ async def states(uow: UnitOfWork, team_ids: list[str] | None = None) -> dict[str
 
 
 async def insert(uow: UnitOfWork, state: TeamState, now: datetime, by: str) -> None:
-    await uow[TEAMS].insert_one({"_id": state.team_id, **state.model_dump(mode="json"), "deleted": False,
-                                 "created_at": now, "created_by": by, "updated_at": now}, session=uow.session)
+    await uow[TEAMS].insert_one(
+        {
+            "_id": state.team_id,
+            **state.model_dump(mode="json"),
+            "deleted": False,
+            "created_at": now,
+            "created_by": by,
+            "updated_at": now,
+        },
+        session=uow.session,
+    )
 
 
 async def save(uow: UnitOfWork, state: TeamState, now: datetime) -> bool:
     """Store the next state if nobody stored another one since its predecessor."""
     result = await uow[TEAMS].update_one(
         {"_id": state.team_id, "version": state.version - 1, "deleted": False},
-        {"$set": {**state.model_dump(mode="json"), "updated_at": now}}, session=uow.session)
+        {"$set": {**state.model_dump(mode="json"), "updated_at": now}},
+        session=uow.session,
+    )
     return result.matched_count == 1
 
 
@@ -52,25 +63,37 @@ async def mark_deleted(uow: UnitOfWork, team_id: str, version: int, now: datetim
     result = await uow[TEAMS].update_one(
         {"_id": team_id, "version": version - 1, "deleted": False},
         {"$set": {"deleted": True, "version": version, "deleted_at": now, "updated_at": now}},
-        session=uow.session)
+        session=uow.session,
+    )
     return result.matched_count == 1
 
 
 async def touch(uow: UnitOfWork, team_id: str, at: datetime) -> None:
     """Write the team with a change that relies on it existing (a new briefing, a request to it),
     so that a concurrent deletion conflicts with it instead of both committing."""
-    await uow[TEAMS].update_one({"_id": team_id, "deleted": False}, {"$set": {"touched_at": at}},
-                                session=uow.session)
+    await uow[TEAMS].update_one(
+        {"_id": team_id, "deleted": False}, {"$set": {"touched_at": at}}, session=uow.session
+    )
 
 
 async def children(uow: UnitOfWork, team_id: str) -> list[str]:
-    docs = await uow[TEAMS].find({"parent_team_id": team_id, "deleted": False}, {"_id": 1},
-                                 session=uow.session).to_list(None)
+    docs = (
+        await uow[TEAMS]
+        .find({"parent_team_id": team_id, "deleted": False}, {"_id": 1}, session=uow.session)
+        .to_list(None)
+    )
     return [doc["_id"] for doc in docs]
 
 
-async def listing(uow: UnitOfWork, *, kind: str | None, parent_team_id: str | None, member_id: str | None,
-                  limit: int, cursor: str | None) -> tuple[list[TeamState], str | None]:
+async def listing(
+    uow: UnitOfWork,
+    *,
+    kind: str | None,
+    parent_team_id: str | None,
+    member_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[TeamState], str | None]:
     query: dict[str, Any] = {"deleted": False}
     if kind:
         query["kind"] = kind
@@ -89,8 +112,9 @@ async def area_owner(uow: UnitOfWork, area: str) -> str | None:
 
 async def set_area_owner(uow: UnitOfWork, area: str, team_id: str) -> None:
     # _id is the area: concurrent assignments conflict on it, and the retried one sees the owner.
-    await uow[AREAS].replace_one({"_id": area}, {"_id": area, "team_id": team_id}, upsert=True,
-                                 session=uow.session)
+    await uow[AREAS].replace_one(
+        {"_id": area}, {"_id": area, "team_id": team_id}, upsert=True, session=uow.session
+    )
 
 
 async def release_area(uow: UnitOfWork, area: str) -> None:
