@@ -88,16 +88,19 @@ async def test_a_viewer_reads_but_cannot_write(api):
     assert refused.status_code == 403
 
 
-async def test_an_edit_without_if_match_is_refused_with_428(api):
+async def test_an_edit_without_if_match_is_refused_with_428_and_a_malformed_one_with_422(api):
     await api.team("squad-billing")
     initiative = await api.briefing("squad-billing")
+    path = f"/v1/initiatives/{initiative['initiative_id']}"
 
-    refused = await api.call(
-        "PATCH", f"/v1/initiatives/{initiative['initiative_id']}", json_body={"title": "New"}
-    )
+    missing = await api.call("PATCH", path, json_body={"title": "New"})
+    malformed = await api.svc.http.patch(path, json={"title": "New"}, headers={"If-Match": "banana"})
 
-    assert refused.status_code == 428
-    assert "If-Match" in refused.json()["detail"]
+    assert missing.status_code == 428
+    assert "If-Match" in missing.json()["detail"]
+    assert malformed.status_code == 422
+    assert malformed.json()["errors"][0]["field"] == "If-Match"
+    assert (await api.get(initiative["initiative_id"]))["initiative"]["title"] == initiative["title"]
 
 
 async def test_an_edit_based_on_a_stale_version_gets_412_and_changes_nothing(api):

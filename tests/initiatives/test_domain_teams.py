@@ -64,3 +64,10 @@ def test_a_pm_acts_only_for_teams_they_are_a_pm_member_of():
     ]:
         with pytest.raises(Forbidden):
             require_team_pm(actor, team_, "edit")
+
+
+def test_a_team_never_grows_past_the_contracts_limits():
+    members = [ADA.model_copy(update={"member_id": f"m-{n}"}) for n in range(teams.MAX_MEMBERS)]
+    full = SQUAD.model_copy(update={"members": members})
+    with pytest.raises(Conflict, match="500 members"):
+        teams.with_member(full, ADA)

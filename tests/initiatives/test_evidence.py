@@ -3,8 +3,10 @@
 import pytest
 from terrain_contracts import streams, subjects
 from terrain_dev.probes import consumer_settled
-from terrain_dev.testing import publish
+from terrain_dev.testing import publish, running, settings_for
 from terrain_dev.waiting import eventually
+from terrain_initiatives.main import create
+from terrain_initiatives.settings import InitiativesSettings, PriorityWeights
 
 from .conftest import events
 from .factories import erased, ingested, insight
@@ -183,3 +185,27 @@ async def test_the_priority_score_follows_evidence_and_size_as_documented(api, j
     assert resized.json()["priority"] == pytest.approx(4.0)
     listed = (await api.call("GET", "/v1/initiatives", params={"sort": "priority"})).json()["items"]
     assert listed[0]["initiative"]["initiative_id"] == initiative_id
+
+
+async def test_changed_weights_rescore_every_initiative_at_start(
+    api, jetstream, nats_server, mongo_server, database_name
+):
+    initiative_id = await initiative(api)
+    await publish(jetstream, ingested("fb-1", "acme"))
+    await link(api, initiative_id, "fb-1")
+    await eventually(lambda: _known(api, initiative_id, 1), what="counted")
+    assert (await api.get(initiative_id))["priority"] == pytest.approx(0.75)  # log2(1 + 1) * 0.75
+
+    # A new replica with heavier account weight starts beside the old one (a rolling deploy).
+    heavier = settings_for(
+        InitiativesSettings, nats_server, mongo_server, database_name, priority=PriorityWeights(accounts=4.0)
+    )
+    async with running(create(heavier)):
+        rescored = await eventually(lambda: _priority_is(api, initiative_id, 3.0), what="rescored")
+
+    assert rescored == pytest.approx(3.0)
+
+
+async def _priority_is(api, initiative_id: str, wanted: float):
+    priority = (await api.get(initiative_id))["priority"]
+    return priority if priority == pytest.approx(wanted) else None

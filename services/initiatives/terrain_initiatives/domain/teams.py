@@ -10,6 +10,10 @@ from terrain_contracts.events.team import Member, ProductArea, TeamKind, TeamSta
 
 from .errors import Conflict, Invalid, NotFound
 
+# The limits of TeamState in the contract.
+MAX_MEMBERS = TeamState.model_fields["members"].metadata[0].max_length
+MAX_AREAS = TeamState.model_fields["product_areas"].metadata[0].max_length
+
 
 def check_parent(kind: TeamKind, parent: TeamState | None, parent_id: str | None) -> None:
     """A squad belongs to a tribe; a tribe has no parent."""
@@ -26,7 +30,8 @@ def check_parent(kind: TeamKind, parent: TeamState | None, parent_id: str | None
 
 
 def _next(team: TeamState, **changes: Any) -> TeamState:
-    return team.model_copy(update={**changes, "version": team.version + 1})
+    # Validated again: model_copy alone would let a state past the contract's limits through.
+    return TeamState.model_validate({**team.model_dump(), **changes, "version": team.version + 1})
 
 
 def renamed(team: TeamState, name: str | None, parent_team_id: str | None) -> TeamState | None:
@@ -51,6 +56,8 @@ def with_member(team: TeamState, member: Member) -> TeamState:
         raise Conflict(f"member {member.member_id} is already in team {team.team_id}")
     if member.backup_member_id == member.member_id:
         raise Invalid("backup_member_id", "a member cannot be their own backup")
+    if len(team.members) >= MAX_MEMBERS:
+        raise Conflict(f"team {team.team_id} has {MAX_MEMBERS} members, the most a team can have")
     return _next(team, members=[*team.members, member])
 
 
@@ -75,6 +82,8 @@ def with_area(team: TeamState, area: ProductArea) -> TeamState | None:
     kept = [a for a in team.product_areas if a.area != area.area]
     if len(kept) < len(team.product_areas) and area in team.product_areas:
         return None
+    if len(kept) >= MAX_AREAS:
+        raise Conflict(f"team {team.team_id} owns {MAX_AREAS} product areas, the most a team can own")
     return _next(team, product_areas=[*kept, area])
 
 
