@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

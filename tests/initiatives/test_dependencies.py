@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from terrain_initiatives.domain.evidence import (
     LinkedItem,
     Summary,

@@ -1,6 +1,7 @@
 """The briefing lifecycle over HTTP: legal and illegal moves, finality, what each planning phase allows."""
 
 import pytest
+
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

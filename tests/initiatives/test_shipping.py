@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

@@ -3,6 +3,8 @@
 import logging
 
 from fastapi import FastAPI
+
+from terrain_contracts import Role
 from terrain_contracts.events import initiative, team
 from terrain_kit.http import create_app
 from terrain_kit.leases import Lease, every
@@ -10,6 +12,7 @@ from terrain_kit.service import Service
 from terrain_kit.service import run as serve
 
 from . import metrics, store
+from .domain.access import Actor
 from .domain.errors import DomainError
 from .domain.evidence import Weights
 from .handlers import Context, ballots, dependencies, maintenance
@@ -21,7 +24,8 @@ from .subscribers import declare
 log = logging.getLogger(__name__)
 
 PUBLISHES = (initiative.InitiativeCreated, initiative.BallotClosed, team.TeamCreated)
-SCHEDULER = "initiatives-scheduler"  # who closes ballots whose window ended
+# Who closes ballots whose window ended, in the ballot and its ballot.closed event.
+SCHEDULER = Actor(role=Role.admin, member_id=None, name="initiatives-scheduler")
 
 
 def context_for(settings: InitiativesSettings) -> Context:

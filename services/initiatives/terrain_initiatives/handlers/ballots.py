@@ -104,12 +104,12 @@ def _votes(docs: list[dict[str, Any]]) -> list[rules.Vote]:
     return [rules.Vote(d["director_id"], d["initiative_id"], d["score"], d["cast_at"]) for d in docs]
 
 
-async def close(uow: UnitOfWork, closed_by: str, ctx: Context, ballot_id: str) -> tuple[dict[str, Any], bool]:
+async def close(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str) -> tuple[dict[str, Any], bool]:
     """Close, rank and publish ``ballot.closed``; closing a closed ballot answers its result again."""
     ballot = await load(uow, ballot_id)
     if ballot["state"] == "closed":
         return ballot, False
-    now = ctx.now()
+    now, closed_by = ctx.now(), actor.name
     if now < ballot["opens_at"]:
         raise Conflict(f"ballot {ballot_id} has not opened yet (opens at {ballot['opens_at'].isoformat()})")
     votes = _votes(await store.votes(uow, ballot_id))

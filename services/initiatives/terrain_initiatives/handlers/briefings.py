@@ -155,6 +155,28 @@ async def edit(
     return updated
 
 
+async def _check_move(
+    uow: UnitOfWork, actor: Actor, doc: dict[str, Any], if_match: int | None, target: InitiativeStatus
+) -> InitiativeStatus:
+    """The checks every status change makes; returns the current status."""
+    check_version(doc["version"], if_match)
+    current = InitiativeStatus(doc["status"])
+    lifecycle.check_move(current, target)
+    require_team_pm(actor, await owner_team(uow, doc), f"move its initiatives to {target.value}")
+    return current
+
+
+async def open_for(uow: UnitOfWork, actor: Actor, initiative_id: str, doing: str) -> dict[str, Any]:
+    """An initiative still open to changes of its evidence or dependencies, and the actor may make them."""
+    doc = await load(uow, initiative_id)
+    if doc["status"] in lifecycle.FINAL:
+        raise Conflict(
+            f"initiative {initiative_id} is {doc['status']}: its evidence and dependencies are final"
+        )
+    require_team_pm(actor, await owner_team(uow, doc), doing)
+    return doc
+
+
 async def move(
     uow: UnitOfWork,
     actor: Actor,
@@ -165,10 +187,7 @@ async def move(
 ) -> dict[str, Any]:
     """A lifecycle move other than shipping or dropping (those carry a release note or a reason)."""
     doc = await load(uow, initiative_id)
-    check_version(doc["version"], if_match)
-    current = InitiativeStatus(doc["status"])
-    lifecycle.check_move(current, target)
-    require_team_pm(actor, await owner_team(uow, doc), "move its initiatives")
+    current = await _check_move(uow, actor, doc, if_match, target)
     if target is InitiativeStatus.committed:
         require_planning(actor, "commit initiatives (the validated set of the quarter)")
     lifecycle.check_phase_allows(doc["quarter"], await phase_of(uow, doc["quarter"]), target)
@@ -234,10 +253,7 @@ async def _final(
             f"initiative {initiative_id} was already {final['status']} at {final['at'].isoformat()} "
             f"by {final['by']}; only an identical retry of that request is accepted"
         )
-    check_version(doc["version"], if_match)
-    current = InitiativeStatus(doc["status"])
-    lifecycle.check_move(current, target)
-    require_team_pm(actor, await owner_team(uow, doc), f"mark its initiatives {target.value}")
+    current = await _check_move(uow, actor, doc, if_match, target)
     now = ctx.now()
     fields = {
         "status": target.value,

@@ -1,7 +1,7 @@
 """Dependency requests: asked by the initiative's team, answered by the team depended on."""
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from terrain_contracts.events.initiative import (
@@ -23,7 +23,7 @@ from ..store import dependencies as store
 from ..store import initiatives as initiative_store
 from ..store import teams as team_store
 from . import Context, event
-from .briefings import load, owner_team
+from .briefings import load, open_for, owner_team
 
 
 def view(doc: dict[str, Any], today: date) -> dict[str, Any]:
@@ -44,10 +44,7 @@ async def request(
     description: str,
     answer_by: date,
 ) -> dict[str, Any]:
-    doc = await load(uow, initiative_id)
-    if doc["status"] in FINAL:
-        raise Conflict(f"initiative {initiative_id} is {doc['status']}: it takes no new dependencies")
-    require_team_pm(actor, await owner_team(uow, doc), "request dependencies for its initiatives")
+    doc = await open_for(uow, actor, initiative_id, "request dependencies for its initiatives")
     if on_team_id == doc["owner_team_id"]:
         raise Invalid("on_team_id", "an initiative depends on another team than its own")
     if await team_store.get_state(uow, on_team_id) is None:
@@ -139,6 +136,31 @@ async def _requester_active(uow: UnitOfWork, dependency: dict[str, Any]) -> dict
     return initiative
 
 
+async def _set_state(
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    dependency: dict[str, Any],
+    initiative: dict[str, Any],
+    fields: dict[str, Any],
+    action: str,
+) -> None:
+    """Store the dependency's new state (if nobody changed it meanwhile) and record it in the history."""
+    if not await store.update(uow, dependency["_id"], dependency["state"], fields):
+        raise Conflict(f"dependency {dependency['_id']} changed meanwhile: reload it")
+    await initiative_store.touch(uow, initiative["_id"], now)
+    change = {"from": dependency["state"], "to": fields["state"]}
+    await initiative_store.record(
+        uow,
+        initiative["_id"],
+        initiative["version"],
+        now,
+        actor.name,
+        action,
+        {"dependency_id": dependency["_id"], "state": change},
+    )
+
+
 async def answer(
     uow: UnitOfWork,
     actor: Actor,
@@ -161,18 +183,7 @@ async def answer(
     initiative = await _requester_active(uow, dependency)
     now = ctx.now()
     fields = {"state": answer.value, "note": note, "answered_by": actor.name, "answered_at": now}
-    if not await store.update(uow, dependency_id, state.value, fields):
-        raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
-    await initiative_store.touch(uow, initiative["_id"], now)
-    await initiative_store.record(
-        uow,
-        initiative["_id"],
-        initiative["version"],
-        now,
-        actor.name,
-        "dependency_answered",
-        {"dependency_id": dependency_id, "state": {"from": state.value, "to": answer.value}},
-    )
+    await _set_state(uow, actor, now, dependency, initiative, fields, "dependency_answered")
     uow.emit(
         event(
             InitiativeDependencyAnswered,
@@ -205,18 +216,7 @@ async def withdraw(
         "withdrawn_by": actor.name,
         "withdrawn_at": now,
     }
-    if not await store.update(uow, dependency_id, state.value, fields):
-        raise Conflict(f"dependency {dependency_id} changed meanwhile: reload it")
-    await initiative_store.touch(uow, initiative["_id"], now)
-    await initiative_store.record(
-        uow,
-        initiative["_id"],
-        initiative["version"],
-        now,
-        actor.name,
-        "dependency_withdrawn",
-        {"dependency_id": dependency_id, "state": {"from": state.value, "to": "withdrawn"}},
-    )
+    await _set_state(uow, actor, now, dependency, initiative, fields, "dependency_withdrawn")
     uow.emit(
         event(
             InitiativeDependencyWithdrawn,

@@ -12,14 +12,13 @@ from terrain_contracts.events.initiative import (
 )
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.access import Actor, require_team_pm
+from ..domain.access import Actor
 from ..domain.errors import Conflict, NotFound
 from ..domain.evidence import Summary, Weights, priority, summarize
-from ..domain.lifecycle import FINAL
 from ..store import evidence as store
 from ..store import initiatives as initiative_store
 from . import Context, event
-from .briefings import load, owner_team
+from .briefings import load, open_for
 
 
 def score(summary: dict[str, Any], vote_average: float | None, size: str, weights: Weights) -> float:
@@ -42,14 +41,6 @@ async def refresh(uow: UnitOfWork, initiative_ids: Iterable[str], weights: Weigh
         )
 
 
-async def _editable(uow: UnitOfWork, actor: Actor, initiative_id: str, doing: str) -> dict[str, Any]:
-    doc = await load(uow, initiative_id)
-    if doc["status"] in FINAL:
-        raise Conflict(f"initiative {initiative_id} is {doc['status']}: its evidence is final")
-    require_team_pm(actor, await owner_team(uow, doc), doing)
-    return doc
-
-
 async def link(
     uow: UnitOfWork,
     actor: Actor,
@@ -59,7 +50,7 @@ async def link(
     origin: LinkOrigin = LinkOrigin.manual,
 ) -> tuple[dict[str, Any], bool]:
     """Link feedback; linking it again answers the existing link (and emits nothing)."""
-    doc = await _editable(uow, actor, initiative_id, "link feedback to its initiatives")
+    doc = await open_for(uow, actor, initiative_id, "link feedback to its initiatives")
     if existing := await store.get_link(uow, initiative_id, feedback_id):
         return existing, False
     if await store.erased(uow, [feedback_id]):
@@ -96,7 +87,7 @@ async def link(
 
 async def unlink(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str) -> bool:
     """Unlink; unlinking what is not linked is a no-op (and emits nothing)."""
-    doc = await _editable(uow, actor, initiative_id, "unlink feedback from its initiatives")
+    doc = await open_for(uow, actor, initiative_id, "unlink feedback from its initiatives")
     if not await store.delete_link(uow, initiative_id, feedback_id):
         return False
     now = ctx.now()
@@ -180,7 +171,7 @@ async def accept(
 
 
 async def dismiss(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str) -> None:
-    await _editable(uow, actor, initiative_id, "dismiss suggestions for its initiatives")
+    await open_for(uow, actor, initiative_id, "dismiss suggestions for its initiatives")
     if feedback_id in await store.dismissed(uow, initiative_id):
         return
     await _suggested(uow, initiative_id, feedback_id)

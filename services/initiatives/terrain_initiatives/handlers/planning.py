@@ -4,6 +4,7 @@ from typing import Any
 
 from terrain_kit.uow import UnitOfWork
 
+from ..domain.access import Actor
 from ..domain.dependencies import DependencyState
 from ..domain.errors import Conflict, NotFound
 from ..domain.lifecycle import Phase, check_phase_move
@@ -16,10 +17,10 @@ from . import Context
 from .dependencies import view as dependency_view
 
 
-async def open_cycle(uow: UnitOfWork, by: str, ctx: Context, quarter: str) -> dict[str, Any]:
+async def open_cycle(uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str) -> dict[str, Any]:
     if await store.get_cycle(uow, quarter) is not None:
         raise Conflict(f"quarter {quarter} already has a planning cycle")
-    now = ctx.now()
+    now, by = ctx.now(), actor.name
     doc = {
         "_id": quarter,
         "quarter": quarter,
@@ -39,13 +40,15 @@ async def load_cycle(uow: UnitOfWork, quarter: str) -> dict[str, Any]:
     return doc
 
 
-async def move_cycle(uow: UnitOfWork, by: str, ctx: Context, quarter: str, target: Phase) -> dict[str, Any]:
+async def move_cycle(
+    uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str, target: Phase
+) -> dict[str, Any]:
     doc = await load_cycle(uow, quarter)
     current = Phase(doc["phase"])
     if current is target:
         return doc  # a retried move answers the same
     check_phase_move(current, target)
-    entry = {"phase": target.value, "at": ctx.now(), "by": by}
+    entry = {"phase": target.value, "at": ctx.now(), "by": actor.name}
     if not await store.move_cycle(uow, quarter, current.value, target.value, entry):
         raise Conflict(f"the planning cycle of {quarter} changed meanwhile: reload it")
     return {**doc, "phase": target.value, "phases": [*doc["phases"], entry]}

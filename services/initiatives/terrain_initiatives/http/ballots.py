@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from terrain_contracts import Role
 from terrain_contracts.types import Id, Quarter
 from terrain_kit.auth import Principal, require
@@ -14,11 +15,11 @@ from .. import metrics
 from ..domain.ballots import TIE_BREAK
 from ..handlers import ballots as handlers
 from ..store import planning as store
-from .common import Ctx, Reads, actor_of, run
+from .common import Reads, caller
 
 router = APIRouter(prefix="/v1/ballots", tags=["ballots"])
-Runner = Annotated[Principal, Depends(require(Role.product_ops))]
-Director = Annotated[Principal, Depends(require(Role.director))]
+Runner = caller(Role.product_ops)
+Director = caller(Role.director)
 Reader = Annotated[Principal, Depends(require())]
 
 
@@ -109,20 +110,11 @@ def vote(doc: dict[str, Any]) -> Vote:
 
 
 @router.post("", status_code=201, response_model=Ballot)
-async def open_ballot(body: NewBallot, principal: Runner, ctx: Ctx, request: Request) -> Ballot:
+async def open_ballot(body: NewBallot, call: Runner) -> Ballot:
     """Open a ballot over a quarter's candidates, with its voting window and quorum."""
-    doc = await run(
-        request,
-        lambda uow: handlers.open_ballot(
-            uow,
-            actor_of(principal),
-            ctx,
-            body.quarter,
-            list(dict.fromkeys(body.candidate_ids)),
-            body.opens_at,
-            body.closes_at,
-            body.quorum,
-        ),
+    candidates = list(dict.fromkeys(body.candidate_ids))
+    doc = await call.run(
+        handlers.open_ballot, body.quarter, candidates, body.opens_at, body.closes_at, body.quorum
     )
     return ballot(doc, voters=0)
 
@@ -148,14 +140,9 @@ async def get_ballot(ballot_id: Id, uow: Reads, principal: Reader) -> Ballot:
 
 
 @router.put("/{ballot_id}/votes/{initiative_id}", response_model=Vote)
-async def cast_vote(
-    ballot_id: Id, initiative_id: Id, body: VoteRequest, principal: Director, ctx: Ctx, request: Request
-) -> Vote:
+async def cast_vote(ballot_id: Id, initiative_id: Id, body: VoteRequest, call: Director) -> Vote:
     """A director scores a candidate 1-3 inside the window; voting again replaces their score until close."""
-    cast = await run(
-        request,
-        lambda uow: handlers.cast(uow, actor_of(principal), ctx, ballot_id, initiative_id, body.score),
-    )
+    cast = await call.run(handlers.cast, ballot_id, initiative_id, body.score)
     metrics.VOTES.inc()
     return vote(cast)
 
@@ -170,11 +157,9 @@ async def list_votes(ballot_id: Id, uow: Reads, principal: Reader) -> list[Vote]
 
 
 @router.post("/{ballot_id}/close", response_model=Ballot)
-async def close_ballot(
-    ballot_id: Id, principal: Runner, ctx: Ctx, request: Request, response: Response
-) -> Ballot:
+async def close_ballot(ballot_id: Id, call: Runner, response: Response) -> Ballot:
     """Close (early, or after the window), rank and publish ballot.closed with the full audit, once."""
-    doc, announced = await run(request, lambda uow: handlers.close(uow, principal.actor, ctx, ballot_id))
+    doc, announced = await call.run(handlers.close, ballot_id)
     if announced:
         metrics.BALLOTS_CLOSED.labels(str(doc["result"]["quorum_met"]).lower(), "product_ops").inc()
     else:

@@ -2,11 +2,14 @@
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from terrain_kit.auth import Principal
+
+from terrain_contracts import Role
+from terrain_kit.auth import Principal, require
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
@@ -31,9 +34,28 @@ def reads(request: Request) -> UnitOfWork:
     return reader(request.app.state.service.db)
 
 
-async def run(request: Request, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run a use case in one transaction; its events are published after the commit."""
-    return await request.app.state.service.transactions.run(work)
+@dataclass(frozen=True)
+class Call:
+    """A write request: who makes it, and the way to run a use case for them."""
+
+    request: Request
+    actor: Actor
+    ctx: Context
+
+    async def run(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """``use_case(uow, actor, ctx, *args)`` in one transaction; its events publish after the commit."""
+        return await self.request.app.state.service.transactions.run(
+            lambda uow: use_case(uow, self.actor, self.ctx, *args)
+        )
+
+
+def caller(*roles: Role) -> Any:
+    """The dependency for a write route open to ``roles`` (admin always passes)."""
+
+    async def build(request: Request, principal: Annotated[Principal, Depends(require(*roles))]) -> Call:
+        return Call(request, actor_of(principal), context(request))
+
+    return Annotated[Call, Depends(build)]
 
 
 def if_match(

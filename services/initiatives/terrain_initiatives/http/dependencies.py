@@ -3,12 +3,13 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import DependencyAnswer
 from terrain_contracts.types import Id, Paragraph, Reason
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import require
 from terrain_kit.pagination import Page
 
 from .. import metrics
@@ -17,10 +18,10 @@ from ..handlers import Context, briefings
 from ..handlers import dependencies as handlers
 from ..store import dependencies as store
 from . import views
-from .common import Ctx, Reads, actor_of, run
+from .common import Call, Ctx, Reads, caller
 
 router = APIRouter(prefix="/v1", tags=["dependencies"])
-Writer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops))]
+Writer = caller(Role.pm, Role.product_ops)
 Reader = Depends(require())
 
 
@@ -45,12 +46,17 @@ class Withdrawal(BaseModel):
     reason: Reason
 
 
-def _answer(response: Response, doc: dict, changed: bool, ctx: Context) -> views.Dependency:
+def _view(doc: dict, ctx: Context) -> views.Dependency:
+    return views.dependency(handlers.view(doc, ctx.today()))
+
+
+def _answer(call: Call, response: Response, outcome: tuple[dict, bool]) -> views.Dependency:
+    doc, changed = outcome
     if changed:
         metrics.DEPENDENCIES.labels(doc["state"]).inc()
     else:
         response.headers["Idempotent-Replayed"] = "true"
-    return views.dependency(handlers.view(doc, ctx.today()))
+    return _view(doc, call.ctx)
 
 
 @router.post(
@@ -58,28 +64,21 @@ def _answer(response: Response, doc: dict, changed: bool, ctx: Context) -> views
     status_code=status.HTTP_201_CREATED,
     response_model=views.Dependency,
 )
-async def request_dependency(
-    initiative_id: Id, body: DependencyRequest, principal: Writer, ctx: Ctx, request: Request
-) -> views.Dependency:
+async def request_dependency(initiative_id: Id, body: DependencyRequest, call: Writer) -> views.Dependency:
     """Ask another team (or one of its initiatives) for something; a cycle is refused (409, named).
 
     Emits initiative.dependency_requested.
     """
-    doc = await run(
-        request,
-        lambda uow: handlers.request(
-            uow,
-            actor_of(principal),
-            ctx,
-            initiative_id,
-            body.on_team_id,
-            body.on_initiative_id,
-            body.description,
-            body.answer_by,
-        ),
+    doc = await call.run(
+        handlers.request,
+        initiative_id,
+        body.on_team_id,
+        body.on_initiative_id,
+        body.description,
+        body.answer_by,
     )
     metrics.DEPENDENCIES.labels("requested").inc()
-    return views.dependency(handlers.view(doc, ctx.today()))
+    return _view(doc, call.ctx)
 
 
 @router.get(
@@ -87,10 +86,7 @@ async def request_dependency(
 )
 async def initiative_dependencies(initiative_id: Id, uow: Reads, ctx: Ctx) -> list[views.Dependency]:
     await briefings.load(uow, initiative_id)
-    return [
-        views.dependency(handlers.view(doc, ctx.today()))
-        for doc in await store.of_initiative(uow, initiative_id)
-    ]
+    return [_view(doc, ctx) for doc in await store.of_initiative(uow, initiative_id)]
 
 
 @router.get("/dependencies", response_model=Page[views.Dependency], dependencies=[Reader])
@@ -111,29 +107,20 @@ async def list_dependencies(
         "overdue": overdue,
     }
     docs, next_cursor = await store.listing(uow, filters, ctx.today(), limit, cursor)
-    return Page(
-        items=[views.dependency(handlers.view(doc, ctx.today())) for doc in docs], next_cursor=next_cursor
-    )
+    return Page(items=[_view(doc, ctx) for doc in docs], next_cursor=next_cursor)
 
 
 @router.post("/dependencies/{dependency_id}/answer", response_model=views.Dependency)
 async def answer_dependency(
-    dependency_id: Id, body: Answer, principal: Writer, ctx: Ctx, request: Request, response: Response
+    dependency_id: Id, body: Answer, call: Writer, response: Response
 ) -> views.Dependency:
     """The team depended on (its pm, or Product Ops) accepts or declines; emits dependency_answered."""
-    doc, changed = await run(
-        request,
-        lambda uow: handlers.answer(uow, actor_of(principal), ctx, dependency_id, body.answer, body.note),
-    )
-    return _answer(response, doc, changed, ctx)
+    return _answer(call, response, await call.run(handlers.answer, dependency_id, body.answer, body.note))
 
 
 @router.post("/dependencies/{dependency_id}/withdraw", response_model=views.Dependency)
 async def withdraw_dependency(
-    dependency_id: Id, body: Withdrawal, principal: Writer, ctx: Ctx, request: Request, response: Response
+    dependency_id: Id, body: Withdrawal, call: Writer, response: Response
 ) -> views.Dependency:
     """The requesting team no longer needs it; emits initiative.dependency_withdrawn."""
-    doc, changed = await run(
-        request, lambda uow: handlers.withdraw(uow, actor_of(principal), ctx, dependency_id, body.reason)
-    )
-    return _answer(response, doc, changed, ctx)
+    return _answer(call, response, await call.run(handlers.withdraw, dependency_id, body.reason))

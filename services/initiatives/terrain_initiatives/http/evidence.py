@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+
 from terrain_contracts import Money, Role
 from terrain_contracts.types import Id
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import require
 from terrain_kit.pagination import Page
 
 from .. import metrics
@@ -14,10 +15,10 @@ from ..handlers import briefings
 from ..handlers import evidence as handlers
 from ..store import evidence as store
 from . import views
-from .common import Ctx, Reads, actor_of, run
+from .common import Reads, caller
 
 router = APIRouter(prefix="/v1/initiatives/{initiative_id}", tags=["evidence"])
-Writer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops))]
+Writer = caller(Role.pm, Role.product_ops)
 Reader = Depends(require())
 
 
@@ -55,24 +56,15 @@ def _linked(response: Response, doc: dict, created: bool) -> views.Link:
     response_model=views.Link,
     responses={200: {"description": "Already linked: the existing link, nothing emitted."}},
 )
-async def link_feedback(
-    initiative_id: Id, body: LinkRequest, principal: Writer, ctx: Ctx, request: Request, response: Response
-) -> views.Link:
+async def link_feedback(initiative_id: Id, body: LinkRequest, call: Writer, response: Response) -> views.Link:
     """Link feedback (idempotent); emits initiative.feedback_linked the first time."""
-    doc, created = await run(
-        request, lambda uow: handlers.link(uow, actor_of(principal), ctx, initiative_id, body.feedback_id)
-    )
-    return _linked(response, doc, created)
+    return _linked(response, *await call.run(handlers.link, initiative_id, body.feedback_id))
 
 
 @router.delete("/links/{feedback_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unlink_feedback(
-    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request
-) -> Response:
+async def unlink_feedback(initiative_id: Id, feedback_id: Id, call: Writer) -> Response:
     """Unlink feedback (idempotent); emits initiative.feedback_unlinked when a link is removed."""
-    if await run(
-        request, lambda uow: handlers.unlink(uow, actor_of(principal), ctx, initiative_id, feedback_id)
-    ):
+    if await call.run(handlers.unlink, initiative_id, feedback_id):
         metrics.LINKS.labels("unlinked", "manual").inc()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -96,21 +88,14 @@ async def list_suggestions(initiative_id: Id, uow: Reads) -> list[Suggestion]:
     "/suggestions/{feedback_id}/accept", status_code=status.HTTP_201_CREATED, response_model=views.Link
 )
 async def accept_suggestion(
-    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request, response: Response
+    initiative_id: Id, feedback_id: Id, call: Writer, response: Response
 ) -> views.Link:
     """Link a suggested item (origin=suggestion); emits initiative.feedback_linked."""
-    doc, created = await run(
-        request, lambda uow: handlers.accept(uow, actor_of(principal), ctx, initiative_id, feedback_id)
-    )
-    return _linked(response, doc, created)
+    return _linked(response, *await call.run(handlers.accept, initiative_id, feedback_id))
 
 
 @router.post("/suggestions/{feedback_id}/dismiss", status_code=status.HTTP_204_NO_CONTENT)
-async def dismiss_suggestion(
-    initiative_id: Id, feedback_id: Id, principal: Writer, ctx: Ctx, request: Request
-) -> Response:
+async def dismiss_suggestion(initiative_id: Id, feedback_id: Id, call: Writer) -> Response:
     """Hide a suggestion for this initiative."""
-    await run(
-        request, lambda uow: handlers.dismiss(uow, actor_of(principal), ctx, initiative_id, feedback_id)
-    )
+    await call.run(handlers.dismiss, initiative_id, feedback_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import InitiativeStatus, NeedSource, Size, SuccessMetric
 from terrain_contracts.types import Id, Paragraph, Quarter, Reason, Slug, Title
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import require
 from terrain_kit.pagination import Page
 
 from .. import metrics
@@ -16,10 +17,10 @@ from ..domain.errors import Invalid
 from ..handlers import briefings as handlers
 from ..store import initiatives as store
 from . import views
-from .common import Ctx, IfMatch, Reads, actor_of, etag, run
+from .common import IfMatch, Reads, caller, etag
 
 router = APIRouter(prefix="/v1/initiatives", tags=["initiatives"])
-Writer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops))]
+Writer = caller(Role.pm, Role.product_ops)
 Reader = Depends(require())
 
 
@@ -81,13 +82,9 @@ def _answer(response: Response, doc: dict[str, Any]) -> views.Initiative:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=views.Initiative)
-async def create_initiative(
-    body: BriefingDraft, principal: Writer, ctx: Ctx, request: Request, response: Response
-) -> views.Initiative:
+async def create_initiative(body: BriefingDraft, call: Writer, response: Response) -> views.Initiative:
     """A new briefing, in draft; a pm writes for a team they are a pm of. Emits initiative.created."""
-    doc = await run(
-        request, lambda uow: handlers.create(uow, actor_of(principal), ctx, body.model_dump(mode="json"))
-    )
+    doc = await call.run(handlers.create, body.model_dump(mode="json"))
     response.headers["Location"] = f"/v1/initiatives/{doc['_id']}"
     return _answer(response, doc)
 
@@ -124,34 +121,19 @@ async def get_initiative(initiative_id: Id, uow: Reads, response: Response) -> v
 
 @router.patch("/{initiative_id}", response_model=views.Initiative)
 async def edit_initiative(
-    initiative_id: Id,
-    body: BriefingEdit,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    initiative_id: Id, body: BriefingEdit, call: Writer, version: IfMatch, response: Response
 ) -> views.Initiative:
     """Edit the briefing (If-Match required; a stale version gets 412). Emits initiative.updated."""
     fields = body.model_dump(mode="json", include=body.model_fields_set)
     for name in EDITABLE:
         if name in fields and fields[name] is None and name not in NULLABLE:
             raise Invalid(name, "cannot be null")
-    doc = await run(
-        request, lambda uow: handlers.edit(uow, actor_of(principal), ctx, initiative_id, version, fields)
-    )
-    return _answer(response, doc)
+    return _answer(response, await call.run(handlers.edit, initiative_id, version, fields))
 
 
 @router.post("/{initiative_id}/status", response_model=views.Initiative)
 async def move_initiative(
-    initiative_id: Id,
-    body: StatusMove,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    initiative_id: Id, body: StatusMove, call: Writer, version: IfMatch, response: Response
 ) -> views.Initiative:
     """Move along draft -> proposed -> aligned -> committed -> in_progress (409 with the reason if illegal).
 
@@ -159,61 +141,42 @@ async def move_initiative(
     committed is Product Ops' call during validation. Emits initiative.status_changed.
     """
     if body.to not in MOVES:
-        raise Invalid(
-            "to", f"use POST /v1/initiatives/{initiative_id}/{'ship' if body.to == 'shipped' else 'drop'}"
-        )
-    doc = await run(
-        request, lambda uow: handlers.move(uow, actor_of(principal), ctx, initiative_id, version, body.to)
-    )
+        route = "ship" if body.to is InitiativeStatus.shipped else "drop"
+        raise Invalid("to", f"use POST /v1/initiatives/{initiative_id}/{route}")
+    doc = await call.run(handlers.move, initiative_id, version, body.to)
     metrics.TRANSITIONS.labels(body.to.value).inc()
+    return _answer(response, doc)
+
+
+def _final(response: Response, to: str, outcome: tuple[dict[str, Any], bool]) -> views.Initiative:
+    doc, announced = outcome
+    if announced:
+        metrics.TRANSITIONS.labels(to).inc()
+    else:
+        response.headers["Idempotent-Replayed"] = "true"
     return _answer(response, doc)
 
 
 @router.post("/{initiative_id}/ship", response_model=views.Initiative)
 async def ship_initiative(
-    initiative_id: Id,
-    body: ShipRequest,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    initiative_id: Id, body: ShipRequest, call: Writer, version: IfMatch, response: Response
 ) -> views.Initiative:
     """Ship an in-progress initiative: initiative.shipped carries every linked feedback id, exactly once.
 
     Retrying the identical request (same If-Match, same release note) answers the same
     result and publishes nothing (header Idempotent-Replayed: true).
     """
-    doc, announced = await run(
-        request,
-        lambda uow: handlers.ship(uow, actor_of(principal), ctx, initiative_id, version, body.release_note),
+    return _final(
+        response, "shipped", await call.run(handlers.ship, initiative_id, version, body.release_note)
     )
-    if announced:
-        metrics.TRANSITIONS.labels("shipped").inc()
-    else:
-        response.headers["Idempotent-Replayed"] = "true"
-    return _answer(response, doc)
 
 
 @router.post("/{initiative_id}/drop", response_model=views.Initiative)
 async def drop_initiative(
-    initiative_id: Id,
-    body: DropRequest,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    initiative_id: Id, body: DropRequest, call: Writer, version: IfMatch, response: Response
 ) -> views.Initiative:
     """Drop a non-final initiative with a reason; emits initiative.dropped (once, like shipping)."""
-    doc, announced = await run(
-        request, lambda uow: handlers.drop(uow, actor_of(principal), ctx, initiative_id, version, body.reason)
-    )
-    if announced:
-        metrics.TRANSITIONS.labels("dropped").inc()
-    else:
-        response.headers["Idempotent-Replayed"] = "true"
-    return _answer(response, doc)
+    return _final(response, "dropped", await call.run(handlers.drop, initiative_id, version, body.reason))
 
 
 @router.get("/{initiative_id}/history", response_model=Page[views.HistoryEntry], dependencies=[Reader])

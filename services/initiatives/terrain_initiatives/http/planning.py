@@ -3,23 +3,24 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
+
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import Briefing
 from terrain_contracts.events.team import TeamKind
 from terrain_contracts.types import Quarter
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import require
 from terrain_kit.pagination import Page
 
 from ..domain.lifecycle import Phase
 from ..handlers import planning as handlers
 from ..store import planning as store
 from . import views
-from .common import Ctx, Reads, run
+from .common import Ctx, Reads, caller
 
 router = APIRouter(prefix="/v1/cycles", tags=["planning"])
-Runner = Annotated[Principal, Depends(require(Role.product_ops))]
+Runner = caller(Role.product_ops)
 Reader = Depends(require())
 QuarterPath = Annotated[str, Path(pattern=r"^[0-9]{4}-Q[1-4]$", examples=["2027-Q1"])]
 
@@ -84,9 +85,9 @@ class Board(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Cycle)
-async def open_cycle(body: NewCycle, principal: Runner, ctx: Ctx, request: Request) -> Cycle:
+async def open_cycle(body: NewCycle, call: Runner) -> Cycle:
     """Open the planning cycle of a quarter, in drafting."""
-    return cycle(await run(request, lambda uow: handlers.open_cycle(uow, principal.actor, ctx, body.quarter)))
+    return cycle(await call.run(handlers.open_cycle, body.quarter))
 
 
 @router.get("", response_model=Page[Cycle], dependencies=[Reader])
@@ -103,32 +104,12 @@ async def get_cycle(quarter: QuarterPath, uow: Reads) -> Cycle:
 
 
 @router.post("/{quarter}/phase", response_model=Cycle)
-async def move_cycle(
-    quarter: QuarterPath, body: PhaseMove, principal: Runner, ctx: Ctx, request: Request
-) -> Cycle:
+async def move_cycle(quarter: QuarterPath, body: PhaseMove, call: Runner) -> Cycle:
     """Move the cycle to its next phase (409 with the reason if illegal)."""
-    return cycle(
-        await run(request, lambda uow: handlers.move_cycle(uow, principal.actor, ctx, quarter, body.to))
-    )
+    return cycle(await call.run(handlers.move_cycle, quarter, body.to))
 
 
 @router.get("/{quarter}/board", response_model=Board, dependencies=[Reader])
 async def board(quarter: QuarterPath, uow: Reads, ctx: Ctx) -> Board:
     """Every initiative of the quarter per team, its dependencies and their state."""
-    found = await handlers.board(uow, ctx, quarter)
-    found["teams"] = [
-        {
-            **lane,
-            "initiatives": [
-                {
-                    **item,
-                    "dependencies": [views.dependency(d) for d in item["dependencies"]],
-                    "depended_on_by": [views.dependency(d) for d in item["depended_on_by"]],
-                }
-                for item in lane["initiatives"]
-            ],
-            "requests_to_team": [views.dependency(d) for d in lane["requests_to_team"]],
-        }
-        for lane in found["teams"]
-    ]
-    return Board(**found)
+    return Board(**await handlers.board(uow, ctx, quarter))

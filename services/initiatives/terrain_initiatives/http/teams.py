@@ -4,21 +4,22 @@ import secrets
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+
 from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_contracts.types import Email, Id, Name, Slug
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import require
 from terrain_kit.pagination import Page
 
 from ..domain.errors import Invalid
 from ..handlers import teams as handlers
 from ..store import teams as store
-from .common import Ctx, IfMatch, Reads, actor_of, etag, run
+from .common import IfMatch, Reads, caller, etag
 
 router = APIRouter(prefix="/v1", tags=["teams"])
-Writer = Annotated[Principal, Depends(require(Role.product_ops))]
+Writer = caller(Role.product_ops)
 Reader = Depends(require())
 
 
@@ -63,17 +64,10 @@ def _answer(response: Response, team: TeamState) -> TeamState:
 
 
 @router.post("/teams", status_code=status.HTTP_201_CREATED, response_model=TeamState)
-async def create_team(
-    body: NewTeam, principal: Writer, ctx: Ctx, request: Request, response: Response
-) -> TeamState:
+async def create_team(body: NewTeam, call: Writer, response: Response) -> TeamState:
     """Create a tribe or a squad (a squad names its parent tribe); emits team.created."""
     team_id = body.team_id or f"team-{secrets.token_hex(5)}"
-    team = await run(
-        request,
-        lambda uow: handlers.create(
-            uow, actor_of(principal), ctx, team_id, body.name, body.kind, body.parent_team_id
-        ),
-    )
+    team = await call.run(handlers.create, team_id, body.name, body.kind, body.parent_team_id)
     response.headers["Location"] = f"/v1/teams/{team_id}"
     return _answer(response, team)
 
@@ -100,91 +94,47 @@ async def get_team(team_id: Id, uow: Reads, response: Response) -> TeamState:
 
 @router.patch("/teams/{team_id}", response_model=TeamState)
 async def update_team(
-    team_id: Id,
-    body: TeamPatch,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    team_id: Id, body: TeamPatch, call: Writer, version: IfMatch, response: Response
 ) -> TeamState:
     """Rename a team or move a squad to another tribe; emits team.updated (nothing if nothing changes)."""
-    team = await run(
-        request,
-        lambda uow: handlers.update(
-            uow, actor_of(principal), ctx, team_id, version, body.name, body.parent_team_id
-        ),
+    return _answer(
+        response, await call.run(handlers.update, team_id, version, body.name, body.parent_team_id)
     )
-    return _answer(response, team)
 
 
 @router.delete("/teams/{team_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_team(
-    team_id: Id, principal: Writer, ctx: Ctx, version: IfMatch, request: Request
-) -> Response:
+async def delete_team(team_id: Id, call: Writer, version: IfMatch) -> Response:
     """Delete a team that owns nothing any more; emits team.deleted."""
-    await run(request, lambda uow: handlers.delete(uow, actor_of(principal), ctx, team_id, version))
+    await call.run(handlers.delete, team_id, version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/teams/{team_id}/members", status_code=status.HTTP_201_CREATED, response_model=TeamState)
 async def add_member(
-    team_id: Id,
-    body: Member,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    team_id: Id, body: Member, call: Writer, version: IfMatch, response: Response
 ) -> TeamState:
     """Add a member with their role; emits team.member_joined."""
-    team = await run(
-        request, lambda uow: handlers.add_member(uow, actor_of(principal), ctx, team_id, version, body)
-    )
-    return _answer(response, team)
+    return _answer(response, await call.run(handlers.add_member, team_id, version, body))
 
 
 @router.patch("/teams/{team_id}/members/{member_id}", response_model=TeamState)
 async def update_member(
-    team_id: Id,
-    member_id: Id,
-    body: MemberPatch,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    team_id: Id, member_id: Id, body: MemberPatch, call: Writer, version: IfMatch, response: Response
 ) -> TeamState:
     """Change a member's role, contact, away period or backup; emits team.member_updated."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for required in ("name", "email", "role"):
         if required in changes and changes[required] is None:
             raise Invalid(required, "cannot be null")
-    team = await run(
-        request,
-        lambda uow: handlers.update_member(
-            uow, actor_of(principal), ctx, team_id, version, member_id, changes
-        ),
-    )
-    return _answer(response, team)
+    return _answer(response, await call.run(handlers.update_member, team_id, version, member_id, changes))
 
 
 @router.delete("/teams/{team_id}/members/{member_id}", response_model=TeamState)
 async def remove_member(
-    team_id: Id,
-    member_id: Id,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    team_id: Id, member_id: Id, call: Writer, version: IfMatch, response: Response
 ) -> TeamState:
     """Remove a member; emits team.member_left."""
-    team = await run(
-        request,
-        lambda uow: handlers.remove_member(uow, actor_of(principal), ctx, team_id, version, member_id),
-    )
-    return _answer(response, team)
+    return _answer(response, await call.run(handlers.remove_member, team_id, version, member_id))
 
 
 @router.put("/teams/{team_id}/areas/{area}", response_model=TeamState)
@@ -192,10 +142,8 @@ async def assign_area(
     team_id: Id,
     area: Slug,
     body: AreaRequest,
-    principal: Writer,
-    ctx: Ctx,
+    call: Writer,
     version: IfMatch,
-    request: Request,
     response: Response,
     transfer: Annotated[bool, Query(description="Take the area from the team owning it.")] = False,
 ) -> TeamState:
@@ -204,30 +152,16 @@ async def assign_area(
     With transfer=true an area owned by another team moves: team.area_released for
     the old owner, then team.area_assigned, committed together.
     """
-    team = await run(
-        request,
-        lambda uow: handlers.assign_area(
-            uow, actor_of(principal), ctx, team_id, version, ProductArea(area=area, name=body.name), transfer
-        ),
-    )
-    return _answer(response, team)
+    area_named = ProductArea(area=area, name=body.name)
+    return _answer(response, await call.run(handlers.assign_area, team_id, version, area_named, transfer))
 
 
 @router.delete("/teams/{team_id}/areas/{area}", response_model=TeamState)
 async def release_area(
-    team_id: Id,
-    area: Slug,
-    principal: Writer,
-    ctx: Ctx,
-    version: IfMatch,
-    request: Request,
-    response: Response,
+    team_id: Id, area: Slug, call: Writer, version: IfMatch, response: Response
 ) -> TeamState:
     """The team no longer owns the area; emits team.area_released."""
-    team = await run(
-        request, lambda uow: handlers.release_area(uow, actor_of(principal), ctx, team_id, version, area)
-    )
-    return _answer(response, team)
+    return _answer(response, await call.run(handlers.release_area, team_id, version, area))
 
 
 @router.get("/product-areas", response_model=list[AreaOwner], dependencies=[Reader])

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
 from terrain_contracts.events.initiative import Briefing
 
 from ..store.initiatives import briefing_of
