@@ -41,6 +41,24 @@ async def refresh(uow: UnitOfWork, initiative_ids: Iterable[str], weights: Weigh
         )
 
 
+async def _changed(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    doc: dict[str, Any],
+    feedback_id: str,
+    action: str,
+    change: dict[str, Any],
+) -> None:
+    """After a link or an unlink: the summary and score again, and the history."""
+    now = ctx.now()
+    await store.touch_feedback(uow, feedback_id, now)
+    await refresh(uow, [doc["_id"]], ctx.weights)
+    await initiative_store.record(
+        uow, doc["_id"], doc["version"], now, actor.name, action, {"feedback_id": change}
+    )
+
+
 async def link(
     uow: UnitOfWork,
     actor: Actor,
@@ -58,18 +76,8 @@ async def link(
     if await store.count_links(uow, initiative_id) >= ctx.max_links:
         raise Conflict(f"initiative {initiative_id} already has {ctx.max_links} linked items, the maximum")
     now = ctx.now()
-    await store.touch_feedback(uow, feedback_id, now)
     created = await store.insert_link(uow, initiative_id, feedback_id, origin.value, actor.name, now)
-    await refresh(uow, [initiative_id], ctx.weights)
-    await initiative_store.record(
-        uow,
-        initiative_id,
-        doc["version"],
-        now,
-        actor.name,
-        "feedback_linked",
-        {"feedback_id": {"from": None, "to": feedback_id}, "origin": origin.value},
-    )
+    await _changed(uow, actor, ctx, doc, feedback_id, "feedback_linked", {"from": None, "to": feedback_id})
     uow.emit(
         event(
             InitiativeFeedbackLinked,
@@ -90,18 +98,7 @@ async def unlink(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str
     doc = await open_for(uow, actor, initiative_id, "unlink feedback from its initiatives")
     if not await store.delete_link(uow, initiative_id, feedback_id):
         return False
-    now = ctx.now()
-    await store.touch_feedback(uow, feedback_id, now)
-    await refresh(uow, [initiative_id], ctx.weights)
-    await initiative_store.record(
-        uow,
-        initiative_id,
-        doc["version"],
-        now,
-        actor.name,
-        "feedback_unlinked",
-        {"feedback_id": {"from": feedback_id, "to": None}},
-    )
+    await _changed(uow, actor, ctx, doc, feedback_id, "feedback_unlinked", {"from": feedback_id, "to": None})
     uow.emit(
         event(
             InitiativeFeedbackUnlinked,
