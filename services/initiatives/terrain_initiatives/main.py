@@ -50,9 +50,15 @@ async def run_maintenance(service: Service, ctx: Context) -> None:
     if flagged:
         log.info("dependencies flagged overdue", extra={"count": flagged})
     for ballot_id in await ballots.close_ended(store.reader(service.db), ctx):
-        doc, announced = await service.transactions.run(
-            lambda uow, b=ballot_id: ballots.close(uow, SCHEDULER, ctx, b)
-        )
+        try:
+            doc, announced = await service.transactions.run(
+                lambda uow, b=ballot_id: ballots.close(uow, SCHEDULER, ctx, b)
+            )
+        except DomainError as refused:  # e.g. Product Ops closed it at the same moment
+            log.info(
+                "ballot not closed by the scheduler", extra={"ballot": ballot_id, "reason": refused.reason}
+            )
+            continue
         if announced:
             metrics.BALLOTS_CLOSED.labels(str(doc["result"]["quorum_met"]).lower(), "scheduler").inc()
     metrics.OVERDUE.set(await maintenance.overdue_count(store.reader(service.db), ctx))
@@ -60,11 +66,16 @@ async def run_maintenance(service: Service, ctx: Context) -> None:
 
 def background(ctx: Context, interval: float):
     async def initiatives_maintenance(service: Service) -> None:
-        rescored = await service.transactions.run(
-            lambda uow: maintenance.rescore_if_weights_changed(uow, ctx)
-        )
-        if rescored:
-            log.info("priority weights changed: initiatives rescored", extra={"count": rescored})
+        try:
+            rescored = await service.transactions.run(
+                lambda uow: maintenance.rescore_if_weights_changed(uow, ctx)
+            )
+        except Exception:
+            # Scores stay as they were until the next start; the periodic work must still run.
+            log.exception("rescoring after a change of priority weights failed")
+        else:
+            if rescored:
+                log.info("priority weights changed: initiatives rescored", extra={"count": rescored})
         lease = Lease(
             service.db, "initiatives-maintenance", service.instance, ttl_seconds=max(interval * 3, 10)
         )
