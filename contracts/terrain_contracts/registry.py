@@ -27,6 +27,7 @@ EVENTS: tuple[type[Event], ...] = (
     initiative.InitiativeFeedbackUnlinked,
     initiative.InitiativeDependencyRequested,
     initiative.InitiativeDependencyAnswered,
+    initiative.InitiativeDependencyWithdrawn,
     initiative.BallotClosed,
     insight.InsightDetected,
     insight.InsightUpdated,

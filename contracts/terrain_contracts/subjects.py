@@ -31,6 +31,7 @@ INITIATIVE_FEEDBACK_LINKED = "terrain.initiative.feedback_linked.v1"
 INITIATIVE_FEEDBACK_UNLINKED = "terrain.initiative.feedback_unlinked.v1"
 INITIATIVE_DEPENDENCY_REQUESTED = "terrain.initiative.dependency_requested.v1"
 INITIATIVE_DEPENDENCY_ANSWERED = "terrain.initiative.dependency_answered.v1"
+INITIATIVE_DEPENDENCY_WITHDRAWN = "terrain.initiative.dependency_withdrawn.v1"
 BALLOT_CLOSED = "terrain.ballot.closed.v1"
 
 INSIGHT_DETECTED = "terrain.insight.detected.v1"

@@ -219,6 +219,24 @@ class InitiativeDependencyAnswered(Event):
     stream: ClassVar[str] = streams.INITIATIVES
 
 
+class DependencyWithdrawnData(Contract):
+    dependency_id: Id
+    initiative_id: Id
+    on_team_id: Id
+    reason: Reason
+    withdrawn_by: Id
+
+
+class InitiativeDependencyWithdrawn(Event):
+    """The requesting team no longer needs the dependency (e.g. replanned after a decline)."""
+
+    type: Literal["initiative.dependency_withdrawn"] = "initiative.dependency_withdrawn"
+    version: Literal[1] = 1
+    data: DependencyWithdrawnData
+    subject: ClassVar[str] = subjects.INITIATIVE_DEPENDENCY_WITHDRAWN
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
 class RankedCandidate(Contract):
     initiative_id: Id
     rank: int = Field(ge=1)

@@ -1,5 +1,6 @@
 """Initiatives service settings: environment variables prefixed INITIATIVES_ (nested with __)."""
 
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from terrain_kit.settings import HttpSettings, ServiceSettings
@@ -9,7 +10,34 @@ class InitiativesHttp(HttpSettings):
     port: int = 8102
 
 
+class PriorityWeights(BaseModel):
+    """Weights of the priority score (see the service README for the formula)."""
+
+    arr: float = Field(default=1.0, ge=0, description="Weight of log10(1 + linked ARR / arr_unit).")
+    accounts: float = Field(default=1.0, ge=0, description="Weight of log2(1 + unique accounts).")
+    votes: float = Field(default=1.0, ge=0, description="Weight of the average director score (0-3).")
+    arr_unit: int = Field(
+        default=1_000, gt=0, description="ARR in major units of the reference currency per step."
+    )
+    size_factors: dict[str, float] = Field(
+        default={"xs": 1.0, "s": 0.9, "m": 0.75, "l": 0.6, "xl": 0.5},
+        description="Multiplier by size: smaller initiatives rank higher for the same value.",
+    )
+    currency_rates: dict[str, float] = Field(
+        default={"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "CHF": 1.05},
+        description="Reference-currency units per unit of each currency; others are not scored.",
+    )
+
+
 class InitiativesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INITIATIVES_")
 
     http: InitiativesHttp = InitiativesHttp()
+    priority: PriorityWeights = PriorityWeights()
+    ballot_quorum: int = Field(
+        default=3, ge=0, description="Directors needed for a ballot, unless it sets its own."
+    )
+    maintenance_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often overdue dependencies are flagged and ended ballots closed."
+    )
+    max_links_per_initiative: int = Field(default=10_000, ge=1, le=10_000)

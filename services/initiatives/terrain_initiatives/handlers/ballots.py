@@ -1,0 +1,195 @@
+"""The directors' ballot over a quarter's candidates: votes in a window, quorum, ranking, audit."""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from terrain_contracts import Role
+from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote, RankedCandidate
+from terrain_kit.uow import UnitOfWork
+
+from ..domain import ballots as rules
+from ..domain.access import Actor
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..store import initiatives as initiative_store
+from ..store import planning as store
+from . import Context, event
+from .evidence import score
+
+CANDIDATE_STATUSES = ("proposed", "aligned", "committed")
+
+
+async def open_ballot(
+    uow: UnitOfWork,
+    actor: Actor,
+    ctx: Context,
+    quarter: str,
+    candidate_ids: list[str],
+    opens_at: datetime | None,
+    closes_at: datetime,
+    quorum: int | None,
+) -> dict[str, Any]:
+    now = ctx.now()
+    opens_at = opens_at or now
+    if closes_at <= opens_at:
+        raise Invalid("closes_at", "the window must close after it opens")
+    if closes_at <= now:
+        raise Invalid("closes_at", "the window must close in the future")
+    docs = await initiative_store.by_ids(uow, candidate_ids)
+    for candidate in candidate_ids:
+        doc = docs.get(candidate)
+        if doc is None:
+            raise Invalid("candidate_ids", f"no initiative {candidate}")
+        if doc["quarter"] != quarter:
+            raise Invalid(
+                "candidate_ids", f"initiative {candidate} is planned for {doc['quarter']}, not {quarter}"
+            )
+        if doc["status"] not in CANDIDATE_STATUSES:
+            raise Invalid(
+                "candidate_ids",
+                f"initiative {candidate} is {doc['status']}: candidates are {', '.join(CANDIDATE_STATUSES)}",
+            )
+    ballot = {
+        "_id": f"bal-{secrets.token_hex(6)}",
+        "quarter": quarter,
+        "candidates": candidate_ids,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "quorum": ctx.ballot_quorum if quorum is None else quorum,
+        "state": "open",
+        "created_by": actor.name,
+        "created_at": now,
+        "result": None,
+    }
+    await store.insert_ballot(uow, ballot)
+    return ballot
+
+
+async def load(uow: UnitOfWork, ballot_id: str) -> dict[str, Any]:
+    doc = await store.get_ballot(uow, ballot_id)
+    if doc is None:
+        raise NotFound(f"no ballot {ballot_id}")
+    return doc
+
+
+async def cast(
+    uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str, initiative_id: str, score_given: int
+) -> dict[str, Any]:
+    """A director scores a candidate 1-3; voting again on it replaces their score, until close."""
+    if actor.role is not Role.director:
+        raise Forbidden(f"only directors vote; this key's role is {actor.role.value}")
+    ballot = await load(uow, ballot_id)
+    now = ctx.now()
+    rules.check_window(now, ballot["opens_at"], ballot["closes_at"], ballot["state"] == "closed")
+    if initiative_id not in ballot["candidates"]:
+        raise NotFound(f"initiative {initiative_id} is not a candidate of ballot {ballot_id}")
+    if not await store.touch_open_ballot(uow, ballot_id, now):
+        raise Conflict("the ballot is closed: votes are no longer accepted")
+    previous = await store.get_vote(uow, ballot_id, actor.name, initiative_id)
+    vote = {
+        "_id": store.vote_id(ballot_id, actor.name, initiative_id),
+        "ballot_id": ballot_id,
+        "director_id": actor.name,
+        "initiative_id": initiative_id,
+        "score": score_given,
+        "cast_at": now,
+        "first_cast_at": previous["first_cast_at"] if previous else now,
+        "changes": [*(previous["changes"] if previous else []), {"score": score_given, "at": now}],
+    }
+    await store.put_vote(uow, vote)
+    return vote
+
+
+def _votes(docs: list[dict[str, Any]]) -> list[rules.Vote]:
+    return [rules.Vote(d["director_id"], d["initiative_id"], d["score"], d["cast_at"]) for d in docs]
+
+
+async def close(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str) -> tuple[dict[str, Any], bool]:
+    """Close, rank and publish ``ballot.closed``; closing a closed ballot answers its result again."""
+    ballot = await load(uow, ballot_id)
+    if ballot["state"] == "closed":
+        return ballot, False
+    now, closed_by = ctx.now(), actor.name
+    if now < ballot["opens_at"]:
+        raise Conflict(f"ballot {ballot_id} has not opened yet (opens at {ballot['opens_at'].isoformat()})")
+    votes = _votes(await store.votes(uow, ballot_id))
+    candidates = await initiative_store.by_ids(uow, ballot["candidates"])
+    ranking = rules.rank(
+        ballot["candidates"], votes, {i: doc.get("proposed_at") for i, doc in candidates.items()}
+    )
+    voters = rules.voters(votes)
+    quorum_met = voters >= ballot["quorum"]
+    result = {
+        "closed_at": now,
+        "closed_by": closed_by,
+        "voters": voters,
+        "quorum_met": quorum_met,
+        "tie_break": rules.TIE_BREAK,
+        "ranking": [
+            {
+                "initiative_id": r.initiative_id,
+                "rank": r.rank,
+                "total": r.total,
+                "votes": r.votes,
+                "threes": r.threes,
+                "average": r.average,
+            }
+            for r in ranking
+        ],
+    }
+    if not await store.close_ballot(uow, ballot_id, {"result": result}):
+        raise Conflict(f"ballot {ballot_id} changed meanwhile: reload it")
+    if quorum_met:  # an inquorate vote does not move priorities
+        for ranked in ranking:
+            doc = candidates.get(ranked.initiative_id)
+            if doc is None:
+                continue
+            average = ranked.average if ranked.votes else None
+            await initiative_store.set_derived(
+                uow,
+                ranked.initiative_id,
+                {
+                    "vote_average": average,
+                    "voted_in": ballot_id,
+                    "priority": score(doc["evidence"], average, doc["size"], ctx.weights),
+                },
+            )
+    uow.emit(
+        event(
+            BallotClosed,
+            BallotClosedData(
+                ballot_id=ballot_id,
+                quarter=ballot["quarter"],
+                closed_at=now,
+                closed_by=closed_by,
+                quorum=ballot["quorum"],
+                voters=voters,
+                quorum_met=quorum_met,
+                ranking=[
+                    RankedCandidate(
+                        initiative_id=r.initiative_id,
+                        rank=r.rank,
+                        total=r.total,
+                        votes=r.votes,
+                        average=r.average,
+                    )
+                    for r in ranking
+                ],
+                tie_break=rules.TIE_BREAK,
+                audit=[
+                    CastVote(
+                        director_id=v.director_id,
+                        initiative_id=v.initiative_id,
+                        score=v.score,
+                        cast_at=v.cast_at,
+                    )
+                    for v in votes
+                ],
+            ),
+        )
+    )
+    return {**ballot, "state": "closed", "result": result}, True
+
+
+async def close_ended(uow: UnitOfWork, ctx: Context) -> list[str]:
+    return await store.ended_ballots(uow, ctx.now())

@@ -1,0 +1,110 @@
+"""The quarterly planning cycle and the board of a quarter."""
+
+from typing import Any
+
+from terrain_kit.uow import UnitOfWork
+
+from ..domain.access import Actor
+from ..domain.dependencies import DependencyState
+from ..domain.errors import Conflict, NotFound
+from ..domain.lifecycle import Phase, check_phase_move
+from ..store import dependencies as dependency_store
+from ..store import initiatives as initiative_store
+from ..store import planning as store
+from ..store import teams as team_store
+from ..store.initiatives import briefing_of
+from . import Context
+from .dependencies import view as dependency_view
+
+
+async def open_cycle(uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str) -> dict[str, Any]:
+    if await store.get_cycle(uow, quarter) is not None:
+        raise Conflict(f"quarter {quarter} already has a planning cycle")
+    now, by = ctx.now(), actor.name
+    doc = {
+        "_id": quarter,
+        "quarter": quarter,
+        "phase": Phase.drafting.value,
+        "opened_at": now,
+        "opened_by": by,
+        "phases": [{"phase": Phase.drafting.value, "at": now, "by": by}],
+    }
+    await store.insert_cycle(uow, doc)
+    return doc
+
+
+async def load_cycle(uow: UnitOfWork, quarter: str) -> dict[str, Any]:
+    doc = await store.get_cycle(uow, quarter)
+    if doc is None:
+        raise NotFound(f"quarter {quarter} has no planning cycle")
+    return doc
+
+
+async def move_cycle(
+    uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str, target: Phase
+) -> dict[str, Any]:
+    doc = await load_cycle(uow, quarter)
+    current = Phase(doc["phase"])
+    if current is target:
+        return doc  # a retried move answers the same
+    check_phase_move(current, target)
+    entry = {"phase": target.value, "at": ctx.now(), "by": actor.name}
+    if not await store.move_cycle(uow, quarter, current.value, target.value, entry):
+        raise Conflict(f"the planning cycle of {quarter} changed meanwhile: reload it")
+    return {**doc, "phase": target.value, "phases": [*doc["phases"], entry]}
+
+
+async def board(uow: UnitOfWork, ctx: Context, quarter: str) -> dict[str, Any]:
+    """Every initiative of the quarter per owning team (best first), its dependencies and their state."""
+    cycle = await store.get_cycle(uow, quarter)
+    initiatives = await initiative_store.in_quarter(uow, quarter)
+    ids = [doc["_id"] for doc in initiatives]
+    today = ctx.today()
+    dependencies = [dependency_view(d, today) for d in await dependency_store.of_initiatives(uow, ids)]
+    outgoing: dict[str, list[dict[str, Any]]] = {}
+    incoming: dict[str, list[dict[str, Any]]] = {}
+    asked_of_team: dict[str, list[dict[str, Any]]] = {}
+    for dep in dependencies:
+        if dep["initiative_id"] in ids:
+            outgoing.setdefault(dep["initiative_id"], []).append(dep)
+            asked_of_team.setdefault(dep["on_team_id"], []).append(dep)
+        if dep.get("on_initiative_id") in ids:
+            incoming.setdefault(dep["on_initiative_id"], []).append(dep)
+    team_ids = sorted({doc["owner_team_id"] for doc in initiatives} | set(asked_of_team))
+    teams = await team_store.states(uow, team_ids)
+    lanes = []
+    for team_id in team_ids:
+        team = teams.get(team_id)
+        lanes.append(
+            {
+                "team_id": team_id,
+                "name": team.name if team else None,
+                "kind": team.kind if team else None,
+                "parent_team_id": team.parent_team_id if team else None,
+                "initiatives": [
+                    {
+                        "initiative": briefing_of(doc),
+                        "priority": doc["priority"],
+                        "evidence": doc["evidence"],
+                        "dependencies": outgoing.get(doc["_id"], []),
+                        "depended_on_by": incoming.get(doc["_id"], []),
+                    }
+                    for doc in initiatives
+                    if doc["owner_team_id"] == team_id
+                ],
+                "requests_to_team": asked_of_team.get(team_id, []),
+            }
+        )
+    counts: dict[str, int] = {}
+    for doc in initiatives:
+        counts[doc["status"]] = counts.get(doc["status"], 0) + 1
+    outgoing_all = [d for deps in outgoing.values() for d in deps]
+    return {
+        "quarter": quarter,
+        "phase": cycle["phase"] if cycle else None,
+        "teams": lanes,
+        "initiatives_by_status": counts,
+        "open_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.open.value),
+        "declined_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.declined.value),
+        "overdue_dependencies": sum(1 for d in outgoing_all if d["overdue"]),
+    }

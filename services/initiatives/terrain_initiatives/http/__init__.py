@@ -1,0 +1,12 @@
+"""HTTP routers of the initiatives service, same shape as the subscribers: parse, call a handler."""
+
+from . import ballots, dependencies, evidence, initiatives, planning, teams
+
+ROUTERS = (
+    teams.router,
+    initiatives.router,
+    evidence.router,
+    dependencies.router,
+    planning.router,
+    ballots.router,
+)

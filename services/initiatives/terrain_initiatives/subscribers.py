@@ -1,0 +1,24 @@
+"""Durable consumers: parse the contract, call a handler; nothing else."""
+
+from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
+from terrain_contracts.events.insight import InsightDetected, InsightUpdated
+from terrain_kit.consumers import Consumers
+from terrain_kit.uow import UnitOfWork
+
+from .handlers import Context, projections
+
+
+def declare(ctx: Context) -> Consumers:
+    consumers = Consumers("initiatives")
+
+    @consumers.on(FeedbackIngested, FeedbackErased, durable="initiatives-feedback", batch=True)
+    async def on_feedback(events: list[FeedbackIngested | FeedbackErased], uow: UnitOfWork) -> None:
+        """Feedback facts (account, ARR, revision) for evidence summaries; erased feedback is unlinked."""
+        await projections.apply_feedback(events, uow, ctx.weights, ctx.now())
+
+    @consumers.on(InsightDetected, InsightUpdated, durable="initiatives-insights")
+    async def on_insight(event: InsightDetected | InsightUpdated, uow: UnitOfWork) -> None:
+        """Insights of the themes initiatives cover, shown as link suggestions."""
+        await projections.apply_insight(event, uow)
+
+    return consumers
