@@ -82,11 +82,13 @@ STOP_WORDS = {
         these those we our us you your they their them he she his her i me my not no can cannot could would should will
         do does did have has had there here what when where which who why how all any some more most very just also than
         then so if as about into out up down over after before again because while need needs want wants please
+        always never nothing every each how why would like work works working new
         """.split()),
     "fr": set("""le la les un une des du de d l et ou mais est sont etait etaient etre ete il elle ils elles nous vous
         je j me m te t se s ce cet cette ces mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs que qui quoi
         dont ou pas ne n plus tres aussi avec sans pour par sur dans en au aux chez comme si quand donc car y a ont avons
         avez fait faire peut peuvent doit doivent besoin veut veulent merci bien tout tous toute toutes encore deja
+        toujours jamais rien on c qu lorsque comment pourquoi chaque aucun aucune fonctionne marche nouveau nouvelle
         """.split()),
 }
 _ALL_STOP_WORDS = set().union(*STOP_WORDS.values())
@@ -98,7 +100,7 @@ def detect_language(text: str, min_hits: int = 2, margin: float = 1.5) -> str | 
     tokens = words(text)
     scores = {language: sum(token in stops for token in tokens) for language, stops in STOP_WORDS.items()}
     # Accented letters are a strong French signal that folding would otherwise throw away.
-    scores["fr"] += 0.5 * sum(c in _FRENCH_LETTERS for c in text.casefold())
+    scores["fr"] += sum(c in _FRENCH_LETTERS for c in text.casefold())
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < min_hits or top < margin * second:
