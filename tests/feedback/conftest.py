@@ -1,7 +1,7 @@
 import pytest
 
 from terrain_dev.servers import free_port
-from terrain_dev.testing import running, settings_for
+from terrain_dev.testing import fast_consumers, running, settings_for
 from terrain_feedback.main import create
 from terrain_feedback.settings import FeedbackHttp, FeedbackSettings, WebhookSettings, WebhookSource
 
@@ -16,7 +16,8 @@ def webhook_settings() -> WebhookSettings:
 @pytest.fixture
 def feedback_settings(nats_server, mongo_server, database_name, jetstream) -> FeedbackSettings:
     return settings_for(FeedbackSettings, nats_server, mongo_server, database_name,
-                        http=FeedbackHttp(port=free_port()), webhooks=webhook_settings())
+                        http=FeedbackHttp(port=free_port()), webhooks=webhook_settings(),
+                        consumer=fast_consumers(linger_ms=25, ack_wait_seconds=30))
 
 
 @pytest.fixture

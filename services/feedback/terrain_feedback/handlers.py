@@ -47,14 +47,17 @@ class Submission:
 
 @dataclass(frozen=True)
 class Rules:
+    """What every intake path shares: the rules from settings and the process's recent-items cache."""
+
     duplicates: DuplicateRules
     redact: bool
+    recent: store.RecentItems
 
     @classmethod
     def of(cls, settings: FeedbackSettings) -> "Rules":
         d = settings.duplicates
         return cls(DuplicateRules(d.threshold, timedelta(days=d.window_days), d.max_candidates),
-                   settings.redact_contacts)
+                   settings.redact_contacts, store.RecentItems(d.max_candidates, d.cache_seconds))
 
 
 async def ingest(uow: UnitOfWork, submissions: Sequence[Submission], rules: Rules,
@@ -72,17 +75,14 @@ async def ingest(uow: UnitOfWork, submissions: Sequence[Submission], rules: Rule
     domains = {d for s in submissions if (d := customer_domain(s.data))}
     account_ids = {s.data.customer.account_id for s in submissions if s.data.customer.account_id}
     accounts = Accounts.of(await store.accounts_for(uow, account_ids, domains))
-    window = rules.duplicates.window
-    keys = {k for s in submissions if (k := dup_key(*_key_parts(s.data, accounts)))}
-    times = [s.data.occurred_at for s in submissions]
-    candidates = await store.duplicate_candidates(
-        uow, keys, min(times, default=now) - window, max(times, default=now) + window,
-        limit=rules.duplicates.max_candidates * max(1, len(keys)))
+    keys = {key for s in submissions if (key := dup_key(*_key_parts(s.data, accounts)))}
+    candidates = await rules.recent.get(uow, keys)
     plan = IntakePlan(existing=existing, erased=erased, accounts=accounts, candidates=candidates,
                       rules=rules.duplicates, redact=rules.redact, now=now)
     decisions = [plan.decide(s.data, s.channel) for s in submissions]
     await store.write_items(uow, plan.changed.values(),
                             {fid: existing[fid].ingested.revision for fid in plan.changed if fid in existing})
+    rules.recent.add(plan.changed.values())
     for submission, decision in zip(submissions, decisions, strict=True):
         metrics.count_intake(submission, decision)
         if decision.item is not None:

@@ -147,4 +147,5 @@ async def erase(body: ErasureRequest, request: Request,
                                              erasure_id=body.erasure_id)
 
     done = await request.app.state.service.transactions.run(work)
+    request.app.state.rules.recent.forget()  # erased items must not be linked to from here on
     return ErasureView(erasure_id=done.erasure_id, feedback_ids=done.feedback_ids, replayed=done.replayed)

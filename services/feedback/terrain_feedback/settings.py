@@ -8,7 +8,7 @@ new secret beside the old one, switch the vendor over, then drop the old one.
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from terrain_kit.settings import HttpSettings, ServiceSettings
+from terrain_kit.settings import ConsumerSettings, HttpSettings, ServiceSettings
 
 
 class FeedbackHttp(HttpSettings):
@@ -41,13 +41,17 @@ class DuplicateSettings(BaseModel):
 
     threshold: float = Field(default=0.55, ge=0.0, le=1.0, description="Similarity from which items are linked.")
     window_days: int = Field(default=30, ge=1, description="How far apart in time two copies may be.")
-    max_candidates: int = Field(default=200, ge=1, description="Items compared per new item, nearest in time.")
+    max_candidates: int = Field(default=50, ge=1, description="Recent items of a customer compared with a new one.")
+    cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cached items.")
 
 
 class FeedbackSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FEEDBACK_", env_nested_delimiter="__", extra="ignore")
 
     http: FeedbackHttp = FeedbackHttp()
+    # A longer linger gathers a whole fetch into one transaction: ~2x the throughput of 3 ms on the
+    # local Mongo-wire server, and fewer concurrent batches of the same customers.
+    consumer: ConsumerSettings = ConsumerSettings(linger_ms=25)
     webhooks: WebhookSettings = WebhookSettings()
     duplicates: DuplicateSettings = DuplicateSettings()
     redact_contacts: bool = Field(default=False, description="Mask emails and phone numbers in stored text.")

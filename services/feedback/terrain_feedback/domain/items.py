@@ -220,7 +220,8 @@ class IntakePlan:
         self._items[fid] = self.changed[fid] = item
         if key is not None:
             root = duplicate.feedback_id if duplicate else fid
-            self._candidates.setdefault(key, []).append(Candidate(fid, data.occurred_at, trigrams(sig), root))
+            others = [c for c in self._candidates.get(key, ()) if c.feedback_id != fid]  # an edit replaces
+            self._candidates[key] = [*others, Candidate(fid, data.occurred_at, sig, root)]
         return Decision(Outcome.edited if previous else Outcome.created, fid, item)
 
     def _near_duplicate(self, fid: str, key: str | None, sig: str, occurred_at: datetime) -> DuplicateLink | None:

@@ -10,6 +10,7 @@ Jaccard alone, where containment would call any two-word note a copy.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from .text import content_words
@@ -42,8 +43,12 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 class Candidate:
     feedback_id: str
     occurred_at: datetime
-    grams: frozenset[str]
+    signature: str
     root: str  # what the candidate itself duplicates, or its own id: links never chain
+
+    @cached_property
+    def grams(self) -> frozenset[str]:  # only for the candidates actually compared
+        return trigrams(self.signature)
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,4 @@ def best_match(grams: frozenset[str], occurred_at: datetime, candidates: Iterabl
         if score >= threshold and (best is None or score > best.similarity):
             best = Match(candidate.root, score)
     return best
+
