@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING, InsertOne, ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
 
 from terrain_contracts.events.feedback import FeedbackIngestedData
 from terrain_kit.mongo import Index, asc
@@ -68,8 +69,8 @@ async def items_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, Item]:
     return {doc["_id"]: doc_to_item(doc) for doc in docs}
 
 
-async def erased_ids(uow: UnitOfWork, ids: Iterable[str]) -> set[str]:
-    docs = await uow[ERASED].find({"_id": {"$in": list(set(ids))}}, {"_id": 1}, session=uow.session).to_list(None)
+async def erased_ids(db: AsyncDatabase, ids: Iterable[str]) -> set[str]:
+    docs = await db[ERASED].find({"_id": {"$in": list(set(ids))}}, {"_id": 1}).to_list(None)
     return {doc["_id"] for doc in docs}
 
 
@@ -176,13 +177,13 @@ def feedback_query(*, account_id: str | None = None, source: str | None = None, 
 
 # -- accounts ------------------------------------------------------------------------------------
 
-async def accounts_for(uow: UnitOfWork, account_ids: set[str], domains: set[str]) -> list[dict[str, Any]]:
+async def accounts_for(db: AsyncDatabase, account_ids: set[str], domains: set[str]) -> list[dict[str, Any]]:
     # Two index-backed queries: the local server scans the whole collection for an $or.
     found = {}
     for query in ({"_id": {"$in": sorted(account_ids)}} if account_ids else None,
                   {"domains": {"$in": sorted(domains)}} if domains else None):
         if query is not None:
-            for doc in await uow[ACCOUNTS].find(query, session=uow.session).to_list(None):
+            for doc in await db[ACCOUNTS].find(query).to_list(None):
                 found[doc["_id"]] = doc
     return list(found.values())
 
@@ -227,8 +228,8 @@ async def erase(uow: UnitOfWork, query: dict[str, Any], record: dict[str, Any]) 
         await uow[FEEDBACK].update_many({"duplicate_of.feedback_id": {"$in": ids}}, {"$set": {"duplicate_of": None}},
                                         session=uow.session)
         await uow[FEEDBACK].delete_many({"_id": {"$in": ids}}, session=uow.session)
-        await uow[ERASED].bulk_write([ReplaceOne({"_id": i}, {"_id": i, "erasure_id": record["_id"]}, upsert=True)
-                                      for i in ids], ordered=False, session=uow.session)
+        # An erased id is never stored again, so it has no tombstone yet.
+        await uow[ERASED].insert_many([{"_id": i, "erasure_id": record["_id"]} for i in ids], session=uow.session)
     ids.sort()
     # The record keeps the ids (never the content) so a retried request answers the same way.
     await uow[ERASURES].insert_one({**record, "feedback_ids": ids}, session=uow.session)
