@@ -97,7 +97,7 @@ async def test_a_ticket_copied_into_the_crm_is_linked_to_the_original(feedback, 
 
     items = {d["external_id"]: d for d in await feedback.db["feedback"].find().to_list(None)}
     link = items["0065e000001"]["duplicate_of"]
-    assert link["feedback_id"] == items["Z-1"]["_id"] and link["similarity"] >= 0.55
+    assert link["feedback_id"] == items["Z-1"]["_id"] and link["similarity"] >= feedback.service.settings.duplicates.threshold
     assert items["Z-1"]["duplicate_of"] is None and items["Z-2"]["duplicate_of"] is None
 
 

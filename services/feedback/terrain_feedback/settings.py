@@ -39,7 +39,7 @@ class WebhookSettings(BaseModel):
 class DuplicateSettings(BaseModel):
     """Near-duplicate detection: compare a new item with recent items of the same customer only."""
 
-    threshold: float = Field(default=0.55, ge=0.0, le=1.0, description="Similarity from which items are linked.")
+    threshold: float = Field(default=0.45, ge=0.0, le=1.0, description="Similarity from which items are linked.")
     window_days: int = Field(default=30, ge=1, description="How far apart in time two copies may be.")
     max_candidates: int = Field(default=50, ge=1, description="Recent items of a customer compared with a new one.")
     cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cached items.")
