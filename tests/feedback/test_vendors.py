@@ -104,3 +104,8 @@ def test_odd_values_pass_through_for_the_contract_to_name():
     assert when("soon") == "soon" and when(10**30) == 10**30
     assert slugs("Billing, Mobile App  urgent") == ["billing", "mobile", "app", "urgent"]
     assert html_text(42) == 42
+
+
+def test_a_source_configured_for_the_standard_endpoint_overrides_the_producers_own():
+    assert MAPPERS["standard"](fixture("standard"), "gong-eu")["source"] == "gong-eu"
+    assert MAPPERS["standard"](fixture("standard"), None)["source"] == "gong"

@@ -51,6 +51,13 @@ def _account_view(doc: dict[str, Any]) -> AccountView:
     return AccountView.model_validate({k: doc[k] for k in AccountView.model_fields if k in doc})
 
 
+async def _one(request: Request, collection: str, identifier: str, what: str) -> dict[str, Any]:
+    doc = await request.app.state.service.db[collection].find_one({"_id": identifier})
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {identifier}")
+    return doc
+
+
 @router.get("/feedback", response_model=Page[FeedbackView], tags=["feedback"], dependencies=[readers])
 async def list_feedback(
     request: Request,
@@ -75,10 +82,7 @@ async def list_feedback(
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackView, tags=["feedback"], dependencies=[readers])
 async def get_feedback(feedback_id: str, request: Request) -> FeedbackView:
-    doc = await request.app.state.service.db[store.FEEDBACK].find_one({"_id": feedback_id})
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feedback {feedback_id}")
-    return _feedback_view(doc)
+    return _feedback_view(await _one(request, store.FEEDBACK, feedback_id, "feedback"))
 
 
 @router.get("/accounts", response_model=Page[AccountView], tags=["accounts"], dependencies=[readers])
@@ -91,10 +95,7 @@ async def list_accounts(request: Request, limit: Annotated[int, Query(ge=1, le=2
 
 @router.get("/accounts/{account_id}", response_model=AccountView, tags=["accounts"], dependencies=[readers])
 async def get_account(account_id: str, request: Request) -> AccountView:
-    doc = await request.app.state.service.db[store.ACCOUNTS].find_one({"_id": account_id})
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
-    return _account_view(doc)
+    return _account_view(await _one(request, store.ACCOUNTS, account_id, "account"))
 
 
 @router.put("/accounts/{account_id}", response_model=AccountView, tags=["accounts"])

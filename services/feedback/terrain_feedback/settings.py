@@ -28,7 +28,8 @@ class WebhookSettings(BaseModel):
     intercom: WebhookSource = WebhookSource()
     hubspot: WebhookSource = WebhookSource()
     salesforce: WebhookSource = WebhookSource()
-    standard: WebhookSource = WebhookSource(source=None)
+    # Unless a source is set here, Standard Webhooks producers name their own source in the payload.
+    standard: WebhookSource = WebhookSource()
     tolerance_seconds: int = Field(default=300, ge=1, description="Accepted clock skew of signed timestamps.")
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger deliveries get 413 unread.")
     # HubSpot signs the URL it called; behind a proxy the service sees another one. Set the public base

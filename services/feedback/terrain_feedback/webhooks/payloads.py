@@ -14,7 +14,7 @@ from typing import Any
 from terrain_contracts.events.feedback import FeedbackKind, ReporterRole
 
 Mapped = dict[str, Any] | None
-Mapper = Callable[[Any, str], Mapped]
+Mapper = Callable[[Any, str | None], Mapped]
 
 
 def dig(value: Any, path: str) -> Any:
@@ -202,11 +202,15 @@ class WrongType(Exception):
     pass
 
 
-def standard(payload: Any, source: str) -> Mapped:
+def standard(payload: Any, source: str | None) -> Mapped:
+    """The contract as the producer wrote it; a source configured for the endpoint overrides its own,
+    so one secret can only ever write one source's items."""
     if dig(payload, "type") != "feedback.submitted":
         raise WrongType("type must be feedback.submitted")
     data = dig(payload, "data")
-    return data if isinstance(data, dict) else {"data": data}
+    if not isinstance(data, dict):
+        return {"data": data}
+    return {**data, "source": source} if source else data
 
 
 MAPPERS: dict[str, Mapper] = {

@@ -74,7 +74,7 @@ def parse_json(body: bytes) -> Any:
                       [{"field": "body", "message": f"not valid UTF-8 JSON: {str(exc)[:200]}"}]) from exc
 
 
-def to_contract(vendor: str, payload: Any, source: str) -> FeedbackSubmittedData | None:
+def to_contract(vendor: str, payload: Any, source: str | None) -> FeedbackSubmittedData | None:
     try:
         mapped = MAPPERS[vendor](payload, source)
     except WrongType as exc:
@@ -102,7 +102,8 @@ def make_router(settings: FeedbackSettings) -> APIRouter:
     def endpoint(vendor: str):
         source_settings: WebhookSource = getattr(hooks, vendor)
         secrets = [s.get_secret_value() for s in source_settings.secrets]
-        source = source_settings.source or vendor
+        # The generic endpoint keeps the producer's own source unless one is configured for it.
+        source = source_settings.source or (None if vendor == "standard" else vendor)
 
         async def receive(request: Request) -> JSONResponse:
             try:
