@@ -1,6 +1,6 @@
 """Submissions as Sales/CS tools publish them, for the tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from terrain_contracts.events.feedback import (
@@ -12,7 +12,7 @@ from terrain_contracts.events.feedback import (
     ReporterRole,
 )
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def submission(external_id: str = "T-1", text: str = "We need SAML single sign-on with Okta before renewal",

@@ -1,5 +1,4 @@
 import pytest
-
 from terrain_dev.servers import free_port
 from terrain_dev.testing import fast_consumers, running, settings_for
 from terrain_feedback.main import create

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from standardwebhooks.webhooks import Webhook
@@ -33,7 +33,7 @@ def sign(vendor: str, body: bytes, secret: str | None = None, *, age: float = 0.
     secret = secret or SECRETS[vendor][0]
     now = time.time() - age
     if vendor == "zendesk":
-        stamp = datetime.fromtimestamp(int(now), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.fromtimestamp(int(now), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         digest = hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()
         return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
                 "X-Zendesk-Webhook-Signature-Timestamp": stamp}
@@ -49,7 +49,7 @@ def sign(vendor: str, body: bytes, secret: str | None = None, *, age: float = 0.
         digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).digest()
         return {"X-Terrain-Signature": "v1=" + base64.b64encode(digest).decode(), "X-Terrain-Timestamp": stamp}
     if vendor == "standard":
-        signed_at = datetime.fromtimestamp(now, tz=timezone.utc)
+        signed_at = datetime.fromtimestamp(now, tz=UTC)
         signature = Webhook(secret).sign(delivery_id, signed_at, body.decode())
         return {"webhook-id": delivery_id, "webhook-timestamp": str(int(now)), "webhook-signature": signature}
     raise ValueError(vendor)

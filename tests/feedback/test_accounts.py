@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_contracts.events.feedback import FeedbackIngested, ReporterRole

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackKind, IntakeChannel
 from terrain_dev.probes import consumer_settled, stored_messages

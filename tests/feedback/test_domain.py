@@ -4,7 +4,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-
 from terrain_contracts.events.feedback import IntakeChannel, ReporterRole
 from terrain_feedback.domain.items import (
     Accounts,

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_dev.probes import consumer_settled

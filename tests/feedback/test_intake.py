@@ -3,9 +3,13 @@
 import json
 
 import pytest
-
 from terrain_contracts import streams
-from terrain_contracts.events.feedback import FeedbackIngested, FeedbackRejected, FeedbackSubmitted, ReporterRole
+from terrain_contracts.events.feedback import (
+    FeedbackIngested,
+    FeedbackRejected,
+    FeedbackSubmitted,
+    ReporterRole,
+)
 from terrain_contracts.events.initiative import (
     Briefing,
     InitiativeShipped,

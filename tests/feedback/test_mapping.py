@@ -1,9 +1,8 @@
 """Import rows through a column mapping, without a server."""
 
-from datetime import timezone
+from datetime import UTC
 
 import pytest
-
 from terrain_contracts.events.feedback import FeedbackSubmitted
 from terrain_feedback.importer.mapping import Mapping, MappingError, to_event
 
@@ -33,7 +32,7 @@ def test_a_time_without_offset_needs_a_default_timezone():
     naive = {**ROW, "at": "2026-11-20 09:00:00"}
 
     [error] = to_event(naive, MAPPING, "x")
-    event = to_event(naive, MAPPING, "x", default_tz=timezone.utc)
+    event = to_event(naive, MAPPING, "x", default_tz=UTC)
 
     assert error.field == "occurred_at" and event.data.occurred_at.hour == 9
 

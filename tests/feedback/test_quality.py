@@ -1,7 +1,6 @@
 """The measured quality of near-duplicate links and language detection holds (the README's figures)."""
 
 import pytest
-
 from terrain_dev.bench.feedback_quality import language_accuracy, quality
 from terrain_feedback.settings import DuplicateSettings
 

@@ -4,7 +4,6 @@ import json
 import time
 
 import pytest
-
 from terrain_contracts.events.feedback import FeedbackKind, FeedbackSubmittedData, ReporterRole
 from terrain_feedback.webhooks.payloads import MAPPERS, html_text, slugs, when
 from terrain_feedback.webhooks.signatures import VERIFIERS, SignedRequest, Unauthorized, hubspot_uri

@@ -6,7 +6,6 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackIngested, IntakeChannel
 from terrain_dev.probes import stored_messages

@@ -28,7 +28,6 @@ from pathlib import Path
 import nats
 from nats.js.api import StreamConfig
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import (
     CustomerRef,

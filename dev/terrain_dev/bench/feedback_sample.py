@@ -127,7 +127,7 @@ def labelled_pairs() -> list[tuple[str, str, bool, str]]:
         pairs.append((original, NOTES[n % len(NOTES)].format(t=original), True, "copied with notes"))
         pairs.append((original, _typos(original), True, "copied with typos"))
         pairs.append((retold, NOTES[(n + 2) % len(NOTES)].format(t=_typos(original)), True, "copy vs re-telling"))
-    for area, items in NEEDS.items():  # hard negatives: one area, one customer, different needs
+    for items in NEEDS.values():  # hard negatives: one area, one customer, different needs
         for i, (original, retold) in enumerate(items):
             for j, (other, other_retold) in enumerate(items):
                 if i < j:

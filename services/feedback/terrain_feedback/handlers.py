@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from terrain_contracts import Event
@@ -69,14 +69,15 @@ async def ingest(uow: UnitOfWork, submissions: Sequence[Submission], rules: Rule
     submission order (two submissions of one item in a batch: the second is an edit or a replay
     of the first), writes in bulk.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ids = [_id(s) for s in submissions]
     domains = {d for s in submissions if (d := customer_domain(s.data))}
     account_ids = {s.data.customer.account_id for s in submissions if s.data.customer.account_id}
     # Tombstones and accounts are read as committed, outside the transaction, meanwhile: a session
     # serves one operation at a time and each round trip to the local server costs tens of ms.
     existing, erased, found_accounts = await asyncio.gather(
-        store.items_by_id(uow, ids), store.erased_ids(uow.db, ids), store.accounts_for(uow.db, account_ids, domains))
+        store.items_by_id(uow, ids), store.erased_ids(uow.db, ids),
+        store.accounts_for(uow.db, account_ids, domains))
     accounts = Accounts.of(found_accounts)
     keys = {key for s in submissions if (key := dup_key(*_key_parts(s.data, accounts)))}
     candidates = await rules.recent.get(uow, keys)
@@ -160,7 +161,7 @@ async def erase_customer(uow: UnitOfWork, *, account_id: str | None, customer_em
     done = await store.find_erasure(uow, erasure_id)
     if done is not None:
         return Erasure(erasure_id, done.get("feedback_ids", []), replayed=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     record: dict[str, Any] = {"_id": erasure_id, "account_id": account_id, "customer_email": customer_email,
                               "reason": reason, "requested_by": requested_by, "at": now}
     ids = await store.erase(uow, store.erasure_query(account_id, customer_email), record)

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
-
 from terrain_contracts import Role
 from terrain_contracts.events.account import Account
 from terrain_contracts.events.feedback import CustomerRef, FeedbackIngestedData, FeedbackKind
@@ -32,8 +31,8 @@ class FeedbackView(FeedbackIngestedData):
     """An item as stored: the latest ingested revision plus where it stands."""
 
     status: Status
-    shipped_in: list[Id] = Field(default_factory=list, description="Initiatives that shipped what it asked for.")
-    account_id: Id | None = Field(default=None, description="The account it is filed under (even if unknown).")
+    shipped_in: list[Id] = Field(default_factory=list, description="Initiatives that shipped what it asks.")
+    account_id: Id | None = Field(default=None, description="The account it is filed under (even unknown).")
     customer: CustomerRef
     first_ingested_at: datetime
 
@@ -67,7 +66,7 @@ async def list_feedback(
     status_: Annotated[Status | None, Query(alias="status")] = None,
     since: Annotated[AwareDatetime | None, Query(description="occurred_at from (inclusive)")] = None,
     until: Annotated[AwareDatetime | None, Query(description="occurred_at before (exclusive)")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words that must all appear in the text")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words that must all be in the text")] = None,
     duplicate_of: Annotated[Id | None, Query(description="Items linked to this original")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
@@ -112,7 +111,8 @@ async def put_account(account_id: str, account: Account, request: Request,
 async def delete_account(account_id: str, request: Request,
                          principal: Annotated[Principal, Depends(account_writers)]) -> Response:
     """Remove from the registry; items keep the snapshot they were ingested with."""
-    deleted = await request.app.state.service.transactions.run(lambda uow: store.delete_account(uow, account_id))
+    transactions = request.app.state.service.transactions
+    deleted = await transactions.run(lambda uow: store.delete_account(uow, account_id))
     if not deleted:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -122,7 +122,7 @@ class ErasureRequest(BaseModel):
     account_id: Id | None = None
     customer_email: Email | None = None
     reason: Reason
-    erasure_id: Id | None = Field(default=None, description="Your request id: repeating it repeats the answer.")
+    erasure_id: Id | None = Field(default=None, description="Your request id: a repeat gets the same answer.")
 
     @model_validator(mode="after")
     def _one_subject(self) -> "ErasureRequest":
@@ -143,7 +143,8 @@ async def erase(body: ErasureRequest, request: Request,
     """Delete one customer's feedback (GDPR) and publish feedback.erased; the ids are never ingested again."""
 
     async def work(uow: UnitOfWork) -> handlers.Erasure:
-        return await handlers.erase_customer(uow, account_id=body.account_id, customer_email=body.customer_email,
+        return await handlers.erase_customer(uow, account_id=body.account_id,
+                                             customer_email=body.customer_email,
                                              reason=body.reason, requested_by=principal.actor,
                                              erasure_id=body.erasure_id)
 

@@ -1,7 +1,6 @@
 """Composition root: settings -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
 
 from fastapi import FastAPI
-
 from terrain_contracts.events import feedback
 from terrain_contracts.events.account import AccountUpdated
 from terrain_kit.http import create_app
@@ -23,7 +22,8 @@ def create(settings: FeedbackSettings | None = None) -> FastAPI:
     service = Service("feedback", settings, consumers=make_consumers(rules), indexes=store.INDEXES,
                       publishes=PUBLISHES)
     app = create_app(service, title="Terrain feedback",
-                     description="Intake of customer and field feedback: events, signed webhooks, bulk import; "
+                     description="Intake of customer and field feedback: events, signed webhooks, "
+                                 "bulk import; "
                                  "de-duplication and account enrichment.",
                      routers=[http.router, make_router(settings)])
     app.state.rules = rules

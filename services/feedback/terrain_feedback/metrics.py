@@ -13,7 +13,8 @@ INTAKE = Counter(
     ["source", "kind", "channel", "outcome"],  # outcome: created, edited, unchanged, erased, rejected
 )
 REJECTED = Counter("terrain_feedback_rejected_total", "Input refused with field errors.", ["channel"])
-DUPLICATES_LINKED = Counter("terrain_feedback_duplicates_linked_total", "Items linked to a near-duplicate original.")
+DUPLICATES_LINKED = Counter("terrain_feedback_duplicates_linked_total",
+                            "Items linked to a near-duplicate original.")
 SIMILARITY = Histogram("terrain_feedback_duplicate_similarity", "Similarity of linked near-duplicates.",
                        buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0))
 WEBHOOKS = Counter(

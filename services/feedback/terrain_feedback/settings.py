@@ -7,7 +7,6 @@ new secret beside the old one, switch the vendor over, then drop the old one.
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
-
 from terrain_kit.settings import ConsumerSettings, HttpSettings, ServiceSettings
 
 
@@ -40,10 +39,10 @@ class WebhookSettings(BaseModel):
 class DuplicateSettings(BaseModel):
     """Near-duplicate detection: compare a new item with recent items of the same customer only."""
 
-    threshold: float = Field(default=0.45, ge=0.0, le=1.0, description="Similarity from which items are linked.")
+    threshold: float = Field(default=0.45, ge=0.0, le=1.0, description="Similarity from which to link.")
     window_days: int = Field(default=30, ge=1, description="How far apart in time two copies may be.")
-    max_candidates: int = Field(default=50, ge=1, description="Recent items of a customer compared with a new one.")
-    cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cached items.")
+    max_candidates: int = Field(default=50, ge=1, description="A customer's recent items compared.")
+    cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cache.")
 
 
 class FeedbackSettings(ServiceSettings):

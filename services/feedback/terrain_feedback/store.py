@@ -9,7 +9,6 @@ from typing import Any
 
 from pymongo import DESCENDING, InsertOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
-
 from terrain_contracts.events.feedback import FeedbackIngestedData
 from terrain_kit.mongo import Index, asc
 from terrain_kit.uow import UnitOfWork
@@ -59,7 +58,8 @@ def item_to_doc(item: Item) -> dict[str, Any]:
 def doc_to_item(doc: dict[str, Any]) -> Item:
     ingested = FeedbackIngestedData.model_validate({k: doc[k] for k in _INGESTED_FIELDS if k in doc})
     return Item(ingested=ingested, customer=doc.get("customer") or {}, account_id=doc.get("account_id"),
-                content_hash=doc["content_hash"], signature=doc.get("signature", ""), dup_key=doc.get("dup_key"),
+                content_hash=doc["content_hash"], signature=doc.get("signature", ""),
+                dup_key=doc.get("dup_key"),
                 first_ingested_at=doc["first_ingested_at"], status=Status(doc.get("status", "open")),
                 shipped_in=tuple(doc.get("shipped_in", ())))
 
@@ -104,7 +104,6 @@ class RecentItems:
 
     def add(self, items: Iterable[Item]) -> None:
         """Items this process just wrote; an edit replaces the item's earlier entry."""
-        now = time.monotonic()
         for item in items:
             if item.dup_key is None or item.dup_key not in self._cache:
                 continue
@@ -169,7 +168,8 @@ def feedback_query(*, account_id: str | None = None, source: str | None = None, 
         if value is not None:
             clauses.append({name: value})
     if since or until:
-        clauses.append({"occurred_at": {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}})
+        span = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
+        clauses.append({"occurred_at": span})
     # No $text index on the local server: every word of the query must appear in the folded text.
     clauses.extend({"search": {"$regex": re.escape(word)}} for word in fold(text or "").split()[:10])
     return {"$and": clauses} if clauses else {}
@@ -222,14 +222,17 @@ async def find_erasure(uow: UnitOfWork, erasure_id: str) -> dict[str, Any] | Non
 
 async def erase(uow: UnitOfWork, query: dict[str, Any], record: dict[str, Any]) -> list[str]:
     """Delete the matching items, keep tombstones of their ids and a record of the request."""
-    ids = [doc["_id"] for doc in await uow[FEEDBACK].find(query, {"_id": 1}, session=uow.session).to_list(None)]
+    found = await uow[FEEDBACK].find(query, {"_id": 1}, session=uow.session).to_list(None)
+    ids = [doc["_id"] for doc in found]
     if ids:
         # Copies of an erased original stand on their own now.
-        await uow[FEEDBACK].update_many({"duplicate_of.feedback_id": {"$in": ids}}, {"$set": {"duplicate_of": None}},
+        await uow[FEEDBACK].update_many({"duplicate_of.feedback_id": {"$in": ids}},
+                                        {"$set": {"duplicate_of": None}},
                                         session=uow.session)
         await uow[FEEDBACK].delete_many({"_id": {"$in": ids}}, session=uow.session)
         # An erased id is never stored again, so it has no tombstone yet.
-        await uow[ERASED].insert_many([{"_id": i, "erasure_id": record["_id"]} for i in ids], session=uow.session)
+        await uow[ERASED].insert_many([{"_id": i, "erasure_id": record["_id"]} for i in ids],
+                                      session=uow.session)
     ids.sort()
     # The record keeps the ids (never the content) so a retried request answers the same way.
     await uow[ERASURES].insert_one({**record, "feedback_ids": ids}, session=uow.session)

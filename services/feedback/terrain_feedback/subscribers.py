@@ -3,7 +3,6 @@
 import json
 
 from pydantic import ValidationError
-
 from terrain_contracts.events.account import AccountUpdated
 from terrain_contracts.events.feedback import FeedbackSubmitted, IntakeChannel
 from terrain_contracts.events.initiative import InitiativeShipped
@@ -61,7 +60,8 @@ def make_consumers(rules: Rules) -> Consumers:
     @consumers.on(InitiativeShipped, durable="feedback-shipped")
     async def shipped(event: InitiativeShipped, uow: UnitOfWork) -> None:
         """Mark the feedback an initiative answered as shipped."""
-        count = await handlers.mark_shipped(uow, event.data.linked_feedback_ids, event.data.initiative.initiative_id)
+        data = event.data
+        count = await handlers.mark_shipped(uow, data.linked_feedback_ids, data.initiative.initiative_id)
         metrics.SHIPPED.inc(count)
 
     return consumers

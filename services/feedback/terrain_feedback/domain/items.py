@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
-
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
     DuplicateLink,
@@ -62,7 +61,8 @@ def normalise(data: FeedbackSubmittedData, *, redact: bool) -> FeedbackSubmitted
         text = redact_contacts(text)
     errors = []
     if not text:
-        errors.append(FieldError(field="text", message="is empty once whitespace and control characters are removed"))
+        errors.append(FieldError(field="text",
+                                 message="is empty once whitespace and control characters are removed"))
     reporter_name = normalise_line(data.reporter.name)
     if not reporter_name:
         errors.append(FieldError(field="reporter.name", message="is empty once whitespace is removed"))
@@ -87,7 +87,7 @@ def email_domain(email: str | None) -> str | None:
 
 
 def customer_domain(data: FeedbackSubmittedData) -> str | None:
-    """The customer's email domain: theirs, else the one given, else the reporter's if the reporter is them."""
+    """The customer's email domain: theirs, else the one given, else the reporter's if it is them."""
     if data.customer.email:
         return email_domain(data.customer.email)
     if data.customer.domain:
@@ -107,7 +107,8 @@ class Accounts:
     @classmethod
     def of(cls, accounts: list[dict[str, Any]]) -> "Accounts":
         by_domain = {}
-        for account in sorted(accounts, key=lambda a: a["account_id"]):  # one winner per domain, always the same
+        # One winner per domain, always the same one.
+        for account in sorted(accounts, key=lambda a: a["account_id"]):
             for domain in account.get("domains", []):
                 by_domain.setdefault(domain, account)
         return cls({a["account_id"]: a for a in accounts}, by_domain)
@@ -210,7 +211,8 @@ class IntakePlan:
             feedback_id=fid, revision=previous.ingested.revision + 1 if previous else 1, source=data.source,
             external_id=data.external_id, channel=channel, kind=data.kind, reporter=data.reporter,
             account=snapshot(account), customer_email_domain=domain, text=data.text, language=data.language,
-            tags=data.tags, rating=data.rating, nps=data.nps, occurred_at=data.occurred_at, ingested_at=self._now,
+            tags=data.tags, rating=data.rating, nps=data.nps, occurred_at=data.occurred_at,
+            ingested_at=self._now,
             url=data.url, duplicate_of=duplicate)
         item = Item(ingested=ingested, customer=data.customer.model_dump(mode="json"), account_id=account_id,
                     content_hash=digest, signature=sig, dup_key=key,
@@ -224,7 +226,8 @@ class IntakePlan:
             self._candidates[key] = [*others, Candidate(fid, data.occurred_at, sig, root)]
         return Decision(Outcome.edited if previous else Outcome.created, fid, item)
 
-    def _near_duplicate(self, fid: str, key: str | None, sig: str, occurred_at: datetime) -> DuplicateLink | None:
+    def _near_duplicate(self, fid: str, key: str | None, sig: str,
+                        occurred_at: datetime) -> DuplicateLink | None:
         if key is None or not sig:
             return None
         match = best_match(trigrams(sig), occurred_at, self._candidates.get(key, ()),

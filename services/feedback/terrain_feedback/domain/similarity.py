@@ -10,8 +10,8 @@ Jaccard alone, where containment would call any two-word note a copy.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from .text import content_words
 

@@ -28,9 +28,8 @@ from zoneinfo import ZoneInfo
 
 import nats
 import yaml
-from tqdm import tqdm
-
 from terrain_contracts.headers import MSG_ID
+from tqdm import tqdm
 
 from ..subscribers import IMPORT_PRODUCER
 from .mapping import Mapping, MappingError, to_event

@@ -21,18 +21,18 @@ what the whole file shares::
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
-
 from terrain_contracts.events.feedback import FeedbackSubmitted, FeedbackSubmittedData
 from terrain_contracts.types import FieldError
 
 from ..domain.items import content_hash, feedback_id, field_errors
 
 FIELDS = {
-    "source", "external_id", "kind", "reporter.name", "reporter.email", "reporter.role", "customer.account_id",
+    "source", "external_id", "kind", "reporter.name", "reporter.email", "reporter.role",
+    "customer.account_id",
     "customer.name", "customer.email", "customer.domain", "text", "tags", "rating", "nps", "language",
     "occurred_at", "url",
 }
@@ -66,7 +66,8 @@ class Mapping:
         unknown = sorted((set(columns) | set(constants)) - FIELDS)
         if unknown:
             raise MappingError(f"unknown contract fields {unknown}; known: {sorted(FIELDS)}")
-        missing = sorted({"source", "external_id", "kind", "reporter.name", "reporter.role", "text", "occurred_at"}
+        required = {"source", "external_id", "kind", "reporter.name", "reporter.role", "text", "occurred_at"}
+        missing = sorted(required
                          - set(columns) - set(constants))
         if missing:
             raise MappingError(f"nothing maps to the required fields {missing}")
@@ -103,7 +104,7 @@ def _time(value: Any, default_tz: tzinfo | None) -> Any:
             return parsed
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value / 1000 if value > 10**11 else value, tz=timezone.utc)
+            return datetime.fromtimestamp(value / 1000 if value > 10**11 else value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return value
     return value

@@ -7,7 +7,7 @@ for a delivery that carries no feedback (a ping, a topic we do not take).
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -57,7 +57,7 @@ def when(value: Any) -> Any:
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10**11 else value
         try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return value  # the contract reports it
     if isinstance(value, str):
@@ -180,16 +180,19 @@ def salesforce(payload: Any, source: str) -> Mapped:
     case = record_type == "Case"
     if case:  # the customer's words; the contact is the reporter
         name, email = _person(dig(payload, "Contact.Name") or dig(payload, "SuppliedName"),
-                              dig(payload, "Contact.Email") or dig(payload, "SuppliedEmail"), "Salesforce contact")
+                              dig(payload, "Contact.Email") or dig(payload, "SuppliedEmail"),
+                              "Salesforce contact")
         reporter = {"name": name, "email": email, "role": ReporterRole.customer}
     else:  # a record a rep logged on the customer's behalf
-        name, email = _person(dig(payload, "CreatedBy.Name"), dig(payload, "CreatedBy.Email"), "Salesforce user")
+        name, email = _person(dig(payload, "CreatedBy.Name"), dig(payload, "CreatedBy.Email"),
+                              "Salesforce user")
         reporter = {"name": name, "email": email, "role": ReporterRole.sales_rep}
     return {
         "source": source, "external_id": dig(payload, "Id"),
         "kind": FeedbackKind.customer if case else FeedbackKind.field,
         "reporter": reporter,
-        "customer": {"account_id": dig(payload, "AccountId") or None, "name": dig(payload, "Account.Name") or None,
+        "customer": {"account_id": dig(payload, "AccountId") or None,
+                     "name": dig(payload, "Account.Name") or None,
                      "email": reporter["email"] if case else None},
         "text": text_of(dig(payload, "Subject"), dig(payload, "Description")),
         "occurred_at": when(dig(payload, "CreatedDate")),
@@ -214,7 +217,8 @@ def standard(payload: Any, source: str | None) -> Mapped:
 
 
 MAPPERS: dict[str, Mapper] = {
-    "zendesk": zendesk, "intercom": intercom, "hubspot": hubspot, "salesforce": salesforce, "standard": standard,
+    "zendesk": zendesk, "intercom": intercom, "hubspot": hubspot, "salesforce": salesforce,
+    "standard": standard,
 }
 
 # Where each contract field comes from in the vendor's payload, to name it in errors.

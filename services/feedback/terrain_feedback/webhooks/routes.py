@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-
 from terrain_contracts.events.feedback import FeedbackSubmittedData, IntakeChannel
 
 from .. import metrics
@@ -34,7 +33,8 @@ DESCRIPTIONS = {
 
 
 class Refused(Exception):
-    def __init__(self, status: int, result: str, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(self, status: int, result: str, detail: str,
+                 errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
         self.status, self.result, self.detail, self.errors = status, result, detail, errors or []
 
@@ -47,7 +47,7 @@ class Refused(Exception):
 
 
 async def read_capped(request: Request, limit: int) -> bytes:
-    """The body, refusing (413) as soon as it is known to exceed ``limit``: from its length, or while reading."""
+    """The body, refused (413) as soon as it is known to exceed ``limit``: by its length or while read."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise Refused(413, "too_large", f"body over {limit} bytes")
@@ -78,7 +78,8 @@ def to_contract(vendor: str, payload: Any, source: str | None) -> FeedbackSubmit
     try:
         mapped = MAPPERS[vendor](payload, source)
     except WrongType as exc:
-        raise Refused(422, "invalid", "not a feedback.submitted delivery", [{"field": "type", "message": str(exc)}])
+        raise Refused(422, "invalid", "not a feedback.submitted delivery",
+                      [{"field": "type", "message": str(exc)}]) from exc
     if mapped is None:
         return None
     try:

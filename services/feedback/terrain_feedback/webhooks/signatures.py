@@ -108,7 +108,8 @@ def verify_hubspot(request: SignedRequest, secrets: list[str], now: float, toler
     if not timestamp.isdigit():
         raise Unauthorized("X-HubSpot-Request-Timestamp must be milliseconds since the epoch")
     _check_age(int(timestamp) / 1000, now, tolerance)
-    message = f"{request.method.upper()}{hubspot_uri(request.url)}".encode() + request.body + timestamp.encode()
+    signed_uri = f"{request.method.upper()}{hubspot_uri(request.url)}".encode()
+    message = signed_uri + request.body + timestamp.encode()
     _any_matches(signature, [_hmac(s, message) for s in secrets])
 
 
