@@ -50,3 +50,18 @@ def test_flags_override_the_file_and_unknown_or_missing_fields_are_refused():
         Mapping.of(None, maps=["txt=body"])
     with pytest.raises(MappingError, match="required"):
         Mapping.of(None, maps=["text=body"])
+
+
+def test_the_command_line_reads_a_mapping_file_and_flags(tmp_path):
+    from terrain_feedback.importer.cli import parse_args
+
+    (tmp_path / "map.yaml").write_text("columns: {external_id: id, text: body, reporter.name: rep, occurred_at: at}\n"
+                                       "constants: {source: gong, kind: field, reporter.role: sales_rep}\n")
+    (tmp_path / "calls.jsonl").write_text("{}\n")
+
+    options = parse_args([str(tmp_path / "calls.jsonl"), "--mapping", str(tmp_path / "map.yaml"),
+                          "--set", "source=chorus", "--default-timezone", "Europe/Paris"])
+
+    assert options.mapping.constants["source"] == "chorus" and options.mapping.columns["text"] == "body"
+    assert options.checkpoint == tmp_path / "calls.jsonl.checkpoint.json"
+    assert str(options.default_tz) == "Europe/Paris"

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import nats
+import nats.errors
 import yaml
 from terrain_contracts.headers import MSG_ID
 from tqdm import tqdm
@@ -211,7 +212,12 @@ def parse_args(argv: list[str] | None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    summary = asyncio.run(import_file(options))
+    try:
+        summary = asyncio.run(import_file(options))
+    except (OSError, nats.errors.Error) as exc:  # NATS unreachable, a publication refused
+        # The checkpoint holds what JetStream acknowledged: running again resumes from there.
+        print(f"terrain-feedback-import: {exc!r}; run again to resume", file=sys.stderr)
+        return 2
     return 1 if summary.rejected else 0
 
 
