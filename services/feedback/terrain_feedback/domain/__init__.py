@@ -1,0 +1,1 @@
+"""Pure rules of the feedback service: no I/O, no framework imports."""

@@ -1,0 +1,1 @@
+"""Bulk import of CSV and JSONL exports."""

@@ -1,0 +1,1 @@
+"""Signed webhooks from Sales/CS tools: verify, map to the contract, ingest."""
