@@ -77,14 +77,27 @@ class Relay:
                 await self._publish(entries, path="direct")
 
     async def sweep(self, grace_seconds: float) -> int:
+        """Publish what is left unpublished past the grace period; measure the backlog on the way."""
         async with self._lock:
-            cutoff = datetime.now(timezone.utc) - timedelta(seconds=grace_seconds)
-            entries = await self._db[OUTBOX].find(
-                {"published_at": None, "created_at": {"$lte": cutoff}}
-            ).sort("created_at", 1).limit(self._settings.batch_size).to_list(None)
-            published = await self._publish(entries, path="sweep") if entries else 0
-            await self._measure_backlog()
+            now = datetime.now(timezone.utc)
+            oldest_first = await self._db[OUTBOX].find({"published_at": None}).sort("created_at", 1) \
+                .limit(self._settings.batch_size).to_list(None)
+            cutoff = now - timedelta(seconds=grace_seconds)
+            due = [entry for entry in oldest_first if entry["created_at"] <= cutoff]
+            published = await self._publish(due, path="sweep") if due else 0
+            await self._measure_backlog(oldest_first, published, now)
             return published
+
+    async def _measure_backlog(self, oldest_first: list[dict[str, Any]], published: int, now: datetime) -> None:
+        # The page read above tells the backlog unless it was full; only then is it worth a count.
+        if len(oldest_first) < self._settings.batch_size:
+            backlog = len(oldest_first) - published
+        else:
+            backlog = await self._db[OUTBOX].count_documents({"published_at": None})
+        metrics.OUTBOX_BACKLOG.set(backlog)
+        waiting = oldest_first[published:] if published else oldest_first
+        age = (now - waiting[0]["created_at"]).total_seconds() if waiting and backlog else 0.0
+        metrics.OUTBOX_OLDEST_AGE.set(max(0.0, age))
 
     async def _publish(self, entries: list[dict[str, Any]], path: str) -> int:
         self._faults.hit("outbox.before_publish")
@@ -106,10 +119,3 @@ class Relay:
                                                {"$set": {"published_at": datetime.now(timezone.utc)}})
             metrics.OUTBOX_PUBLISHED.labels(path).inc(len(done))
         return len(done)
-
-    async def _measure_backlog(self) -> None:
-        backlog = await self._db[OUTBOX].count_documents({"published_at": None})
-        metrics.OUTBOX_BACKLOG.set(backlog)
-        oldest = await self._db[OUTBOX].find_one({"published_at": None}, sort=[("created_at", 1)])
-        age = (datetime.now(timezone.utc) - oldest["created_at"]).total_seconds() if oldest else 0.0
-        metrics.OUTBOX_OLDEST_AGE.set(max(0.0, age))

@@ -43,6 +43,13 @@ class UnitOfWork:
         self.session = session
         self._trace_for = trace_for or {}
         self.outbox: list[dict[str, Any]] = []
+        self.committed_actions: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this unit of work has committed; never for an attempt that rolled back.
+
+        For in-process state that must only reflect committed data (caches)."""
+        self.committed_actions.append(action)
 
     def emit(self, *events: Event) -> None:
         """Record events to publish once this unit of work commits."""
@@ -88,4 +95,6 @@ class Transactions:
         async with self._client.start_session() as session:
             result = await session.with_transaction(attempt)
         self._relay.publish_soon(committed[0].outbox)
+        for action in committed[0].committed_actions:
+            action()
         return result

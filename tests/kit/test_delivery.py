@@ -116,3 +116,20 @@ async def test_a_replayed_dead_letter_is_processed_once_and_leaves_the_stream(sa
     await eventually(lambda: settled(jetstream), what="replay handled")
     assert (await effects(sample, "acc-6"))["applied"] == 1
     assert await dead_letters(jetstream, DURABLE) == []
+
+
+async def test_after_commit_actions_run_once_and_only_for_a_committed_unit_of_work(sample):
+    ran: list[str] = []
+
+    async def fails(uow):
+        uow.after_commit(lambda: ran.append("rolled back"))
+        raise RuntimeError("abort")
+
+    async def succeeds(uow):
+        uow.after_commit(lambda: ran.append("committed"))
+
+    with pytest.raises(RuntimeError):
+        await sample.service.transactions.run(fails)
+    await sample.service.transactions.run(succeeds)
+
+    assert ran == ["committed"]

@@ -86,9 +86,16 @@ async def ingest(uow: UnitOfWork, submissions: Sequence[Submission], rules: Rule
     decisions = [plan.decide(s.data, s.channel) for s in submissions]
     await store.write_items(uow, plan.changed.values(),
                             {fid: existing[fid].ingested.revision for fid in plan.changed if fid in existing})
-    rules.recent.add(plan.changed.values())
+    changed = list(plan.changed.values())
+
+    def committed() -> None:
+        # Only committed items may become duplicate candidates, and a retried attempt counts once.
+        rules.recent.add(changed)
+        for submission, decision in zip(submissions, decisions, strict=True):
+            metrics.count_intake(submission, decision)
+
+    uow.after_commit(committed)
     for submission, decision in zip(submissions, decisions, strict=True):
-        metrics.count_intake(submission, decision)
         if decision.item is not None:
             uow.emit(FeedbackIngested.create(decision.item.ingested, source=SOURCE, cause=submission.cause,
                                              correlation_id=_correlation(submission)))
