@@ -1,0 +1,81 @@
+"""An insight arrives (detected, updated, resolved): de-duplicate, route, record the notifications."""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from terrain_contracts import Event
+from terrain_contracts.events.insight import Insight, InsightStatus, Severity
+from terrain_contracts.events.notification import Purpose
+
+from .. import metrics
+from ..domain.messages import insight_message
+from ..domain.policies import decide
+from ..domain.routing import Recipient, route
+from ..domain.rules import Rules
+from ..store import directory as config, state
+from . import Context, fanout
+
+log = logging.getLogger(__name__)
+
+
+async def on_insight(event: Event, insight: Insight, uow, ctx: Context) -> None:
+    now = ctx.clock()
+    previous, held = await state.situation(uow, insight.dedup_key)
+    decision = decide(previous, insight)
+    if decision.stale:
+        metrics.INSIGHTS.labels("stale").inc()
+        return
+    fields: dict[str, Any] = {"insight_id": insight.insight_id, "version": insight.version,
+                              "status": insight.status.value, "insight": insight.model_dump(mode="json"),
+                              "updated_at": now}
+    if insight.status is not InsightStatus.open:
+        # Acknowledged or resolved: whatever escalation was pending is cancelled.
+        await state.save_situation(uow, insight.dedup_key, {**fields, "escalation": None})
+        metrics.INSIGHTS.labels("closed").inc()
+        return
+    if not decision.notify:
+        await state.save_situation(uow, insight.dedup_key, fields)
+        metrics.INSIGHTS.labels("deduplicated").inc()
+        return
+    rules = await config.rules(uow)
+    people = await config.directory(uow)
+    recipients = route(insight, people, rules, await config.subscriptions(uow), now)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now)
+    reached = await fanout.record(
+        uow, planned, insight, Purpose.insight, lambda reasons: insight_message(insight, reasons, link=ctx.inbox_link),
+        now, (insight.dedup_key, insight.insight_id, insight.version), cause=event)
+    if not recipients:
+        log.warning("insight routed to nobody: no owner and no Product Ops member known",
+                    extra={"insight_id": insight.insight_id, "product_area": insight.product_area})
+    metrics.INSIGHTS.labels("notified" if recipients else "unrouted").inc()
+    escalation = (held or {}).get("escalation")
+    if insight.severity is Severity.critical and escalation is None:
+        escalation = {"level": 1, "due_at": now + timedelta(minutes=escalation_minutes(rules, ctx)),
+                      "started_at": now}
+    await state.save_situation(uow, insight.dedup_key, {
+        **fields, "notified_severity": insight.severity.value, "notified_at": now, "escalation": escalation,
+        "acknowledged_at": None, "decision": decision.reason}, add_notified=reached)
+    ctx.wake()
+
+
+def escalation_minutes(rules: Rules, ctx: Context) -> float:
+    return rules.escalation_minutes or ctx.settings.policy.escalation_minutes
+
+
+async def dry_run(uow, ctx: Context, insight: Insight, now: datetime) -> dict[str, Any]:
+    """Who would receive this insight, and why, with each channel's timing; nothing is recorded."""
+    previous, _ = await state.situation(uow, insight.dedup_key)
+    decision = decide(previous, insight)
+    rules = await config.rules(uow)
+    people = await config.directory(uow)
+    recipients = route(insight, people, rules, await config.subscriptions(uow), now)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now)
+    return {"would_notify": decision.notify, "decision": decision.reason,
+            "recipients": [_view(r, [p for p in planned if p.recipient is r], people) for r in recipients]}
+
+
+def _view(recipient: Recipient, planned: list[fanout.Planned], people) -> dict[str, Any]:
+    name = people.person(recipient.member_id).name if recipient.member_id else recipient.endpoint
+    return {"member_id": recipient.member_id, "endpoint": recipient.endpoint, "name": name,
+            "reasons": recipient.reasons, "channels": [p.view() for p in planned]}
