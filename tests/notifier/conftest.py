@@ -33,14 +33,15 @@ def notifier_settings(nats_server, mongo_server, database_name, jetstream, smtp_
 
 
 def make_settings(nats_server, mongo_server, database_name, smtp_receiver, **overrides: Any) -> NotifierSettings:
-    return settings_for(
-        NotifierSettings, nats_server, mongo_server, database_name,
-        smtp=SmtpSettings(port=smtp_receiver.port, timeout_seconds=5),
-        dispatch=DispatchSettings(poll_seconds=0.05, backoff_base_seconds=0.05, backoff_max_seconds=0.2,
-                                  max_attempts=3, claim_seconds=10, breaker_failures=5, breaker_cooldown_seconds=30),
-        policy=PolicySettings(periodic_seconds=0.1),
-        ssrf_allow=["127.0.0.1/32"],  # the local receivers
-        **overrides)
+    fast = {
+        "smtp": SmtpSettings(port=smtp_receiver.port, timeout_seconds=5),
+        "dispatch": DispatchSettings(poll_seconds=0.05, backoff_base_seconds=0.05, backoff_max_seconds=0.2,
+                                     max_attempts=3, claim_seconds=10, breaker_failures=5,
+                                     breaker_cooldown_seconds=30),
+        "policy": PolicySettings(periodic_seconds=0.1),
+        "ssrf_allow": ["127.0.0.1/32"],  # the local receivers
+    }
+    return settings_for(NotifierSettings, nats_server, mongo_server, database_name, **(fast | overrides))
 
 
 @pytest.fixture
