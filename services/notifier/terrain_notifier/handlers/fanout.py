@@ -13,7 +13,7 @@ from terrain_contracts.events.insight import Insight, Severity
 from terrain_contracts.events.notification import Channel, NotificationDelivered, NotificationDeliveredData, Purpose
 
 from .. import metrics
-from ..domain.members import Preferences
+from ..domain.members import DigestMode, Preferences
 from ..domain.messages import Message, render
 from ..domain.policies import Timing, plan_push
 from ..domain.routing import Directory, Recipient
@@ -37,10 +37,13 @@ class Planned:
 
 
 async def plan(uow, ctx: Context, severity: Severity, recipients: list[Recipient], rules: Rules,
-               people: Directory, now: datetime, urgent: bool = False) -> list[Planned]:
+               people: Directory, now: datetime, urgent: bool = False, dry_run: bool = False) -> list[Planned]:
+    """Channels and timing per recipient. Counts throttle slots unless ``dry_run``."""
     prefs = await config.preferences(uow, [r.member_id for r in recipients if r.member_id])
     policy = ctx.settings.policy
-    since = now - timedelta(minutes=policy.throttle_window_minutes)
+    window = timedelta(minutes=policy.throttle_window_minutes)
+    window_start = datetime.fromtimestamp(now.timestamp() // window.total_seconds() * window.total_seconds(),
+                                          now.tzinfo)
     planned: list[Planned] = []
     for recipient in recipients:
         if recipient.endpoint is not None:
@@ -62,7 +65,11 @@ async def plan(uow, ctx: Context, severity: Severity, recipients: list[Recipient
             if target is None:
                 planned.append(Planned(recipient, channel, None, None, missing))
                 continue
-            sent = 0 if urgent else await deliveries.sent_since(uow, recipient.member_id, channel.value, since)
+            sent = 0
+            if not urgent and chosen.digest is DigestMode.off:
+                member = recipient.member_id
+                sent = (await deliveries.slots_taken(uow, member, channel.value, window_start) if dry_run else
+                        await deliveries.take_slot(uow, member, channel.value, window_start, window))
             decided = plan_push(chosen, Severity.critical if urgent else severity, sent, policy.throttle_max, now,
                                 policy.daily_digest_hour)
             planned.append(Planned(recipient, channel, decided.timing, decided.at, decided.why, target))

@@ -70,7 +70,7 @@ async def dry_run(uow, ctx: Context, insight: Insight, now: datetime) -> dict[st
     rules = await config.rules(uow)
     people = await config.directory(uow)
     recipients = route(insight, people, rules, await config.subscriptions(uow), now)
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now, dry_run=True)
     return {"would_notify": decision.notify, "decision": decision.reason,
             "recipients": [_view(r, [p for p in planned if p.recipient is r], people) for r in recipients]}
 

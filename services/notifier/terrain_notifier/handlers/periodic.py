@@ -32,7 +32,9 @@ async def send_digests(transactions: Transactions, ctx: Context) -> int:
             items = await state.digest_items(uow, member, channel, due_at)
             if not items:
                 return 0
-            nid = notification_id(Purpose.digest.value, member, channel, due_at.isoformat())
+            # Items committed after an earlier run of this window make a message of their own.
+            nid = notification_id(Purpose.digest.value, member, channel, due_at.isoformat(),
+                                  *sorted(item["_id"] for item in items))
             message = digest_message([item["summary"] for item in items], ctx.inbox_link)
             insight_ids = list(dict.fromkeys(item["insight_id"] for item in items))[:MAX_INSIGHT_IDS]
             await deliveries.add(uow, fanout.delivery_doc(

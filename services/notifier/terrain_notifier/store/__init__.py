@@ -22,6 +22,7 @@ INBOX = "inbox"
 DIGEST_ITEMS = "digest_items"
 LOOPS = "loops"
 COUNTERS = "counters"
+THROTTLE = "throttle"
 
 INDEXES = [
     Index(DELIVERIES, asc("status", "next_attempt_at")),
@@ -36,6 +37,7 @@ INDEXES = [
     Index(LOOPS, asc("initiative_id")),
     Index(LOOPS, asc("owner_team_id", "status")),
     Index(LOOPS, asc("reporter_key", "status")),
+    Index(THROTTLE, asc("expires_at"), ttl_seconds=0),
 ]
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from . import COUNTERS, DELIVERIES
+from . import COUNTERS, DELIVERIES, THROTTLE
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 HISTORY_KEPT = 20
@@ -78,11 +78,22 @@ async def dead_letter_published(db, delivery_id: str) -> None:
     await db[DELIVERIES].update_one({"_id": delivery_id}, {"$set": {"dead_letter.published": True}})
 
 
-async def sent_since(uow, recipient_id: str, channel: str, since: datetime) -> int:
-    """Immediate (non-digest) notifications recorded for this recipient and channel since ``since``."""
-    return await uow[DELIVERIES].count_documents(
-        {"recipient_id": recipient_id, "channel": channel, "created_at": {"$gte": since},
-         "purpose": {"$in": ["insight", "escalation"]}}, session=uow.session)
+async def take_slot(uow, recipient_id: str, channel: str, window_start: datetime, window: timedelta) -> int:
+    """Count one immediate notification in the recipient's throttle window; returns how many came before.
+
+    One counter document per recipient, channel and window: two transactions counting at once write the
+    same document, so one of them is retried and sees the other's count (no race past the limit)."""
+    counter = await uow[THROTTLE].find_one_and_update(
+        {"_id": f"{recipient_id}:{channel}:{window_start.isoformat()}"},
+        {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": window_start + 2 * window}},
+        upsert=True, return_document=ReturnDocument.AFTER, session=uow.session)
+    return counter["count"] - 1
+
+
+async def slots_taken(uow, recipient_id: str, channel: str, window_start: datetime) -> int:
+    counter = await uow[THROTTLE].find_one({"_id": f"{recipient_id}:{channel}:{window_start.isoformat()}"},
+                                           session=uow.session)
+    return counter["count"] if counter else 0
 
 
 async def requeue(uow, delivery_id: str, now: datetime) -> bool:
