@@ -45,7 +45,8 @@ async def test_an_insight_reaches_exactly_the_routed_recipients_on_their_channel
         notifier, jetstream, http_receiver, smtp_receiver):
     await billing_org(notifier, jetstream, http_receiver)
 
-    await feed(jetstream, detected(insight("ins-1", area="billing")))
+    event = detected(insight("ins-1", area="billing"))
+    await feed(jetstream, event)
 
     [mail] = await eventually(lambda: _async(smtp_receiver.all()), what="an email")
     [slack] = await eventually(lambda: _async(http_receiver.at("/slack/bob")), what="a Slack message")
@@ -69,6 +70,11 @@ async def test_an_insight_reaches_exactly_the_routed_recipients_on_their_channel
         ("billing-hook", "webhook"), ("pm-ann", "email"), ("pm-ann", "inbox"), ("pm-bob", "inbox"),
         ("pm-bob", "slack")]
     assert len(smtp_receiver.all()) == 1 and len(http_receiver.requests) == 2
+    # Sent later by the dispatcher, they still belong to the insight's flow and trace.
+    assert {(e.correlation_id, e.causation_id) for e in events} == {(event.correlation_id, event.id)}
+    traces = {m.headers.get("traceparent", "").split("-")[1:2][0] for m in
+              await stored_messages(jetstream, streams.NOTIFICATIONS, subjects.NOTIFICATION_DELIVERED)}
+    assert len(traces) == 1
 
 
 async def test_a_repeat_of_the_same_dedup_key_notifies_no_one_again_unless_severity_rises(

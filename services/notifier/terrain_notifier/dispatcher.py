@@ -13,8 +13,10 @@ import asyncio
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import httpx
 
@@ -120,7 +122,9 @@ class Dispatcher:
     async def _record(self, doc: dict[str, Any], attempts: int, error: SendError | None, wait: float | None) -> None:
         now = self.ctx.clock()
         instance = self.service.instance
-        run = self.service.transactions.run
+        # The events recorded here carry the trace of the event that caused the delivery.
+        trace_for = {UUID(doc["cause_id"]): doc.get("trace") or {}} if doc.get("cause_id") else None
+        run = partial(_run_traced, self.service.transactions, trace_for)
         if error is None:
             if await run(lambda uow: outcomes.delivered(uow, doc, instance, attempts, now)):
                 metrics.NOTIFICATIONS.labels(doc["channel"], doc["purpose"], "delivered").inc()
@@ -161,6 +165,10 @@ class Dispatcher:
                         metrics.LOOP_CLOSURE_RATE.labels(row["_id"]).set(value)
             except Exception as exc:
                 log.warning("dispatcher housekeeping failed", extra={"error": repr(exc)})
+
+
+async def _run_traced(transactions, trace_for, work):
+    return await transactions.run(work, trace_for=trace_for)
 
 
 def endpoint_of(doc: dict[str, Any], smtp: str) -> str:

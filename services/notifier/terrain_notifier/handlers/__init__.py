@@ -4,6 +4,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
+
+from terrain_contracts import Event
+from terrain_kit.telemetry import current_trace_headers
 
 from ..settings import NotifierSettings
 
@@ -27,3 +31,12 @@ class Context:
 def notification_id(*parts: object) -> str:
     """Deterministic: the same notification recorded twice (a redelivered event) has the same id."""
     return "n-" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def flow_of(uow, cause: Event | None) -> dict[str, Any]:
+    """What a delivery keeps of the event that caused it, so the dispatcher's events join its flow and trace."""
+    if cause is None:
+        return {}
+    # The kit keeps each consumed event's trace context on the unit of work (a public accessor: kit candidate).
+    trace = getattr(uow, "_trace_for", {}).get(cause.id) or current_trace_headers()
+    return {"correlation_id": cause.correlation_id, "cause_id": str(cause.id), "trace": trace}

@@ -19,7 +19,7 @@ from ..domain.policies import Timing, plan_push
 from ..domain.routing import Directory, Recipient
 from ..domain.rules import Rules
 from ..store import deliveries, directory as config, state
-from . import Context, notification_id
+from . import Context, flow_of, notification_id
 
 
 @dataclass
@@ -110,7 +110,7 @@ async def record(uow, planned: list[Planned], insight: Insight, purpose: Purpose
         nid = notification_id(purpose.value, *id_scope, recipient.key, item.channel.value)
         personal = compose(recipient.reasons)
         refs = {"insight_ids": [insight.insight_id], "dedup_key": insight.dedup_key, "reasons": recipient.reasons,
-                "timing": item.timing.value, "why": item.why}
+                "timing": item.timing.value, "why": item.why, **flow_of(uow, cause)}
         if recipient.member_id:
             reached.append(recipient.member_id)
         if item.channel is Channel.inbox:

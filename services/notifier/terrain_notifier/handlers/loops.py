@@ -17,7 +17,7 @@ from .. import metrics
 from ..domain.loops import group_by_reporter
 from ..domain.messages import loop_closure_message, render
 from ..store import deliveries, directory as config, state
-from . import Context, fanout, notification_id
+from . import Context, fanout, flow_of, notification_id
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
@@ -47,7 +47,7 @@ async def on_shipped(event: InitiativeShipped, uow, ctx: Context) -> None:
         await deliveries.add(uow, fanout.delivery_doc(
             nid, Purpose.loop_closure, Channel.email, reporter_id(reporter.email), {"email": reporter.email},
             render(Channel.email, message, nid), now, now, initiative_id=initiative.initiative_id,
-            feedback_ids=reporter.feedback_ids, owner_team_id=initiative.owner_team_id))
+            feedback_ids=reporter.feedback_ids, owner_team_id=initiative.owner_team_id, **flow_of(uow, event)))
         status, reason = await _status_of_message(uow, nid)
         for fid in reporter.feedback_ids:
             loop = {**base, "_id": f"{initiative.initiative_id}:{fid}", "feedback_id": fid, "reporter_key": key,
@@ -60,7 +60,8 @@ async def on_shipped(event: InitiativeShipped, uow, ctx: Context) -> None:
     for loop in loops:
         if loop["_id"] in inserted and loop["status"] != "pending":
             metrics.LOOPS.labels(loop["status"]).inc()
-    emit_closed(uow, [loop for loop in closed_now if loop["_id"] in inserted], now, event)
+    emit_closed(uow, [loop for loop in closed_now if loop["_id"] in inserted], now,
+                {"source": "notifier", "correlation_id": event.correlation_id, "causation_id": event.id})
     ctx.wake()
 
 
@@ -74,9 +75,8 @@ async def _status_of_message(uow, nid: str) -> tuple[str, str | None]:
     return "not_closed", f"message failed: {held.get('last_error')}"
 
 
-def emit_closed(uow, loops: list[dict[str, Any]], now: datetime, cause=None) -> None:
+def emit_closed(uow, loops: list[dict[str, Any]], now: datetime, envelope: dict[str, Any]) -> None:
     for loop in loops:
-        uow.emit(NotificationLoopClosed.create(LoopClosedData(
+        uow.emit(NotificationLoopClosed(data=LoopClosedData(
             initiative_id=loop["initiative_id"], owner_team_id=loop["owner_team_id"], feedback_id=loop["feedback_id"],
-            reporter_email=loop["reporter_email"], channel=Channel.email, notified_at=now),
-            source="notifier", cause=cause))
+            reporter_email=loop["reporter_email"], channel=Channel.email, notified_at=now), **envelope))

@@ -22,6 +22,11 @@ SERVICE = "notifier"
 DISPATCH_CONSUMER = "notifier-dispatch"
 
 
+def envelope(doc: dict[str, Any]) -> dict[str, Any]:
+    """The delivery's events continue the flow (correlation, causation) of the event that caused it."""
+    return {"source": SERVICE, "correlation_id": doc.get("correlation_id"), "causation_id": doc.get("cause_id")}
+
+
 def _refs(doc: dict[str, Any]) -> dict[str, Any]:
     return {"notification_id": doc["_id"], "purpose": Purpose(doc["purpose"]), "channel": Channel(doc["channel"]),
             "recipient_id": doc["recipient_id"], "insight_ids": doc.get("insight_ids", []),
@@ -31,11 +36,11 @@ def _refs(doc: dict[str, Any]) -> dict[str, Any]:
 async def delivered(uow, doc: dict[str, Any], instance: str, attempts: int, now: datetime) -> bool:
     if not await deliveries.mark_delivered(uow, doc, instance, attempts, now):
         return False
-    uow.emit(NotificationDelivered.create(NotificationDeliveredData(**_refs(doc), attempts=attempts, delivered_at=now),
-                                          source=SERVICE))
+    uow.emit(NotificationDelivered(data=NotificationDeliveredData(**_refs(doc), attempts=attempts, delivered_at=now),
+                                   **envelope(doc)))
     if doc["purpose"] == Purpose.loop_closure.value:
         loops = await state.settle_loops(uow, doc["_id"], "closed", None, now)
-        emit_closed(uow, loops, now)
+        emit_closed(uow, loops, now, envelope(doc))
         metrics.LOOPS.labels("closed").inc(len(loops))
     return True
 
@@ -43,8 +48,8 @@ async def delivered(uow, doc: dict[str, Any], instance: str, attempts: int, now:
 async def failed(uow, doc: dict[str, Any], instance: str, attempts: int, reason: str, error_type: str,
                  now: datetime) -> bool:
     """Final failure: NotificationFailed through the outbox, and a dead letter kept for publishing."""
-    event = NotificationFailed.create(NotificationFailedData(**_refs(doc), attempts=attempts, reason=reason[:2000],
-                                                             failed_at=now), source=SERVICE)
+    event = NotificationFailed(data=NotificationFailedData(**_refs(doc), attempts=attempts, reason=reason[:2000],
+                                                           failed_at=now), **envelope(doc))
     sequence = await deliveries.next_dead_letter_sequence(uow)
     # The record names the delivery's own failure sequence: its JetStream de-duplication id stays unique.
     record = deadletters.build(SERVICE, DISPATCH_CONSUMER, subjects.NOTIFICATION_FAILED, streams.NOTIFICATIONS,
