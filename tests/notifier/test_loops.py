@@ -83,6 +83,14 @@ async def test_erased_feedback_is_left_out_of_the_message(notifier, jetstream, s
     rates = (await notifier.http.get("/v1/loop-closure")).json()
     assert rates["overall"]["not_closed"] == 1
 
+    # Erased after the message went out: the copy the notifier keeps loses the customer's words too.
+    await eventually(lambda: _no_pending(notifier), what="message settled")
+    await feed(jetstream, FeedbackErased.create(FeedbackErasedData(
+        erasure_id="er-2", feedback_ids=["fb-1"], part=1, parts=1, reason="GDPR request", requested_by="dpo"),
+        source="feedback"))
+    [kept] = await notifier.db["deliveries"].find({"purpose": "loop_closure"}).to_list(None)
+    assert "Acme" not in str(kept["body"])
+
 
 async def _at_least(found, count: int):
     items = await found

@@ -45,6 +45,10 @@ async def on_insight(event: Event, insight: Insight, uow, ctx: Context) -> None:
     reached = await fanout.record(
         uow, planned, insight, Purpose.insight, lambda reasons: insight_message(insight, reasons, link=ctx.inbox_link),
         now, (insight.dedup_key, insight.insight_id, insight.version), cause=event)
+    # Escalations go to the backups of those on duty for it, not of those who merely subscribed.
+    on_duty = {r.member_id for r in recipients if r.member_id and not all(
+        reason.startswith("subscription ") for reason in r.reasons)}
+    reached = [member for member in reached if member in on_duty]
     if not recipients:
         log.warning("insight routed to nobody: no owner and no Product Ops member known",
                     extra={"insight_id": insight.insight_id, "product_area": insight.product_area})

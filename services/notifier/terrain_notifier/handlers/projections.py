@@ -3,7 +3,7 @@
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.team import TeamDeleted, TeamState
 
-from ..store import directory as config
+from ..store import deliveries, directory as config
 from . import Context
 
 
@@ -27,6 +27,7 @@ async def apply_feedback(events: list[FeedbackIngested | FeedbackErased], uow, c
             await config.apply_reporters(uow, [_reporter(e) for e in ingested])  # in order: ingest, then erase
             ingested = []
             await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, ctx.clock())
+            await deliveries.redact_feedback(uow, event.data.feedback_ids, ctx.clock())
         else:
             ingested.append(event)
     await config.apply_reporters(uow, [_reporter(e) for e in ingested])

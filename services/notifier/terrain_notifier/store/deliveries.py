@@ -104,6 +104,14 @@ async def requeue(uow, delivery_id: str, now: datetime) -> bool:
     return result.modified_count == 1
 
 
+async def redact_feedback(uow, feedback_ids: list[str], now: datetime) -> None:
+    """Erased feedback: loop-closure messages already settled no longer keep the customer's words."""
+    await uow[DELIVERIES].update_many(
+        {"purpose": "loop_closure", "feedback_ids": {"$in": feedback_ids}, "status": {"$in": [DELIVERED, FAILED]}},
+        {"$set": {"body": {"subject": "(erased)", "text": "(erased on request)"}, "erased_at": now}},
+        session=uow.session)
+
+
 async def get(uow, delivery_id: str) -> dict[str, Any] | None:
     return await uow[DELIVERIES].find_one({"_id": delivery_id}, session=uow.session)
 
