@@ -13,10 +13,11 @@ from .handlers import Context, insights, loops, projections
 def build(ctx: Context) -> Consumers:
     consumers = Consumers("notifier")
 
-    @consumers.on(InsightDetected, InsightUpdated, InsightResolved, durable="notifier-insights")
-    async def route_insights(event: InsightDetected | InsightUpdated | InsightResolved, uow: UnitOfWork) -> None:
+    @consumers.on(InsightDetected, InsightUpdated, InsightResolved, durable="notifier-insights", batch=True)
+    async def route_insights(events: list[InsightDetected | InsightUpdated | InsightResolved],
+                             uow: UnitOfWork) -> None:
         """Route insights to the owning PMs, subscribers and rules, and record their notifications."""
-        await insights.on_insight(event, event.data.insight, uow, ctx)
+        await insights.on_insights(events, uow, ctx)
 
     @consumers.on(*TEAM_STATE_EVENTS, TeamDeleted, durable="notifier-teams", batch=True)
     async def project_teams(events: list, uow: UnitOfWork) -> None:

@@ -5,7 +5,7 @@ pending and sent by the dispatcher; the in-app inbox is written at once.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +13,34 @@ from terrain_contracts.events.insight import Insight, Severity
 from terrain_contracts.events.notification import Channel, NotificationDelivered, NotificationDeliveredData, Purpose
 
 from .. import metrics
-from ..domain.members import DigestMode, Preferences
+from ..domain.members import DigestMode, Preferences, Subscription
 from ..domain.messages import Message, render
 from ..domain.policies import Timing, plan_push
 from ..domain.routing import Directory, Recipient
 from ..domain.rules import Rules
 from ..store import deliveries, directory as config, state
 from . import Context, flow_of, notification_id
+
+
+@dataclass
+class Snapshot:
+    """What routing reads, loaded once for a batch of events: they all see the same rules and directory."""
+
+    rules: Rules
+    people: Directory
+    subscriptions: list[tuple[str, Subscription]]
+    _preferences: dict[str, Preferences | None] = field(default_factory=dict)
+
+    @classmethod
+    async def load(cls, uow) -> "Snapshot":
+        return cls(await config.rules(uow), await config.directory(uow), await config.subscriptions(uow))
+
+    async def preferences(self, uow, member_ids: list[str]) -> dict[str, Preferences]:
+        missing = [m for m in dict.fromkeys(member_ids) if m not in self._preferences]
+        if missing:
+            found = await config.preferences(uow, missing)
+            self._preferences.update({m: found.get(m) for m in missing})
+        return {m: held for m in member_ids if (held := self._preferences[m]) is not None}
 
 
 @dataclass
@@ -36,10 +57,11 @@ class Planned:
                 "at": self.at, "why": self.why}
 
 
-async def plan(uow, ctx: Context, severity: Severity, recipients: list[Recipient], rules: Rules,
-               people: Directory, now: datetime, urgent: bool = False, dry_run: bool = False) -> list[Planned]:
+async def plan(uow, ctx: Context, severity: Severity, recipients: list[Recipient], snapshot: Snapshot,
+               now: datetime, urgent: bool = False, dry_run: bool = False) -> list[Planned]:
     """Channels and timing per recipient. Counts throttle slots unless ``dry_run``."""
-    prefs = await config.preferences(uow, [r.member_id for r in recipients if r.member_id])
+    rules, people = snapshot.rules, snapshot.people
+    prefs = await snapshot.preferences(uow, [r.member_id for r in recipients if r.member_id])
     policy = ctx.settings.policy
     window = timedelta(minutes=policy.throttle_window_minutes)
     window_start = datetime.fromtimestamp(now.timestamp() // window.total_seconds() * window.total_seconds(),

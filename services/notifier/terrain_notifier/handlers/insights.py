@@ -1,6 +1,7 @@
 """An insight arrives (detected, updated, resolved): de-duplicate, route, record the notifications."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,27 @@ from ..domain.messages import insight_message
 from ..domain.policies import decide
 from ..domain.routing import Recipient, route
 from ..domain.rules import Rules
-from ..store import directory as config, state
+from ..store import state
 from . import Context, fanout
 
 log = logging.getLogger(__name__)
 
 
-async def on_insight(event: Event, insight: Insight, uow, ctx: Context) -> None:
+async def on_insights(events: list[Event], uow, ctx: Context) -> None:
+    """A fetched batch, in order; routing reads (rules, directory, subscriptions) are loaded once for it."""
+    snapshot: list[fanout.Snapshot] = []
+
+    async def shared() -> fanout.Snapshot:
+        if not snapshot:
+            snapshot.append(await fanout.Snapshot.load(uow))
+        return snapshot[0]
+
+    for event in events:
+        await on_insight(event, event.data.insight, uow, ctx, shared)
+
+
+async def on_insight(event: Event, insight: Insight, uow, ctx: Context,
+                     shared: Callable[[], Awaitable[fanout.Snapshot]]) -> None:
     now = ctx.clock()
     previous, held = await state.situation(uow, insight.dedup_key)
     decision = decide(previous, insight)
@@ -38,10 +53,9 @@ async def on_insight(event: Event, insight: Insight, uow, ctx: Context) -> None:
         await state.save_situation(uow, insight.dedup_key, fields)
         metrics.INSIGHTS.labels("deduplicated").inc()
         return
-    rules = await config.rules(uow)
-    people = await config.directory(uow)
-    recipients = route(insight, people, rules, await config.subscriptions(uow), now)
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now)
+    snapshot = await shared()
+    recipients = route(insight, snapshot.people, snapshot.rules, snapshot.subscriptions, now)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now)
     reached = await fanout.record(
         uow, planned, insight, Purpose.insight, lambda reasons: insight_message(insight, reasons, link=ctx.inbox_link),
         now, (insight.dedup_key, insight.insight_id, insight.version), cause=event)
@@ -55,7 +69,7 @@ async def on_insight(event: Event, insight: Insight, uow, ctx: Context) -> None:
     metrics.INSIGHTS.labels("notified" if recipients else "unrouted").inc()
     escalation = (held or {}).get("escalation")
     if insight.severity is Severity.critical and escalation is None:
-        escalation = {"level": 1, "due_at": now + timedelta(minutes=escalation_minutes(rules, ctx)),
+        escalation = {"level": 1, "due_at": now + timedelta(minutes=escalation_minutes(snapshot.rules, ctx)),
                       "started_at": now}
     await state.save_situation(uow, insight.dedup_key, {
         **fields, "notified_severity": insight.severity.value, "notified_at": now, "escalation": escalation,
@@ -71,12 +85,11 @@ async def dry_run(uow, ctx: Context, insight: Insight, now: datetime) -> dict[st
     """Who would receive this insight, and why, with each channel's timing; nothing is recorded."""
     previous, _ = await state.situation(uow, insight.dedup_key)
     decision = decide(previous, insight)
-    rules = await config.rules(uow)
-    people = await config.directory(uow)
-    recipients = route(insight, people, rules, await config.subscriptions(uow), now)
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now, dry_run=True)
+    snapshot = await fanout.Snapshot.load(uow)
+    recipients = route(insight, snapshot.people, snapshot.rules, snapshot.subscriptions, now)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now, dry_run=True)
     return {"would_notify": decision.notify, "decision": decision.reason,
-            "recipients": [_view(r, [p for p in planned if p.recipient is r], people) for r in recipients]}
+            "recipients": [_view(r, [p for p in planned if p.recipient is r], snapshot.people) for r in recipients]}
 
 
 def _view(recipient: Recipient, planned: list[fanout.Planned], people) -> dict[str, Any]:

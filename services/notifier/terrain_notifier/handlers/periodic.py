@@ -14,7 +14,7 @@ from terrain_kit.uow import Transactions
 from .. import metrics
 from ..domain.messages import digest_message, insight_message, render
 from ..domain.routing import Recipient
-from ..store import deliveries, directory as config, state
+from ..store import deliveries, state
 from . import Context, fanout, notification_id
 from .insights import escalation_minutes
 
@@ -62,8 +62,8 @@ async def escalate(transactions: Transactions, ctx: Context) -> int:
 
 async def _escalate_one(uow, ctx: Context, held: dict[str, Any], now: datetime) -> int:
     insight = Insight.model_validate(held["insight"])
-    rules = await config.rules(uow)
-    people = await config.directory(uow)
+    snapshot = await fanout.Snapshot.load(uow)
+    rules, people = snapshot.rules, snapshot.people
     minutes = escalation_minutes(rules, ctx)
     waited = f"not acknowledged within {minutes:g} min"
     level = held["escalation"]["level"]
@@ -82,7 +82,7 @@ async def _escalate_one(uow, ctx: Context, held: dict[str, Any], now: datetime) 
                  if reached_level == 1 else None)
     if not await state.advance_escalation(uow, insight.dedup_key, level, following):
         return 0  # another run moved it on meanwhile
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, rules, people, now, urgent=True)
+    planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now, urgent=True)
     note = f"Nobody acknowledged this critical insight within {minutes:g} minutes."
     reached = await fanout.record(
         uow, planned, insight, Purpose.escalation,
