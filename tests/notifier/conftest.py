@@ -2,7 +2,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_dev.probes import consumer_settled
 from terrain_dev.testing import publish, running, settings_for
@@ -32,12 +31,20 @@ def notifier_settings(nats_server, mongo_server, database_name, jetstream, smtp_
     return make_settings(nats_server, mongo_server, database_name, smtp_receiver)
 
 
-def make_settings(nats_server, mongo_server, database_name, smtp_receiver, **overrides: Any) -> NotifierSettings:
+def make_settings(
+    nats_server, mongo_server, database_name, smtp_receiver, **overrides: Any
+) -> NotifierSettings:
     fast = {
         "smtp": SmtpSettings(port=smtp_receiver.port, timeout_seconds=5),
-        "dispatch": DispatchSettings(poll_seconds=0.05, backoff_base_seconds=0.05, backoff_max_seconds=0.2,
-                                     max_attempts=3, claim_seconds=10, breaker_failures=5,
-                                     breaker_cooldown_seconds=30),
+        "dispatch": DispatchSettings(
+            poll_seconds=0.05,
+            backoff_base_seconds=0.05,
+            backoff_max_seconds=0.2,
+            max_attempts=3,
+            claim_seconds=10,
+            breaker_failures=5,
+            breaker_cooldown_seconds=30,
+        ),
         "policy": PolicySettings(periodic_seconds=0.1),
         "ssrf_allow": ["127.0.0.1/32"],  # the local receivers
     }
@@ -57,8 +64,13 @@ async def settled(js, durable: str, stream: str) -> bool:
 async def feed(js, *events) -> None:
     """Publish events and wait until the notifier's consumers took all of them."""
     await publish(js, *events)
-    consumers = {streams.INSIGHTS: "notifier-insights", streams.TEAMS: "notifier-teams",
-                 streams.FEEDBACK: "notifier-reporters", streams.INITIATIVES: "notifier-loops"}
+    consumers = {
+        streams.INSIGHTS: "notifier-insights",
+        streams.TEAMS: "notifier-teams",
+        streams.FEEDBACK: "notifier-reporters",
+        streams.INITIATIVES: "notifier-loops",
+    }
     for stream in {event.stream for event in events}:
-        await eventually(lambda stream=stream: settled(js, consumers[stream], stream),
-                         what=f"{consumers[stream]} settled")
+        await eventually(
+            lambda stream=stream: settled(js, consumers[stream], stream), what=f"{consumers[stream]} settled"
+        )

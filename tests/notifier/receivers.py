@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
-
 from terrain_dev.servers import free_port
 
 
@@ -33,11 +32,12 @@ class HttpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's naming)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver._lock:
-                    receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                      body))
+                    receiver.requests.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
                     code = receiver.statuses.get(self.path, 200)
                 self.send_response(code)
                 self.send_header("content-type", "text/plain")
@@ -80,7 +80,7 @@ class _Collect:
         self.sink = sink
         self.lock = lock
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         with self.lock:
@@ -95,7 +95,9 @@ class SmtpReceiver:
         self.messages: list[Message] = []
         self._lock = threading.Lock()
         self.port = free_port()
-        self._controller = Controller(_Collect(self.messages, self._lock), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            _Collect(self.messages, self._lock), hostname="127.0.0.1", port=self.port
+        )
 
     def start(self) -> "SmtpReceiver":
         self._controller.start()

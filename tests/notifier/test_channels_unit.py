@@ -5,7 +5,6 @@ import time
 
 import pytest
 from standardwebhooks import Webhook
-
 from terrain_contracts.events.notification import Channel
 from terrain_notifier.channels.signing import signature_headers
 from terrain_notifier.domain.breaker import Breakers, State
@@ -32,8 +31,9 @@ def test_slack_gets_a_header_and_sections_within_its_limits():
     body = render(Channel.slack, message, "n-1")
     assert body["text"] == "[warning] Spike in billing"
     assert [b["type"] for b in body["blocks"]] == ["header", "section", "section", "section", "context"]
-    huge = digest_message([{"title": f"t{i}", "severity": "info", "summary": "x" * 4000, "reasons": ["r"]}
-                           for i in range(80)])
+    huge = digest_message(
+        [{"title": f"t{i}", "severity": "info", "summary": "x" * 4000, "reasons": ["r"]} for i in range(80)]
+    )
     blocks = render(Channel.slack, huge, "n-2")["blocks"]
     assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
 
@@ -45,8 +45,13 @@ def test_a_webhook_payload_carries_the_insight_and_the_reasons():
 
 
 def test_a_loop_closure_quotes_each_customer():
-    message = loop_closure_message("Sam", "SSO", "SSO is live.", "init-1",
-                                   [{"text": "We need SSO", "account": "Acme"}, {"text": "Okta please"}])
+    message = loop_closure_message(
+        "Sam",
+        "SSO",
+        "SSO is live.",
+        "init-1",
+        [{"text": "We need SSO", "account": "Acme"}, {"text": "Okta please"}],
+    )
     text = render(Channel.email, message, "n-1")["text"]
     assert "Hi Sam" in text and "SSO is live." in text
     assert "Acme\n\u201cWe need SSO\u201d" in text and "A customer\n\u201cOkta please\u201d" in text
@@ -73,13 +78,18 @@ def test_a_circuit_opens_after_repeated_failures_and_lets_one_probe_through_afte
 
 
 def test_loops_group_by_reporter_email_and_count_reporters_without_email_as_not_closed():
-    reporters = {"f1": {"name": "Sam", "email": "Sam@x.com", "text": "a"},
-                 "f2": {"name": "Sam", "email": "sam@x.com", "text": "b", "account_name": "Acme"},
-                 "f3": {"name": "Alex", "email": None, "text": "c"},
-                 "f4": {"erased": True}}
+    reporters = {
+        "f1": {"name": "Sam", "email": "Sam@x.com", "text": "a"},
+        "f2": {"name": "Sam", "email": "sam@x.com", "text": "b", "account_name": "Acme"},
+        "f3": {"name": "Alex", "email": None, "text": "c"},
+        "f4": {"erased": True},
+    }
     grouped = group_by_reporter(["f1", "f2", "f3", "f4", "f5", "f1"], reporters)
     assert list(grouped.by_reporter) == ["sam@x.com"]
     assert grouped.by_reporter["sam@x.com"].feedback_ids == ["f1", "f2"]
     assert [(f, reason) for f, _, reason in grouped.not_closed] == [
-        ("f3", "reporter has no email"), ("f4", "feedback erased"), ("f5", "feedback unknown to the notifier")]
+        ("f3", "reporter has no email"),
+        ("f4", "feedback erased"),
+        ("f5", "feedback unknown to the notifier"),
+    ]
     assert rate(3, 1) == 0.75 and rate(0, 0) is None

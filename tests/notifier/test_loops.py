@@ -1,7 +1,6 @@
-"""Closing the loop: on initiative.shipped, each reporter of linked feedback hears once, with their customers' words."""
+"""Closing the loop: on initiative.shipped, each reporter hears once, with their customers' own words."""
 
 import pytest
-
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.events.notification import NotificationLoopClosed
@@ -16,19 +15,31 @@ pytestmark = pytest.mark.integration
 
 
 async def loops_closed(jetstream) -> list[NotificationLoopClosed]:
-    return [NotificationLoopClosed.parse(m.data)
-            for m in await stored_messages(jetstream, streams.NOTIFICATIONS, subjects.NOTIFICATION_LOOP_CLOSED)]
+    return [
+        NotificationLoopClosed.parse(m.data)
+        for m in await stored_messages(jetstream, streams.NOTIFICATIONS, subjects.NOTIFICATION_LOOP_CLOSED)
+    ]
 
 
-async def test_shipping_notifies_each_reporter_once_with_their_customers_words(notifier, jetstream, smtp_receiver):
-    await feed(jetstream,
-               ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML before renewal", "Acme"),
-               ingested("fb-2", "Sam Rivera", "sam@sales.example.com", "Globex asks for Okta SSO", "Globex"),
-               ingested("fb-3", "Alex Field", None, "Initech wants SSO", "Initech"),
-               ingested("fb-4", "Kim Lee", "kim@cs.example.com", "Umbrella: SSO is a blocker", "Umbrella"),
-               # Sam's first item was edited in the source: the latest revision's words are the ones quoted.
-               ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML SSO before renewal", "Acme",
-                        revision=2))
+async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
+    notifier, jetstream, smtp_receiver
+):
+    await feed(
+        jetstream,
+        ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML before renewal", "Acme"),
+        ingested("fb-2", "Sam Rivera", "sam@sales.example.com", "Globex asks for Okta SSO", "Globex"),
+        ingested("fb-3", "Alex Field", None, "Initech wants SSO", "Initech"),
+        ingested("fb-4", "Kim Lee", "kim@cs.example.com", "Umbrella: SSO is a blocker", "Umbrella"),
+        # Sam's first item was edited in the source: the latest revision's words are the ones quoted.
+        ingested(
+            "fb-1",
+            "Sam Rivera",
+            "sam@sales.example.com",
+            "Acme needs SAML SSO before renewal",
+            "Acme",
+            revision=2,
+        ),
+    )
 
     await feed(jetstream, shipped("init-sso", ["fb-1", "fb-2", "fb-3", "fb-4", "fb-unknown"]))
 
@@ -49,12 +60,20 @@ async def test_shipping_notifies_each_reporter_once_with_their_customers_words(n
     rates = (await notifier.http.get("/v1/loop-closure")).json()
     # fb-3's reporter has no email and fb-unknown is unknown here: both count as not closed.
     assert rates["overall"] == {"closed": 3, "not_closed": 2, "pending": 0, "rate": 0.6}
-    assert rates["teams"] == [{"team_id": "t-billing", "closed": 3, "not_closed": 2, "pending": 0, "rate": 0.6}]
+    assert rates["teams"] == [
+        {"team_id": "t-billing", "closed": 3, "not_closed": 2, "pending": 0, "rate": 0.6}
+    ]
     by_reporter = {r["reporter"]: r["rate"] for r in rates["reporters"]}
-    assert by_reporter == {"sam@sales.example.com": 1.0, "kim@cs.example.com": 1.0, "name:Alex Field": 0.0,
-                           "unknown": 0.0}
-    await eventually(lambda: _metric(notifier, 'terrain_notifier_loop_closure_rate{team="t-billing"} 0.6'),
-                     what="the rate exposed as a metric")
+    assert by_reporter == {
+        "sam@sales.example.com": 1.0,
+        "kim@cs.example.com": 1.0,
+        "name:Alex Field": 0.0,
+        "unknown": 0.0,
+    }
+    await eventually(
+        lambda: _metric(notifier, 'terrain_notifier_loop_closure_rate{team="t-billing"} 0.6'),
+        what="the rate exposed as a metric",
+    )
 
 
 async def test_a_second_shipped_event_notifies_no_one_again(notifier, jetstream, smtp_receiver):
@@ -70,11 +89,25 @@ async def test_a_second_shipped_event_notifies_no_one_again(notifier, jetstream,
 
 
 async def test_erased_feedback_is_left_out_of_the_message(notifier, jetstream, smtp_receiver):
-    await feed(jetstream, ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML", "Acme"),
-               ingested("fb-2", "Sam Rivera", "sam@sales.example.com", "Hooli secret plans for SSO", "Hooli"))
-    await feed(jetstream, FeedbackErased.create(FeedbackErasedData(
-        erasure_id="er-1", feedback_ids=["fb-2"], part=1, parts=1, reason="GDPR request", requested_by="dpo"),
-        source="feedback"))
+    await feed(
+        jetstream,
+        ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML", "Acme"),
+        ingested("fb-2", "Sam Rivera", "sam@sales.example.com", "Hooli secret plans for SSO", "Hooli"),
+    )
+    await feed(
+        jetstream,
+        FeedbackErased.create(
+            FeedbackErasedData(
+                erasure_id="er-1",
+                feedback_ids=["fb-2"],
+                part=1,
+                parts=1,
+                reason="GDPR request",
+                requested_by="dpo",
+            ),
+            source="feedback",
+        ),
+    )
     await feed(jetstream, shipped("init-sso", ["fb-1", "fb-2"]))
 
     [sam] = await eventually(lambda: _async(smtp_receiver.all()), what="an email")
@@ -85,9 +118,20 @@ async def test_erased_feedback_is_left_out_of_the_message(notifier, jetstream, s
 
     # Erased after the message went out: the copy the notifier keeps loses the customer's words too.
     await eventually(lambda: _no_pending(notifier), what="message settled")
-    await feed(jetstream, FeedbackErased.create(FeedbackErasedData(
-        erasure_id="er-2", feedback_ids=["fb-1"], part=1, parts=1, reason="GDPR request", requested_by="dpo"),
-        source="feedback"))
+    await feed(
+        jetstream,
+        FeedbackErased.create(
+            FeedbackErasedData(
+                erasure_id="er-2",
+                feedback_ids=["fb-1"],
+                part=1,
+                parts=1,
+                reason="GDPR request",
+                requested_by="dpo",
+            ),
+            source="feedback",
+        ),
+    )
     [kept] = await notifier.db["deliveries"].find({"purpose": "loop_closure"}).to_list(None)
     assert "Acme" not in str(kept["body"])
 

@@ -1,9 +1,8 @@
 """Quiet hours, digests, throttling and escalations, on the real servers with the service's clock moved on."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from terrain_contracts.events.insight import InsightStatus, Severity
 from terrain_contracts.events.team import MemberRole
 from terrain_dev.testing import running
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -36,18 +35,31 @@ async def clocked(notifier_settings):
 
 
 async def org(jetstream) -> None:
-    await feed(jetstream, team_created(team("t-billing", [member("pm-ann", backup="pm-cat"),
-                                                          member("pm-cat", MemberRole.designer)], ["billing"])),
-               team_created(team("t-ops", [member("ops-olga", MemberRole.product_ops)], [])))
+    await feed(
+        jetstream,
+        team_created(
+            team(
+                "t-billing",
+                [member("pm-ann", backup="pm-cat"), member("pm-cat", MemberRole.designer)],
+                ["billing"],
+            )
+        ),
+        team_created(team("t-ops", [member("ops-olga", MemberRole.product_ops)], [])),
+    )
 
 
 async def test_quiet_hours_hold_a_notification_until_they_end(clocked, jetstream, smtp_receiver):
     service, clock = clocked
     await org(jetstream)
     local = clock.now.astimezone(timezone(timedelta(hours=-5)))  # New York in winter
-    start, end = (local - timedelta(hours=1)).strftime("%H:%M"), (local + timedelta(hours=2)).strftime("%H:%M")
-    response = await service.http.put("/v1/members/pm-ann/preferences", json={
-        "timezone": "America/New_York", "quiet_hours": {"start": start, "end": end}})
+    start, end = (
+        (local - timedelta(hours=1)).strftime("%H:%M"),
+        (local + timedelta(hours=2)).strftime("%H:%M"),
+    )
+    response = await service.http.put(
+        "/v1/members/pm-ann/preferences",
+        json={"timezone": "America/New_York", "quiet_hours": {"start": start, "end": end}},
+    )
     assert response.status_code == 200, response.text
 
     await feed(jetstream, detected(insight("ins-1")))
@@ -67,8 +79,11 @@ async def test_an_hourly_digest_merges_insights_into_one_message(clocked, jetstr
     response = await service.http.put("/v1/members/pm-ann/preferences", json={"digest": "hourly"})
     assert response.status_code == 200
 
-    await feed(jetstream, detected(insight("ins-1", dedup_key="k-1")),
-               detected(insight("ins-2", area="billing", theme="refunds", dedup_key="k-2")))
+    await feed(
+        jetstream,
+        detected(insight("ins-1", dedup_key="k-1")),
+        detected(insight("ins-2", area="billing", theme="refunds", dedup_key="k-2")),
+    )
     assert await eventually(lambda: _count(service, "digest_items", 2), what="two digest items")
     assert smtp_receiver.all() == []
 
@@ -82,9 +97,15 @@ async def test_an_hourly_digest_merges_insights_into_one_message(clocked, jetstr
 
 
 async def test_throttled_notifications_fold_into_the_next_digest(
-        nats_server, mongo_server, database_name, jetstream, smtp_receiver):
-    settings = make_settings(nats_server, mongo_server, database_name, smtp_receiver,
-                             policy=PolicySettings(periodic_seconds=0.1, throttle_max=2))
+    nats_server, mongo_server, database_name, jetstream, smtp_receiver
+):
+    settings = make_settings(
+        nats_server,
+        mongo_server,
+        database_name,
+        smtp_receiver,
+        policy=PolicySettings(periodic_seconds=0.1, throttle_max=2),
+    )
     async with running(create(settings)) as service:
         await org(jetstream)
         await feed(jetstream, *(detected(insight(f"ins-{i}", dedup_key=f"k-{i}")) for i in range(3)))
@@ -95,7 +116,8 @@ async def test_throttled_notifications_fold_into_the_next_digest(
 
 
 async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_product_ops(
-        clocked, jetstream, smtp_receiver):
+    clocked, jetstream, smtp_receiver
+):
     service, clock = clocked
     await org(jetstream)
     ctx = service.app.state.ctx
@@ -104,34 +126,55 @@ async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_p
 
     clock.now += timedelta(minutes=31)  # the default 30 minutes
     await periodic.escalate(service.service.transactions, ctx)
-    [to_backup] = await eventually(lambda: _async(smtp_receiver.to("pm-cat@example.com")), what="to the backup")
+    [to_backup] = await eventually(
+        lambda: _async(smtp_receiver.to("pm-cat@example.com")), what="to the backup"
+    )
     assert to_backup["Subject"] == "Escalation: [critical] Spike in billing"
     assert "backup of pm-ann" in text_of(to_backup)
     assert smtp_receiver.to("ops-olga@example.com") == []
 
     clock.now += timedelta(minutes=31)
     await periodic.escalate(service.service.transactions, ctx)
-    [to_ops] = await eventually(lambda: _async(smtp_receiver.to("ops-olga@example.com")), what="to Product Ops")
+    [to_ops] = await eventually(
+        lambda: _async(smtp_receiver.to("ops-olga@example.com")), what="to Product Ops"
+    )
     assert "Product Ops" in text_of(to_ops)
 
     clock.now += timedelta(minutes=31)
     assert await periodic.escalate(service.service.transactions, ctx) == 0  # nothing further
 
 
-async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(clocked, jetstream, smtp_receiver):
+async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(
+    clocked, jetstream, smtp_receiver
+):
     service, clock = clocked
     await org(jetstream)
     ctx = service.app.state.ctx
-    await feed(jetstream, detected(insight("ins-1", severity=Severity.critical, dedup_key="k-1")),
-               detected(insight("ins-2", severity=Severity.critical, dedup_key="k-2")))
+    await feed(
+        jetstream,
+        detected(insight("ins-1", severity=Severity.critical, dedup_key="k-1")),
+        detected(insight("ins-2", severity=Severity.critical, dedup_key="k-2")),
+    )
     ann = await service.api_key("pm", member_id="pm-ann")
     items = (await service.http.get("/v1/inbox", headers={"X-API-Key": ann})).json()["items"]
     first = next(item for item in items if item["insight_id"] == "ins-1")
-    response = await service.http.post(f"/v1/inbox/{first['item_id']}/acknowledge", headers={"X-API-Key": ann})
+    response = await service.http.post(
+        f"/v1/inbox/{first['item_id']}/acknowledge", headers={"X-API-Key": ann}
+    )
     assert response.status_code == 200 and response.json()["acknowledged_at"] is not None
     # The second is acknowledged where insights live, and the update says so.
-    await feed(jetstream, updated(insight("ins-2", severity=Severity.critical, dedup_key="k-2", version=2,
-                                          status=InsightStatus.acknowledged)))
+    await feed(
+        jetstream,
+        updated(
+            insight(
+                "ins-2",
+                severity=Severity.critical,
+                dedup_key="k-2",
+                version=2,
+                status=InsightStatus.acknowledged,
+            )
+        ),
+    )
 
     clock.now += timedelta(minutes=31)
     assert await periodic.escalate(service.service.transactions, ctx) == 0

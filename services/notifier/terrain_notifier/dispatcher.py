@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
-
 from terrain_contracts import DeadLetter
 from terrain_kit import deadletters
 from terrain_kit.service import Service
@@ -45,8 +44,9 @@ class Dispatcher:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.settings = ctx.settings.dispatch
-        self.breakers = Breakers(self.settings.breaker_failures, self.settings.breaker_cooldown_seconds,
-                                 time.monotonic)
+        self.breakers = Breakers(
+            self.settings.breaker_failures, self.settings.breaker_cooldown_seconds, time.monotonic
+        )
         self.email = EmailSender(ctx.settings.smtp)
         self._wake = asyncio.Event()
         self._woken_at = 0.0
@@ -69,13 +69,16 @@ class Dispatcher:
         # No redirects: a redirect could lead past the SSRF check to an internal address.
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
             self.http = HttpSender(client, networks(self.ctx.settings.ssrf_allow))
-            await asyncio.gather(*(self._worker() for _ in range(self.settings.workers)), self._housekeeping())
+            await asyncio.gather(
+                *(self._worker() for _ in range(self.settings.workers)), self._housekeeping()
+            )
 
     async def _worker(self) -> None:
         while True:
             try:
-                doc = await deliveries.claim(self.service.db, self.service.instance, self.ctx.clock(),
-                                             self.settings.claim_seconds)
+                doc = await deliveries.claim(
+                    self.service.db, self.service.instance, self.ctx.clock(), self.settings.claim_seconds
+                )
             except Exception as exc:
                 log.warning("could not claim deliveries", extra={"error": repr(exc)})
                 doc = None
@@ -99,8 +102,11 @@ class Dispatcher:
         started = time.perf_counter()
         error: SendError | None = None
         if wait is not None:
-            error = SendError(f"circuit open for {endpoint} after repeated failures "
-                              f"(last: {self._last_error.get(endpoint, '?')})", retryable=True)
+            error = SendError(
+                f"circuit open for {endpoint} after repeated failures "
+                f"(last: {self._last_error.get(endpoint, '?')})",
+                retryable=True,
+            )
             metrics.NOTIFICATIONS.labels(doc["channel"], doc["purpose"], "circuit_open").inc()
         else:
             try:
@@ -130,7 +136,9 @@ class Dispatcher:
         else:
             raise SendError(f"channel {channel} is not sent by the dispatcher", retryable=False)
 
-    async def _record(self, doc: dict[str, Any], attempts: int, error: SendError | None, wait: float | None) -> None:
+    async def _record(
+        self, doc: dict[str, Any], attempts: int, error: SendError | None, wait: float | None
+    ) -> None:
         now = self.ctx.clock()
         instance = self.service.instance
         # The events recorded here carry the trace of the event that caused the delivery.
@@ -141,14 +149,25 @@ class Dispatcher:
                 metrics.NOTIFICATIONS.labels(doc["channel"], doc["purpose"], "delivered").inc()
             return
         if error.retryable and attempts < self.settings.max_attempts:
-            delay = max(backoff(attempts, self.settings.backoff_base_seconds, self.settings.backoff_max_seconds),
-                        wait or 0.0)
+            delay = max(
+                backoff(attempts, self.settings.backoff_base_seconds, self.settings.backoff_max_seconds),
+                wait or 0.0,
+            )
             next_at = now + timedelta(seconds=delay)
-            await run(lambda uow: deliveries.mark_retry(uow, doc, instance, attempts, next_at, error.reason, now))
+            await run(
+                lambda uow: deliveries.mark_retry(uow, doc, instance, attempts, next_at, error.reason, now)
+            )
             metrics.NOTIFICATIONS.labels(doc["channel"], doc["purpose"], "retried").inc()
-            log.warning("delivery failed, will retry", extra={
-                "notification_id": doc["_id"], "channel": doc["channel"], "attempt": attempts,
-                "retry_in_seconds": round(delay, 2), "error": error.reason})
+            log.warning(
+                "delivery failed, will retry",
+                extra={
+                    "notification_id": doc["_id"],
+                    "channel": doc["channel"],
+                    "attempt": attempts,
+                    "retry_in_seconds": round(delay, 2),
+                    "error": error.reason,
+                },
+            )
             return
         reason = error.reason if not error.retryable else f"gave up after {attempts} attempts: {error.reason}"
         error_type = "DeliveryRefused" if not error.retryable else "DeliveryExhausted"

@@ -14,8 +14,9 @@ def build(ctx: Context) -> Consumers:
     consumers = Consumers("notifier")
 
     @consumers.on(InsightDetected, InsightUpdated, InsightResolved, durable="notifier-insights", batch=True)
-    async def route_insights(events: list[InsightDetected | InsightUpdated | InsightResolved],
-                             uow: UnitOfWork) -> None:
+    async def route_insights(
+        events: list[InsightDetected | InsightUpdated | InsightResolved], uow: UnitOfWork
+    ) -> None:
         """Route insights to the owning PMs, subscribers and rules, and record their notifications."""
         await insights.on_insights(events, uow, ctx)
 

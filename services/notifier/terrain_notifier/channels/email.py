@@ -2,7 +2,6 @@
 
 import asyncio
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -36,14 +35,21 @@ class EmailSender:
                 if settings.starttls:
                     smtp.starttls()
                 if settings.user:
-                    smtp.login(settings.user, settings.password.get_secret_value() if settings.password else "")
+                    smtp.login(
+                        settings.user, settings.password.get_secret_value() if settings.password else ""
+                    )
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise SendError(f"recipient refused: {exc.recipients}", retryable=all(400 <= c < 500 for c in codes)) \
-                from None
+            raise SendError(
+                f"recipient refused: {exc.recipients}", retryable=all(400 <= c < 500 for c in codes)
+            ) from None
         except smtplib.SMTPResponseException as exc:
-            detail = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            detail = (
+                exc.smtp_error.decode(errors="replace")
+                if isinstance(exc.smtp_error, bytes)
+                else exc.smtp_error
+            )
             raise SendError(f"SMTP {exc.smtp_code}: {detail}", retryable=400 <= exc.smtp_code < 500) from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise SendError(f"SMTP connection failed: {type(exc).__name__}: {exc}", retryable=True) from None

@@ -53,20 +53,32 @@ class HttpSender:
         self._client = client
         self._allow = allow
 
-    async def post_json(self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None,
-                        secret: str | None = None, message_id: str | None = None) -> None:
+    async def post_json(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        secret: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
         scheme, address, port = await checked_address(url, self._allow)
         parts = urlsplit(url)
         pinned_host = f"[{address}]" if ":" in address else address
         pinned = urlunsplit((scheme, f"{pinned_host}:{port}", parts.path or "/", parts.query, ""))
         body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-        sent_headers = {"content-type": "application/json", "host": parts.netloc.rsplit("@", 1)[-1],
-                        "user-agent": "terrain-notifier/1", **(headers or {})}
+        sent_headers = {
+            "content-type": "application/json",
+            "host": parts.netloc.rsplit("@", 1)[-1],
+            "user-agent": "terrain-notifier/1",
+            **(headers or {}),
+        }
         if secret is not None:
             sent_headers |= signature_headers(secret, message_id or "", int(time.time()), body)
         extensions = {"sni_hostname": parts.hostname} if scheme == "https" else {}
         try:
-            response = await self._client.post(pinned, content=body, headers=sent_headers, extensions=extensions)
+            response = await self._client.post(
+                pinned, content=body, headers=sent_headers, extensions=extensions
+            )
         except httpx.TimeoutException as exc:
             raise SendError(f"timed out: {type(exc).__name__}", retryable=True) from None
         except httpx.HTTPError as exc:
@@ -78,7 +90,9 @@ class HttpSender:
         raise SendError(detail, retryable=retryable)
 
 
-async def check_hosts(urls: Sequence[tuple[str, str]], allow_cidrs: Sequence[str]) -> tuple[list[dict], list[str]]:
+async def check_hosts(
+    urls: Sequence[tuple[str, str]], allow_cidrs: Sequence[str]
+) -> tuple[list[dict], list[str]]:
     """SSRF check of configured targets: (errors naming the field, warnings for hosts that do not resolve)."""
     allow = networks(allow_cidrs)
     errors, warnings = [], []

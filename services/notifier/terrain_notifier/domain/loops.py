@@ -24,7 +24,9 @@ class ReporterLoops:
 @dataclass
 class Grouped:
     by_reporter: dict[str, ReporterLoops] = field(default_factory=dict)  # keyed by lower-cased email
-    not_closed: list[tuple[str, str, str]] = field(default_factory=list)  # (feedback_id, reporter key, reason)
+    not_closed: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (feedback_id, reporter key, reason)
 
 
 def group_by_reporter(feedback_ids: Sequence[str], reporters: Mapping[str, Mapping[str, Any]]) -> Grouped:
@@ -44,7 +46,9 @@ def group_by_reporter(feedback_ids: Sequence[str], reporters: Mapping[str, Mappi
             continue
         loops = grouped.by_reporter.setdefault(email.lower(), ReporterLoops(email, known["name"]))
         loops.feedback_ids.append(feedback_id)
-        loops.texts.append({"feedback_id": feedback_id, "text": known["text"], "account": known.get("account_name")})
+        loops.texts.append(
+            {"feedback_id": feedback_id, "text": known["text"], "account": known.get("account_name")}
+        )
     return grouped
 
 

@@ -6,7 +6,6 @@ from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
-
 from terrain_contracts.types import Id
 
 from .rules import Match, Strict, Url, checked_url
@@ -49,8 +48,9 @@ class QuietHours(Strict):
 
 
 class Preferences(Strict):
-    channels: Channels | None = Field(default=None, min_length=1,
-                                      description="Null: the defaults of the routing rules.")
+    channels: Channels | None = Field(
+        default=None, min_length=1, description="Null: the defaults of the routing rules."
+    )
     slack_url: Url | None = Field(default=None, description="Personal Slack incoming webhook.")
     webhook_url: Url | None = None
     webhook_secret: str | None = Field(default=None, description="whsec_..., signs the personal webhook.")
@@ -59,7 +59,8 @@ class Preferences(Strict):
     digest: DigestMode = DigestMode.off
 
     _urls = field_validator("slack_url", "webhook_url")(
-        lambda url, info: None if url is None else checked_url(url, info))
+        lambda url, info: None if url is None else checked_url(url, info)
+    )
 
     @field_validator("webhook_secret")
     @classmethod

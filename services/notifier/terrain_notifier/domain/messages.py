@@ -37,8 +37,9 @@ def _where(insight: Insight) -> str:
     return ", ".join(parts)
 
 
-def insight_message(insight: Insight, reasons: list[str], purpose: Purpose = Purpose.insight,
-                    note: str = "", link: str = "") -> Message:
+def insight_message(
+    insight: Insight, reasons: list[str], purpose: Purpose = Purpose.insight, note: str = "", link: str = ""
+) -> Message:
     prefix = "Escalation: " if purpose is Purpose.escalation else ""
     return Message(
         purpose=purpose,
@@ -52,8 +53,10 @@ def insight_message(insight: Insight, reasons: list[str], purpose: Purpose = Pur
 
 def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
     """``insights``: summaries as stored with digest items (title, severity, kind, area, summary, reasons)."""
-    lines = [Section(f"[{i['severity']}] {i['title']}", f"{i['summary']}\n(why you: {'; '.join(i['reasons'])})")
-             for i in insights]
+    lines = [
+        Section(f"[{i['severity']}] {i['title']}", f"{i['summary']}\n(why you: {'; '.join(i['reasons'])})")
+        for i in insights
+    ]
     return Message(
         purpose=Purpose.digest,
         subject=f"Terrain digest: {len(insights)} insight{'s' if len(insights) != 1 else ''}",
@@ -64,18 +67,26 @@ def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
     )
 
 
-def loop_closure_message(reporter_name: str, title: str, release_note: str, initiative_id: str,
-                         texts: list[dict[str, str]]) -> Message:
+def loop_closure_message(
+    reporter_name: str, title: str, release_note: str, initiative_id: str, texts: list[dict[str, str]]
+) -> Message:
     """``texts``: the customers' original words, each with its account name when known."""
     quoted = tuple(Section(t.get("account") or "A customer", f"\u201c{t['text']}\u201d") for t in texts)
     return Message(
         purpose=Purpose.loop_closure,
         subject=f"Shipped: {title}",
-        intro=(f"Hi {reporter_name}, you reported a need that has now shipped: {title}.\n\n"
-               f"Release note: {release_note}\n\nWhat your customers told you:"),
+        intro=(
+            f"Hi {reporter_name}, you reported a need that has now shipped: {title}.\n\n"
+            f"Release note: {release_note}\n\nWhat your customers told you:"
+        ),
         sections=quoted,
         footer="Thank you for passing it on. You can let them know.",
-        data={"initiative_id": initiative_id, "title": title, "release_note": release_note, "feedback": texts},
+        data={
+            "initiative_id": initiative_id,
+            "title": title,
+            "release_note": release_note,
+            "feedback": texts,
+        },
     )
 
 
@@ -93,13 +104,24 @@ def render(channel: Channel, message: Message, notification_id: str) -> dict[str
             {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": message.intro[:SLACK_TEXT_LIMIT]}},
         ]
-        blocks += [{"type": "section", "text": {"type": "mrkdwn",
-                                                "text": f"*{s.heading}*\n{s.body}"[:SLACK_TEXT_LIMIT]}}
-                   for s in message.sections[:45]]  # Slack allows 50 blocks
+        blocks += [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{s.heading}*\n{s.body}"[:SLACK_TEXT_LIMIT]},
+            }
+            for s in message.sections[:45]
+        ]  # Slack allows 50 blocks
         if message.footer:
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": message.footer[:2000]}]})
+            blocks.append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": message.footer[:2000]}]}
+            )
         return {"text": message.subject, "blocks": blocks}
     if channel is Channel.webhook:
-        return {"type": f"terrain.notification.{message.purpose.value}", "notification_id": notification_id,
-                "subject": message.subject, "text": text_of(message), **message.data}
+        return {
+            "type": f"terrain.notification.{message.purpose.value}",
+            "notification_id": notification_id,
+            "subject": message.subject,
+            "text": text_of(message),
+            **message.data,
+        }
     return {"subject": message.subject, "text": text_of(message)}

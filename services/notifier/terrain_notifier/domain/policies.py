@@ -36,14 +36,20 @@ class Decision:
 
 
 def decide(previous: Situation | None, insight: Insight) -> Decision:
-    if previous is not None and previous.insight_id == insight.insight_id and insight.version <= previous.version:
+    if (
+        previous is not None
+        and previous.insight_id == insight.insight_id
+        and insight.version <= previous.version
+    ):
         return Decision(False, f"stale version {insight.version} (have {previous.version})", stale=True)
     if insight.status is not InsightStatus.open:
         return Decision(False, f"insight is {insight.status.value}")
     if previous is None or previous.notified_severity is None or previous.status is InsightStatus.resolved:
         return Decision(True, "new situation")
     if SEVERITY_RANK[insight.severity] > SEVERITY_RANK[previous.notified_severity]:
-        return Decision(True, f"severity rose from {previous.notified_severity.value} to {insight.severity.value}")
+        return Decision(
+            True, f"severity rose from {previous.notified_severity.value} to {insight.severity.value}"
+        )
     return Decision(False, f"already notified for {insight.dedup_key} at {previous.notified_severity.value}")
 
 
@@ -60,20 +66,34 @@ class Plan:
     why: str
 
 
-def plan_push(preferences: Preferences, severity: Severity, sent_in_window: int, throttle_max: int,
-              now: datetime, daily_hour: int) -> Plan:
+def plan_push(
+    preferences: Preferences,
+    severity: Severity,
+    sent_in_window: int,
+    throttle_max: int,
+    now: datetime,
+    daily_hour: int,
+) -> Plan:
     """When a push notification (email, Slack, webhook) to a member goes out. The inbox is always at once."""
     urgent = severity is Severity.critical
     if not urgent and preferences.digest is not DigestMode.off:
         due = digest_due(preferences, now, daily_hour)
-        return Plan(Timing.digest, due, f"{preferences.digest.value} digest at {due.isoformat(timespec='minutes')}")
+        return Plan(
+            Timing.digest, due, f"{preferences.digest.value} digest at {due.isoformat(timespec='minutes')}"
+        )
     if not urgent and sent_in_window >= throttle_max:
         due = digest_due(preferences.model_copy(update={"digest": DigestMode.hourly}), now, daily_hour)
-        return Plan(Timing.digest, due, f"throttled ({sent_in_window} sent this window): folded into the "
-                                        f"digest at {due.isoformat(timespec='minutes')}")
+        return Plan(
+            Timing.digest,
+            due,
+            f"throttled ({sent_in_window} sent this window): folded into the "
+            f"digest at {due.isoformat(timespec='minutes')}",
+        )
     quiet_end = quiet_until(preferences, now)
     if quiet_end is not None:
-        return Plan(Timing.held, quiet_end, f"quiet hours: held until {quiet_end.isoformat(timespec='minutes')}")
+        return Plan(
+            Timing.held, quiet_end, f"quiet hours: held until {quiet_end.isoformat(timespec='minutes')}"
+        )
     return Plan(Timing.now, now, "immediate" + (" (critical bypasses digest and throttle)" if urgent else ""))
 
 
@@ -99,6 +119,7 @@ def digest_due(preferences: Preferences, now: datetime, daily_hour: int) -> date
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Delay before attempt ``attempt + 1``: exponential with "equal jitter" (half fixed, half random), at most ``cap``."""
+    """Delay before attempt ``attempt + 1``: exponential, at most ``cap``, with "equal jitter"
+    (half fixed, half random) so that many failed deliveries do not come back all at once."""
     ceiling = min(cap, base * (2 ** (attempt - 1)))
     return (rng or random).uniform(ceiling / 2, ceiling)

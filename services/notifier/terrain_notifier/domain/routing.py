@@ -62,11 +62,15 @@ class Directory:
         directory = cls()
         for state in sorted(teams, key=lambda t: t.team_id):
             directory.teams[state.team_id] = Team(
-                state.team_id, state.name, {m.member_id: m.role for m in state.members},
-                tuple(a.area for a in state.product_areas))
+                state.team_id,
+                state.name,
+                {m.member_id: m.role for m in state.members},
+                tuple(a.area for a in state.product_areas),
+            )
             for member in state.members:
                 directory.people[member.member_id] = Person(
-                    member.member_id, member.name, member.email, member.away_until, member.backup_member_id)
+                    member.member_id, member.name, member.email, member.away_until, member.backup_member_id
+                )
             for area in state.product_areas:
                 directory.area_owner.setdefault(area.area, state.team_id)
         return directory
@@ -109,8 +113,13 @@ class _Picks:
             held.reasons.append(reason)
 
 
-def route(insight: Insight, directory: Directory, rules: Rules, subscriptions: Sequence[tuple[str, Subscription]],
-          now: datetime) -> list[Recipient]:
+def route(
+    insight: Insight,
+    directory: Directory,
+    rules: Rules,
+    subscriptions: Sequence[tuple[str, Subscription]],
+    now: datetime,
+) -> list[Recipient]:
     duties = _Picks()
     area = insight.product_area or "(none)"
     team = directory.owning_team(insight)
@@ -119,7 +128,9 @@ def route(insight: Insight, directory: Directory, rules: Rules, subscriptions: S
         for pm in pms:
             duties.add(f"PM of {team.name} ({team.team_id}), owner of area {area}", member_id=pm)
         if not pms:
-            _fallback(duties, directory, rules, f"{team.name} ({team.team_id}) owns area {area} but has no PM")
+            _fallback(
+                duties, directory, rules, f"{team.name} ({team.team_id}) owns area {area} but has no PM"
+            )
     elif insight.product_area is None:
         _fallback(duties, directory, rules, "the insight has no product area")
     else:
@@ -145,7 +156,10 @@ def route(insight: Insight, directory: Directory, rules: Rules, subscriptions: S
                 picks.add(f"{reason}; {why}" if why else reason, member_id=stand_in)
     for member_id, subscription in subscriptions:
         if subscription.matches(insight):
-            picks.add(f"subscription {subscription.subscription_id} ({subscription.describe()})", member_id=member_id)
+            picks.add(
+                f"subscription {subscription.subscription_id} ({subscription.describe()})",
+                member_id=member_id,
+            )
     return list(picks.by_key.values())
 
 
@@ -156,19 +170,28 @@ def stand_in_for(member_id: str, directory: Directory, now: datetime) -> tuple[s
     while current.away(now):
         backup = current.backup_member_id
         if backup is None or backup in seen or len(seen) > MAX_BACKUP_CHAIN:
-            return None, f"{member_id} is away until {_day(directory.person(member_id).away_until)} with no backup available"
+            return (
+                None,
+                f"{member_id} is away until {_day(directory.person(member_id).away_until)} "
+                "with no backup available",
+            )
         seen.append(backup)
         current = directory.person(backup)
     if current.member_id == member_id:
         return member_id, ""
-    return current.member_id, f"backup for {member_id}, away until {_day(directory.person(member_id).away_until)}"
+    return (
+        current.member_id,
+        f"backup for {member_id}, away until {_day(directory.person(member_id).away_until)}",
+    )
 
 
 def _day(moment: datetime | None) -> str:
     return moment.isoformat(timespec="minutes") if moment else "?"
 
 
-def _fallback(picks: _Picks, directory: Directory, rules: Rules, why: str, reasons: Sequence[str] = ()) -> None:
+def _fallback(
+    picks: _Picks, directory: Directory, rules: Rules, why: str, reasons: Sequence[str] = ()
+) -> None:
     for member in directory.product_ops(rules):
         for reason in reasons or [""]:
             text = f"Product Ops fallback: {why}" + (f" (was: {reason})" if reason else "")

@@ -21,9 +21,16 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, \
-    field_validator, model_validator
-
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from terrain_contracts.events.insight import Insight, InsightKind, Severity
 from terrain_contracts.events.notification import Channel
 from terrain_contracts.types import Id, Slug
@@ -61,7 +68,9 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 class Endpoint(Strict):
     channel: EndpointChannel
     url: Url
-    secret: str | None = Field(default=None, description="Standard Webhooks secret (whsec_...), webhooks only.")
+    secret: str | None = Field(
+        default=None, description="Standard Webhooks secret (whsec_...), webhooks only."
+    )
 
     _url = field_validator("url")(checked_url)
 
@@ -80,7 +89,7 @@ class Endpoint(Strict):
 
 
 class Match(Strict):
-    """Which insights a route or subscription covers: every non-empty list must contain the insight's value."""
+    """Which insights a route or subscription covers: each non-empty list must hold the insight's value."""
 
     product_areas: list[Slug] = Field(default_factory=list, max_length=200)
     themes: list[Slug] = Field(default_factory=list, max_length=200)
@@ -88,14 +97,23 @@ class Match(Strict):
     min_severity: Severity = Severity.info
 
     def matches(self, insight: Insight) -> bool:
-        return ((not self.product_areas or insight.product_area in self.product_areas)
-                and (not self.themes or insight.theme in self.themes)
-                and (not self.kinds or insight.kind in self.kinds)
-                and SEVERITY_RANK[insight.severity] >= SEVERITY_RANK[self.min_severity])
+        return (
+            (not self.product_areas or insight.product_area in self.product_areas)
+            and (not self.themes or insight.theme in self.themes)
+            and (not self.kinds or insight.kind in self.kinds)
+            and SEVERITY_RANK[insight.severity] >= SEVERITY_RANK[self.min_severity]
+        )
 
     def describe(self) -> str:
-        parts = [f"{name}={','.join(values)}" for name, values in
-                 (("areas", self.product_areas), ("themes", self.themes), ("kinds", self.kinds)) if values]
+        parts = [
+            f"{name}={','.join(values)}"
+            for name, values in (
+                ("areas", self.product_areas),
+                ("themes", self.themes),
+                ("kinds", self.kinds),
+            )
+            if values
+        ]
         return " ".join([*parts, f"severity>={self.min_severity.value}"])
 
 
@@ -113,7 +131,9 @@ class Route(Strict):
 
 
 class Defaults(Strict):
-    channels: list[Literal["inbox", "email", "slack", "webhook"]] = Field(default=["inbox", "email"], min_length=1)
+    channels: list[Literal["inbox", "email", "slack", "webhook"]] = Field(
+        default=["inbox", "email"], min_length=1
+    )
 
 
 class Rules(Strict):
@@ -147,8 +167,13 @@ class RulesError(ValueError):
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "(root)",
-             "message": err["msg"].removeprefix("Value error, ")} for err in exc.errors()]
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or "(root)",
+            "message": err["msg"].removeprefix("Value error, "),
+        }
+        for err in exc.errors()
+    ]
 
 
 def parse_rules(data: Any, ssrf_allow: Sequence[str] = ()) -> Rules:

@@ -31,10 +31,21 @@ def refusal(address: str, allow: Sequence[Network]) -> str | None:
         return None
     if ip.is_global and not ip.is_multicast:
         return None
-    kind = next((name for name, flag in (
-        ("loopback", ip.is_loopback), ("private", ip.is_private), ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast), ("unspecified", ip.is_unspecified), ("reserved", ip.is_reserved),
-    ) if flag), "non-global")
+    kind = next(
+        (
+            name
+            for name, flag in (
+                ("loopback", ip.is_loopback),
+                ("private", ip.is_private),
+                ("link-local", ip.is_link_local),
+                ("multicast", ip.is_multicast),
+                ("unspecified", ip.is_unspecified),
+                ("reserved", ip.is_reserved),
+            )
+            if flag
+        ),
+        "non-global",
+    )
     return f"{ip} is a {kind} address (not allow-listed)"
 
 
@@ -69,7 +80,7 @@ def check_secret(secret: str) -> str:
     if not secret.startswith(SECRET_PREFIX):
         raise ValueError(f"must start with {SECRET_PREFIX}")
     try:
-        key = base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         raise ValueError(f"must be {SECRET_PREFIX} followed by base64") from None
     if len(key) < 24:

@@ -3,7 +3,7 @@
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from terrain_contracts import Event
@@ -13,7 +13,7 @@ from ..settings import NotifierSettings
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -34,9 +34,9 @@ def notification_id(*parts: object) -> str:
 
 
 def flow_of(uow, cause: Event | None) -> dict[str, Any]:
-    """What a delivery keeps of the event that caused it, so the dispatcher's events join its flow and trace."""
+    """What a delivery keeps of its causing event, so the dispatcher's events join that flow and trace."""
     if cause is None:
         return {}
-    # The kit keeps each consumed event's trace context on the unit of work (a public accessor: kit candidate).
+    # The kit keeps each consumed event's trace context on the unit of work (public accessor: kit candidate).
     trace = getattr(uow, "_trace_for", {}).get(cause.id) or current_trace_headers()
     return {"correlation_id": cause.correlation_id, "cause_id": str(cause.id), "trace": trace}

@@ -17,6 +17,7 @@ from ..domain.routing import Recipient
 from ..store import deliveries, state
 from . import Context, fanout, notification_id
 from .insights import escalation_minutes
+from .snapshot import Snapshot
 
 MAX_INSIGHT_IDS = 500  # the contract's limit on insight_ids per notification
 
@@ -33,13 +34,29 @@ async def send_digests(transactions: Transactions, ctx: Context) -> int:
             if not items:
                 return 0
             # Items committed after an earlier run of this window make a message of their own.
-            nid = notification_id(Purpose.digest.value, member, channel, due_at.isoformat(),
-                                  *sorted(item["_id"] for item in items))
+            nid = notification_id(
+                Purpose.digest.value,
+                member,
+                channel,
+                due_at.isoformat(),
+                *sorted(item["_id"] for item in items),
+            )
             message = digest_message([item["summary"] for item in items], ctx.inbox_link)
             insight_ids = list(dict.fromkeys(item["insight_id"] for item in items))[:MAX_INSIGHT_IDS]
-            await deliveries.add(uow, fanout.delivery_doc(
-                nid, Purpose.digest, Channel(channel), member, items[-1]["target"],
-                render(Channel(channel), message, nid), now, now, insight_ids=insight_ids))
+            await deliveries.add(
+                uow,
+                fanout.delivery_doc(
+                    nid,
+                    Purpose.digest,
+                    Channel(channel),
+                    member,
+                    items[-1]["target"],
+                    render(Channel(channel), message, nid),
+                    now,
+                    now,
+                    insight_ids=insight_ids,
+                ),
+            )
             await state.close_digest_items(uow, [item["_id"] for item in items], nid)
             return 1
 
@@ -62,7 +79,7 @@ async def escalate(transactions: Transactions, ctx: Context) -> int:
 
 async def _escalate_one(uow, ctx: Context, held: dict[str, Any], now: datetime) -> int:
     insight = Insight.model_validate(held["insight"])
-    snapshot = await fanout.Snapshot.load(uow)
+    snapshot = await Snapshot.load(uow)
     rules, people = snapshot.rules, snapshot.people
     minutes = escalation_minutes(rules, ctx)
     waited = f"not acknowledged within {minutes:g} min"
@@ -73,21 +90,33 @@ async def _escalate_one(uow, ctx: Context, held: dict[str, Any], now: datetime) 
         for member in notified:
             backup = people.person(member).backup_member_id
             if backup and backup not in notified and not people.person(backup).away(now):
-                recipients.append(Recipient(member_id=backup, reasons=[f"escalation: {waited}; backup of {member}"]))
+                recipients.append(
+                    Recipient(member_id=backup, reasons=[f"escalation: {waited}; backup of {member}"])
+                )
     reached_level = level if recipients else 2
     if not recipients:
-        recipients = [Recipient(member_id=m, reasons=[f"escalation: {waited}; Product Ops"])
-                      for m in people.product_ops(rules)]
-    following = ({"level": 2, "due_at": now + timedelta(minutes=minutes), "started_at": now}
-                 if reached_level == 1 else None)
+        recipients = [
+            Recipient(member_id=m, reasons=[f"escalation: {waited}; Product Ops"])
+            for m in people.product_ops(rules)
+        ]
+    following = (
+        {"level": 2, "due_at": now + timedelta(minutes=minutes), "started_at": now}
+        if reached_level == 1
+        else None
+    )
     if not await state.advance_escalation(uow, insight.dedup_key, level, following):
         return 0  # another run moved it on meanwhile
     planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now, urgent=True)
     note = f"Nobody acknowledged this critical insight within {minutes:g} minutes."
     reached = await fanout.record(
-        uow, planned, insight, Purpose.escalation,
+        uow,
+        planned,
+        insight,
+        Purpose.escalation,
         lambda reasons: insight_message(insight, reasons, Purpose.escalation, note=note, link=ctx.inbox_link),
-        now, (insight.dedup_key, insight.insight_id, insight.version, reached_level))
+        now,
+        (insight.dedup_key, insight.insight_id, insight.version, reached_level),
+    )
     await state.save_situation(uow, insight.dedup_key, {"escalated_at": now}, add_notified=reached)
     metrics.ESCALATIONS.labels(str(reached_level)).inc()
     return 1

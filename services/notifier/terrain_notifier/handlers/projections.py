@@ -3,7 +3,8 @@
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.team import TeamDeleted, TeamState
 
-from ..store import deliveries, directory as config
+from ..store import deliveries
+from ..store import directory as config
 from . import Context
 
 
@@ -24,7 +25,9 @@ async def apply_feedback(events: list[FeedbackIngested | FeedbackErased], uow, c
     ingested: list[FeedbackIngested] = []
     for event in events:
         if isinstance(event, FeedbackErased):
-            await config.apply_reporters(uow, [_reporter(e) for e in ingested])  # in order: ingest, then erase
+            await config.apply_reporters(
+                uow, [_reporter(e) for e in ingested]
+            )  # in order: ingest, then erase
             ingested = []
             await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, ctx.clock())
             await deliveries.redact_feedback(uow, event.data.feedback_ids, ctx.clock())
@@ -35,7 +38,14 @@ async def apply_feedback(events: list[FeedbackIngested | FeedbackErased], uow, c
 
 def _reporter(event: FeedbackIngested) -> dict:
     data = event.data
-    return {"_id": data.feedback_id, "revision": data.revision, "name": data.reporter.name,
-            "email": data.reporter.email, "role": data.reporter.role.value,
-            "account_id": data.account.account_id if data.account else None,
-            "account_name": data.account.name if data.account else None, "text": data.text, "source": data.source}
+    return {
+        "_id": data.feedback_id,
+        "revision": data.revision,
+        "name": data.reporter.name,
+        "email": data.reporter.email,
+        "role": data.reporter.role.value,
+        "account_id": data.account.account_id if data.account else None,
+        "account_name": data.account.name if data.account else None,
+        "text": data.text,
+        "source": data.source,
+    }

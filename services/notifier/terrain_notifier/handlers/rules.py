@@ -35,7 +35,9 @@ def load_file(path: Path, ssrf_allow: Sequence[str]) -> tuple[Rules, str]:
     try:
         rules = parse_text(text, ssrf_allow)
     except RulesError as exc:
-        raise RulesError([{"field": f"{path}: {e['field']}", "message": e["message"]} for e in exc.errors]) from None
+        raise RulesError(
+            [{"field": f"{path}: {e['field']}", "message": e["message"]} for e in exc.errors]
+        ) from None
     return rules, hashlib.sha256(text.encode()).hexdigest()
 
 

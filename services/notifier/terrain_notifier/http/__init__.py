@@ -1,8 +1,7 @@
-"""The notifier's HTTP API: rules and dry-run, member preferences and subscriptions, inbox, deliveries, loops."""
+"""The notifier's HTTP API: rules, dry-run, preferences, subscriptions, inbox, deliveries, loops."""
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import JSONResponse
-
 from terrain_contracts import Role
 from terrain_kit.auth import Principal
 from terrain_kit.service import Service
@@ -26,15 +25,19 @@ def reader(request: Request) -> Reader:
 def own_or_product_ops(principal: Principal, member_id: str) -> None:
     """A member manages their own settings; Product Ops (and admins) manage anyone's."""
     if principal.member_id != member_id and principal.role not in (Role.product_ops, Role.admin):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"this key acts for {principal.member_id or 'no member'}, not {member_id}; "
-                            "only product_ops may manage other members")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"this key acts for {principal.member_id or 'no member'}, not {member_id}; "
+            "only product_ops may manage other members",
+        )
 
 
 def member_of(principal: Principal) -> str:
     if principal.member_id is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the inbox needs an API key that belongs to a member "
-                                                       "(create it with member_id)")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "the inbox needs an API key that belongs to a member (create it with member_id)",
+        )
     return principal.member_id
 
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
-
 from terrain_kit.auth import Principal, require
 from terrain_kit.pagination import Page, page
 
@@ -34,13 +33,19 @@ def _view(doc: dict[str, Any]) -> InboxItem:
 
 
 @router.get("", response_model=Page[InboxItem])
-async def list_inbox(request: Request, unread: bool = False, limit: int = Query(50, ge=1, le=200),
-                     cursor: str | None = None, principal: Principal = Depends(require())) -> Page[InboxItem]:
+async def list_inbox(
+    request: Request,
+    unread: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = None,
+    principal: Principal = Depends(require()),
+) -> Page[InboxItem]:
     query: dict[str, Any] = {"member_id": member_of(principal)}
     if unread:
         query["read_at"] = None
-    docs, next_cursor = await page(service_of(request).db[INBOX], query, sort=("created_at", -1), limit=limit,
-                                   cursor=cursor)
+    docs, next_cursor = await page(
+        service_of(request).db[INBOX], query, sort=("created_at", -1), limit=limit, cursor=cursor
+    )
     return Page[InboxItem](items=[_view(doc) for doc in docs], next_cursor=next_cursor)
 
 

@@ -4,19 +4,26 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-
 from terrain_contracts import Role
 from terrain_contracts.events.insight import Insight
 from terrain_kit.auth import Principal, require
 
 from ..domain.rules import Rules, RulesError
-from ..handlers import insights, rules as rules_handlers
+from ..handlers import insights
+from ..handlers import rules as rules_handlers
 from ..store import directory as config
 from . import ctx_of, invalid, reader, service_of
 
 router = APIRouter(tags=["routing"])
-RULES_BODY = {"requestBody": {"required": True, "content": {
-    "application/yaml": {"schema": Rules.model_json_schema()}, "application/json": {"schema": {"type": "object"}}}}}
+RULES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": Rules.model_json_schema()},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
 
 
 async def _parsed(request: Request) -> tuple[Rules, list[str]] | JSONResponse:
@@ -34,9 +41,13 @@ async def _parsed(request: Request) -> tuple[Rules, list[str]] | JSONResponse:
 async def get_rules(request: Request) -> dict[str, Any]:
     """The live routing rules (webhook secrets masked), their version and where they came from."""
     record = await config.rules_record(reader(request)) or {}
-    return {"version": record.get("version", 0), "source": record.get("source"),
-            "updated_by": record.get("updated_by"), "updated_at": record.get("updated_at"),
-            "rules": rules_handlers.masked(await config.rules(reader(request)))}
+    return {
+        "version": record.get("version", 0),
+        "source": record.get("source"),
+        "updated_by": record.get("updated_by"),
+        "updated_at": record.get("updated_at"),
+        "rules": rules_handlers.masked(await config.rules(reader(request))),
+    }
 
 
 @router.put("/v1/rules", openapi_extra=RULES_BODY)
@@ -48,12 +59,16 @@ async def put_rules(request: Request, principal: Principal = Depends(require(Rol
     rules, warnings = parsed
     now = ctx_of(request).clock()
     version = await service_of(request).transactions.run(
-        lambda uow: config.save_rules(uow, rules, "api", principal.actor, now))
+        lambda uow: config.save_rules(uow, rules, "api", principal.actor, now)
+    )
     return {"version": version, "warnings": warnings, "rules": rules_handlers.masked(rules)}
 
 
-@router.post("/v1/rules/validate", openapi_extra=RULES_BODY,
-             dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))])
+@router.post(
+    "/v1/rules/validate",
+    openapi_extra=RULES_BODY,
+    dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))],
+)
 async def validate_rules(request: Request) -> Any:
     """Validate rules without applying them (for CI of a rules repository)."""
     parsed = await _parsed(request)
@@ -64,6 +79,6 @@ async def validate_rules(request: Request) -> Any:
 
 @router.post("/v1/routing/dry-run", dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))])
 async def dry_run(insight: Insight, request: Request) -> dict[str, Any]:
-    """Who would receive this insight, and why: a reason per recipient, each channel's timing. Records nothing."""
+    """Who would receive this insight, and why (reasons, channels, timing). Records nothing."""
     ctx = ctx_of(request)
     return await insights.dry_run(reader(request), ctx, insight, ctx.clock())

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from terrain_kit.mongo import Index, asc
 
 TEAMS = "teams"
