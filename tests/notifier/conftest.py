@@ -74,3 +74,19 @@ async def feed(js, *events) -> None:
         await eventually(
             lambda stream=stream: settled(js, consumers[stream], stream), what=f"{consumers[stream]} settled"
         )
+
+
+async def value(result):
+    """``eventually`` awaits its probe: this wraps a plain value (what a receiver holds right now)."""
+    return result
+
+
+async def at_least(found, count: int):
+    """The awaited list once it holds ``count`` items, else None (not yet)."""
+    items = await found
+    return items if len(items) >= count else None
+
+
+async def no_pending(service) -> bool:
+    """Nothing left for the dispatcher: every delivery sent or settled."""
+    return await service.db["deliveries"].count_documents({"status": {"$in": ["pending", "sending"]}}) == 0

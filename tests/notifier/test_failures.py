@@ -160,8 +160,3 @@ async def _all_deferred(notifier, count: int):
 async def _status(notifier, notification_id: str, status: str) -> bool:
     doc = await notifier.db["deliveries"].find_one({"_id": notification_id})
     return doc is not None and doc["status"] == status
-
-
-async def _at_least(found, count: int):
-    items = await found
-    return items if len(items) >= count else None

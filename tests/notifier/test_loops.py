@@ -7,7 +7,7 @@ from terrain_contracts.events.notification import NotificationLoopClosed
 from terrain_dev.probes import stored_messages
 from terrain_dev.waiting import eventually
 
-from .conftest import feed
+from .conftest import at_least, feed, no_pending, value
 from .factories import ingested, shipped
 from .receivers import text_of
 
@@ -43,7 +43,7 @@ async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
 
     await feed(jetstream, shipped("init-sso", ["fb-1", "fb-2", "fb-3", "fb-4", "fb-unknown"]))
 
-    closed = await eventually(lambda: _at_least(loops_closed(jetstream), 3), what="three loops closed")
+    closed = await eventually(lambda: at_least(loops_closed(jetstream), 3), what="three loops closed")
     [sam] = smtp_receiver.to("sam@sales.example.com")
     [kim] = smtp_receiver.to("kim@cs.example.com")
     assert len(smtp_receiver.all()) == 2
@@ -79,10 +79,10 @@ async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
 async def test_a_second_shipped_event_notifies_no_one_again(notifier, jetstream, smtp_receiver):
     await feed(jetstream, ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML", "Acme"))
     await feed(jetstream, shipped("init-sso", ["fb-1"]))
-    await eventually(lambda: _at_least(loops_closed(jetstream), 1), what="loop closed")
+    await eventually(lambda: at_least(loops_closed(jetstream), 1), what="loop closed")
 
     await feed(jetstream, shipped("init-sso", ["fb-1"]))  # the same initiative shipped again (a new event id)
-    await eventually(lambda: _no_pending(notifier), what="nothing left to send")
+    await eventually(lambda: no_pending(notifier), what="nothing left to send")
 
     assert len(smtp_receiver.all()) == 1
     assert len(await loops_closed(jetstream)) == 1
@@ -110,14 +110,14 @@ async def test_erased_feedback_is_left_out_of_the_message(notifier, jetstream, s
     )
     await feed(jetstream, shipped("init-sso", ["fb-1", "fb-2"]))
 
-    [sam] = await eventually(lambda: _async(smtp_receiver.all()), what="an email")
+    [sam] = await eventually(lambda: value(smtp_receiver.all()), what="an email")
     assert "Hooli" not in text_of(sam)
     assert (await notifier.db["reporters"].find_one({"_id": "fb-2"})).get("text") is None
     rates = (await notifier.http.get("/v1/loop-closure")).json()
     assert rates["overall"]["not_closed"] == 1
 
     # Erased after the message went out: the copy the notifier keeps loses the customer's words too.
-    await eventually(lambda: _no_pending(notifier), what="message settled")
+    await eventually(lambda: no_pending(notifier), what="message settled")
     await feed(
         jetstream,
         FeedbackErased.create(
@@ -134,19 +134,6 @@ async def test_erased_feedback_is_left_out_of_the_message(notifier, jetstream, s
     )
     [kept] = await notifier.db["deliveries"].find({"purpose": "loop_closure"}).to_list(None)
     assert "Acme" not in str(kept["body"])
-
-
-async def _at_least(found, count: int):
-    items = await found
-    return items if len(items) >= count else None
-
-
-async def _async(value):
-    return value
-
-
-async def _no_pending(notifier) -> bool:
-    return await notifier.db["deliveries"].count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
 
 
 async def _metric(notifier, line: str) -> bool:

@@ -11,7 +11,7 @@ from terrain_notifier.handlers import periodic
 from terrain_notifier.main import create
 from terrain_notifier.settings import PolicySettings
 
-from .conftest import feed, make_settings
+from .conftest import feed, make_settings, value
 from .factories import detected, insight, member, team, team_created, updated
 from .receivers import text_of
 
@@ -69,7 +69,7 @@ async def test_quiet_hours_hold_a_notification_until_they_end(clocked, jetstream
     assert timedelta(hours=1, minutes=58) < held["next_attempt_at"] - clock.now <= timedelta(hours=2)
     assert smtp_receiver.all() == []
     clock.now += timedelta(hours=2, minutes=1)
-    [mail] = await eventually(lambda: _async(smtp_receiver.all()), what="email after quiet hours")
+    [mail] = await eventually(lambda: value(smtp_receiver.all()), what="email after quiet hours")
     assert mail["X-Envelope-To"] == "pm-ann@example.com"
 
 
@@ -89,7 +89,7 @@ async def test_an_hourly_digest_merges_insights_into_one_message(clocked, jetstr
 
     clock.now += timedelta(hours=1)
     assert await periodic.send_digests(service.service.transactions, service.app.state.ctx) in (0, 1)
-    [mail] = await eventually(lambda: _async(smtp_receiver.all()), what="the digest")
+    [mail] = await eventually(lambda: value(smtp_receiver.all()), what="the digest")
     assert mail["Subject"] == "Terrain digest: 2 insights"
     assert text_of(mail).count("[warning] Spike in billing") == 2
     [digest] = await _deliveries(service, purpose="digest")
@@ -109,7 +109,7 @@ async def test_throttled_notifications_fold_into_the_next_digest(
     async with running(create(settings)) as service:
         await org(jetstream)
         await feed(jetstream, *(detected(insight(f"ins-{i}", dedup_key=f"k-{i}")) for i in range(3)))
-        await eventually(lambda: _async(len(smtp_receiver.all()) == 2), what="two emails")
+        await eventually(lambda: value(len(smtp_receiver.all()) == 2), what="two emails")
         [item] = await service.db["digest_items"].find().to_list(None)
     assert item["member_id"] == "pm-ann"
     assert item["summary"]["insight_id"] in {"ins-0", "ins-1", "ins-2"}
@@ -122,12 +122,12 @@ async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_p
     await org(jetstream)
     ctx = service.app.state.ctx
     await feed(jetstream, detected(insight("ins-1", severity=Severity.critical)))
-    await eventually(lambda: _async(smtp_receiver.to("pm-ann@example.com")), what="first email")
+    await eventually(lambda: value(smtp_receiver.to("pm-ann@example.com")), what="first email")
 
     clock.now += timedelta(minutes=31)  # the default 30 minutes
     await periodic.escalate(service.service.transactions, ctx)
     [to_backup] = await eventually(
-        lambda: _async(smtp_receiver.to("pm-cat@example.com")), what="to the backup"
+        lambda: value(smtp_receiver.to("pm-cat@example.com")), what="to the backup"
     )
     assert to_backup["Subject"] == "Escalation: [critical] Spike in billing"
     assert "backup of pm-ann" in text_of(to_backup)
@@ -136,7 +136,7 @@ async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_p
     clock.now += timedelta(minutes=31)
     await periodic.escalate(service.service.transactions, ctx)
     [to_ops] = await eventually(
-        lambda: _async(smtp_receiver.to("ops-olga@example.com")), what="to Product Ops"
+        lambda: value(smtp_receiver.to("ops-olga@example.com")), what="to Product Ops"
     )
     assert "Product Ops" in text_of(to_ops)
 
@@ -187,7 +187,3 @@ async def _deliveries(service, **query) -> list[dict]:
 
 async def _count(service, collection: str, count: int) -> bool:
     return await service.db[collection].count_documents({}) == count
-
-
-async def _async(value):
-    return value

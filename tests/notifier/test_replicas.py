@@ -8,7 +8,7 @@ from terrain_dev.testing import publish, running
 from terrain_dev.waiting import eventually
 from terrain_notifier.main import create
 
-from .conftest import make_settings
+from .conftest import make_settings, value
 from .factories import detected, insight, member, team, team_created
 from .receivers import text_of
 
@@ -46,9 +46,9 @@ async def test_two_replicas_deliver_each_notification_once(
             doc["claimed_by"]
             for doc in await a.db["deliveries"].find({"channel": {"$ne": "inbox"}}).to_list(None)
         )
-        await eventually(lambda: _async(len(smtp_receiver.all()) == 2 * INSIGHTS), what="all emails received")
+        await eventually(lambda: value(len(smtp_receiver.all()) == 2 * INSIGHTS), what="all emails received")
         await eventually(
-            lambda: _async(len(http_receiver.at("/slack/bob")) == INSIGHTS), what="all Slack received"
+            lambda: value(len(http_receiver.at("/slack/bob")) == INSIGHTS), what="all Slack received"
         )
         inbox_items = await a.db["inbox"].count_documents({})
 
@@ -74,7 +74,3 @@ async def _delivered(service, count: int) -> bool:
         await service.db["deliveries"].count_documents({"channel": {"$ne": "inbox"}, "status": "delivered"})
         == count
     )
-
-
-async def _async(value):
-    return value

@@ -9,7 +9,7 @@ from terrain_contracts.events.team import MemberRole
 from terrain_dev.probes import stored_messages
 from terrain_dev.waiting import eventually
 
-from .conftest import feed
+from .conftest import at_least, feed, no_pending, value
 from .factories import detected, insight, member, team, team_created, updated
 from .receivers import text_of
 
@@ -67,9 +67,9 @@ async def test_an_insight_reaches_exactly_the_routed_recipients_on_their_channel
     event = detected(insight("ins-1", area="billing"))
     await feed(jetstream, event)
 
-    [mail] = await eventually(lambda: _async(smtp_receiver.all()), what="an email")
-    [slack] = await eventually(lambda: _async(http_receiver.at("/slack/bob")), what="a Slack message")
-    [hook] = await eventually(lambda: _async(http_receiver.at("/hooks/billing")), what="a webhook call")
+    [mail] = await eventually(lambda: value(smtp_receiver.all()), what="an email")
+    [slack] = await eventually(lambda: value(http_receiver.at("/slack/bob")), what="a Slack message")
+    [hook] = await eventually(lambda: value(http_receiver.at("/hooks/billing")), what="a webhook call")
     assert mail["X-Envelope-To"] == "pm-ann@example.com"
     assert mail["Subject"] == "[warning] Spike in billing"
     assert "PM of Team t-billing (t-billing), owner of area billing" in text_of(mail)
@@ -90,9 +90,7 @@ async def test_an_insight_reaches_exactly_the_routed_recipients_on_their_channel
     }
     assert [len(inbox[m]["items"]) for m in ("pm-ann", "pm-bob", "eng-eve", "ops-olga")] == [1, 1, 0, 0]
     # Every delivery recorded and announced: Ann email+inbox, Bob Slack+inbox, the rule's webhook.
-    events = await eventually(
-        lambda: _at_least(delivered_events(jetstream), 5), what="5 deliveries announced"
-    )
+    events = await eventually(lambda: at_least(delivered_events(jetstream), 5), what="5 deliveries announced")
     assert sorted((e.data.recipient_id, e.data.channel.value) for e in events) == [
         ("billing-hook", "webhook"),
         ("pm-ann", "email"),
@@ -115,20 +113,20 @@ async def test_a_repeat_of_the_same_dedup_key_notifies_no_one_again_unless_sever
 ):
     await billing_org(notifier, jetstream, http_receiver)
     await feed(jetstream, detected(insight("ins-1", version=1)))
-    await eventually(lambda: _at_least(delivered_events(jetstream), 5), what="first notification delivered")
+    await eventually(lambda: at_least(delivered_events(jetstream), 5), what="first notification delivered")
 
     # The same situation again: a newer version, and a brand-new insight id under the same dedup key.
     await feed(jetstream, updated(insight("ins-1", version=2)), detected(insight("ins-9", version=1)))
-    await eventually(lambda: _no_pending(notifier), what="nothing left to send")
+    await eventually(lambda: no_pending(notifier), what="nothing left to send")
     assert len(smtp_receiver.all()) == 1
     assert len(http_receiver.requests) == 2
     assert len(await delivered_events(jetstream)) == 5
 
     # Our choice: a rise in severity is news, so the same situation notifies again, once.
     await feed(jetstream, updated(insight("ins-1", version=3, severity=Severity.critical)))
-    await eventually(lambda: _async(len(smtp_receiver.all()) == 2), what="second email")
+    await eventually(lambda: value(len(smtp_receiver.all()) == 2), what="second email")
     assert smtp_receiver.all()[1]["Subject"] == "[critical] Spike in billing"
-    await eventually(lambda: _at_least(delivered_events(jetstream), 10), what="second round delivered")
+    await eventually(lambda: at_least(delivered_events(jetstream), 10), what="second round delivered")
 
 
 async def test_an_away_pm_is_replaced_by_their_backup(notifier, jetstream, smtp_receiver):
@@ -145,19 +143,6 @@ async def test_an_away_pm_is_replaced_by_their_backup(notifier, jetstream, smtp_
 
     await feed(jetstream, detected(insight("ins-1")))
 
-    [mail] = await eventually(lambda: _async(smtp_receiver.all()), what="an email")
+    [mail] = await eventually(lambda: value(smtp_receiver.all()), what="an email")
     assert mail["X-Envelope-To"] == "pm-cat@example.com"
     assert "backup for pm-ann, away until" in text_of(mail)
-
-
-async def _async(value):
-    return value
-
-
-async def _at_least(events, count: int):
-    found = await events
-    return found if len(found) >= count else None
-
-
-async def _no_pending(notifier) -> bool:
-    return await notifier.db["deliveries"].count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
