@@ -1,0 +1,104 @@
+"""What each member chose: channels, personal targets, time zone, quiet hours, digests, subscriptions."""
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from terrain_contracts.types import Id
+
+from .rules import Match, Strict, Url, checked_url
+from .targets import check_secret
+
+Channels = list[Literal["inbox", "email", "slack", "webhook"]]
+
+
+class DigestMode(StrEnum):
+    off = "off"
+    hourly = "hourly"
+    daily = "daily"
+
+
+class QuietHours(Strict):
+    """Local times; a window across midnight (22:00-07:00) is understood."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
+    def end_after(self, local: datetime) -> datetime | None:
+        """When the quiet window containing ``local`` ends (local time), or None if outside it."""
+        now = local.time().replace(tzinfo=None)
+        if self.start < self.end:
+            inside = self.start <= now < self.end
+            ends_next_day = False
+        else:
+            inside = now >= self.start or now < self.end
+            ends_next_day = now >= self.start
+        if not inside:
+            return None
+        day = local.date() + timedelta(days=1 if ends_next_day else 0)
+        return datetime.combine(day, self.end, tzinfo=local.tzinfo)
+
+
+class Preferences(Strict):
+    channels: Channels | None = Field(
+        default=None, min_length=1, description="Null: the defaults of the routing rules."
+    )
+    slack_url: Url | None = Field(default=None, description="Personal Slack incoming webhook.")
+    webhook_url: Url | None = None
+    webhook_secret: str | None = Field(default=None, description="whsec_..., signs the personal webhook.")
+    timezone: str = "UTC"
+    quiet_hours: QuietHours | None = None
+    digest: DigestMode = DigestMode.off
+
+    _urls = field_validator("slack_url", "webhook_url")(
+        lambda url, info: None if url is None else checked_url(url, info)
+    )
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, secret: str | None) -> str | None:
+        return None if secret is None else check_secret(secret)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Paris)") from None
+        return name
+
+    @model_validator(mode="after")
+    def _targets_for_channels(self) -> Self:
+        chosen = self.channels or []
+        if "slack" in chosen and not self.slack_url:
+            raise ValueError("channel slack needs slack_url")
+        if "webhook" in chosen and not (self.webhook_url and self.webhook_secret):
+            raise ValueError("channel webhook needs webhook_url and webhook_secret")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Subscription(Match):
+    """A member's own interest beyond what they own."""
+
+    subscription_id: Id
+
+
+def clean_for_view(preferences: Preferences) -> dict:
+    """Preferences as shown back: the webhook secret never leaves the service."""
+    view = preferences.model_dump(mode="json")
+    if view.get("webhook_secret"):
+        view["webhook_secret"] = "whsec_***"
+    return view

@@ -1,0 +1,51 @@
+"""The notifier's own copies of others' data: teams (for routing) and reporters (for closing the loop)."""
+
+from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
+from terrain_contracts.events.team import TeamDeleted, TeamState
+
+from ..store import deliveries
+from ..store import directory as config
+from . import Context
+
+
+async def apply_teams(events: list, uow) -> None:
+    states: list[TeamState] = []
+    for event in events:
+        if isinstance(event, TeamDeleted):
+            await config.apply_team_states(uow, states)  # keep the order of a create-then-delete in one batch
+            states = []
+            await config.delete_team(uow, event.data.team_id, event.data.version)
+        else:
+            states.append(event.data.team)
+    await config.apply_team_states(uow, states)
+
+
+async def apply_feedback(events: list[FeedbackIngested | FeedbackErased], uow, ctx: Context) -> None:
+    """Keep who reported each item, their customer's words and account (latest revision); drop erased ones."""
+    ingested: list[FeedbackIngested] = []
+    for event in events:
+        if isinstance(event, FeedbackErased):
+            await config.apply_reporters(
+                uow, [_reporter(e) for e in ingested]
+            )  # in order: ingest, then erase
+            ingested = []
+            await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, ctx.clock())
+            await deliveries.redact_feedback(uow, event.data.feedback_ids, ctx.clock())
+        else:
+            ingested.append(event)
+    await config.apply_reporters(uow, [_reporter(e) for e in ingested])
+
+
+def _reporter(event: FeedbackIngested) -> dict:
+    data = event.data
+    return {
+        "_id": data.feedback_id,
+        "revision": data.revision,
+        "name": data.reporter.name,
+        "email": data.reporter.email,
+        "role": data.reporter.role.value,
+        "account_id": data.account.account_id if data.account else None,
+        "account_name": data.account.name if data.account else None,
+        "text": data.text,
+        "source": data.source,
+    }

@@ -1,0 +1,51 @@
+"""The only package that speaks MongoDB for the notifier; declares its indexes.
+
+Every function takes a unit of work (``uow[collection]``, ``uow.session``);
+reads outside a transaction use :class:`Reader`.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from terrain_kit.mongo import Index, asc
+
+TEAMS = "teams"
+REPORTERS = "reporters"
+RULES = "rules"
+PREFERENCES = "preferences"
+SUBSCRIPTIONS = "subscriptions"
+SITUATIONS = "situations"
+DELIVERIES = "deliveries"
+INBOX = "inbox"
+DIGEST_ITEMS = "digest_items"
+LOOPS = "loops"
+COUNTERS = "counters"
+THROTTLE = "throttle"
+
+INDEXES = [
+    Index(DELIVERIES, asc("status", "next_attempt_at")),
+    Index(DELIVERIES, asc("recipient_id", "channel", "created_at")),
+    Index(DELIVERIES, asc("insight_ids")),
+    Index(DELIVERIES, asc("initiative_id")),
+    Index(DELIVERIES, asc("dead_letter.published"), sparse=True),
+    Index(INBOX, asc("member_id", "created_at")),
+    Index(DIGEST_ITEMS, asc("status", "due_at")),
+    Index(SITUATIONS, asc("escalation.due_at"), sparse=True),
+    Index(SUBSCRIPTIONS, asc("member_id")),
+    Index(LOOPS, asc("initiative_id")),
+    Index(LOOPS, asc("owner_team_id", "status")),
+    Index(LOOPS, asc("reporter_key", "status")),
+    Index(THROTTLE, asc("expires_at"), ttl_seconds=0),
+]
+
+
+@dataclass
+class Reader:
+    """Reads outside a transaction, through the same store functions."""
+
+    db: AsyncDatabase
+    session: Any = None
+
+    def __getitem__(self, collection: str):
+        return self.db[collection]

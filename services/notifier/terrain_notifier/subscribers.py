@@ -1,0 +1,38 @@
+"""The notifier's durable consumers: parse contract -> call a handler, nothing else."""
+
+from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
+from terrain_contracts.events.initiative import InitiativeShipped
+from terrain_contracts.events.insight import InsightDetected, InsightResolved, InsightUpdated
+from terrain_contracts.events.team import TEAM_STATE_EVENTS, TeamDeleted
+from terrain_kit.consumers import Consumers
+from terrain_kit.uow import UnitOfWork
+
+from .handlers import Context, insights, loops, projections
+
+
+def build(ctx: Context) -> Consumers:
+    consumers = Consumers("notifier")
+
+    @consumers.on(InsightDetected, InsightUpdated, InsightResolved, durable="notifier-insights", batch=True)
+    async def route_insights(
+        events: list[InsightDetected | InsightUpdated | InsightResolved], uow: UnitOfWork
+    ) -> None:
+        """Route insights to the owning PMs, subscribers and rules, and record their notifications."""
+        await insights.on_insights(events, uow, ctx)
+
+    @consumers.on(*TEAM_STATE_EVENTS, TeamDeleted, durable="notifier-teams", batch=True)
+    async def project_teams(events: list, uow: UnitOfWork) -> None:
+        """Keep the notifier's projection of teams, members and product-area ownership."""
+        await projections.apply_teams(events, uow)
+
+    @consumers.on(FeedbackIngested, FeedbackErased, durable="notifier-reporters", batch=True)
+    async def project_reporters(events: list[FeedbackIngested | FeedbackErased], uow: UnitOfWork) -> None:
+        """Keep who reported each feedback item and the customer's words; drop erased ones."""
+        await projections.apply_feedback(events, uow, ctx)
+
+    @consumers.on(InitiativeShipped, durable="notifier-loops")
+    async def close_loops(event: InitiativeShipped, uow: UnitOfWork) -> None:
+        """Tell every reporter of a shipped initiative's feedback, once each."""
+        await loops.on_shipped(event, uow, ctx)
+
+    return consumers

@@ -1,0 +1,158 @@
+"""Events and contract objects the notifier's tests are built from."""
+
+from datetime import UTC, datetime, timedelta
+
+from terrain_contracts.events.feedback import (
+    AccountSnapshot,
+    FeedbackIngested,
+    FeedbackIngestedData,
+    FeedbackKind,
+    IntakeChannel,
+    Reporter,
+    ReporterRole,
+)
+from terrain_contracts.events.initiative import (
+    Briefing,
+    InitiativeShipped,
+    InitiativeShippedData,
+    InitiativeStatus,
+    NeedSource,
+    Size,
+)
+from terrain_contracts.events.insight import (
+    Insight,
+    InsightData,
+    InsightDetected,
+    InsightKind,
+    InsightStatus,
+    InsightUpdated,
+    InsightUpdatedData,
+    Severity,
+)
+from terrain_contracts.events.team import (
+    Member,
+    MemberRole,
+    ProductArea,
+    TeamChangeData,
+    TeamCreated,
+    TeamKind,
+    TeamState,
+)
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def member(
+    member_id: str,
+    role: MemberRole = MemberRole.pm,
+    away_days: float | None = None,
+    backup: str | None = None,
+) -> Member:
+    away = datetime.now(UTC) + timedelta(days=away_days) if away_days else None
+    return Member(
+        member_id=member_id,
+        name=member_id.replace("-", " ").title(),
+        email=f"{member_id}@example.com",
+        role=role,
+        away_until=away,
+        backup_member_id=backup,
+    )
+
+
+def team(team_id: str, members: list[Member], areas: list[str], version: int = 1) -> TeamState:
+    return TeamState(
+        team_id=team_id,
+        name=f"Team {team_id}",
+        kind=TeamKind.squad,
+        members=members,
+        product_areas=[ProductArea(area=a, name=a.title()) for a in areas],
+        version=version,
+    )
+
+
+def team_created(state: TeamState) -> TeamCreated:
+    return TeamCreated.create(TeamChangeData(team=state, changed_by="ops"), source="initiatives")
+
+
+def insight(
+    insight_id: str = "ins-1",
+    area: str | None = "billing",
+    severity: Severity = Severity.warning,
+    version: int = 1,
+    dedup_key: str | None = None,
+    status: InsightStatus = InsightStatus.open,
+    theme: str | None = "invoices",
+    kind: InsightKind = InsightKind.spike,
+    owning_team_id: str | None = None,
+) -> Insight:
+    return Insight(
+        insight_id=insight_id,
+        kind=kind,
+        severity=severity,
+        title=f"Spike in {area or 'somewhere'}",
+        summary="42 items this week against 5 usually.",
+        product_area=area,
+        theme=theme,
+        owning_team_id=owning_team_id,
+        dedup_key=dedup_key or f"spike:{area}:{theme}",
+        status=status,
+        version=version,
+        detected_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def detected(item: Insight) -> InsightDetected:
+    return InsightDetected.create(InsightData(insight=item), source="insights")
+
+
+def updated(item: Insight) -> InsightUpdated:
+    return InsightUpdated.create(
+        InsightUpdatedData(insight=item, changed_fields=["metrics"]), source="insights"
+    )
+
+
+def ingested(
+    feedback_id: str, reporter: str, email: str | None, text: str, account: str = "Acme", revision: int = 1
+) -> FeedbackIngested:
+    return FeedbackIngested.create(
+        FeedbackIngestedData(
+            feedback_id=feedback_id,
+            revision=revision,
+            source="salesforce",
+            external_id=f"ext-{feedback_id}",
+            channel=IntakeChannel.event,
+            kind=FeedbackKind.field,
+            reporter=Reporter(name=reporter, email=email, role=ReporterRole.sales_rep),
+            account=AccountSnapshot(account_id=f"acc-{account.lower()}", name=account),
+            text=text,
+            occurred_at=NOW,
+            ingested_at=NOW,
+        ),
+        source="feedback",
+    )
+
+
+def shipped(initiative_id: str, feedback_ids: list[str], team_id: str = "t-billing") -> InitiativeShipped:
+    briefing = Briefing(
+        initiative_id=initiative_id,
+        title="SAML single sign-on",
+        problem="Enterprise needs SSO.",
+        source=NeedSource.customer_feedback,
+        size=Size.m,
+        intention="Ship SAML SSO.",
+        owner_team_id=team_id,
+        quarter="2026-Q4",
+        status=InitiativeStatus.shipped,
+        version=3,
+    )
+    return InitiativeShipped.create(
+        InitiativeShippedData(
+            initiative=briefing,
+            release_note="SAML SSO is available on every Enterprise plan.",
+            linked_feedback_ids=feedback_ids,
+            shipped_at=NOW,
+            shipped_by="pm-1",
+        ),
+        source="initiatives",
+    )
