@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -131,15 +131,23 @@ class Service:
             await self.relay.flush()
         except Exception:
             log.exception("outbox flush at shutdown failed; the entries stay for the next start")
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await self._cancel_background()
         await self.broker.stop()
         await self.mongo.close()
         self.tracer_provider.shutdown()
         log.info("service stopped")
+
+    async def _cancel_background(self, rounds: int = 10) -> None:
+        pending = {task for task in self._tasks if not task.done()}
+        for _ in range(rounds):
+            if not pending:
+                return
+            # Cancel again each round: asyncio.wait_for (Python 3.11, inside nats-py requests) can swallow a
+            # cancellation that arrives as its reply does, and the task would then run on forever.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
+        log.error("background tasks did not stop", extra={"tasks": sorted(t.get_name() for t in pending)})
 
     async def health(self) -> dict[str, bool]:
         connection = self.broker.config.connection_state

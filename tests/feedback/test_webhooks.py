@@ -235,3 +235,12 @@ async def test_fuzzed_bodies_never_produce_a_server_error(feedback, vendor, data
     response = await post(feedback, vendor, body, headers)
 
     assert response.status_code < 500, response.text
+
+
+async def test_an_intercom_body_with_lists_where_strings_belong_is_a_client_error(feedback):
+    # Found by the fuzzing below: a list as "topic" once raised TypeError (a 500).
+    for body in ({"topic": ["conversation.user.created"]},
+                 {"topic": "conversation.user.created", "data": {"item": {"source": {"author": {"type": [1]}}}}}):
+        raw = json.dumps(body).encode()
+        response = await post(feedback, "intercom", raw, sign("intercom", raw))
+        assert response.status_code < 500, response.text

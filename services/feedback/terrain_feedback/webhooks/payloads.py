@@ -134,11 +134,13 @@ _INTERCOM_CUSTOMERS = {"user", "lead", "contact"}
 
 
 def intercom(payload: Any, source: str) -> Mapped:
-    if dig(payload, "topic") not in _INTERCOM_TOPICS:
+    topic = dig(payload, "topic")
+    if not isinstance(topic, str) or topic not in _INTERCOM_TOPICS:
         return None  # ping and topics that are not a customer's new conversation
     item = dig(payload, "data.item")
     author = dig(item, "source.author")
-    customer = dig(author, "type") in _INTERCOM_CUSTOMERS
+    author_type = dig(author, "type")
+    customer = isinstance(author_type, str) and author_type in _INTERCOM_CUSTOMERS
     name, email = _person(dig(author, "name"), dig(author, "email"), "Intercom user")
     return {
         "source": source, "external_id": as_id(dig(item, "id")), "kind": FeedbackKind.customer,
