@@ -1,4 +1,5 @@
-"""Background work, each job on one replica at a time (leases): periodic detectors, clustering, replays."""
+"""Background work, each job on one replica at a time (leases): periodic detectors (unowned demand on a
+short tick, the others every detectors interval), clustering, replays."""
 
 import asyncio
 import logging
@@ -6,23 +7,51 @@ import logging
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
 
-from .handlers import periodic, replay
+from .handlers import migration, periodic, replay
 from .handlers.context import Context
 
 log = logging.getLogger(__name__)
+
+UNOWNED_CHUNK = 50
+UPGRADE_CHUNK = 200
+MIN_LEASE_SECONDS = 10.0  # a dead holder's lease is taken over within this, however short the tick
 
 
 def background(ctx: Context) -> list:
     settings = ctx.settings.periodic
 
     async def detectors(service: Service) -> None:
-        async def job() -> None:
-            await service.transactions.run(lambda uow: periodic.resolve_faded_spikes(uow, ctx))
-            await service.transactions.run(lambda uow: periodic.top_demand(uow, ctx))
-            await service.transactions.run(lambda uow: periodic.lacking_evidence(uow, ctx))
+        run = service.transactions.run
+        loop = asyncio.get_running_loop()
+        last_full: float | None = None
+        upgraded = False
+        seen: dict[str, int] = {}  # theme-day bucket -> its write count when unowned demand last looked
 
-        interval = settings.detectors_interval_seconds
-        await every(interval, Lease(service.db, "insights-detectors", service.instance, interval * 3), job)
+        async def job() -> None:
+            nonlocal last_full, upgraded
+            if not upgraded:
+                while not await run(migration.done):
+                    await run(lambda uow: migration.upgrade_chunk(uow, UPGRADE_CHUNK))
+                upgraded = True
+            await unowned_demand(run, seen)
+            if last_full is None or loop.time() - last_full >= settings.detectors_interval_seconds:
+                last_full = loop.time()
+                await run(lambda uow: periodic.resolve_faded_spikes(uow, ctx))
+                await run(lambda uow: periodic.top_demand(uow, ctx))
+                await run(lambda uow: periodic.lacking_evidence(uow, ctx))
+
+        tick = min(settings.unowned_interval_seconds, settings.detectors_interval_seconds)
+        lease = Lease(service.db, "insights-detectors", service.instance, max(tick * 3, MIN_LEASE_SECONDS))
+        await every(tick, lease, job)
+
+    async def unowned_demand(run, seen: dict[str, int]) -> None:
+        touched, started = await run(lambda uow: periodic.buckets_touched(uow, ctx))
+        themes = sorted({key for bucket, (key, writes) in touched.items() if seen.get(bucket) != writes})
+        for n in range(0, len(themes), UNOWNED_CHUNK):  # bounded transactions, however many themes moved
+            await run(lambda uow: periodic.unowned_demand(uow, ctx, themes[n:n + UNOWNED_CHUNK]))
+        seen.clear()
+        seen.update({bucket: writes for bucket, (_, writes) in touched.items()})
+        await run(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
 
     async def clustering(service: Service) -> None:
         async def job() -> None:

@@ -5,6 +5,7 @@ from terrain_kit.mongo import Index, asc
 TAXONOMY = "taxonomy_versions"
 ITEMS = "items"
 AGGREGATES = "aggregates"
+MEMBERSHIPS = "bucket_accounts"  # (theme-day bucket, account) with its item count
 INSIGHTS = "insights"
 SITUATIONS = "situations"
 TEAMS = "teams"
@@ -12,12 +13,16 @@ INITIATIVES = "initiatives"
 LINKS = "evidence_links"
 CANDIDATES = "candidates"
 REPLAYS = "replays"
+JOB_RUNS = "job_runs"  # where periodic jobs left off
 
 INDEXES = [
     Index(ITEMS, asc("classification.taxonomy_version")),
     Index(ITEMS, asc("unassigned", "occurred_at")),
     Index(AGGREGATES, asc("scope", "period", "start")),
+    Index(AGGREGATES, asc("touched_at"), sparse=True),  # only theme-day buckets carry it
+    Index(MEMBERSHIPS, asc("key", "start")),
     Index(INSIGHTS, asc("dedup_key"), unique=True),
+    Index(INSIGHTS, asc("situation")),
     Index(INSIGHTS, asc("status", "detected_at")),
     Index(INSIGHTS, asc("kind", "detected_at")),
     Index(TEAMS, asc("areas")),

@@ -1,4 +1,9 @@
-"""Bucket documents: one per (theme or area, hour or day); written only with atomic operators."""
+"""Bucket documents, one per (theme or area, hour or day), and the account memberships of theme-day buckets.
+
+Written only with atomic operators, in the caller's transaction. A batch costs
+one bulk write of memberships and one of buckets (plus, when items are taken
+back, a read and a delete of the memberships that may have emptied).
+"""
 
 from datetime import datetime
 from typing import Any
@@ -7,30 +12,93 @@ from pymongo import UpdateOne
 
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.aggregates import Ops, bucket_id
-from . import AGGREGATES
+from ..domain.aggregates import Membership, Ops, bucket_id
+from . import AGGREGATES, MEMBERSHIPS
 
 
-async def apply(uow: UnitOfWork, ops: Ops) -> None:
-    updates = ops.updates()
+async def apply(uow: UnitOfWork, ops: Ops, now: datetime) -> None:
+    gaining, losing = ops.membership_changes()
+    appeared = await _add_members(uow, gaining)
+    disappeared = await _take_members(uow, losing) if losing else []
+    updates = ops.bucket_updates(appeared, disappeared, now)
     if updates:
         await uow[AGGREGATES].bulk_write([UpdateOne({"_id": doc_id}, update, upsert=True)
                                           for doc_id, update in updates], ordered=False, session=uow.session)
 
 
-async def buckets(uow: UnitOfWork, scope: str, key: str, period: str, starts: list[datetime],
-                  with_accounts: bool = True) -> list[dict[str, Any]]:
+async def _add_members(uow: UnitOfWork, gaining: dict[str, Membership]) -> list[Membership]:
+    """Upsert the memberships; those the upsert inserted are accounts new to their bucket."""
+    if not gaining:
+        return []
+    ids = list(gaining)
+    requests = []
+    for member_id in ids:
+        m = gaining[member_id]
+        update: dict[str, Any] = {
+            "$inc": {"n": m.delta}, "$set": {"segment": m.segment},
+            # What the bucket counted when the account appeared: taken back exactly when it disappears.
+            "$setOnInsert": {"bucket": m.bucket, "key": m.key, "start": m.start, "account": m.account,
+                             "arr": m.arr, "currency": m.currency}}
+        if m.feedback_id:
+            update["$set"]["feedback_id"] = m.feedback_id
+        requests.append(UpdateOne({"_id": member_id}, update, upsert=True))
+    result = await uow[MEMBERSHIPS].bulk_write(requests, ordered=False, session=uow.session)
+    return [gaining[ids[index]] for index in result.upserted_ids]
+
+
+async def _take_members(uow: UnitOfWork, losing: dict[str, Membership]) -> list[Membership]:
+    """Decrement; memberships left with no item are deleted and returned with what their bucket counted."""
+    ids = list(losing)
+    await uow[MEMBERSHIPS].bulk_write([UpdateOne({"_id": i}, {"$inc": {"n": losing[i].delta}}) for i in ids],
+                                      ordered=False, session=uow.session)
+    empty = await uow[MEMBERSHIPS].find({"_id": {"$in": ids}, "n": {"$lte": 0}}, {"arr": 1, "currency": 1},
+                                        session=uow.session).to_list(None)
+    if not empty:
+        return []
+    await uow[MEMBERSHIPS].delete_many({"_id": {"$in": [d["_id"] for d in empty]}}, session=uow.session)
+    gone = []
+    for doc in empty:
+        member = losing[doc["_id"]]
+        gone.append(Membership(member.bucket, member.key, member.start, member.account, arr=doc.get("arr"),
+                               currency=doc.get("currency")))
+    return gone
+
+
+async def buckets(uow: UnitOfWork, scope: str, key: str, period: str, starts: list[datetime]) -> list[dict[str, Any]]:
     """The buckets at these starts that exist, oldest first."""
     ids = [bucket_id(scope, key, period, start) for start in starts]
-    projection = None if with_accounts else {"accounts": 0}
-    docs = await uow[AGGREGATES].find({"_id": {"$in": ids}}, projection, session=uow.session).to_list(None)
+    docs = await uow[AGGREGATES].find({"_id": {"$in": ids}}, session=uow.session).to_list(None)
     return sorted(docs, key=lambda d: d["start"])
 
 
+async def items_by_id(uow: UnitOfWork, ids: list[str]) -> dict[str, int]:
+    """Item counts of these buckets (absent ones are left out)."""
+    docs = await uow[AGGREGATES].find({"_id": {"$in": ids}}, {"items": 1}, session=uow.session).to_list(None)
+    return {d["_id"]: int(d.get("items", 0)) for d in docs}
+
+
 async def range_of(uow: UnitOfWork, scope: str, period: str, since: datetime, until: datetime,
-                   key: str | None = None, with_accounts: bool = True) -> list[dict[str, Any]]:
+                   keys: list[str] | None = None) -> list[dict[str, Any]]:
     query: dict[str, Any] = {"scope": scope, "period": period, "start": {"$gte": since, "$lte": until}}
-    if key is not None:
-        query["key"] = key
-    projection = None if with_accounts else {"accounts": 0}
-    return await uow[AGGREGATES].find(query, projection, session=uow.session).sort("start", 1).to_list(None)
+    if keys is not None:
+        query["key"] = {"$in": keys}
+    return await uow[AGGREGATES].find(query, session=uow.session).sort("start", 1).to_list(None)
+
+
+async def members(uow: UnitOfWork, themes: list[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Account memberships of these themes' day buckets since ``since``, per theme, oldest first."""
+    found: dict[str, list[dict[str, Any]]] = {theme: [] for theme in themes}
+    if not themes:
+        return found
+    cursor = uow[MEMBERSHIPS].find({"key": {"$in": themes}, "start": {"$gte": since}},
+                                   {"bucket": 0}, session=uow.session).sort("start", 1)
+    async for doc in cursor:
+        found[doc["key"]].append(doc)
+    return found
+
+
+async def touched(uow: UnitOfWork, since: datetime) -> dict[str, tuple[str, int]]:
+    """Theme-day buckets written since ``since`` (only those carry ``touched_at``): {id: (theme, writes)}."""
+    docs = await uow[AGGREGATES].find({"touched_at": {"$gte": since}}, {"key": 1, "writes": 1},
+                                      session=uow.session).to_list(None)
+    return {d["_id"]: (d["key"], d.get("writes", 0)) for d in docs if d["key"] != "unassigned"}
