@@ -154,27 +154,37 @@ def shape(doc: dict) -> object:
     return {k: shape(v) for k, v in doc.items()} if isinstance(doc, dict) else None
 
 
-async def test_buckets_written_before_memberships_are_upgraded_at_start(nats_server, mongo_server, database_name,
-                                                                        jetstream):
+async def test_data_written_by_the_previous_version_is_upgraded_at_start(nats_server, mongo_server, database_name,
+                                                                           jetstream):
     start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     day_id = f"theme:sso:day:{start.strftime('%Y-%m-%dT%H')}"
     client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
-    await client[database_name]["aggregates"].insert_many([
+    db = client[database_name]
+    await db["aggregates"].insert_many([
         {"_id": day_id, "scope": "theme", "key": "sso", "period": "day", "start": start, "items": 3,
          "accounts": {"acme%2Eio": {"n": 2, "arr": 700, "currency": "EUR", "segment": "smb"},
                       "globex": {"n": 1, "arr": 300, "currency": "USD", "segment": None},
                       "gone": {"n": 0, "arr": 999, "currency": "EUR", "segment": None}}},
         {"_id": "area:identity:day:x", "scope": "area", "key": "identity", "period": "day", "start": start,
          "items": 3, "accounts": {"globex": {"n": 1}}}])
+    await db["items"].insert_many([{"_id": "old-1", "unassigned": True, "occurred_at": start, "text": "dark mode"},
+                                   {"_id": "old-2", "unassigned": False, "occurred_at": start, "text": "sso"}])
+    await db["items"].create_index([("classification.taxonomy_version", 1)])
+    await db["items"].create_index([("unassigned", 1), ("occurred_at", 1)])
     await client.close()
 
     async with running(create(insights_settings(nats_server, mongo_server, database_name))) as svc:
         async def upgraded() -> bool:
-            return await svc.db["job_runs"].find_one({"_id": "aggregates-memberships"}) is not None
+            return await svc.db["job_runs"].count_documents(
+                {"_id": {"$in": ["aggregates-memberships", "items-unassigned-index"]}}) == 2
 
-        await eventually(upgraded, what="legacy buckets upgraded")
+        await eventually(upgraded, what="previous data upgraded")
         bucket = await svc.db["aggregates"].find_one({"_id": day_id})
         assert "accounts" not in bucket
         assert (bucket["items"], bucket["unique_accounts"], bucket["arr"]) == (3, 2, {"EUR": 700, "USD": 300})
         assert await members(svc, "sso") == {"acme.io": 2, "globex": 1}
         assert "accounts" not in await svc.db["aggregates"].find_one({"_id": "area:identity:day:x"})
+        assert [d["_id"] for d in await svc.db["items"].find({"unassigned_at": {"$exists": True}}).to_list(None)] \
+            == ["old-1"]
+        indexes = {i["name"] async for i in await svc.db["items"].list_indexes()}
+        assert not indexes & {"classification.taxonomy_version_1", "unassigned_1_occurred_at_1"}

@@ -7,8 +7,9 @@ import logging
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
 
-from .handlers import migration, periodic, replay
+from .handlers import periodic, replay
 from .handlers.context import Context
+from .store import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,11 @@ def background(ctx: Context) -> list:
         async def job() -> None:
             nonlocal last_full, upgraded
             if not upgraded:
-                while not await run(migration.done):
-                    await run(lambda uow: migration.upgrade_chunk(uow, UPGRADE_CHUNK))
+                todo = await upgrade.pending(service.db)
+                if upgrade.ITEMS_MARKER in todo:
+                    await upgrade.items(service.db)
+                while upgrade.MARKER in todo and await run(lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)):
+                    pass
                 upgraded = True
             await unowned_demand(run, seen)
             if last_full is None or loop.time() - last_full >= settings.detectors_interval_seconds:

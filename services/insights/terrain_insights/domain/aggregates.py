@@ -78,6 +78,17 @@ class Membership:
     segment: str | None = None
     feedback_id: str | None = None  # the latest item added: evidence for demand insights
 
+    def document(self, member_id: str) -> dict[str, Any]:
+        """A new membership. ``arr`` and ``currency`` are what its bucket counted when the account appeared:
+        taken back exactly when it disappears, whatever the account's later snapshots say."""
+        return {"_id": member_id, "bucket": self.bucket, "key": self.key, "start": self.start,
+                "account": self.account, "n": self.delta, "arr": self.arr, "currency": self.currency,
+                **self.latest()}
+
+    def latest(self) -> dict[str, Any]:
+        """What an existing membership takes from the batch's latest item: segment, evidence."""
+        return {"segment": self.segment, **({"feedback_id": self.feedback_id} if self.feedback_id else {})}
+
     def arr_inc(self, sign: int) -> dict[str, int]:
         """What this account adds to (sign +1) or takes from (-1) its bucket when it appears or disappears."""
         if self.arr is None or not self.currency:

@@ -7,6 +7,7 @@ tombstone, so a late redelivery of the ingestion cannot bring the item back.
 """
 
 import time
+from datetime import datetime
 from typing import Any
 
 from terrain_contracts.events.feedback import (
@@ -46,8 +47,15 @@ def item_doc(data: FeedbackIngestedData, result: Classification, contrib: dict[s
             "account_id": account.account_id, "arr": account.arr_minor, "currency": account.currency,
             "segment": account.segment,
             "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None},
-        "classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib,
+        **classified_fields(result, data.occurred_at, contrib),
     }
+
+
+def classified_fields(result: Classification, occurred_at: datetime, contrib: dict[str, Any]) -> dict[str, Any]:
+    """What a classification sets on an item. Only unassigned items carry ``unassigned_at``: its sparse index
+    (what clustering reads) costs nothing to the assigned majority."""
+    fields = {"classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib}
+    return fields | ({} if result.themes else {"unassigned_at": occurred_at})
 
 
 def classification_doc(result: Classification) -> dict[str, Any]:
@@ -130,8 +138,8 @@ async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Cla
         contrib = contribution(result, doc["occurred_at"], None if account is None else Account(
             account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")))
         ops.add(contrib, +1, doc["_id"])
-        saved.append(doc | {"classification": classification_doc(result), "unassigned": not result.themes,
-                            "contribution": contrib})
+        kept = {k: v for k, v in doc.items() if k != "unassigned_at"}
+        saved.append(kept | classified_fields(result, doc["occurred_at"], contrib))
         before = [t["theme"] for t in doc["classification"]["themes"]]
         moved.append(before != [m.theme for m in result.themes])
         if moved[-1] or doc["classification"]["taxonomy_version"] != result.taxonomy_version:

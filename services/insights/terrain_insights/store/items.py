@@ -45,9 +45,8 @@ async def still_in_theme(uow: UnitOfWork, ids: list[str], theme: str) -> list[st
 
 
 async def unassigned_texts(uow: UnitOfWork, since, limit: int) -> list[dict[str, Any]]:
-    return await uow[ITEMS].find({"unassigned": True, "occurred_at": {"$gte": since}},
-                                 {"text": 1, "occurred_at": 1}, session=uow.session
-                                 ).sort("occurred_at", -1).limit(limit).to_list(None)
+    return await uow[ITEMS].find({"unassigned_at": {"$gte": since}}, {"text": 1, "occurred_at": 1},
+                                 session=uow.session).sort("unassigned_at", -1).limit(limit).to_list(None)
 
 
 async def chunk_after(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
