@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from terrain_contracts import streams, subjects
+from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.events.initiative import (
     Briefing,
     InitiativeStatus,
@@ -154,6 +155,24 @@ async def test_unowned_demand_is_updated_when_the_accounts_asking_cross_a_step(i
     assert updated["insight"]["insight_id"] == detected["insight"]["insight_id"]
 
 
+async def test_several_themes_asked_for_at_once_each_raise_their_own_unowned_demand(insights, jetstream):
+    old = hours_ago(30)
+    sso = ["We need SAML single sign-on with Okta", "Notre RSSI exige le SSO avec Azure AD",
+           "SSO is mandatory for our security review"]
+    invoices = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
+                "La facture de ce mois contient une erreur de TVA"]
+    await publish(jetstream, *[ingested(t, account_id=f"corp-{n}", occurred_at=old) for n, t in enumerate(sso)],
+                  *[ingested(t, account_id=f"buyer-{n}", occurred_at=old) for n, t in enumerate(invoices)])
+
+    async def both():
+        found = await insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand")
+        return found if len(found) == 2 else None
+
+    found = await eventually(both, what="unowned demand for both themes")
+    assert sorted(d["insight"]["theme"] for d in found) == ["invoices", "sso"]
+    assert all(d["insight"]["metrics"]["accounts"] == 3 for d in found)
+
+
 async def test_negative_feedback_from_an_account_renewing_soon_raises_a_churn_risk(insights, jetstream):
     renewal = date.today() + timedelta(days=20)
     await publish(jetstream, ingested("This is unacceptable, the export is broken again, we will cancel",
@@ -166,3 +185,23 @@ async def test_negative_feedback_from_an_account_renewing_soon_raises_a_churn_ri
     assert insight["severity"] == "critical"  # high ARR and renewing within the window
     assert insight["account_id"] == "bigco"
     assert "EUR 120,000" in insight["summary"] and renewal.isoformat() in insight["summary"]
+
+
+async def test_unowned_demand_follows_an_account_leaving_when_its_only_item_is_erased(insights, jetstream):
+    texts = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
+             "La facture de ce mois contient une erreur de TVA", "Invoice totals do not match the quote",
+             "Impossible de télécharger la facture de mars"]
+    old = hours_ago(30)
+    await publish(jetstream, *[ingested(t, feedback_id=f"inv-{n}", account_id=f"buyer-{n}", occurred_at=old)
+                               for n, t in enumerate(texts)])
+    [detected] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand"),
+                                  what="unowned demand detected")
+    assert detected["insight"]["metrics"]["accounts"] == 5
+
+    await publish(jetstream, FeedbackErased.create(FeedbackErasedData(
+        erasure_id="er-inv", account_id="buyer-4", feedback_ids=["inv-4"], part=1, parts=1, reason="GDPR request",
+        requested_by="dpo"), source="feedback"))
+    [updated] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand"),
+                                 what="unowned demand updated")
+    assert updated["insight"]["metrics"]["accounts"] == 4  # below the step of 5
+    assert "inv-4" not in updated["insight"]["evidence_feedback_ids"]

@@ -9,6 +9,7 @@ from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain import detectors
 from terrain_insights.domain.aggregates import Account, Ops, contribution, demand
 from terrain_insights.domain.insights import Draft, new_insight, revised
+from terrain_insights.domain.windows import ThemeWindow
 from terrain_insights.settings import DetectorSettings
 from terrain_insights.taxonomy import Taxonomy, Theme
 
@@ -147,3 +148,36 @@ def test_taxonomy_edits_make_copies_and_slugs_stay_unique():
         Taxonomy.model_validate({"areas": [
             {"slug": "a", "name": "A", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]},
             {"slug": "b", "name": "B", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]}]})
+
+
+def member(account: str, day: datetime, n: int = 1, segment: str = "smb", arr: int = 100) -> dict:
+    return {"account": account, "start": day, "n": n, "segment": segment, "arr": arr, "currency": "EUR",
+            "feedback_id": f"{account}-{day.day}"}
+
+
+def test_a_demand_window_merges_the_days_that_changed_and_counts_each_account_once():
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    window = ThemeWindow()
+    assert window.merge(monday, 1, [member("a", monday, 2), member("b", monday, segment="enterprise")])
+    assert window.merge(tuesday, 1, [member("a", tuesday, arr=300)])
+    buckets = [{"start": monday, "writes": 1, "items": 3}, {"start": tuesday, "writes": 2, "items": 1}]
+    assert window.stale(buckets) == [tuesday]  # written again since it was read
+
+    assert window.merge(tuesday, 2, [member("a", tuesday, arr=300), member("c", tuesday)])
+    found = window.demand("sso", buckets)
+    assert (found.items, found.unique_accounts, found.arr_by_currency) == (4, 3, {"EUR": 500})
+    assert found.evidence(10)[0] in {"a-17", "c-17"}
+    assert window.demand("sso", buckets, segment="smb").items == 4  # a: 2 + 1, c: 1
+    assert window.segments() == {"smb", "enterprise"}
+
+    window.evict(tuesday)  # monday slid out of the window
+    assert set(window.accounts) == {"a", "c"} and list(window.days) == [tuesday]
+
+
+def test_a_day_losing_the_latest_item_of_an_account_asks_for_a_full_read():
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    window = ThemeWindow()
+    window.merge(monday, 1, [member("a", monday)])
+    window.merge(tuesday, 1, [member("a", tuesday), member("b", tuesday)])
+    assert window.merge(monday, 2, [])  # a's latest day is tuesday: losing monday changes nothing
+    assert not window.merge(tuesday, 2, [member("b", tuesday)])  # a's previous day is not known here

@@ -8,12 +8,13 @@ from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
 
 from .handlers import periodic, replay
-from .handlers.context import Context
+from .handlers.context import Context, utcnow
+from .handlers.windows import DemandWindows
 from .store import upgrade
 
 log = logging.getLogger(__name__)
 
-UNOWNED_CHUNK = 50
+UNOWNED_CHUNK = 5  # themes per transaction: a cold window reads every account-day of 30 days
 UPGRADE_CHUNK = 200
 MIN_LEASE_SECONDS = 10.0  # a dead holder's lease is taken over within this, however short the tick
 
@@ -26,7 +27,7 @@ def background(ctx: Context) -> list:
         loop = asyncio.get_running_loop()
         last_full: float | None = None
         upgraded = False
-        seen: dict[str, int] = {}  # theme-day bucket -> its write count when unowned demand last looked
+        windows = DemandWindows(ctx.detectors.demand_days)
 
         async def job() -> None:
             nonlocal last_full, upgraded
@@ -37,25 +38,31 @@ def background(ctx: Context) -> list:
                 while upgrade.MARKER in todo and await run(lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)):
                     pass
                 upgraded = True
-            await unowned_demand(run, seen)
+            await unowned_demand(run, windows)
             if last_full is None or loop.time() - last_full >= settings.detectors_interval_seconds:
                 last_full = loop.time()
                 await run(lambda uow: periodic.resolve_faded_spikes(uow, ctx))
-                await run(lambda uow: periodic.top_demand(uow, ctx))
+                await warm(run, windows)
+                await run(lambda uow: periodic.top_demand(uow, ctx, windows))
                 await run(lambda uow: periodic.lacking_evidence(uow, ctx))
 
         tick = min(settings.unowned_interval_seconds, settings.detectors_interval_seconds)
         lease = Lease(service.db, "insights-detectors", service.instance, max(tick * 3, MIN_LEASE_SECONDS))
         await every(tick, lease, job)
 
-    async def unowned_demand(run, seen: dict[str, int]) -> None:
+    async def unowned_demand(run, windows: DemandWindows) -> None:
         touched, started = await run(lambda uow: periodic.buckets_touched(uow, ctx))
-        themes = sorted({key for bucket, (key, writes) in touched.items() if seen.get(bucket) != writes})
+        themes = windows.changed(touched)
         for n in range(0, len(themes), UNOWNED_CHUNK):  # bounded transactions, however many themes moved
-            await run(lambda uow: periodic.unowned_demand(uow, ctx, themes[n:n + UNOWNED_CHUNK]))
-        seen.clear()
-        seen.update({bucket: writes for bucket, (_, writes) in touched.items()})
+            await run(lambda uow: periodic.unowned_demand(uow, ctx, windows, themes[n:n + UNOWNED_CHUNK]))
         await run(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
+
+    async def warm(run, windows: DemandWindows) -> None:
+        """Read the windows not read yet in bounded transactions, so top demand only merges what changed."""
+        themes = await run(lambda uow: periodic.themes_in_demand(uow, ctx))
+        cold = [theme for theme in themes if theme not in windows.themes]
+        for n in range(0, len(cold), UNOWNED_CHUNK):
+            await run(lambda uow: windows.current(uow, cold[n:n + UNOWNED_CHUNK], utcnow()))
 
     async def clustering(service: Service) -> None:
         async def job() -> None:

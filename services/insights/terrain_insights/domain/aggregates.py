@@ -214,10 +214,13 @@ def demand(theme: str, buckets: list[dict[str, Any]], members: list[dict[str, An
 
 def ranked(buckets: dict[str, list[dict[str, Any]]], members: dict[str, list[dict[str, Any]]],
            segment: str | None = None) -> list[Demand]:
-    """Themes by demand: ARR of the accounts asking, then unique accounts, then items."""
-    found = [demand(theme, buckets.get(theme, []), members.get(theme, []), segment) for theme in buckets]
-    found = [d for d in found if d.items > 0]
-    return sorted(found, key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items, d.theme))
+    return by_demand([demand(theme, buckets.get(theme, []), members.get(theme, []), segment) for theme in buckets])
+
+
+def by_demand(found: list[Demand]) -> list[Demand]:
+    """Themes with demand, most first: ARR of the accounts asking, then unique accounts, then items."""
+    return sorted([d for d in found if d.items > 0], key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items,
+                                                                     d.theme))
 
 
 def day_starts(until: datetime, days: int) -> list[datetime]:

@@ -11,7 +11,7 @@ from terrain_kit.uow import UnitOfWork
 
 from ..classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain import detectors
-from ..domain.aggregates import Demand, day_starts, demand, ranked
+from ..domain.aggregates import Demand, by_demand, day_starts, ranked
 from ..domain.insights import MAX_EVIDENCE, Draft, money
 from ..store import CANDIDATES, JOB_RUNS, aggregates, items, projections
 from ..store import insights as insights_store
@@ -20,6 +20,7 @@ from .context import Context, utcnow
 from .detect import spike_verdicts
 from .raising import raise_or_update, resolve
 from .situations import Situations
+from .windows import DemandWindows
 
 UNOWNED_JOB = "unowned-demand"
 OVERLAP_MARGIN_SECONDS = 5  # clocks of replicas may disagree by this much
@@ -38,29 +39,26 @@ async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
                           f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)")
 
 
-async def demand_window(uow: UnitOfWork, days: int, themes: list[str] | None = None
-                        ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Day buckets and account memberships per theme over the last ``days`` days (all themes by default)."""
-    now = utcnow()
-    since = day_starts(now, days)[0]
-    buckets: dict[str, list[dict]] = {theme: [] for theme in themes or []}
-    for bucket in await aggregates.range_of(uow, "theme", "day", since, now, keys=themes):
-        if bucket["key"] != "unassigned":
-            buckets.setdefault(bucket["key"], []).append(bucket)
-    return buckets, await aggregates.members(uow, list(buckets), since)
-
-
 async def ranking(uow: UnitOfWork, days: int, segment: str | None = None) -> list[Demand]:
-    """Themes by demand over ``days``: ARR of the accounts asking, then unique accounts, then items."""
-    return ranked(*await demand_window(uow, days), segment)
+    """Themes by demand over ``days``, read whole (any window, on any replica): ARR of the accounts asking,
+    then unique accounts, then items."""
+    since, now = day_starts(utcnow(), days)[0], utcnow()
+    buckets = await aggregates.theme_days(uow, since, now)
+    return ranked(buckets, await aggregates.members(uow, list(buckets), since), segment)
 
 
-async def top_demand(uow: UnitOfWork, ctx: Context) -> None:
+async def themes_in_demand(uow: UnitOfWork, ctx: Context) -> list[str]:
+    """Themes with day buckets in the demand window."""
+    now = utcnow()
+    return sorted(await aggregates.theme_days(uow, day_starts(now, ctx.detectors.demand_days)[0], now))
+
+
+async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> None:
     settings = ctx.detectors
-    buckets, members = await demand_window(uow, settings.demand_days)
-    segments = {m["segment"] for found in members.values() for m in found if m.get("segment")}
+    views = await windows.current(uow, None, utcnow())
+    segments = {s for window, _ in views.values() for s in window.segments()}
     for segment in sorted({None, *segments}, key=lambda s: s or ""):
-        ranked_themes = ranked(buckets, members, segment)[:settings.top_demand_size]
+        ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[:settings.top_demand_size]
         if not ranked_themes:
             continue
         label = segment or "all"
@@ -84,9 +82,9 @@ def _headline(order: list[str]) -> str:
     return f"Most demanded themes: {', '.join(order)}."
 
 
-async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tuple[str, int]], datetime]:
-    """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, write count)},
-    and the time now. A bucket whose write count is what the detector saw last time needs no new look.
+async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
+    """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write count)},
+    and the time now. A bucket whose write count is what the detector read last time needs no new look.
 
     The look-back overlaps the previous run by the longest a consumer transaction can take: a batch that
     stamped its buckets before that run read them, but committed after, is seen by this one."""
@@ -97,7 +95,7 @@ async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tupl
     return await aggregates.touched(uow, since), now
 
 
-async def unowned_demand(uow: UnitOfWork, ctx: Context, themes: list[str]) -> None:
+async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, themes: list[str]) -> None:
     """Raise or update unowned demand for these themes: asked for by enough accounts (or ARR) over the demand
     window, and no committed or in-progress initiative covers them. Updated only when the numbers change
     materially (the accounts cross a step, the owner or severity changes)."""
@@ -109,11 +107,12 @@ async def unowned_demand(uow: UnitOfWork, ctx: Context, themes: list[str]) -> No
     themes = [t for t in themes if areas.get(t) and not any(detectors.covers(i, t, areas[t]) for i in active)]
     if not themes:
         return
-    buckets, members = await demand_window(uow, settings.demand_days, themes)
+    views = await windows.current(uow, themes, utcnow())
     situations = Situations(uow)
     await situations.load([f"unowned:{theme}" for theme in themes])
     for theme in themes:
-        found = demand(theme, buckets[theme], members[theme])
+        window, buckets = views[theme]
+        found = window.demand(theme, buckets)
         if not detectors.unowned_demand(found.unique_accounts, found.arr_minor, settings):
             continue
         area, situation = areas[theme], f"unowned:{theme}"

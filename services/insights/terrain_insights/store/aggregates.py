@@ -13,7 +13,7 @@ from pymongo import InsertOne, UpdateOne
 
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.aggregates import Membership, Ops, bucket_id
+from ..domain.aggregates import Membership, Ops, bucket_id, day_starts
 from . import AGGREGATES, MEMBERSHIPS
 
 
@@ -49,8 +49,10 @@ async def _take_members(uow: UnitOfWork, losing: dict[str, Membership]) -> list[
     ids = list(losing)
     await uow[MEMBERSHIPS].bulk_write([UpdateOne({"_id": i}, {"$inc": {"n": losing[i].delta}}) for i in ids],
                                       ordered=False, session=uow.session)
-    empty = await uow[MEMBERSHIPS].find({"_id": {"$in": ids}, "n": {"$lte": 0}}, {"arr": 1, "currency": 1},
+    # Only the _id in the query: SecantusDB scans the whole collection as soon as a predicate is not indexed.
+    found = await uow[MEMBERSHIPS].find({"_id": {"$in": ids}}, {"n": 1, "arr": 1, "currency": 1},
                                         session=uow.session).to_list(None)
+    empty = [doc for doc in found if doc["n"] <= 0]
     if not empty:
         return []
     await uow[MEMBERSHIPS].delete_many({"_id": {"$in": [d["_id"] for d in empty]}}, session=uow.session)
@@ -64,9 +66,12 @@ async def _take_members(uow: UnitOfWork, losing: dict[str, Membership]) -> list[
 
 async def buckets(uow: UnitOfWork, scope: str, key: str, period: str, starts: list[datetime]) -> list[dict[str, Any]]:
     """The buckets at these starts that exist, oldest first."""
-    ids = [bucket_id(scope, key, period, start) for start in starts]
-    docs = await uow[AGGREGATES].find({"_id": {"$in": ids}}, session=uow.session).to_list(None)
+    docs = await buckets_by_ids(uow, [bucket_id(scope, key, period, start) for start in starts])
     return sorted(docs, key=lambda d: d["start"])
+
+
+async def buckets_by_ids(uow: UnitOfWork, ids: list[str]) -> list[dict[str, Any]]:
+    return await uow[AGGREGATES].find({"_id": {"$in": ids}}, session=uow.session).to_list(None)
 
 
 async def items_by_id(uow: UnitOfWork, ids: list[str]) -> dict[str, int]:
@@ -75,28 +80,47 @@ async def items_by_id(uow: UnitOfWork, ids: list[str]) -> dict[str, int]:
     return {d["_id"]: int(d.get("items", 0)) for d in docs}
 
 
-async def range_of(uow: UnitOfWork, scope: str, period: str, since: datetime, until: datetime,
-                   keys: list[str] | None = None) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {"scope": scope, "period": period, "start": {"$gte": since, "$lte": until}}
-    if keys is not None:
-        query["key"] = {"$in": keys}
+async def range_of(uow: UnitOfWork, scope: str, period: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    query = {"scope": scope, "period": period, "start": {"$gte": since, "$lte": until}}
     return await uow[AGGREGATES].find(query, session=uow.session).sort("start", 1).to_list(None)
 
 
-async def members(uow: UnitOfWork, themes: list[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Account memberships of these themes' day buckets since ``since``, per theme, oldest first."""
-    found: dict[str, list[dict[str, Any]]] = {theme: [] for theme in themes}
-    if not themes:
-        return found
-    cursor = uow[MEMBERSHIPS].find({"key": {"$in": themes}, "start": {"$gte": since}},
-                                   {"bucket": 0}, session=uow.session).sort("start", 1)
-    async for doc in cursor:
-        found[doc["key"]].append(doc)
+async def theme_days(uow: UnitOfWork, since: datetime, until: datetime, themes: list[str] | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Day buckets of these themes (all but 'unassigned' by default) from ``since`` to ``until``, per theme,
+    oldest first."""
+    if themes is None:
+        docs = await range_of(uow, "theme", "day", since, until)
+    else:  # by _id: the (scope, period, start) index cannot also filter on the theme
+        starts = [start for start in day_starts(until, (until - since).days + 1) if start >= since]
+        docs = await buckets_by_ids(uow, [bucket_id("theme", t, "day", start) for t in themes for start in starts])
+    found: dict[str, list[dict[str, Any]]] = {}
+    for bucket in sorted(docs, key=lambda d: d["start"]):
+        if bucket["key"] != "unassigned":
+            found.setdefault(bucket["key"], []).append(bucket)
     return found
 
 
-async def touched(uow: UnitOfWork, since: datetime) -> dict[str, tuple[str, int]]:
-    """Theme-day buckets written since ``since`` (only those carry ``touched_at``): {id: (theme, writes)}."""
-    docs = await uow[AGGREGATES].find({"touched_at": {"$gte": since}}, {"key": 1, "writes": 1},
+async def members(uow: UnitOfWork, themes: list[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Account memberships of these themes' day buckets since ``since``, per theme, oldest first.
+
+    One query per theme: SecantusDB uses the (key, start) index for an equality on the key, not for $in."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for theme in themes:
+        found[theme] = await uow[MEMBERSHIPS].find({"key": theme, "start": {"$gte": since}}, {"bucket": 0},
+                                                   session=uow.session).sort("start", 1).to_list(None)
+    return found
+
+
+async def members_on(uow: UnitOfWork, days: list[tuple[str, datetime]]) -> dict[tuple[str, datetime], list[dict]]:
+    """Account memberships of these (theme, day) buckets, one indexed query each."""
+    return {(theme, start): await uow[MEMBERSHIPS].find({"key": theme, "start": start}, {"bucket": 0},
+                                                         session=uow.session).to_list(None)
+            for theme, start in days}
+
+
+async def touched(uow: UnitOfWork, since: datetime) -> dict[str, tuple[str, datetime, int]]:
+    """Theme-day buckets written since ``since`` (only those carry ``touched_at``): {id: (theme, day, writes)}."""
+    docs = await uow[AGGREGATES].find({"touched_at": {"$gte": since}}, {"key": 1, "start": 1, "writes": 1},
                                       session=uow.session).to_list(None)
-    return {d["_id"]: (d["key"], d.get("writes", 0)) for d in docs if d["key"] != "unassigned"}
+    return {d["_id"]: (d["key"], d["start"], d.get("writes", 0)) for d in docs if d["key"] != "unassigned"}

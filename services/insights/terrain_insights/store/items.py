@@ -38,9 +38,11 @@ async def erase(uow: UnitOfWork, ids: list[str]) -> None:
 async def still_in_theme(uow: UnitOfWork, ids: list[str], theme: str) -> list[str]:
     """Those of ``ids`` that are still classified in ``theme`` (not moved by an edit or a replay, not erased),
     in the given order."""
-    docs = await uow[ITEMS].find({"_id": {"$in": ids}, "classification.themes.theme": theme}, {"_id": 1},
+    # Only the _id in the query: SecantusDB scans the whole collection as soon as a predicate is not indexed.
+    docs = await uow[ITEMS].find({"_id": {"$in": ids}}, {"classification.themes.theme": 1},
                                  session=uow.session).to_list(None)
-    kept = {doc["_id"] for doc in docs}
+    kept = {doc["_id"] for doc in docs
+            if theme in (t["theme"] for t in (doc.get("classification") or {}).get("themes", []))}
     return [i for i in ids if i in kept]
 
 
