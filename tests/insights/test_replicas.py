@@ -4,7 +4,6 @@ exactly as one replica counts it, and raises exactly one spike insight per theme
 import json
 
 import pytest
-
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_dev.probes import consumer_settled, stored_messages
@@ -54,8 +53,8 @@ async def spikes_detected(js) -> list[dict]:
     return [i for i in found if i["kind"] == "spike"]
 
 
-async def test_two_replicas_count_a_burst_as_one_does_and_raise_one_spike_per_theme(nats_server, mongo_server, database_name,
-                                                                         jetstream):
+async def test_two_replicas_count_a_burst_as_one_does_and_raise_one_spike_per_theme(
+        nats_server, mongo_server, database_name, jetstream):
     async with running(create(settings(nats_server, mongo_server, database_name, "replica-a"))) as a, \
             running(create(settings(nats_server, mongo_server, database_name, "replica-b"))) as b:
         imported = await a.http.post("/v1/taxonomy/import", content=TAXONOMY_YAML,

@@ -36,7 +36,6 @@ from typing import Any
 from uuid import uuid4
 
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import Money, streams
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
@@ -47,10 +46,6 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
 )
-from terrain_dev.bench.common import print_report, raw_jetstream, servers
-from terrain_dev.probes import consumer_settled
-from terrain_dev.servers import free_port
-from terrain_dev.testing import publish, running, settings_for
 from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain.aggregates import Account, Ops, bucket_start, contribution
 from terrain_insights.handlers import periodic
@@ -58,13 +53,26 @@ from terrain_insights.handlers.windows import DemandWindows
 from terrain_insights.jobs import UNOWNED_CHUNK
 from terrain_insights.main import create
 from terrain_insights.settings import InsightsHttp, InsightsSettings, PeriodicSettings
-from terrain_insights.store import upgrade
-from terrain_insights.store import AGGREGATES, INDEXES, INSIGHTS, ITEMS, JOB_RUNS, MEMBERSHIPS, TAXONOMY
+from terrain_insights.store import (
+    AGGREGATES,
+    INDEXES,
+    INSIGHTS,
+    ITEMS,
+    JOB_RUNS,
+    MEMBERSHIPS,
+    TAXONOMY,
+    upgrade,
+)
 from terrain_insights.taxonomy import from_yaml
 from terrain_kit.leases import LEASES
 from terrain_kit.mongo import ensure_indexes
 from terrain_kit.settings import ConsumerSettings, OutboxSettings
 from terrain_kit.uow import OUTBOX, PROCESSED, kit_indexes
+
+from terrain_dev.bench.common import print_report, raw_jetstream, servers
+from terrain_dev.probes import consumer_settled
+from terrain_dev.servers import free_port
+from terrain_dev.testing import publish, running, settings_for
 
 ROOT = Path(__file__).resolve().parents[3]
 EVALUATION = ROOT / "services" / "insights" / "evaluation"
@@ -137,7 +145,8 @@ async def seed(db, size: int, max_seconds: float) -> int:
     await db[TAXONOMY].insert_one({"_id": 1, **taxonomy.content(), "created_at": now, "created_by": "bench",
                                    "note": None})
     # A system that has been running: upgraded, its unowned-demand detector up to date.
-    await db[JOB_RUNS].insert_many([{"_id": upgrade.MARKER, "ran_at": now}, {"_id": upgrade.ITEMS_MARKER, "ran_at": now},
+    await db[JOB_RUNS].insert_many([{"_id": upgrade.BUCKETS_MARKER, "ran_at": now},
+                                    {"_id": upgrade.ITEMS_MARKER, "ran_at": now},
                                     {"_id": periodic.UNOWNED_JOB, "ran_at": now, "themes": 0}])
     themes, texts, rng = [(area, t.slug) for area, t in taxonomy.themes], _texts(), random.Random(7)
     per_day = -(-size // HISTORY_DAYS)
@@ -170,7 +179,8 @@ def _events(count: int, occurred_at: datetime, tag: str) -> list[FeedbackIngeste
     texts, rng, now = _texts(), random.Random(tag), datetime.now(timezone.utc)
     return [FeedbackIngested.create(FeedbackIngestedData(
         feedback_id=f"bench-{tag}-{n}", revision=1, source="bench", external_id=f"{tag}-{n}",
-        channel=IntakeChannel.event, kind=FeedbackKind.customer, reporter=Reporter(name="Bench", role=ReporterRole.customer),
+        channel=IntakeChannel.event, kind=FeedbackKind.customer,
+        reporter=Reporter(name="Bench", role=ReporterRole.customer),
         account=AccountSnapshot(account_id=f"acc-{rng.randrange(ACCOUNTS)}", name="Account", segment="smb",
                                 arr=Money(amount_minor=1_000_000, currency="EUR")),
         text=texts[rng.randrange(len(texts))], occurred_at=occurred_at, ingested_at=now), source="bench")
@@ -220,7 +230,8 @@ async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
     touched, _ = await run(lambda uow: periodic.buckets_touched(uow, ctx))
     themes = windows.changed(touched)
     for n in range(0, len(themes), UNOWNED_CHUNK):
-        await run(lambda uow: periodic.unowned_demand(uow, ctx, windows, themes[n:n + UNOWNED_CHUNK]))
+        chunk = themes[n:n + UNOWNED_CHUNK]
+        await run(lambda uow, chunk=chunk: periodic.unowned_demand(uow, ctx, windows, chunk))
     return time.perf_counter() - started, len(themes)
 
 
@@ -282,7 +293,8 @@ async def main() -> None:
     if len(results) >= 2:
         first, last = results[0], results[-1]
         for kind in ("past", "live"):
-            rows.append((f"ratio {last['seeded']:,} / {first['seeded']:,} items, {kind}", last[kind] / first[kind], "x"))
+            rows.append((f"ratio {last['seeded']:,} / {first['seeded']:,} items, {kind}",
+                         last[kind] / first[kind], "x"))
     print_report("Insights per-event cost (insights-classifier: classify, aggregates, detectors, outbox, ack)",
                  raw, rows)
 

@@ -35,7 +35,8 @@ def background(ctx: Context) -> list:
                 todo = await upgrade.pending(service.db)
                 if upgrade.ITEMS_MARKER in todo:
                     await upgrade.items(service.db)
-                while upgrade.MARKER in todo and await run(lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)):
+                while upgrade.BUCKETS_MARKER in todo and \
+                        await run(lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)):
                     pass
                 upgraded = True
             await unowned_demand(run, windows)
@@ -54,7 +55,8 @@ def background(ctx: Context) -> list:
         touched, started = await run(lambda uow: periodic.buckets_touched(uow, ctx))
         themes = windows.changed(touched)
         for n in range(0, len(themes), UNOWNED_CHUNK):  # bounded transactions, however many themes moved
-            await run(lambda uow: periodic.unowned_demand(uow, ctx, windows, themes[n:n + UNOWNED_CHUNK]))
+            chunk = themes[n:n + UNOWNED_CHUNK]
+            await run(lambda uow, chunk=chunk: periodic.unowned_demand(uow, ctx, windows, chunk))
         await run(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
 
     async def warm(run, windows: DemandWindows) -> None:
@@ -62,7 +64,8 @@ def background(ctx: Context) -> list:
         themes = await run(lambda uow: periodic.themes_in_demand(uow, ctx))
         cold = [theme for theme in themes if theme not in windows.themes]
         for n in range(0, len(cold), UNOWNED_CHUNK):
-            await run(lambda uow: windows.current(uow, cold[n:n + UNOWNED_CHUNK], utcnow()))
+            chunk = cold[n:n + UNOWNED_CHUNK]
+            await run(lambda uow, chunk=chunk: windows.current(uow, chunk, utcnow()))
 
     async def clustering(service: Service) -> None:
         async def job() -> None:

@@ -2,7 +2,6 @@
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-
 from terrain_kit.settings import HttpSettings, ServiceSettings
 
 
@@ -28,7 +27,8 @@ class DetectorSettings(BaseModel):
     spike_update_growth: float = Field(default=0.25, ge=0,
                                        description="Relative growth of the count that warrants an update.")
     spike_baseline_refresh_seconds: float = Field(
-        default=60.0, ge=0, description="How long a replica reuses a theme's baseline (past days) before re-reading it.")
+        default=60.0, ge=0,
+        description="How long a replica reuses a theme's baseline (past days) before reading it again.")
     # Demand windows (top demand, unowned demand).
     demand_days: int = Field(default=30, ge=1, le=365)
     unowned_min_accounts: int = Field(default=3, ge=1)

@@ -9,7 +9,7 @@ Unique accounts and their ARR are tracked where demand is read, per theme and
 day: one small *membership* document per (bucket, account) holds how many of
 the account's items are in the bucket (``n``). The bucket's
 ``unique_accounts`` and ``arr.<currency>`` move only when a membership appears
-(its upsert inserted it) or disappears (``n`` back to 0), so an account counts
+(it is created) or disappears (``n`` back to 0), so an account counts
 once per bucket however many items it sends, with the ARR it had when it first
 appeared there.
 """

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from terrain_contracts.events.feedback import FeedbackCategory, FeedbackIngested, SentimentLabel
 from terrain_contracts.events.insight import InsightKind, Severity
-
 from terrain_kit.uow import UnitOfWork
 
 from ..classify import Classification

@@ -18,7 +18,6 @@ from terrain_contracts.events.feedback import (
     FeedbackIngestedData,
 )
 from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
-
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
@@ -93,7 +92,7 @@ async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) 
     metrics.CLASSIFY_SECONDS.observe(time.perf_counter() - started)
     ops = Ops()
     docs = []
-    for event, result in zip(fresh, results):
+    for event, result in zip(fresh, results, strict=True):
         data = event.data
         previous = stored.get(data.feedback_id)
         if previous and previous.get("contribution"):
@@ -105,7 +104,7 @@ async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) 
         metrics.ITEMS_CLASSIFIED.labels("assigned" if result.themes else "unassigned", result.category.value).inc()
     await aggregates.apply(uow, ops, now)
     await items.save(uow, docs, existing={i for i, doc in stored.items() if not doc.get("erased")})
-    await detect.after_ingest(uow, ctx, list(zip(fresh, results)), now)
+    await detect.after_ingest(uow, ctx, list(zip(fresh, results, strict=True)), now)
 
 
 def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
@@ -131,7 +130,7 @@ async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Cla
     collection; for each item, whether its themes changed."""
     ops = Ops()
     saved, moved = [], []
-    for doc, result in zip(docs, results):
+    for doc, result in zip(docs, results, strict=True):
         if doc.get("contribution"):
             ops.add(doc["contribution"], -1)
         account = doc.get("account")

@@ -50,7 +50,7 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, chunk: int) -> bool:
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
     results = classifier.classify_many([d["text"] for d in docs])
-    for doc, result, moved in zip(docs, results, await reapply(uow, docs, results)):
+    for doc, result, moved in zip(docs, results, await reapply(uow, docs, results), strict=True):
         before = [t["theme"] for t in doc["classification"]["themes"]]
         after = [m.theme for m in result.themes]
         for theme in before or ["unassigned"]:

@@ -14,27 +14,26 @@ from typing import Any
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
-
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.aggregates import MEMBERSHIP_SCOPE, Membership, membership_id
 from . import AGGREGATES, ITEMS, JOB_RUNS, MEMBERSHIPS, OBSOLETE_INDEXES
 
 ITEMS_MARKER = "items-unassigned-index"
-MARKER = "aggregates-memberships"
+BUCKETS_MARKER = "aggregates-memberships"
 INDEX_NOT_FOUND = 27
 
 
 async def pending(db: AsyncDatabase) -> set[str]:
     """The upgrades this database still needs."""
-    done = {d["_id"] for d in await db[JOB_RUNS].find({"_id": {"$in": [ITEMS_MARKER, MARKER]}}).to_list(None)}
-    return {ITEMS_MARKER, MARKER} - done
+    done = {d["_id"] for d in await db[JOB_RUNS].find({"_id": {"$in": [ITEMS_MARKER, BUCKETS_MARKER]}}).to_list(None)}
+    return {ITEMS_MARKER, BUCKETS_MARKER} - done
 
 
 async def items(db: AsyncDatabase) -> None:
     """Idempotent, outside a transaction (index drops cannot be in one)."""
-    await db[ITEMS].update_many({"unassigned": True, "unassigned_at": {"$exists": False}},
-                                [{"$set": {"unassigned_at": "$occurred_at"}}])
+    # One predicate, served by the old (unassigned, occurred_at) index while it exists.
+    await db[ITEMS].update_many({"unassigned": True}, [{"$set": {"unassigned_at": "$occurred_at"}}])
     for collection, name in OBSOLETE_INDEXES:
         try:
             await db[collection].drop_index(name)
@@ -54,7 +53,7 @@ async def buckets_chunk(uow: UnitOfWork, chunk: int) -> int:
     legacy = await uow[AGGREGATES].find({"accounts": {"$type": "object"}}, session=uow.session
                                         ).limit(chunk).to_list(None)
     if not legacy:
-        await _mark(uow.db, MARKER, uow.session)
+        await _mark(uow.db, BUCKETS_MARKER, uow.session)
         return 0
     now = datetime.now(timezone.utc)
     for bucket in legacy:
