@@ -41,8 +41,10 @@ async def consumed(js, expected_items: int, *services) -> bool:
 
 async def counts(svc) -> tuple[list[dict], list[dict]]:
     """Buckets and memberships without what depends on how events were batched (write counts, stamps, the
-    latest item of a batch)."""
+    latest item of a batch, float rounding)."""
     buckets = await svc.db["aggregates"].find({}, {"touched_at": 0, "writes": 0}).sort("_id", 1).to_list(None)
+    for bucket in buckets:  # float sums depend on the order of the increments
+        bucket["sentiment_sum"] = round(bucket.get("sentiment_sum", 0.0), 6)
     members = await svc.db["bucket_accounts"].find({}, {"feedback_id": 0}).sort("_id", 1).to_list(None)
     return buckets, members
 
