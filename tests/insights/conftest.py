@@ -3,6 +3,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+
 from terrain_contracts import Money
 from terrain_contracts.events.feedback import (
     AccountSnapshot,

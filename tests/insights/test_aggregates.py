@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 from pymongo import AsyncMongoClient
+
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.headers import MSG_ID

@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 from terrain_insights.handlers import periodic

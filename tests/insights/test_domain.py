@@ -3,6 +3,7 @@
 from datetime import date, datetime, timezone
 
 import pytest
+
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain import detectors

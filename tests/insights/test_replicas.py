@@ -4,6 +4,7 @@ exactly as one replica counts it, and raises exactly one spike insight per theme
 import json
 
 import pytest
+
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_dev.probes import consumer_settled, stored_messages

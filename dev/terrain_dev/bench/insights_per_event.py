@@ -36,6 +36,7 @@ from typing import Any
 from uuid import uuid4
 
 from pymongo import AsyncMongoClient
+
 from terrain_contracts import Money, streams
 from terrain_contracts.events.feedback import (
     AccountSnapshot,

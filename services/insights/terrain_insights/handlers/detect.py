@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from terrain_contracts.events.feedback import FeedbackCategory, FeedbackIngested, SentimentLabel
 from terrain_contracts.events.insight import InsightKind, Severity
+
 from terrain_kit.uow import UnitOfWork
 
 from ..classify import Classification

@@ -18,6 +18,7 @@ from terrain_contracts.events.feedback import (
     FeedbackIngestedData,
 )
 from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
+
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 
 from terrain_contracts.events.insight import InsightKind, Severity
+
 from terrain_kit.uow import UnitOfWork
 
 from ..classify.cluster import MAX_ITEMS, cluster_texts

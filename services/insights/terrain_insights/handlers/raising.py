@@ -13,6 +13,7 @@ from terrain_contracts.events.insight import (
     InsightUpdated,
     InsightUpdatedData,
 )
+
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
+
 from terrain_contracts import Role
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus
 from terrain_kit.auth import Principal, require

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
+
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.aggregates import Membership, Ops, bucket_id, day_starts

@@ -3,6 +3,7 @@
 from typing import Any
 
 from terrain_contracts.events.insight import Insight
+
 from terrain_kit.uow import UnitOfWork
 
 from . import INSIGHTS, SITUATIONS

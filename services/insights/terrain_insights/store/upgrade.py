@@ -14,6 +14,7 @@ from typing import Any
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
+
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.aggregates import MEMBERSHIP_SCOPE, Membership, membership_id
