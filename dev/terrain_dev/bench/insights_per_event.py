@@ -30,6 +30,8 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -73,7 +75,7 @@ from terrain_kit.uow import OUTBOX, PROCESSED, kit_indexes
 from terrain_dev.bench.common import print_report, raw_jetstream, servers
 from terrain_dev.probes import consumer_settled
 from terrain_dev.servers import free_port
-from terrain_dev.testing import publish, running, settings_for
+from terrain_dev.testing import RunningService, publish, running, settings_for
 
 ROOT = Path(__file__).resolve().parents[3]
 EVALUATION = ROOT / "services" / "insights" / "evaluation"
@@ -188,10 +190,6 @@ def _events(count: int, occurred_at: datetime, tag: str) -> list[FeedbackIngeste
         for n in range(count)]
 
 
-def ctx_days(svc) -> int:
-    return svc.app.state.insights.detectors.demand_days
-
-
 def _batches() -> tuple[float, float]:
     """(batches committed, events in them) by the classifier consumer so far, from the kit's histogram."""
     from prometheus_client import REGISTRY
@@ -216,7 +214,7 @@ async def burst(svc, events: list[FeedbackIngested]) -> tuple[float, str]:
     while not await consumer_settled(js, streams.FEEDBACK, CONSUMER):
         await asyncio.sleep(0.02)
     elapsed = time.perf_counter() - started
-    count, total = (after - before for after, before in zip(_batches(), batches_before))
+    count, total = (after - before for after, before in zip(_batches(), batches_before, strict=True))
     insights_after = await _insight_counts(svc.db)
     raised = insights_after[0] - insights_before[0]
     updated = insights_after[1] - insights_before[1] - raised
@@ -236,23 +234,34 @@ async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
     return time.perf_counter() - started, len(themes)
 
 
-async def measure(nats_server, mongo_server, size: int, events: int, max_seed: float) -> dict[str, Any]:
-    database = f"bench_insights_{size}_{int(time.time())}"
-    client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
-    db = client[database]
-    print(f"{size:,} stored items: seeding", flush=True)
-    started = time.perf_counter()
-    seeded = await seed(db, size, max_seed)
-    print(f"  seeded {seeded:,} items in {time.perf_counter() - started:.0f}s", flush=True)
+async def hold_periodic_jobs(db) -> None:
+    """Take the periodic detectors' and clustering's leases for a day: they stay out of the measurement."""
     far = datetime.now(timezone.utc) + timedelta(days=1)
     await db[LEASES].insert_many([{"_id": name, "holder": "bench", "expires_at": far}
                                   for name in ("insights-detectors", "insights-clustering")])
+
+
+@asynccontextmanager
+async def started(nats_server, mongo_server, database: str) -> AsyncIterator[RunningService]:
+    """The service on this database with the production consumer and outbox settings."""
     settings = settings_for(InsightsSettings, nats_server, mongo_server, database, http=InsightsHttp(port=free_port()),
                             consumer=ConsumerSettings(), outbox=OutboxSettings(),
                             periodic=PeriodicSettings(unowned_interval_seconds=3600, detectors_interval_seconds=3600,
                                                       clustering_interval_seconds=3600))
-    result: dict[str, Any] = {"seeded": seeded}
     async with running(create(settings)) as svc:
+        yield svc
+
+
+async def measure(nats_server, mongo_server, size: int, events: int, max_seed: float) -> dict[str, Any]:
+    database = f"bench_insights_{size}_{int(time.time())}"
+    client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
+    print(f"{size:,} stored items: seeding", flush=True)
+    started_at = time.perf_counter()
+    seeded = await seed(client[database], size, max_seed)
+    print(f"  seeded {seeded:,} items in {time.perf_counter() - started_at:.0f}s", flush=True)
+    await hold_periodic_jobs(client[database])
+    result: dict[str, Any] = {"seeded": seeded}
+    async with started(nats_server, mongo_server, database) as svc:
         now = datetime.now(timezone.utc)
         await burst(svc, _events(20, now, f"warm-{size}"))  # classifier built, connections open
         for kind, occurred_at in (("past", now - timedelta(hours=3)), ("live", now)):
@@ -261,13 +270,14 @@ async def measure(nats_server, mongo_server, size: int, events: int, max_seed: f
                   flush=True)
             result[kind] = per_event
         # The detector's first pass reads each touched theme's 30-day window whole (a replica that just took
-        # the lease); later passes re-read only the day buckets written since.
-        windows = DemandWindows(ctx_days(svc))
+        # the lease); the next, after another burst, re-reads only the day buckets written since.
+        windows = DemandWindows(svc.app.state.insights.detectors.demand_days)
         for kind in ("cold", "warm"):
+            if kind == "warm":
+                await burst(svc, _events(100, now, f"between-{size}"))
             seconds, themes = await unowned_pass(svc, windows)
             print(f"  unowned-demand pass ({kind}) over {themes} themes: {seconds:.2f}s", flush=True)
             result[f"unowned {kind}"] = seconds
-            await burst(svc, _events(100, now, f"between-{size}"))
     await client.drop_database(database)
     await client.close()
     return result
