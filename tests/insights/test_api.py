@@ -6,6 +6,7 @@ import yaml
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 from terrain_insights.handlers import periodic
+from terrain_insights.handlers.windows import DemandWindows
 from terrain_insights.taxonomy import from_yaml
 
 from .conftest import TAXONOMY_YAML, ingested
@@ -74,7 +75,9 @@ async def test_themes_trends_and_top_demand_by_segment(insights, jetstream):
     smb = (await insights.http.get("/v1/demand/top", params={"segment": "smb"})).json()
     assert [d["theme"] for d in smb] == ["data-export"]
 
-    await insights.service.transactions.run(lambda uow: periodic.top_demand(uow, insights.app.state.insights))
+    ctx = insights.app.state.insights
+    windows = DemandWindows(ctx.detectors.demand_days)
+    await insights.service.transactions.run(lambda uow: periodic.top_demand(uow, ctx, windows))
     top = (await insights.http.get("/v1/insights", params={"kind": "top_demand"})).json()["items"]
     assert {i["dedup_key"] for i in top} == {"top_demand:all", "top_demand:enterprise", "top_demand:smb"}
 

@@ -7,8 +7,9 @@ import pytest
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain import detectors
-from terrain_insights.domain.aggregates import Account, Ops, account_key, contribution, demand
+from terrain_insights.domain.aggregates import Account, Ops, contribution, demand
 from terrain_insights.domain.insights import Draft, new_insight, revised
+from terrain_insights.domain.windows import ThemeWindow
 from terrain_insights.settings import DetectorSettings
 from terrain_insights.taxonomy import Taxonomy, Theme
 
@@ -65,32 +66,65 @@ def classified(*themes: str) -> Classification:
 def test_taking_back_a_contribution_cancels_it_exactly():
     account = Account("acme.io", 100_000, "EUR", "smb")
     ops = Ops()
-    ops.add(contribution(classified("sso"), AT, account), +1)
+    ops.add(contribution(classified("sso"), AT, account), +1, "f1")
     ops.add(contribution(classified("sso"), AT, account), -1)
-    assert ops.updates() == [(doc_id, update) for doc_id, update in ops.updates() if "$inc" not in update]
-    assert all("$inc" not in update for _, update in ops.updates())
+    assert ops.membership_changes() == ({}, {})
+    assert ops.bucket_updates([], [], AT) == []
 
 
-def test_an_item_counts_in_its_theme_and_area_per_hour_and_day_with_its_account():
+def test_an_item_counts_in_its_theme_and_area_per_hour_and_day_and_its_account_in_the_theme_day():
     ops = Ops()
-    ops.add(contribution(classified("sso", "permissions"), AT, Account("acme.io", 100_000, "EUR", "smb")), +1)
-    ids = {doc_id for doc_id, _ in ops.updates()}
-    assert ids == {"theme:sso:hour:2026-11-21T14", "theme:sso:day:2026-11-21T00", "theme:permissions:hour:2026-11-21T14",
-                   "theme:permissions:day:2026-11-21T00", "area:area:hour:2026-11-21T14", "area:area:day:2026-11-21T00"}
-    update = dict(ops.updates())["area:area:day:2026-11-21T00"]
-    assert update["$inc"]["items"] == 1  # the area counts the item once, not once per theme
-    assert update["$inc"][f"accounts.{account_key('acme.io')}.n"] == 1
-    assert "." not in account_key("acme.io")
+    ops.add(contribution(classified("sso", "permissions"), AT, Account("acme.io", 100_000, "EUR", "smb")), +1, "f1")
+    updates = dict(ops.bucket_updates([], [], AT))
+    assert set(updates) == {"theme:sso:hour:2026-11-21T14", "theme:sso:day:2026-11-21T00",
+                            "theme:permissions:hour:2026-11-21T14", "theme:permissions:day:2026-11-21T00",
+                            "area:area:hour:2026-11-21T14", "area:area:day:2026-11-21T00"}
+    assert updates["area:area:day:2026-11-21T00"]["$inc"]["items"] == 1  # the area counts the item once
+    gaining, losing = ops.membership_changes()
+    assert set(gaining) == {"theme:sso:day:2026-11-21T00|acme.io", "theme:permissions:day:2026-11-21T00|acme.io"}
+    assert losing == {}
+    assert gaining["theme:sso:day:2026-11-21T00|acme.io"].feedback_id == "f1"
+    # Only theme-day buckets are stamped for the unowned-demand detector.
+    assert {i for i, u in updates.items() if "$max" in u} == {"theme:sso:day:2026-11-21T00",
+                                                              "theme:permissions:day:2026-11-21T00"}
+
+
+def test_buckets_count_an_account_and_its_arr_only_when_it_appears_or_disappears():
+    ops = Ops()
+    for n in range(3):  # three items of one account in one bucket
+        ops.add(contribution(classified("sso"), AT, Account("acme", 100_000, "EUR", "smb")), +1, f"f{n}")
+    [member] = ops.membership_changes()[0].values()
+    assert member.delta == 3
+    day = "theme:sso:day:2026-11-21T00"
+    assert "unique_accounts" not in dict(ops.bucket_updates([], [], AT))[day]["$inc"]  # already a member
+    appeared = dict(ops.bucket_updates([member], [], AT))[day]["$inc"]
+    assert (appeared["items"], appeared["unique_accounts"], appeared["arr.EUR"]) == (3, 1, 100_000)
+    gone = Ops()
+    gone.add(contribution(classified("sso"), AT, Account("acme", 999, "EUR", "smb")), -1)
+    [leaving] = gone.membership_changes()[1].values()
+    leaving.arr, leaving.currency = 100_000, "EUR"  # what the bucket counted, as read from the membership
+    left = dict(gone.bucket_updates([], [leaving], AT))[day]["$inc"]
+    assert (left["items"], left["unique_accounts"], left["arr.EUR"]) == (-1, -1, -100_000)
 
 
 def test_demand_counts_accounts_once_and_sums_their_arr_by_currency():
-    buckets = [{"items": 3, "accounts": {"a": {"n": 2, "arr": 100, "currency": "EUR", "segment": "smb"},
-                                         "b": {"n": 1, "arr": 50, "currency": "USD", "segment": "enterprise"}}},
-               {"items": 1, "accounts": {"a": {"n": 1, "arr": 120, "currency": "EUR", "segment": "smb"},
-                                         "c": {"n": 0, "arr": 999, "currency": "EUR", "segment": "smb"}}}]
-    found = demand("sso", buckets)
+    day1, day2 = datetime(2026, 11, 20, tzinfo=timezone.utc), AT
+    buckets = [{"items": 3, "sentiment_sum": -1.0}, {"items": 1, "sentiment_sum": 0.5}]
+    members = [{"account": "a", "n": 1, "arr": 120, "currency": "EUR", "segment": "smb", "start": day2,
+                "feedback_id": "f4"},
+               {"account": "a", "n": 2, "arr": 100, "currency": "EUR", "segment": "smb", "start": day1,
+                "feedback_id": "f2"},
+               {"account": "b", "n": 1, "arr": 50, "currency": "USD", "segment": "enterprise", "start": day1,
+                "feedback_id": "f3"}]
+    found = demand("sso", buckets, members)
     assert (found.items, found.unique_accounts, found.arr_by_currency) == (4, 2, {"EUR": 120, "USD": 50})
-    assert demand("sso", buckets, segment="smb").items == 3
+    assert found.evidence(10) == ["f4", "f3"]  # the latest item of each account, latest accounts first
+    assert demand("sso", buckets, members, segment="smb").items == 3
+
+
+def test_unowned_demand_updates_at_steps_of_accounts_not_at_every_account():
+    steps = [detectors.demand_step(n) for n in (0, 1, 2, 3, 4, 5, 9, 10, 19, 20, 50, 99, 100, 200, 500, 1000)]
+    assert steps == [0, 1, 2, 3, 3, 4, 4, 5, 5, 6, 7, 7, 8, 9, 10, 11]
 
 
 def test_a_revision_keeps_the_identity_and_counts_the_version():
@@ -114,3 +148,36 @@ def test_taxonomy_edits_make_copies_and_slugs_stay_unique():
         Taxonomy.model_validate({"areas": [
             {"slug": "a", "name": "A", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]},
             {"slug": "b", "name": "B", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]}]})
+
+
+def member(account: str, day: datetime, n: int = 1, segment: str = "smb", arr: int = 100) -> dict:
+    return {"account": account, "start": day, "n": n, "segment": segment, "arr": arr, "currency": "EUR",
+            "feedback_id": f"{account}-{day.day}"}
+
+
+def test_a_demand_window_merges_the_days_that_changed_and_counts_each_account_once():
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    window = ThemeWindow()
+    assert window.merge(monday, 1, [member("a", monday, 2), member("b", monday, segment="enterprise")])
+    assert window.merge(tuesday, 1, [member("a", tuesday, arr=300)])
+    buckets = [{"start": monday, "writes": 1, "items": 3}, {"start": tuesday, "writes": 2, "items": 1}]
+    assert window.stale(buckets) == [tuesday]  # written again since it was read
+
+    assert window.merge(tuesday, 2, [member("a", tuesday, arr=300), member("c", tuesday)])
+    found = window.demand("sso", buckets)
+    assert (found.items, found.unique_accounts, found.arr_by_currency) == (4, 3, {"EUR": 500})
+    assert found.evidence(10)[0] in {"a-17", "c-17"}
+    assert window.demand("sso", buckets, segment="smb").items == 4  # a: 2 + 1, c: 1
+    assert window.segments() == {"smb", "enterprise"}
+
+    window.evict(tuesday)  # monday slid out of the window
+    assert set(window.accounts) == {"a", "c"} and list(window.days) == [tuesday]
+
+
+def test_a_day_losing_the_latest_item_of_an_account_asks_for_a_full_read():
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    window = ThemeWindow()
+    window.merge(monday, 1, [member("a", monday)])
+    window.merge(tuesday, 1, [member("a", tuesday), member("b", tuesday)])
+    assert window.merge(monday, 2, [])  # a's latest day is tuesday: losing monday changes nothing
+    assert not window.merge(tuesday, 2, [member("b", tuesday)])  # a's previous day is not known here

@@ -27,6 +27,9 @@ class DetectorSettings(BaseModel):
                                         description="Baseline used for themes with little or no history.")
     spike_update_growth: float = Field(default=0.25, ge=0,
                                        description="Relative growth of the count that warrants an update.")
+    spike_baseline_refresh_seconds: float = Field(
+        default=60.0, ge=0,
+        description="How long a replica reuses a theme's baseline (past days) before reading it again.")
     # Demand windows (top demand, unowned demand).
     demand_days: int = Field(default=30, ge=1, le=365)
     unowned_min_accounts: int = Field(default=3, ge=1)
@@ -43,6 +46,9 @@ class DetectorSettings(BaseModel):
 
 
 class PeriodicSettings(BaseModel):
+    # Unowned demand looks at the themes touched since its last run; the other periodic detectors (faded
+    # spikes, top demand, lacking evidence) run every detectors_interval_seconds. Both under one lease.
+    unowned_interval_seconds: float = Field(default=30.0, gt=0)
     detectors_interval_seconds: float = 60.0
     clustering_interval_seconds: float = 900.0
     replay_poll_seconds: float = 1.0

@@ -1,20 +1,27 @@
 """Aggregates per theme and per product area per hour and per day, as atomic increments.
 
 An item's *contribution* (what it added, stored with the item) is what an
-edit, a reclassification or an erasure takes back: ``ops(old, -1)`` then
-``ops(new, +1)``. Every operation is ``$inc`` (and ``$set`` of the account's
-latest ARR and segment), so concurrent replicas commute and per-event cost
-does not depend on history. Unique accounts and ARR are read from the
-per-account counters of the buckets (an account counts while its count > 0).
+edit, a reclassification or an erasure takes back: ``ops.add(old, -1)`` then
+``ops.add(new, +1)``. Every bucket write is ``$inc``, so concurrent replicas
+commute, and bucket documents keep a constant size whatever the history.
+
+Unique accounts and their ARR are tracked where demand is read, per theme and
+day: one small *membership* document per (bucket, account) holds how many of
+the account's items are in the bucket (``n``). The bucket's
+``unique_accounts`` and ``arr.<currency>`` move only when a membership appears
+(it is created) or disappears (``n`` back to 0), so an account counts
+once per bucket however many items it sends, with the ARR it had when it first
+appeared there.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ..classify import Classification
 
 PERIODS = ("hour", "day")
+MEMBERSHIP_SCOPE = ("theme", "day")  # (scope, period) of the buckets that count unique accounts
 
 
 def bucket_start(at: datetime, period: str) -> datetime:
@@ -28,9 +35,8 @@ def bucket_id(scope: str, key: str, period: str, start: datetime) -> str:
     return f"{scope}:{key}:{period}:{start.strftime('%Y-%m-%dT%H')}"
 
 
-def account_key(account_id: str) -> str:
-    """Account ids may hold '.', a path separator in MongoDB field names ('%' never occurs in an id)."""
-    return account_id.replace("%", "%25").replace(".", "%2E")
+def membership_id(bucket: str, account_id: str) -> str:
+    return f"{bucket}|{account_id}"  # bucket ids never hold '|'
 
 
 @dataclass(frozen=True)
@@ -58,44 +64,101 @@ def contribution(classification: Classification, occurred_at: datetime, account:
     }
 
 
+@dataclass
+class Membership:
+    """Pending change of one account's item count in one bucket."""
+
+    bucket: str
+    key: str
+    start: datetime
+    account: str
+    delta: int = 0
+    arr: int | None = None
+    currency: str | None = None
+    segment: str | None = None
+    feedback_id: str | None = None  # the latest item added: evidence for demand insights
+
+    def document(self, member_id: str) -> dict[str, Any]:
+        """A new membership. ``arr`` and ``currency`` are what its bucket counted when the account appeared:
+        taken back exactly when it disappears, whatever the account's later snapshots say."""
+        return {"_id": member_id, "bucket": self.bucket, "key": self.key, "start": self.start,
+                "account": self.account, "n": self.delta, "arr": self.arr, "currency": self.currency,
+                **self.latest()}
+
+    def latest(self) -> dict[str, Any]:
+        """What an existing membership takes from the batch's latest item: segment, evidence."""
+        return {"segment": self.segment, **({"feedback_id": self.feedback_id} if self.feedback_id else {})}
+
+    def arr_inc(self, sign: int) -> dict[str, int]:
+        """What this account adds to (sign +1) or takes from (-1) its bucket when it appears or disappears."""
+        if self.arr is None or not self.currency:
+            return {"unique_accounts": sign}
+        return {"unique_accounts": sign, f"arr.{self.currency}": sign * self.arr}
+
+
+@dataclass
 class Ops:
-    """Pending increments per bucket document, merged so a batch writes each document once."""
+    """Pending increments per bucket and membership, merged so a batch writes each document once."""
 
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, Membership] = field(default_factory=dict)
 
-    def add(self, contrib: dict[str, Any], sign: int) -> None:
+    def add(self, contrib: dict[str, Any], sign: int, feedback_id: str | None = None) -> None:
         targets = [("theme", t) for t in contrib["themes"]] + [("area", a) for a in contrib["areas"]]
         if not contrib["themes"]:
             targets.append(("theme", "unassigned"))
         for scope, key in targets:
             for period in PERIODS:
                 start = bucket_start(contrib["at"], period)
-                doc = self.docs.setdefault(bucket_id(scope, key, period, start), {
-                    "inc": {}, "set": {}, "insert": {"scope": scope, "key": key, "period": period, "start": start}})
+                doc_id = bucket_id(scope, key, period, start)
+                doc = self.docs.setdefault(doc_id, {
+                    "inc": {}, "insert": {"scope": scope, "key": key, "period": period, "start": start}})
                 inc = doc["inc"]
-                for field, amount in (("items", 1), ("sentiment_sum", contrib["sentiment"]),
-                                      (f"sentiment.{contrib['label']}", 1), (f"category.{contrib['category']}", 1)):
-                    inc[field] = inc.get(field, 0) + sign * amount
-                if contrib["account"]:
-                    path = f"accounts.{account_key(contrib['account'])}"
-                    inc[f"{path}.n"] = inc.get(f"{path}.n", 0) + sign
-                    if sign > 0:
-                        doc["set"].update({f"{path}.arr": contrib["arr"], f"{path}.currency": contrib["currency"],
-                                           f"{path}.segment": contrib["segment"]})
+                for name, amount in (("items", 1), ("sentiment_sum", contrib["sentiment"]),
+                                     (f"sentiment.{contrib['label']}", 1), (f"category.{contrib['category']}", 1)):
+                    inc[name] = inc.get(name, 0) + sign * amount
+                if contrib["account"] and (scope, period) == MEMBERSHIP_SCOPE:
+                    self._member(doc_id, key, start, contrib, sign, feedback_id)
 
-    def updates(self) -> list[tuple[str, dict[str, Any]]]:
-        """(document id, update) pairs; increments that cancel out are dropped."""
+    def _member(self, bucket: str, key: str, start: datetime, contrib: dict[str, Any], sign: int,
+                feedback_id: str | None) -> None:
+        account = contrib["account"]
+        member = self.members.setdefault(membership_id(bucket, account), Membership(bucket, key, start, account))
+        member.delta += sign
+        if sign > 0:  # the latest snapshot of the batch is the one a new membership records
+            member.arr, member.currency, member.segment = contrib["arr"], contrib["currency"], contrib["segment"]
+            member.feedback_id = feedback_id or member.feedback_id
+
+    def membership_changes(self) -> tuple[dict[str, Membership], dict[str, Membership]]:
+        """(memberships gaining items, memberships losing items); those whose changes cancel out are left."""
+        gaining = {i: m for i, m in self.members.items() if m.delta > 0}
+        losing = {i: m for i, m in self.members.items() if m.delta < 0}
+        return gaining, losing
+
+    def bucket_updates(self, appeared: list[Membership], disappeared: list[Membership],
+                       now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """(document id, update) pairs, with the accounts that appeared in or left each bucket.
+
+        Increments that cancel out are dropped. Buckets that count accounts record when they were last
+        written and how many times: the periodic unowned-demand detector looks at those that changed.
+        """
+        incs = {doc_id: dict(doc["inc"]) for doc_id, doc in self.docs.items()}
+        for members, sign in ((appeared, +1), (disappeared, -1)):
+            for member in members:
+                inc = incs.setdefault(member.bucket, {})
+                for name, amount in member.arr_inc(sign).items():
+                    inc[name] = inc.get(name, 0) + amount
         out = []
-        for doc_id, doc in self.docs.items():
-            inc = {k: v for k, v in doc["inc"].items() if v != 0}
-            if not inc and not doc["set"]:
+        for doc_id, inc in incs.items():
+            inc = {k: v for k, v in inc.items() if v != 0}
+            if not inc:
                 continue
-            update: dict[str, Any] = {"$setOnInsert": doc["insert"]}
-            if inc:
-                update["$inc"] = inc
-            if doc["set"]:
-                update["$set"] = doc["set"]
+            insert = self.docs[doc_id]["insert"]  # memberships only ever come from these buckets
+            update: dict[str, Any] = {"$inc": inc, "$setOnInsert": insert}
+            if (insert["scope"], insert["period"]) == MEMBERSHIP_SCOPE:
+                # When and how often it changed: the unowned-demand detector looks again only at those.
+                update["$max"] = {"touched_at": now}
+                inc["writes"] = 1
             out.append((doc_id, update))
         return out
 
@@ -107,16 +170,16 @@ class Demand:
     theme: str
     items: int = 0
     sentiment_sum: float = 0.0
-    accounts: dict[str, dict[str, Any]] | None = None
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def unique_accounts(self) -> int:
-        return len(self.accounts or {})
+        return len(self.accounts)
 
     @property
     def arr_by_currency(self) -> dict[str, int]:
         totals: dict[str, int] = {}
-        for account in (self.accounts or {}).values():
+        for account in self.accounts.values():
             if account.get("arr") is not None and account.get("currency"):
                 totals[account["currency"]] = totals.get(account["currency"], 0) + int(account["arr"])
         return totals
@@ -126,21 +189,38 @@ class Demand:
         """ARR summed across currencies: a ranking weight, never shown as an amount."""
         return sum(self.arr_by_currency.values())
 
+    def evidence(self, limit: int) -> list[str]:
+        """The latest item of each account asking, most recent accounts first."""
+        latest = sorted(self.accounts.values(), key=lambda a: a["start"], reverse=True)
+        return [a["feedback_id"] for a in latest if a.get("feedback_id")][:limit]
 
-def demand(theme: str, buckets: list[dict[str, Any]], segment: str | None = None) -> Demand:
-    """Fold day buckets into a window's demand; with ``segment``, only accounts of that segment."""
-    result = Demand(theme, accounts={})
-    for bucket in buckets:
-        if segment is None:
+
+def demand(theme: str, buckets: list[dict[str, Any]], members: list[dict[str, Any]],
+           segment: str | None = None) -> Demand:
+    """Fold a window's day buckets and account memberships into demand; with ``segment``, only its accounts."""
+    result = Demand(theme)
+    if segment is None:
+        for bucket in buckets:
             result.items += int(bucket.get("items", 0))
             result.sentiment_sum += float(bucket.get("sentiment_sum", 0.0))
-        for key, account in (bucket.get("accounts") or {}).items():
-            if account.get("n", 0) <= 0 or (segment and account.get("segment") != segment):
-                continue
-            if segment is not None:
-                result.items += int(account["n"])
-            result.accounts[key] = account  # buckets come oldest first: the latest snapshot wins
+    for member in sorted(members, key=lambda m: m["start"]):  # the latest snapshot of an account wins
+        if member.get("n", 0) <= 0 or (segment is not None and member.get("segment") != segment):
+            continue
+        if segment is not None:
+            result.items += int(member["n"])
+        result.accounts[member["account"]] = member
     return result
+
+
+def ranked(buckets: dict[str, list[dict[str, Any]]], members: dict[str, list[dict[str, Any]]],
+           segment: str | None = None) -> list[Demand]:
+    return by_demand([demand(theme, buckets.get(theme, []), members.get(theme, []), segment) for theme in buckets])
+
+
+def by_demand(found: list[Demand]) -> list[Demand]:
+    """Themes with demand, most first: ARR of the accounts asking, then unique accounts, then items."""
+    return sorted([d for d in found if d.items > 0], key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items,
+                                                                     d.theme))
 
 
 def day_starts(until: datetime, days: int) -> list[datetime]:

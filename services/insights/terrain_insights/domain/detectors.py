@@ -63,6 +63,19 @@ def unowned_demand(unique_accounts: int, arr_minor: int, settings: DetectorSetti
         settings.unowned_min_arr_minor > 0 and arr_minor >= settings.unowned_min_arr_minor)
 
 
+def demand_step(accounts: int) -> int:
+    """How many steps of 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, ... ``accounts`` has reached.
+
+    An unowned-demand insight is updated when the accounts asking cross a step, not for every new account:
+    each of the first few accounts matters, the 51st much less."""
+    step = sum(1 for value in (1, 2, 3, 5) if accounts >= value)
+    scale = 10
+    while accounts >= scale:
+        step += sum(1 for factor in (1, 2, 5) if accounts >= factor * scale)
+        scale *= 10
+    return step
+
+
 def covers(initiative: dict, theme: str, area: str | None) -> bool:
     """An initiative covers the themes it names; one naming none covers its whole product area."""
     themes = initiative.get("themes") or []

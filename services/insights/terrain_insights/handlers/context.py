@@ -18,6 +18,9 @@ SOURCE = "insights"
 class Context:
     settings: InsightsSettings
     _classifiers: dict[int, Classifier] = field(default_factory=dict)
+    # Spike baselines (items of a theme over the days before today) by (theme, today): past days change only
+    # through late, edited or erased items, so a replica re-reads them once in a while, not on every batch.
+    baselines: dict[tuple[str, datetime], tuple[int, float]] = field(default_factory=dict)
 
     @property
     def detectors(self):

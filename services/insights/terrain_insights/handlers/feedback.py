@@ -27,7 +27,7 @@ from ..domain.aggregates import Account, Ops, contribution
 from ..store import aggregates, items
 from ..store import insights as insights_store
 from . import detect
-from .context import SOURCE, Context
+from .context import SOURCE, Context, utcnow
 
 
 def account_of(data: FeedbackIngestedData) -> Account | None:
@@ -47,8 +47,15 @@ def item_doc(data: FeedbackIngestedData, result: Classification, contrib: dict[s
             "account_id": account.account_id, "arr": account.arr_minor, "currency": account.currency,
             "segment": account.segment,
             "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None},
-        "classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib,
+        **classified_fields(result, data.occurred_at, contrib),
     }
+
+
+def classified_fields(result: Classification, occurred_at: datetime, contrib: dict[str, Any]) -> dict[str, Any]:
+    """What a classification sets on an item. Only unassigned items carry ``unassigned_at``: its sparse index
+    (what clustering reads) costs nothing to the assigned majority."""
+    fields = {"classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib}
+    return fields | ({} if result.themes else {"unassigned_at": occurred_at})
 
 
 def classification_doc(result: Classification) -> dict[str, Any]:
@@ -75,29 +82,30 @@ async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) 
         known = newest.get(event.data.feedback_id)
         if known is None or event.data.revision > known.data.revision:
             newest[event.data.feedback_id] = event
-    stored = await items.by_ids(uow, list(newest))
+    stored = await items.states(uow, list(newest))
     fresh = [e for e in newest.values() if _is_news(stored.get(e.data.feedback_id), e.data.revision)]
     if not fresh:
         return
+    now = utcnow()
     classifier = await ctx.classifier(uow)
     started = time.perf_counter()
     results = classifier.classify_many([e.data.text for e in fresh])
     metrics.CLASSIFY_SECONDS.observe(time.perf_counter() - started)
     ops = Ops()
     docs = []
-    for event, result in zip(fresh, results):
+    for event, result in zip(fresh, results, strict=True):
         data = event.data
         previous = stored.get(data.feedback_id)
         if previous and previous.get("contribution"):
             ops.add(previous["contribution"], -1)
         contrib = contribution(result, data.occurred_at, account_of(data))
-        ops.add(contrib, +1)
+        ops.add(contrib, +1, data.feedback_id)
         docs.append(item_doc(data, result, contrib))
         uow.emit(classified_event(data.feedback_id, data.revision, result, data.language, event))
         metrics.ITEMS_CLASSIFIED.labels("assigned" if result.themes else "unassigned", result.category.value).inc()
-    await aggregates.apply(uow, ops)
-    await items.save(uow, docs)
-    await detect.after_ingest(uow, ctx, list(zip(fresh, results)))
+    await aggregates.apply(uow, ops, now)
+    await items.save(uow, docs, existing={i for i, doc in stored.items() if not doc.get("erased")})
+    await detect.after_ingest(uow, ctx, list(zip(fresh, results, strict=True)), now)
 
 
 def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
@@ -108,34 +116,34 @@ def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
 
 async def erase(event: FeedbackErased, uow: UnitOfWork) -> None:
     ids = list(dict.fromkeys(event.data.feedback_ids))
-    stored = await items.by_ids(uow, ids)
+    stored = await items.states(uow, ids)
     ops = Ops()
     for doc in stored.values():
         if doc.get("contribution"):
             ops.add(doc["contribution"], -1)
-    await aggregates.apply(uow, ops)
+    await aggregates.apply(uow, ops, utcnow())
     await items.erase(uow, ids)
     await insights_store.drop_evidence(uow, ids)
 
 
-async def reapply(uow: UnitOfWork, doc: dict[str, Any], result: Classification) -> bool:
-    """Replace a stored item's classification (replay); True when its themes changed."""
+async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Classification]) -> list[bool]:
+    """Replace stored items' classifications (replay), moving their contributions in one write per
+    collection; for each item, whether its themes changed."""
     ops = Ops()
-    if doc.get("contribution"):
-        ops.add(doc["contribution"], -1)
-    account = doc.get("account")
-    contrib = contribution(result, doc["occurred_at"], None if account is None else Account(
-        account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")))
-    ops.add(contrib, +1)
-    await aggregates.apply(uow, ops)
-    before = [t["theme"] for t in doc["classification"]["themes"]]
-    await items.save(uow, [doc | {"classification": classification_doc(result), "unassigned": not result.themes,
-                                  "contribution": contrib}])
-    moved = before != [m.theme for m in result.themes]
-    if moved or doc["classification"]["taxonomy_version"] != result.taxonomy_version:
-        uow.emit(classified_event(doc["_id"], doc["revision"], result, doc.get("language"), None))
+    saved, moved = [], []
+    for doc, result in zip(docs, results, strict=True):
+        if doc.get("contribution"):
+            ops.add(doc["contribution"], -1)
+        account = doc.get("account")
+        contrib = contribution(result, doc["occurred_at"], None if account is None else Account(
+            account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")))
+        ops.add(contrib, +1, doc["_id"])
+        kept = {k: v for k, v in doc.items() if k != "unassigned_at"}
+        saved.append(kept | classified_fields(result, doc["occurred_at"], contrib))
+        before = [t["theme"] for t in doc["classification"]["themes"]]
+        moved.append(before != [m.theme for m in result.themes])
+        if moved[-1] or doc["classification"]["taxonomy_version"] != result.taxonomy_version:
+            uow.emit(classified_event(doc["_id"], doc["revision"], result, doc.get("language"), None))
+    await aggregates.apply(uow, ops, utcnow())
+    await items.save(uow, saved, existing={doc["_id"] for doc in docs})
     return moved
-
-
-def live(occurred_at: datetime, now: datetime, hours: int) -> bool:
-    return (now - occurred_at).total_seconds() <= hours * 3600

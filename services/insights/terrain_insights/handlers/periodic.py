@@ -1,7 +1,8 @@
-"""Periodic detectors, run under a lease on one replica: top demand, lacking evidence, faded spikes,
-and the emerging-theme candidates clustered from unassigned items."""
+"""Periodic detectors, run under a lease on one replica: unowned demand (over the themes touched since its
+last run), faded spikes, top demand, lacking evidence, and the emerging-theme candidates clustered from
+unassigned items."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from terrain_contracts.events.insight import InsightKind, Severity
@@ -10,61 +11,70 @@ from terrain_kit.uow import UnitOfWork
 
 from ..classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain import detectors
-from ..domain.aggregates import Demand, bucket_start, demand
-from ..domain.insights import Draft, money
-from ..store import CANDIDATES, aggregates, items, projections
+from ..domain.aggregates import Demand, by_demand, day_starts, ranked
+from ..domain.insights import MAX_EVIDENCE, Draft, money
+from ..store import CANDIDATES, JOB_RUNS, aggregates, items, projections
 from ..store import insights as insights_store
+from ..store import taxonomy as taxonomy_store
 from .context import Context, utcnow
-from .detect import spike_verdict
+from .detect import spike_verdicts
 from .raising import raise_or_update, resolve
+from .situations import Situations
+from .windows import DemandWindows
+
+UNOWNED_JOB = "unowned-demand"
+OVERLAP_MARGIN_SECONDS = 5  # clocks of replicas may disagree by this much
 
 
 async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
-    for marker in await insights_store.open_situations(uow, "spike:"):
-        theme = marker["_id"].split(":", 1)[1]
-        verdict, _ = await spike_verdict(uow, ctx, theme)
-        if not verdict.is_spike:
-            current = await insights_store.open_for(uow, marker["_id"])
-            if current is not None:
-                await resolve(uow, current, f"volume back to {verdict.count} items in "
-                              f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)")
+    themes = [marker["_id"].split(":", 1)[1] for marker in await insights_store.open_situations(uow, "spike:")]
+    verdicts = await spike_verdicts(uow, ctx, themes, utcnow())
+    faded = [theme for theme in themes if not verdicts[theme].is_spike]
+    current = await insights_store.open_for_many(uow, [f"spike:{theme}" for theme in faded])
+    for theme in faded:
+        insight = current.get(f"spike:{theme}")
+        if insight is not None:
+            verdict = verdicts[theme]
+            await resolve(uow, insight, f"volume back to {verdict.count} items in "
+                          f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)")
 
 
 async def ranking(uow: UnitOfWork, days: int, segment: str | None = None) -> list[Demand]:
-    """Themes by demand over ``days``: ARR of the accounts asking, then unique accounts, then items."""
+    """Themes by demand over ``days``, read whole (any window, on any replica): ARR of the accounts asking,
+    then unique accounts, then items."""
+    since, now = day_starts(utcnow(), days)[0], utcnow()
+    buckets = await aggregates.theme_days(uow, since, now)
+    return ranked(buckets, await aggregates.members(uow, list(buckets), since), segment)
+
+
+async def themes_in_demand(uow: UnitOfWork, ctx: Context) -> list[str]:
+    """Themes with day buckets in the demand window."""
     now = utcnow()
-    buckets = await aggregates.range_of(uow, "theme", "day", bucket_start(now, "day") - timedelta(days=days - 1),
-                                        now)
-    by_theme: dict[str, list[dict]] = {}
-    for bucket in buckets:
-        if bucket["key"] != "unassigned":
-            by_theme.setdefault(bucket["key"], []).append(bucket)
-    found = [demand(theme, docs, segment) for theme, docs in by_theme.items()]
-    found = [d for d in found if d.items > 0]
-    return sorted(found, key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items, d.theme))
+    return sorted(await aggregates.theme_days(uow, day_starts(now, ctx.detectors.demand_days)[0], now))
 
 
-async def top_demand(uow: UnitOfWork, ctx: Context) -> None:
+async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> None:
     settings = ctx.detectors
-    segments = {None, *await _segments(uow, settings.demand_days)}
-    for segment in sorted(segments, key=lambda s: s or ""):
-        ranked = (await ranking(uow, settings.demand_days, segment))[:settings.top_demand_size]
-        if not ranked:
+    views = await windows.current(uow, None, utcnow())
+    segments = {s for window, _ in views.values() for s in window.segments()}
+    for segment in sorted({None, *segments}, key=lambda s: s or ""):
+        ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[:settings.top_demand_size]
+        if not ranked_themes:
             continue
         label = segment or "all"
         situation = f"top_demand:{label}"
         current = await insights_store.open_for(uow, situation)
-        order = [d.theme for d in ranked]
+        order = [d.theme for d in ranked_themes]
         if current is not None and current.summary.startswith(_headline(order)):
             continue  # same ranking: nothing new to say
         lines = "; ".join(f"{n}. {d.theme}: {d.unique_accounts} accounts, {money(d.arr_by_currency)} ARR, "
-                          f"{d.items} items" for n, d in enumerate(ranked, 1))
+                          f"{d.items} items" for n, d in enumerate(ranked_themes, 1))
         draft = Draft(
             situation=situation, kind=InsightKind.top_demand, severity=Severity.info, dedup_key=situation,
-            segment=segment, theme=ranked[0].theme,
+            segment=segment, theme=ranked_themes[0].theme,
             title=f"Top demand ({label}, {settings.demand_days} days): {', '.join(order[:3])}"[:200],
             summary=f"{_headline(order)} Ranked by ARR of the accounts asking, then accounts: {lines}."[:5000],
-            metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked, 1)})
+            metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked_themes, 1)})
         await raise_or_update(uow, draft, current, None)
 
 
@@ -72,11 +82,64 @@ def _headline(order: list[str]) -> str:
     return f"Most demanded themes: {', '.join(order)}."
 
 
-async def _segments(uow: UnitOfWork, days: int) -> set[str]:
-    buckets = await aggregates.range_of(uow, "theme", "day", bucket_start(utcnow(), "day") - timedelta(days=days),
-                                        utcnow())
-    return {a["segment"] for b in buckets for a in (b.get("accounts") or {}).values()
-            if a.get("segment") and a.get("n", 0) > 0}
+async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
+    """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write count)},
+    and the time now. A bucket whose write count is what the detector read last time needs no new look.
+
+    The look-back overlaps the previous run by the longest a consumer transaction can take: a batch that
+    stamped its buckets before that run read them, but committed after, is seen by this one."""
+    now = utcnow()
+    state = await uow[JOB_RUNS].find_one({"_id": UNOWNED_JOB}, session=uow.session)
+    overlap = timedelta(seconds=ctx.settings.consumer.handler_timeout_seconds + OVERLAP_MARGIN_SECONDS)
+    since = state["ran_at"] - overlap if state else day_starts(now, ctx.detectors.demand_days)[0]
+    return await aggregates.touched(uow, since), now
+
+
+async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, themes: list[str]) -> None:
+    """Raise or update unowned demand for these themes: asked for by enough accounts (or ARR) over the demand
+    window, and no committed or in-progress initiative covers them. Updated only when the numbers change
+    materially (the accounts cross a step, the owner or severity changes)."""
+    settings = ctx.detectors
+    taxonomy = await taxonomy_store.latest(uow)
+    active = await projections.active_initiatives(uow)
+    areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
+    # A theme gone from the taxonomy is no longer demand to own; a covered one is someone's work already.
+    themes = [t for t in themes if areas.get(t) and not any(detectors.covers(i, t, areas[t]) for i in active)]
+    if not themes:
+        return
+    views = await windows.current(uow, themes, utcnow())
+    situations = Situations(uow)
+    await situations.load([f"unowned:{theme}" for theme in themes])
+    for theme in themes:
+        window, buckets = views[theme]
+        found = window.demand(theme, buckets)
+        if not detectors.unowned_demand(found.unique_accounts, found.arr_minor, settings):
+            continue
+        area, situation = areas[theme], f"unowned:{theme}"
+        current = await situations.current(situation)
+        owner = await situations.owner_of(area)
+        severity = Severity.critical if owner is None else Severity.warning
+        if current is not None and (current.severity, current.owning_team_id) == (severity, owner) and \
+                detectors.demand_step(int(current.metrics.get("accounts", 0))) == \
+                detectors.demand_step(found.unique_accounts):
+            continue
+        draft = Draft(
+            situation=situation, kind=InsightKind.unowned_demand, severity=severity, dedup_key=situation,
+            title=f"Demand for '{theme}' with no committed initiative: {found.unique_accounts} accounts",
+            summary=(f"{found.unique_accounts} accounts ({money(found.arr_by_currency)} ARR) sent {found.items} "
+                     f"feedback items on theme '{theme}' ({area}) in the last {settings.demand_days} days, and "
+                     f"no committed or in-progress initiative covers it. "
+                     + ("No team owns this product area." if owner is None else f"Area owned by team {owner}.")),
+            product_area=area, theme=theme, owning_team_id=owner,
+            evidence=await items.still_in_theme(uow, found.evidence(MAX_EVIDENCE), theme),
+            metrics={"accounts": found.unique_accounts, "items": found.items, "arr_minor": found.arr_minor,
+                     **{f"arr_{c.lower()}_minor": a for c, a in found.arr_by_currency.items()}})
+        await situations.raise_or_update(draft, None)
+
+
+async def unowned_demand_ran(uow: UnitOfWork, ran_at: datetime, themes: int) -> None:
+    await uow[JOB_RUNS].update_one({"_id": UNOWNED_JOB}, {"$set": {"ran_at": ran_at, "themes": themes}},
+                                   upsert=True, session=uow.session)
 
 
 async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:

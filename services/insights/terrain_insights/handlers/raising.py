@@ -22,22 +22,25 @@ from ..store import insights as store
 from .context import SOURCE, utcnow
 
 
-async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None) -> None:
-    """Detect a new situation, or update the open insight of an ongoing one (version + 1) if anything changed."""
+async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None) -> Insight:
+    """Detect a new situation, or update the open insight of an ongoing one (version + 1) if anything changed.
+
+    Returns the situation's insight as it now stands."""
     now = utcnow()
     if current is None:
         insight = new_insight(f"ins-{uuid4().hex[:20]}", draft, now)
         await store.create(uow, insight, draft.situation)
         uow.emit(InsightDetected.create(InsightData(insight=insight), source=SOURCE, cause=cause))
         metrics.INSIGHTS.labels(insight.kind.value, insight.severity.value, "detected").inc()
-        return
+        return insight
     updated, changed = revised(current, draft, now)
     if not changed:
-        return
+        return current
     await store.replace(uow, updated, draft.situation)
     uow.emit(InsightUpdated.create(InsightUpdatedData(insight=updated, changed_fields=changed), source=SOURCE,
                                    cause=cause))
     metrics.INSIGHTS.labels(updated.kind.value, updated.severity.value, "updated").inc()
+    return updated
 
 
 async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event | None = None) -> Insight:

@@ -49,9 +49,9 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, chunk: int) -> bool:
     classifier = await ctx.classifier(uow, job["version"])
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
-    for doc, result in zip(docs, classifier.classify_many([d["text"] for d in docs])):
+    results = classifier.classify_many([d["text"] for d in docs])
+    for doc, result, moved in zip(docs, results, await reapply(uow, docs, results), strict=True):
         before = [t["theme"] for t in doc["classification"]["themes"]]
-        moved = await reapply(uow, doc, result)
         after = [m.theme for m in result.themes]
         for theme in before or ["unassigned"]:
             inc[f"before.{theme}"] = inc.get(f"before.{theme}", 0) + 1

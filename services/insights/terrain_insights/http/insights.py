@@ -84,8 +84,7 @@ async def themes(request: Request, days: int = Query(default=14, ge=1, le=90)) -
         taxonomy = await taxonomy_handlers.current(uow)
         owners = await projections.owners(uow)
         today = bucket_start(utcnow(), "day")
-        docs = await aggregates.range_of(uow, "theme", "day", today - timedelta(days=2 * days - 1), utcnow(),
-                                         with_accounts=False)
+        docs = await aggregates.range_of(uow, "theme", "day", today - timedelta(days=2 * days - 1), utcnow())
         series: dict[str, dict] = {}
         for doc in docs:
             series.setdefault(doc["key"], {})[doc["start"]] = doc
@@ -119,11 +118,14 @@ async def trend(slug: str, request: Request, period: str = Query(default="day", 
     points = []
     for start in starts:
         doc = by_start.get(start, {})
-        accounts = [a for a in (doc.get("accounts") or {}).values() if a.get("n", 0) > 0]
         items_count = int(doc.get("items", 0))
-        points.append({"start": start, "items": items_count, "unique_accounts": len(accounts),
-                       "sentiment_mean": round(doc.get("sentiment_sum", 0.0) / items_count, 3) if items_count else None,
-                       "sentiment": doc.get("sentiment", {}), "categories": doc.get("category", {})})
+        point = {"start": start, "items": items_count,
+                 "sentiment_mean": round(doc.get("sentiment_sum", 0.0) / items_count, 3) if items_count else None,
+                 "sentiment": doc.get("sentiment", {}), "categories": doc.get("category", {})}
+        if period == "day":  # accounts are counted per day (hour buckets count items only)
+            point |= {"unique_accounts": int(doc.get("unique_accounts", 0)),
+                      "arr_minor_by_currency": {c: a for c, a in doc.get("arr", {}).items() if a}}
+        points.append(point)
     return {"theme": slug, "period": period, "points": points}
 
 

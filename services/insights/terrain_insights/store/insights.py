@@ -19,11 +19,15 @@ def _insight(doc: dict[str, Any]) -> Insight:
 
 async def open_for(uow: UnitOfWork, situation: str) -> Insight | None:
     """The insight of an ongoing situation, if there is one."""
-    marker = await uow[SITUATIONS].find_one({"_id": situation}, session=uow.session)
-    if marker is None:
-        return None
-    doc = await uow[INSIGHTS].find_one({"_id": marker["insight_id"]}, session=uow.session)
-    return _insight(doc) if doc else None
+    return (await open_for_many(uow, [situation])).get(situation)
+
+
+async def open_for_many(uow: UnitOfWork, situations: list[str]) -> dict[str, Insight]:
+    """The insights of those situations that are ongoing, in one read (an open insight holds its situation)."""
+    if not situations:
+        return {}
+    docs = await uow[INSIGHTS].find({"situation": {"$in": situations}}, session=uow.session).to_list(None)
+    return {doc["situation"]: _insight(doc) for doc in docs}
 
 
 async def open_situations(uow: UnitOfWork, prefix: str) -> list[dict[str, Any]]:
@@ -37,12 +41,10 @@ async def create(uow: UnitOfWork, insight: Insight, situation: str) -> None:
 
 
 async def replace(uow: UnitOfWork, insight: Insight, situation: str | None) -> None:
+    # Two replicas updating one insight write the same document: one conflicts and retries, no version is lost.
     await uow[INSIGHTS].replace_one({"_id": insight.insight_id}, _doc(insight, situation), session=uow.session)
     if situation is None:
         await uow[SITUATIONS].delete_many({"insight_id": insight.insight_id}, session=uow.session)
-    else:
-        # Touch the marker: concurrent updates of one situation conflict instead of losing a version.
-        await uow[SITUATIONS].update_one({"_id": situation}, {"$inc": {"updates": 1}}, session=uow.session)
 
 
 async def get(uow: UnitOfWork, insight_id: str) -> tuple[Insight, str | None] | None:

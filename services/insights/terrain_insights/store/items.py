@@ -2,14 +2,16 @@
 
 from typing import Any
 
-from pymongo import ReplaceOne
+from pymongo import InsertOne, ReplaceOne
 from terrain_kit.uow import UnitOfWork
 
 from . import ITEMS
 
 
-async def by_ids(uow: UnitOfWork, ids: list[str]) -> dict[str, dict[str, Any]]:
-    docs = await uow[ITEMS].find({"_id": {"$in": ids}}, session=uow.session).to_list(None)
+async def states(uow: UnitOfWork, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What ingestion needs of the items it may already hold: revision, tombstone, contribution."""
+    docs = await uow[ITEMS].find({"_id": {"$in": ids}}, {"revision": 1, "erased": 1, "contribution": 1},
+                                 session=uow.session).to_list(None)
     return {doc["_id"]: doc for doc in docs}
 
 
@@ -17,10 +19,13 @@ async def get(uow: UnitOfWork, feedback_id: str) -> dict[str, Any] | None:
     return await uow[ITEMS].find_one({"_id": feedback_id}, session=uow.session)
 
 
-async def save(uow: UnitOfWork, docs: list[dict[str, Any]]) -> None:
+async def save(uow: UnitOfWork, docs: list[dict[str, Any]], existing: set[str]) -> None:
+    """Insert new items and replace the ``existing`` ones (a plain insert costs less than an upsert).
+
+    Two replicas inserting one new item: the second fails on the unique _id and its batch is retried."""
     if docs:
-        await uow[ITEMS].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
-                                    ordered=False, session=uow.session)
+        await uow[ITEMS].bulk_write([ReplaceOne({"_id": d["_id"]}, d) if d["_id"] in existing else InsertOne(d)
+                                     for d in docs], ordered=False, session=uow.session)
 
 
 async def erase(uow: UnitOfWork, ids: list[str]) -> None:
@@ -30,10 +35,20 @@ async def erase(uow: UnitOfWork, ids: list[str]) -> None:
                                     ordered=False, session=uow.session)
 
 
+async def still_in_theme(uow: UnitOfWork, ids: list[str], theme: str) -> list[str]:
+    """Those of ``ids`` that are still classified in ``theme`` (not moved by an edit or a replay, not erased),
+    in the given order."""
+    # Only the _id in the query: SecantusDB scans the whole collection as soon as a predicate is not indexed.
+    docs = await uow[ITEMS].find({"_id": {"$in": ids}}, {"classification.themes.theme": 1},
+                                 session=uow.session).to_list(None)
+    kept = {doc["_id"] for doc in docs
+            if theme in (t["theme"] for t in (doc.get("classification") or {}).get("themes", []))}
+    return [i for i in ids if i in kept]
+
+
 async def unassigned_texts(uow: UnitOfWork, since, limit: int) -> list[dict[str, Any]]:
-    return await uow[ITEMS].find({"unassigned": True, "occurred_at": {"$gte": since}},
-                                 {"text": 1, "occurred_at": 1}, session=uow.session
-                                 ).sort("occurred_at", -1).limit(limit).to_list(None)
+    return await uow[ITEMS].find({"unassigned_at": {"$gte": since}}, {"text": 1, "occurred_at": 1},
+                                 session=uow.session).sort("unassigned_at", -1).limit(limit).to_list(None)
 
 
 async def chunk_after(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
