@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from . import k8s, nats
+from . import dashboards, k8s, nats
 from .specs import ServiceSpec, all_specs
 
 REPO = Path(__file__).resolve().parents[3]
@@ -38,6 +38,8 @@ def generated(specs: list[ServiceSpec] | None = None) -> dict[Path, str]:
     files[BASE / "kustomization.yaml"] = base_kustomization(specs, service_files)
     for spec in specs:
         files[Path("docs/asyncapi") / f"{spec.name}.yaml"] = spec.asyncapi
+    for name, text in dashboards.files().items():
+        files[Path("deploy/grafana/dashboards") / name] = text
     return files
 
 
