@@ -1,12 +1,15 @@
 """./terrain <command>: the developer's entry point (the shell script creates .venv and installs first)."""
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from . import demo
+from .servers import free_port
 from .stack import Printer, PortBusy, Stack, StackConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -14,8 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def up(args: argparse.Namespace) -> int:
     printer = Printer()
-    config = StackConfig(root=Path(args.data_dir).resolve(), nats_port=args.nats_port, nats_monitor_port=args.nats_monitor_port,
-                         mongo_port=args.mongo_port, http_port_base=args.http_port_base)
+    ports = demo.Ports(smtp=free_port(), http=free_port())
+    config = StackConfig(root=Path(args.data_dir).resolve(), nats_port=args.nats_port,
+                         nats_monitor_port=args.nats_monitor_port, mongo_port=args.mongo_port,
+                         http_port_base=args.http_port_base,
+                         extra_env={} if args.no_demo else demo.environment(ports))
     stack = Stack(config, printer)
     try:
         stack.check_ports()
@@ -30,16 +36,53 @@ def up(args: argparse.Namespace) -> int:
     try:
         stack.start()
         _announce(stack, printer)
-        while not stop.wait(0.5):
-            if crashed := stack.crashed():
-                for name, code in crashed:
-                    printer.line("stack", f"{name} exited unexpectedly (code {code}); stopping everything")
-                return 1
-        printer.line("stack", "stopping (Ctrl-C again is not needed; services finish in-flight work)")
-        return 0
+        return asyncio.run(_run_until_stopped(stack, printer, stop, None if args.no_demo else ports))
     finally:
         stack.stop()
         printer.line("stack", "stopped")
+
+
+async def _run_until_stopped(stack: Stack, printer: Printer, stop: threading.Event,
+                             ports: "demo.Ports | None") -> int:
+    """Play the demo (unless disabled), then keep the stack up until Ctrl-C or a service crash."""
+    receivers = demo.Receivers(ports.smtp, ports.http, on_message=lambda m: printer.line(
+        "demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}")) if ports else None
+    if receivers is not None:
+        await receivers.start()
+    tasks = {asyncio.create_task(asyncio.to_thread(stop.wait), name="stop"),
+             asyncio.create_task(_watch_crashes(stack), name="crash")}
+    if receivers is not None:
+        urls = {name: process.base_url for name, process in stack.services.items()}
+        tasks.add(asyncio.create_task(demo.run(urls, stack.nats.url, stack.admin_key, receivers,
+                                               lambda line: printer.line("demo", line)), name="demo"))
+    try:
+        while True:
+            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.get_name() == "crash":
+                    for name, code in task.result():
+                        printer.line("stack", f"{name} exited unexpectedly (code {code}); stopping everything")
+                    return 1
+                if task.get_name() == "stop":
+                    printer.line("stack", "stopping: services finish in-flight work first")
+                    return 0
+                if task.exception() is not None:
+                    printer.line("demo", f"the demo stopped: {task.exception()!r}")
+                else:
+                    printer.line("demo", "the demo is over; the stack keeps running for you to explore "
+                                         "(API docs above). Ctrl-C stops it.")
+    finally:
+        for task in tasks:
+            task.cancel()
+        stop.set()  # ends the waiting thread
+        if receivers is not None:
+            await receivers.stop()
+
+
+async def _watch_crashes(stack: Stack) -> list[tuple[str, int]]:
+    while not (crashed := stack.crashed()):
+        await asyncio.sleep(0.5)
+    return crashed
 
 
 def _announce(stack: Stack, printer: Printer) -> None:
@@ -99,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--http-port-base", type=int, default=8100, help="services listen on base+1 .. base+4")
     run.add_argument("--fresh", action="store_true", help="start from empty data folders")
     run.add_argument("--data-dir", default=str(REPO / ".terrain"), help="where servers keep data and logs")
+    run.add_argument("--no-demo", action="store_true", help="start the stack without playing the demo quarter")
     run.set_defaults(handler=up)
 
     for name, (_, help_text) in PASS_THROUGH.items():

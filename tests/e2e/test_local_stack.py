@@ -30,7 +30,7 @@ def test_up_brings_every_service_to_ready_and_ctrl_c_stops_everything(tmp_path):
     output = tmp_path / "up.log"
     with output.open("wb") as log:
         up = subprocess.Popen(
-            [sys.executable, "-m", "terrain_dev", "up", "--data-dir", str(tmp_path / "data"),
+            [sys.executable, "-m", "terrain_dev", "up", "--no-demo", "--data-dir", str(tmp_path / "data"),
              "--nats-port", str(ports["nats"]), "--nats-monitor-port", str(ports["monitor"]),
              "--mongo-port", str(ports["mongo"]), "--http-port-base", str(base)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)

@@ -9,6 +9,8 @@ from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.events.initiative import (
     Briefing,
+    InitiativeShipped,
+    InitiativeShippedData,
     InitiativeStatus,
     InitiativeStatusChanged,
     InitiativeStatusChangedData,
@@ -205,3 +207,18 @@ async def test_unowned_demand_follows_an_account_leaving_when_its_only_item_is_e
                                  what="unowned demand updated")
     assert updated["insight"]["metrics"]["accounts"] == 4  # below the step of 5
     assert "inv-4" not in updated["insight"]["evidence_feedback_ids"]
+
+
+async def test_demand_an_initiative_just_shipped_answered_is_not_unowned(insights, jetstream):
+    await publish(jetstream, InitiativeShipped.create(InitiativeShippedData(
+        initiative=briefing(InitiativeStatus.shipped, ["sso"], 3), release_note="SAML SSO is live.",
+        linked_feedback_ids=[], shipped_at=datetime.now(timezone.utc), shipped_by="m-pm"), source="initiatives"))
+    texts = ["We need SAML single sign-on with Okta", "Notre RSSI exige le SSO avec Azure AD",
+             "SSO is mandatory for our security review", "Support SCIM provisioning from Okta please"]
+    await publish(jetstream, *[ingested(text, account_id=f"corp-{i}", occurred_at=hours_ago(48))
+                               for i, text in enumerate(texts)])
+    await eventually(lambda: settled(jetstream), what="consumed")
+
+    await next_unowned_run(insights)
+
+    assert await insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand") == []

@@ -97,11 +97,11 @@ async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tupl
 
 async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, themes: list[str]) -> None:
     """Raise or update unowned demand for these themes: asked for by enough accounts (or ARR) over the demand
-    window, and no committed or in-progress initiative covers them. Updated only when the numbers change
+    window, and no committed, in-progress or recently shipped initiative covers them. Updated only when the numbers change
     materially (the accounts cross a step, the owner or severity changes)."""
     settings = ctx.detectors
     taxonomy = await taxonomy_store.latest(uow)
-    active = await projections.active_initiatives(uow)
+    active = await projections.covering_initiatives(uow, utcnow() - timedelta(days=settings.demand_days))
     areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
     # A theme gone from the taxonomy is no longer demand to own; a covered one is someone's work already.
     themes = [t for t in themes if areas.get(t) and not any(detectors.covers(i, t, areas[t]) for i in active)]

@@ -50,9 +50,19 @@ async def apply_initiative(uow: UnitOfWork, briefing: dict[str, Any], seen_at: d
         active_since = seen_at
     elif briefing["status"] not in ACTIVE_STATUSES:
         active_since = None
+    shipped_at = (current or {}).get("shipped_at") or (seen_at if briefing["status"] == "shipped" else None)
     await uow[INITIATIVES].replace_one({"_id": briefing["initiative_id"]}, {
-        "_id": briefing["initiative_id"], **briefing, "active_since": active_since}, upsert=True, session=uow.session)
+        "_id": briefing["initiative_id"], **briefing, "active_since": active_since, "shipped_at": shipped_at},
+        upsert=True, session=uow.session)
     return current
+
+
+async def covering_initiatives(uow: UnitOfWork, shipped_since: datetime) -> list[dict[str, Any]]:
+    """Initiatives whose themes are someone's work: committed, in progress, or shipped since ``shipped_since``
+    (the demand of the window before it shipped is what it answered, not demand nobody owns)."""
+    found = await uow[INITIATIVES].find({"status": {"$in": [*ACTIVE_STATUSES, "shipped"]}},
+                                        session=uow.session).to_list(None)
+    return [i for i in found if i["status"] != "shipped" or (i.get("shipped_at") and i["shipped_at"] >= shipped_since)]
 
 
 async def active_initiatives(uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -1,0 +1,144 @@
+"""The week in the field: Sales and CS tools send what they hear, by events and by signed webhooks.
+
+Normal traffic, a ticket copied into the CRM (a near-duplicate), malformed input, a spike on one
+theme from large accounts, demand no initiative covers, and a large account about to churn.
+"""
+
+import asyncio
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.js import JetStreamContext
+
+from terrain_contracts.events.feedback import FeedbackKind, FeedbackSubmitted
+from terrain_contracts.headers import MSG_ID
+
+from ..testing import publish
+from ..webhook_signing import sign
+from . import org
+from .client import Services
+from .observer import Observer
+from .seed import corpus, submission
+
+SECRETS = {"zendesk": "demo-zendesk-secret", "intercom": "demo-intercom-secret"}
+SPIKE_THEME, UNOWNED_THEME = "data-export", "sso"
+
+
+@dataclass
+class Field:
+    services: Services
+    js: JetStreamContext
+    observer: Observer
+    rng: random.Random
+    pace: float  # seconds between items: readable in the terminal, 0 in the shortened run
+
+    def __post_init__(self) -> None:
+        self.items = corpus()
+        self.counter = 0
+
+    def _external_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}-{self.counter:04d}"
+
+    async def event(self, theme: str | None, account: org.Account, kind: FeedbackKind,
+                    text: str | None = None, source: str | None = None) -> FeedbackSubmitted:
+        event = submission(self.rng.choice(self.items[theme]), account, kind, datetime.now(UTC),
+                           self._external_id("live"), source=source, text=text)
+        self.observer.submitted(str(event.correlation_id))
+        await publish(self.js, event)
+        await asyncio.sleep(self.pace)
+        return event
+
+    async def zendesk(self, account: org.Account, subject: str, description: str | None,
+                      signed: bool = True) -> tuple[int, str]:
+        ticket = {"id": self._external_id("zd"), "subject": subject, "created_at": datetime.now(UTC).isoformat(),
+                  "url": f"https://{account.domain.split('.')[0]}.zendesk.com/agent/tickets/{self.counter}",
+                  "requester": {"name": f"Contact at {account.name}", "email": f"contact@{account.domain}"},
+                  "organization": {"name": account.name, "external_id": account.account_id}}
+        if description is not None:
+            ticket["description"] = description
+        return await self._post("zendesk", {"ticket": ticket}, signed)
+
+    async def intercom(self, account: org.Account, body: str) -> tuple[int, str]:
+        author = {"type": "user", "id": uuid.uuid4().hex[:12], "name": f"User at {account.name}",
+                  "email": f"user@{account.domain}"}
+        payload = {"type": "notification_event", "topic": "conversation.user.created",
+                   "data": {"item": {"type": "conversation", "id": self._external_id("ic"),
+                                     "created_at": int(datetime.now(UTC).timestamp()),
+                                     "source": {"subject": "", "body": f"<p>{body}</p>", "author": author}}}}
+        return await self._post("intercom", payload, True)
+
+    async def _post(self, vendor: str, payload: dict, signed: bool) -> tuple[int, str]:
+        body = json.dumps(payload).encode()
+        correlation = f"demo-{uuid.uuid4().hex[:12]}"
+        headers = {"Content-Type": "application/json", "X-Correlation-Id": correlation}
+        if signed:
+            headers |= sign(vendor, body, SECRETS[vendor])
+        self.observer.submitted(correlation)
+        response = await self.services.raw("feedback", "POST", f"/v1/webhooks/{vendor}", None, content=body,
+                                           headers=headers)
+        await asyncio.sleep(self.pace)
+        return response.status_code, response.text
+
+    # -- the week's storylines ---------------------------------------------------------------------
+
+    async def normal_traffic(self, count: int) -> None:
+        calm = [t for t in self.items if t not in (SPIKE_THEME, UNOWNED_THEME, None)]
+        small = [a for a in org.ACCOUNTS if a.segment != "enterprise"]
+        for n in range(count):
+            theme, account = self.rng.choice(calm), self.rng.choice(small)
+            text = self.rng.choice(self.items[theme])["text"]
+            if n % 4 == 1:
+                await self.zendesk(account, text[:60], text)
+            elif n % 4 == 3:
+                await self.intercom(account, text)
+            else:
+                await self.event(theme, account, self.rng.choice([FeedbackKind.customer, FeedbackKind.field]))
+
+    async def copied_ticket(self) -> None:
+        """A CSM copies a customer's ticket into Salesforce: the same need, logged twice."""
+        account = org.BY_ID["acc-pixelhaus"]
+        text = "Our dashboards take more than 30 seconds to load every Monday morning since the last release."
+        await self.zendesk(account, "Dashboards slow on Mondays", text)
+        await self.event("dashboards", account, FeedbackKind.field, source="salesforce",
+                         text=f"From Zendesk: {text} Customer is frustrated, please look.")
+
+    async def malformed(self) -> list[str]:
+        """What a broken integration sends: refused with the field at fault, never dropped."""
+        said = []
+        broken = json.loads((await self._valid_event()).to_json())
+        del broken["data"]["text"]
+        await self.js.publish(FeedbackSubmitted.subject, json.dumps(broken).encode(),
+                              headers={MSG_ID: broken["id"]})
+        said.append("an event without text (the dead-letter stream and feedback.rejected will say why)")
+        account = org.BY_ID["acc-tidal-foods"]
+        status, text = await self.zendesk(account, "Unsigned", "A delivery nobody signed.", signed=False)
+        said.append(f"an unsigned Zendesk delivery: HTTP {status}")
+        status, text = await self.zendesk(account, "", None)
+        said.append(f"a Zendesk ticket with no subject nor description: HTTP {status} {text[:120]}")
+        return said
+
+    async def _valid_event(self) -> FeedbackSubmitted:
+        return submission(self.items["dashboards"][0], org.ACCOUNTS[-1], FeedbackKind.customer, datetime.now(UTC),
+                          self._external_id("broken"))
+
+    async def spike(self, count: int) -> None:
+        """Large accounts hit the same wall within minutes: exports time out."""
+        for n in range(count):
+            account = org.LARGE[n % len(org.LARGE)]
+            kind = FeedbackKind.field if n % 2 else FeedbackKind.customer
+            await self.event(SPIKE_THEME, account, kind)
+
+    async def unowned_demand(self, accounts: int) -> None:
+        """Enterprise accounts ask for SAML SSO: real demand, and no initiative covers it."""
+        for account in org.LARGE[:accounts]:
+            await self.event(UNOWNED_THEME, account, FeedbackKind.field)
+
+    async def churn_signal(self) -> None:
+        account = org.BY_ID["acc-atelier-cobalt"]  # renewal in 25 days, large ARR
+        await self.event(None, account, FeedbackKind.field, source="gong", text=(
+            "Call with their COO: they are seriously considering not renewing next month. Exports keep failing, "
+            "support answers late, and a competitor offered them a discount. Very unhappy."))
