@@ -5,6 +5,7 @@ loopback only and keep their data in a folder of ours.
 """
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -52,12 +53,14 @@ class _Process:
     name: str
     data_dir: Path
     log_path: Path | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # on top of ours, e.g. passwords a config reads
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def _spawn(self, argv: list[str]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                        env={**os.environ, **self.environment})
 
     @property
     def running(self) -> bool:

@@ -48,7 +48,9 @@ class StackConfig:
     mongo_port: int = 27017
     http_port_base: int = 8100
     log_format: str = "text"
-    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # to every service; {SERVICE}/{service} filled in
+    nats_config: Path | None = None  # e.g. accounts with per-service users
+    nats_env: dict[str, str] = field(default_factory=dict)  # what that config reads from the environment
 
     def ports(self) -> dict[str, int]:
         ports = {"nats": self.nats_port, "nats monitoring": self.nats_monitor_port, "mongo": self.mongo_port}
@@ -98,7 +100,8 @@ class Stack:
             f"{prefix}_HTTP__PORT": str(self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]),
             f"{prefix}_ADMIN_KEY": self.admin_key,
             f"{prefix}_TELEMETRY__LOG_FORMAT": self.config.log_format,
-            **{key.replace("{SERVICE}", prefix): value for key, value in self.config.extra_env.items()},
+            **{key.replace("{SERVICE}", prefix): value.replace("{service}", name)
+               for key, value in self.config.extra_env.items()},
         }
 
     def start(self) -> None:
@@ -106,7 +109,8 @@ class Stack:
         logs.mkdir(parents=True, exist_ok=True)
         self.printer.line("stack", f"starting nats-server (JetStream, data in {self.config.root / 'nats'})")
         self.nats = NatsServer(data_dir=self.config.root / "nats", port=self.config.nats_port,
-                               monitor_port=self.config.nats_monitor_port, log_path=logs / "nats.log").start()
+                               monitor_port=self.config.nats_monitor_port, log_path=logs / "nats.log",
+                               config_file=self.config.nats_config, environment=self.config.nats_env).start()
         self.printer.line("stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})")
         self.mongo = MongoServer(data_dir=self.config.root / "mongo", port=self.config.mongo_port,
                                  log_path=logs / "mongo.log").start()

@@ -41,6 +41,7 @@ from terrain_contracts.headers import REPLAY_FOR
 
 from . import deadletters, logs, metrics
 from .batching import Batcher, Item
+from .broker import inbox_prefix
 from .consumers import Consumer, InvalidMessage, Rejected
 from .mongo import is_unavailable
 from .settings import ConsumerSettings
@@ -49,6 +50,12 @@ from .uow import PROCESSED, Transactions, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+
+
+def pull_inbox(service: str) -> bytes:
+    """Where a pull consumer's messages come back: the service's own inbox prefix (FastStream's default is
+    the shared _INBOX., which the service's NATS user may not subscribe to)."""
+    return f"{inbox_prefix(service)}.".encode()
 
 
 def describe(exc: ValidationError) -> str:
@@ -110,6 +117,7 @@ class ConsumerRuntime:
             ack_policy=AckPolicy.MANUAL,
             title=self.durable,
             description=self.consumer.description or None,
+            inbox_prefix=pull_inbox(self.service),
         )(handle)
 
     # -- per message -------------------------------------------------------------------------
@@ -344,4 +352,5 @@ def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, C
 
     broker.subscriber(config.filter_subject, stream=JStream(name=streams.ADVISORIES, declare=False),
                       durable=config.durable_name, config=config, pull_sub=PullSub(batch_size=16, timeout=1.0),
-                      ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False)(on_advisory)
+                      ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False,
+                      inbox_prefix=pull_inbox(service))(on_advisory)

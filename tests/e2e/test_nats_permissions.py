@@ -1,0 +1,138 @@
+"""The generated NATS users: each service works with its own credentials and is refused elsewhere."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+import pytest
+import pytest_asyncio
+
+from terrain_contracts import streams, subjects
+from terrain_contracts.events.feedback import (
+    CustomerRef,
+    FeedbackClassified,
+    FeedbackKind,
+    FeedbackSubmitted,
+    FeedbackSubmittedData,
+    Reporter,
+    ReporterRole,
+)
+from terrain_dev.probes import stored_messages
+from terrain_dev.servers import free_port
+from terrain_dev.stack import SERVICES, Printer, Stack, StackConfig
+from terrain_dev.testing import publish
+from terrain_dev.waiting import eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy/k8s/base/nats/accounts.conf"
+USERS = [name for name, _, _ in SERVICES] + ["tools", "ops", "sys"]
+PASSWORDS = {user: f"pw-{user}-{free_port()}" for user in USERS}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("secured")
+    (root / "accounts.conf").write_text(ACCOUNTS_CONF.read_text())
+    (root / "nats.conf").write_text("include accounts.conf\n")
+    config = StackConfig(
+        root=root, nats_port=free_port(), nats_monitor_port=free_port(), mongo_port=free_port(),
+        http_port_base=free_port(), nats_config=root / "nats.conf",
+        nats_env={f"{user.upper()}_NATS_PASSWORD": password for user, password in PASSWORDS.items()},
+        extra_env={"{SERVICE}_NATS__USER": "{service}", **{
+            f"{name.upper()}_NATS__PASSWORD": PASSWORDS[name] for name, _, _ in SERVICES}})
+    running = Stack(config, Printer(colour=False))
+    try:
+        running.start()  # every service provisions its streams and consumers and becomes ready as itself
+        yield running
+    finally:
+        running.stop()
+
+
+class Connection:
+    """A connection as one user, recording the permission errors the server answers."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.nc: nats.NATS | None = None
+
+    async def open(self, url: str, user: str, inbox: str = "_INBOX") -> "Connection":
+        async def record(exc: Exception) -> None:
+            self.errors.append(str(exc))
+
+        self.nc = await nats.connect(url, user=user, password=PASSWORDS[user], error_cb=record,
+                                     inbox_prefix=inbox, allow_reconnect=False)
+        return self
+
+    async def refused(self, action) -> bool:
+        before = len(self.errors)
+        await action(self.nc)
+        await self.nc.flush()
+        await eventually(lambda: _more(self, before), timeout=5, what="the server answers")
+        return "permissions violation" in self.errors[-1].lower()
+
+
+async def _more(connection: Connection, before: int) -> bool:
+    return len(connection.errors) > before
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def ops(stack):
+    connection = await Connection().open(stack.nats.url, "ops")
+    yield connection.nc.jetstream()
+    await connection.nc.close()
+
+
+async def test_each_service_runs_with_its_own_user_and_the_pipeline_flows(stack, ops):
+    tools = await Connection().open(stack.nats.url, "tools")
+    event = FeedbackSubmitted.create(FeedbackSubmittedData(
+        source="salesforce", external_id="perm-1", kind=FeedbackKind.field,
+        reporter=Reporter(name="Sam Rivera", role=ReporterRole.sales_rep), customer=CustomerRef(name="Acme"),
+        text="The CSV export cuts off after 10,000 rows", occurred_at=datetime.now(UTC)), source="salesforce")
+    await publish(tools.nc.jetstream(), event)  # Sales/CS tools may publish submissions
+    await tools.nc.close()
+
+    async def classified() -> list:
+        return await stored_messages(ops, streams.FEEDBACK, FeedbackClassified.subject)
+
+    # feedback (as "feedback") ingested it, insights (as "insights") classified it
+    assert await eventually(classified, timeout=60, what="ingested and classified under least privilege")
+
+
+@pytest.mark.parametrize(("user", "foreign_subject"), [
+    ("feedback", subjects.INSIGHT_DETECTED),
+    ("insights", subjects.INITIATIVE_SHIPPED),
+    ("notifier", subjects.FEEDBACK_INGESTED),
+    ("initiatives", subjects.NOTIFICATION_DELIVERED),
+    ("tools", subjects.FEEDBACK_INGESTED),
+])
+async def test_a_user_is_refused_publishing_another_services_events(stack, user, foreign_subject):
+    connection = await Connection().open(stack.nats.url, user, inbox=f"_INBOX_{user}")
+    try:
+        assert await connection.refused(lambda nc: nc.publish(foreign_subject, b"{}"))
+    finally:
+        await connection.nc.close()
+
+
+async def test_a_service_cannot_pull_from_another_services_consumer_or_read_its_replies(stack):
+    connection = await Connection().open(stack.nats.url, "notifier", inbox="_INBOX_notifier")
+    try:
+        steal = f"$JS.API.CONSUMER.MSG.NEXT.{streams.FEEDBACK}.insights-classifier"
+        assert await connection.refused(lambda nc: nc.publish(steal, b'{"batch": 1}'))
+        assert await connection.refused(lambda nc: nc.subscribe("_INBOX_insights.>"))
+        assert await connection.refused(lambda nc: nc.publish(f"$JS.API.STREAM.DELETE.{streams.FEEDBACK}", b""))
+    finally:
+        await connection.nc.close()
+
+
+async def test_the_permissions_leave_each_service_only_its_own_durable_consumers():
+    text = ACCOUNTS_CONF.read_text()
+    for name, _, _ in SERVICES:
+        block = text.split(f"{{user: {name},")[1].split("}}")[0]
+        others = [other for other, _, _ in SERVICES if other != name]
+        assert not any(f".{other}-" in block for other in others), name
+
+
+async def test_every_service_user_is_declared():
+    assert all(f"{{user: {user}," in ACCOUNTS_CONF.read_text() for user in USERS if user != "sys")
