@@ -18,7 +18,6 @@ Per message, in this order:
 """
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,7 +35,6 @@ from nats.js.api import AckPolicy as ServerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from terrain_contracts import streams
 from terrain_contracts.headers import REPLAY_FOR
 
 from . import deadletters, logs, metrics
@@ -71,7 +69,7 @@ class ConsumerRuntime:
         self.service = service
         self._transactions = transactions
         self._settings = settings
-        self._jetstream = jetstream
+        self.jetstream = jetstream
         self.max_attempts = consumer.max_attempts or settings.max_attempts
         if self.max_attempts >= settings.max_deliveries:
             raise ValueError(f"{consumer.durable}: max_attempts must stay below max_deliveries")
@@ -97,7 +95,7 @@ class ConsumerRuntime:
 
     async def ensure(self) -> None:
         """Create the durable consumer, or update it: an existing one otherwise keeps its old config."""
-        await self._jetstream().add_consumer(self.consumer.stream, self.server_config())
+        await self.jetstream().add_consumer(self.consumer.stream, self.server_config())
 
     def subscribe(self, broker: NatsBroker) -> None:
         events = tuple(self.consumer.events.values())
@@ -285,7 +283,7 @@ class ConsumerRuntime:
             self.service, self.durable, raw.subject, meta.stream, meta.sequence.stream, raw.data, raw.headers,
             attempts=meta.num_delivered, reason=str(exc), error_type=type(exc).__name__)
         try:
-            await deadletters.publish(self._jetstream(), record)
+            await deadletters.publish(self.jetstream(), record)
         except Exception:
             log.exception("could not dead-letter, will retry", extra={"consumer": self.durable})
             await self._settle(msg.nack, delay=self._backoff(len(self._settings.backoff_seconds)))
@@ -296,21 +294,6 @@ class ConsumerRuntime:
         log.error("message dead-lettered", extra={
             "consumer": self.durable, "subject": raw.subject, "cause": cause,
             "attempts": meta.num_delivered, "reason": record.reason})
-
-    async def on_max_deliveries(self, advisory: dict[str, Any]) -> None:
-        """The server gave up on a message (crashes or timeouts every time): record it as dead."""
-        stream, sequence = advisory["stream"], advisory["stream_seq"]
-        deliveries = advisory.get("deliveries", 0)
-        stored = await self._jetstream().get_msg(stream, sequence)
-        record = deadletters.build(
-            self.service, self.durable, stored.subject, stream, sequence, stored.data or b"", stored.headers,
-            attempts=deliveries, error_type="MaxDeliveriesExceeded",
-            reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out")
-        await deadletters.publish(self._jetstream(), record)
-        metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
-        metrics.DEAD_LETTERS.labels(self.durable, "max_deliveries").inc()
-        log.error("message dead-lettered", extra={"consumer": self.durable, "subject": record.subject,
-                                                  "cause": "max_deliveries", "reason": record.reason})
 
 
 def delivery_middleware(runtimes: dict[str, ConsumerRuntime]) -> type[BaseMiddleware]:
@@ -332,25 +315,3 @@ def delivery_middleware(runtimes: dict[str, ConsumerRuntime]) -> type[BaseMiddle
                 raise
 
     return DeliveryMiddleware
-
-
-def advisories_consumer(service: str) -> ConsumerConfig:
-    return ConsumerConfig(durable_name=f"{service}-advisories", ack_policy=ServerAckPolicy.EXPLICIT,
-                          deliver_policy=DeliverPolicy.ALL, ack_wait=30, max_deliver=20,
-                          filter_subject=f"{streams.MAX_DELIVERIES_ADVISORY}.>")
-
-
-def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, ConsumerRuntime]) -> None:
-    """One durable consumer per service over the captured advisories; each service acts on its own."""
-    config = advisories_consumer(service)
-
-    async def on_advisory(msg: NatsMessage) -> None:
-        advisory = json.loads(msg.body)
-        runtime = runtimes.get(advisory.get("consumer", ""))
-        if runtime is not None:  # another service's consumer otherwise
-            await runtime.on_max_deliveries(advisory)
-
-    broker.subscriber(config.filter_subject, stream=JStream(name=streams.ADVISORIES, declare=False),
-                      durable=config.durable_name, config=config, pull_sub=PullSub(batch_size=16, timeout=1.0),
-                      ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False,
-                      inbox_prefix=pull_inbox(service))(on_advisory)

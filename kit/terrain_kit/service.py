@@ -24,7 +24,8 @@ from terrain_contracts import Event, streams
 from . import logs, mongo, telemetry
 from .broker import make_broker, provision
 from .consumers import Consumers
-from .delivery import ConsumerRuntime, advisories_consumer, delivery_middleware, subscribe_advisories
+from .advisories import advisories_consumer, subscribe_advisories
+from .delivery import ConsumerRuntime, delivery_middleware
 from .faults import Faults
 from .metrics import READY
 from .monitor import watch_jetstream

@@ -71,7 +71,8 @@ async def test_a_spike_unowned_demand_and_churn_risk_are_raised_with_their_numbe
     assert "data-export" in spikes
     unowned = by_kind["unowned_demand"]
     assert unowned.theme == "sso" and unowned.metrics["accounts"] >= 3
-    assert by_kind["churn_risk"].account_id == "acc-atelier-cobalt"
+    churn = {i.account_id for i in result.observer.insights.values() if i.kind.value == "churn_risk"}
+    assert "acc-atelier-cobalt" in churn  # renewing in 25 days with a large ARR
 
 
 async def test_the_owning_pm_is_notified_and_told_why(result, narration):

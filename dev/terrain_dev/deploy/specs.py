@@ -4,7 +4,7 @@ import importlib
 from dataclasses import dataclass
 
 from terrain_kit.broker import inbox_prefix
-from terrain_kit.delivery import advisories_consumer
+from terrain_kit.advisories import advisories_consumer
 from terrain_contracts import streams as stream_names
 
 from ..stack import SERVICES
