@@ -24,6 +24,10 @@ class Item:
     message: NatsMessage
     outcome: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
+    @property
+    def sequence(self) -> int:
+        return self.message.raw_message.metadata.sequence.stream
+
     def succeed(self) -> None:
         if not self.outcome.done():
             self.outcome.set_result(None)
@@ -73,6 +77,9 @@ class Batcher:
     async def _drain(self) -> None:
         try:
             while self._pending:
+                # Fetched messages reach submit from concurrent calls, not always in fetch order;
+                # a batch is processed in stream order (an edit after the item it edits).
+                self._pending.sort(key=lambda item: item.sequence)
                 items, self._pending = self._pending[: self._max_size], self._pending[self._max_size:]
                 await self._run(items)
         finally:

@@ -1,6 +1,7 @@
 """Group commit: batches of one consumer never overlap, and what waits forms the next batch."""
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
@@ -26,7 +27,9 @@ class Recorder:
 
 
 def item(n: int) -> Item:
-    return Item(event=n, trace={}, message=None)  # type: ignore[arg-type]
+    """Event n, stored at stream sequence n."""
+    metadata = SimpleNamespace(sequence=SimpleNamespace(stream=n))
+    return Item(event=n, trace={}, message=SimpleNamespace(raw_message=SimpleNamespace(metadata=metadata)))  # type: ignore[arg-type]
 
 
 async def test_items_arriving_during_a_commit_wait_and_form_the_next_batch():
@@ -60,3 +63,12 @@ async def test_a_failed_batch_fails_its_own_waiters_only():
     batcher = Batcher(process, max_size=10, linger=0.001)
     results = await asyncio.gather(*(batcher.submit(item(n)) for n in range(3)), return_exceptions=True)
     assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+
+
+async def test_a_batch_is_processed_in_stream_order_whatever_order_its_items_arrive_in():
+    recorder = Recorder()
+    batcher = Batcher(recorder.process, max_size=4, linger=0.005)
+
+    await asyncio.gather(*(batcher.submit(item(n)) for n in [5, 1, 4, 0, 3, 2]))
+
+    assert recorder.batches == [[0, 1, 2, 3], [4, 5]]
