@@ -12,7 +12,12 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        # e.g. 0001-01-01T00:00+05:00: no UTC equivalent in Python's range. A ValueError makes it a
+        # ValidationError (a dead letter), where an OverflowError would be retried as a handler bug.
+        raise ValueError("the time in UTC falls outside years 1-9999") from None
 
 
 def utcnow() -> datetime:

@@ -5,10 +5,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import auth, logs, metrics
@@ -18,16 +23,56 @@ if TYPE_CHECKING:
 
 CORRELATION_HEADER = "x-correlation-id"
 UNTRACED_ROUTES = "/healthz,/readyz,/metrics,/asyncapi.yaml"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class InvalidRequest(BaseModel):
+    """A 422 answer: what was wrong, and for malformed input each field at fault."""
+
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = field_errors(exc)
     fields = ", ".join(e["field"] for e in errors)
     return JSONResponse(status_code=422, content={"detail": f"invalid request: {fields}", "errors": errors})
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code != 405:
+        return await http_exception_handler(request, exc)
+    # Starlette names only the methods of the first route on the path; RFC 9110 wants all the resource has.
+    methods = [method for method in METHODS
+               if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                      for route in request.app.router.routes)]
+    return JSONResponse(status_code=405, content={"detail": exc.detail}, headers={"Allow": ", ".join(methods)})
+
+
+def _document_invalid_requests(app: FastAPI) -> None:
+    """The OpenAPI document describes the 422 body this module sends, not FastAPI's default one."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                body = InvalidRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(body.pop("$defs", {}))
+                schemas["HTTPValidationError"] = body
+                schemas.pop("ValidationError", None)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class ObservedRequests:
@@ -91,6 +136,8 @@ def create_app(service: "Service", *, title: str, description: str = "",
     app.state.service = service
     app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    _document_invalid_requests(app)
     app.add_middleware(ObservedRequests, max_body_bytes=service.settings.http.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)

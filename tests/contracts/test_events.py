@@ -114,3 +114,12 @@ def test_the_package_imports_with_pydantic_alone():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(EVENTS)
+
+
+def test_a_time_with_no_utc_equivalent_is_a_validation_error():
+    # Found by fuzzing: astimezone() raised OverflowError, which consumers would retry as a handler bug.
+    wire = json.loads(FeedbackSubmitted.create(submitted(), source="zendesk").to_json())
+    for edge in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        wire["occurred_at"] = edge
+        with pytest.raises(ValidationError, match="occurred_at"):
+            FeedbackSubmitted.parse(json.dumps(wire))

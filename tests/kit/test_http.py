@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from terrain_dev.servers import free_port
 from terrain_kit.settings import MongoSettings, NatsSettings
@@ -84,6 +85,25 @@ async def test_an_invalid_body_gets_422_naming_the_field(sample):
     response = await sample.http.post("/v1/accounts", json={"account_id": "acc-1", "name": ""})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.name"
+
+
+async def test_the_openapi_document_describes_the_422_body_that_is_sent(sample):
+    spec = (await sample.http.get("/openapi.json")).json()
+    documented = spec["paths"]["/v1/accounts"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**documented, "components": spec["components"]})
+    malformed = await sample.http.post("/v1/accounts", json={"account_id": "acc-1", "name": ""})
+
+    assert malformed.status_code == 422
+    assert list(validator.iter_errors(malformed.json())) == []
+    assert list(validator.iter_errors({"detail": "invalid cursor"})) == []  # a 422 raised by a route
+    assert "ValidationError" not in spec["components"]["schemas"]  # FastAPI's own shape is gone
+
+
+async def test_a_method_the_resource_lacks_gets_405_naming_every_method_it_has(sample):
+    response = await sample.http.request("PATCH", "/v1/api-keys")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
 
 
 async def test_a_body_over_the_limit_gets_413_before_parsing(sample):
