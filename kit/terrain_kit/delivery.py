@@ -42,6 +42,7 @@ from terrain_contracts.headers import REPLAY_FOR
 from . import deadletters, logs, metrics
 from .batching import Batcher, Item
 from .consumers import Consumer, InvalidMessage, Rejected
+from .faults import Faults
 from .mongo import is_unavailable
 from .settings import ConsumerSettings
 from .telemetry import current_trace_headers
@@ -59,8 +60,10 @@ def describe(exc: ValidationError) -> str:
 
 class ConsumerRuntime:
     def __init__(self, consumer: Consumer, service: str, transactions: Transactions,
-                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext]) -> None:
+                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext],
+                 faults: Faults | None = None) -> None:
         self.consumer = consumer
+        self._faults = faults or Faults(set())
         self.service = service
         self._transactions = transactions
         self._settings = settings
@@ -254,6 +257,9 @@ class ConsumerRuntime:
             fresh = [item.event for item in items if keys[item.event.id] not in seen]
             if not fresh:
                 return 0
+            for item in items:
+                if keys[item.event.id] not in seen:
+                    self._faults.check_poison(item.message.raw_message.headers)
             async with asyncio.timeout(self._settings.handler_timeout_seconds):
                 if self.consumer.batch:
                     await self.consumer.handler(fresh, uow)

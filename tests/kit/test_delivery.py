@@ -9,10 +9,12 @@ from terrain_contracts.headers import MSG_ID
 from terrain_dev.probes import consumer_settled, dead_letters
 from terrain_dev.waiting import eventually
 from terrain_kit import deadletters
+from terrain_dev.testing import running
 from terrain_kit.broker import provision
+from terrain_kit.faults import POISON_HEADER
 
 from .conftest import account_event
-from .sample_service import ATTEMPTS, EFFECTS, HEALED
+from .sample_service import ATTEMPTS, EFFECTS, HEALED, build
 
 pytestmark = pytest.mark.integration
 
@@ -172,3 +174,18 @@ async def test_after_commit_actions_run_once_and_only_for_a_committed_unit_of_wo
     await sample.service.transactions.run(succeeds)
 
     assert ran == ["committed"]
+
+
+async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_letter(sample_settings, jetstream):
+    settings = sample_settings.model_copy(update={"fault_points": {"consumer.poison"}})
+    async with running(build(settings)) as poisoned:
+        marked = account_event("acc-p", "Acme")
+        await jetstream.publish(marked.subject, marked.to_json(),
+                                headers={MSG_ID: str(marked.id), POISON_HEADER: "poison"})
+        await publish(jetstream, account_event("acc-h", "Healthy"))
+
+        [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
+
+        assert record.attempts == 3 and record.error_type == "PoisonInjected"
+        assert await effects(poisoned, "acc-h") is not None
+        assert await effects(poisoned, "acc-p") is None
