@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[3]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain_dev.faults", description=__doc__.split("\n")[0])
     parser.add_argument("--short", action="store_true", help="fewer events per scenario (what CI runs)")
-    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="only these (repeatable)")
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
+                        help="only these (repeatable)")
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "faults.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--keep", action="store_true", help="keep the data and logs folder")

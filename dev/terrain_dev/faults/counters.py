@@ -3,14 +3,12 @@ receiver once the system has settled.
 
 Every acknowledged event must have, exactly once each:
 
-| effect | where it is read | why it matters |
-|---|---|---|
-| stored | feedback DB, ``feedback`` (revision 1) | the item exists; a second processing would be an edit (revision 2) |
-| ingested | FEEDBACK stream, ``feedback.ingested`` per feedback id | what every other service consumes |
-| classified | FEEDBACK stream, ``feedback.classified``, and the insights DB item | insights processed it once |
-| insight | INSIGHTS stream, ``insight.detected`` per ``churn:<account>`` | one situation, raised once |
-| notified | the receiver: distinct ``webhook-id`` per situation | the person is told once |
-| announced | NOTIFICATIONS stream, ``notification.delivered`` per notification id | the delivery is recorded once |
+- stored: the feedback DB's item (revision 1; a second processing would be an edit, revision 2);
+- ingested: ``feedback.ingested`` in the FEEDBACK stream, per feedback id;
+- classified: ``feedback.classified`` in the FEEDBACK stream, and the insights DB's item;
+- insight: ``insight.detected`` in the INSIGHTS stream, per ``churn:<account>``;
+- notified: distinct ``webhook-id`` at the receiver, per situation;
+- announced: ``notification.delivered`` in the NOTIFICATIONS stream, per notification id.
 
 A second event or a second notification for one submission is a duplicate
 effect (each stage publishes with a fresh event id, so JetStream's de-duplication
@@ -59,8 +57,10 @@ async def collect(js: JetStreamContext, mongo_uri: str, webhooks: list[Webhook])
     try:
         async for doc in client.terrain_feedback.feedback.find(
                 {"source": SOURCE}, {"revision": 1, "ingested_at": 1}):
-            effects.stored[doc["_id"]] = {"revision": doc["revision"], "ingested_at": doc["ingested_at"].timestamp()}
-        async for doc in client.terrain_insights["items"].find({"classification": {"$exists": True}}, {"_id": 1}):
+            effects.stored[doc["_id"]] = {"revision": doc["revision"],
+                                          "ingested_at": doc["ingested_at"].timestamp()}
+        classified = client.terrain_insights["items"].find({"classification": {"$exists": True}}, {"_id": 1})
+        async for doc in classified:
             effects.classified_items.add(doc["_id"])
     finally:
         await client.close()
@@ -78,7 +78,8 @@ async def collect(js: JetStreamContext, mongo_uri: str, webhooks: list[Webhook])
         if webhook.dedup_key:
             effects.notifications.setdefault(webhook.dedup_key, set()).add(webhook.webhook_id)
             known = effects.first_notified_at.get(webhook.dedup_key)
-            effects.first_notified_at[webhook.dedup_key] = min(known or webhook.received_at, webhook.received_at)
+            effects.first_notified_at[webhook.dedup_key] = min(known or webhook.received_at,
+                                                               webhook.received_at)
     effects.dead_letters = await dead_letters(js)
     return effects
 
@@ -123,8 +124,8 @@ def tally(sent: list[Sent], effects: Effects) -> Tally:
     return Tally(
         published=len(sent), acknowledged=len(acknowledged),
         effects={stage: sum(1 for n in by_id.values() if n >= 1) for stage, by_id in counts.items()},
-        lost={stage: sorted(fid for fid, n in by_id.items() if n == 0) for stage, by_id in counts.items()},
-        duplicated={stage: sorted(fid for fid, n in by_id.items() if n > 1) for stage, by_id in counts.items()},
+        lost={stage: sorted(f for f, n in by_id.items() if n == 0) for stage, by_id in counts.items()},
+        duplicated={stage: sorted(f for f, n in by_id.items() if n > 1) for stage, by_id in counts.items()},
         resent=resent)
 
 
@@ -132,7 +133,7 @@ def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def latencies(sent: list[Sent], effects: Effects) -> dict[int, float]:
@@ -167,10 +168,10 @@ async def outboxes_empty(mongo_uri: str) -> bool:
         await client.close()
 
 
-async def wait_idle(js: JetStreamContext, mongo_uri: str, timeout: float) -> None:
+async def wait_idle(js: JetStreamContext, mongo_uri: str, within: float) -> None:
     """Until nothing is in flight anywhere (no late redelivery can still add an effect), or the deadline."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     quiet = 0
     while loop.time() < deadline:
         try:
@@ -181,7 +182,7 @@ async def wait_idle(js: JetStreamContext, mongo_uri: str, timeout: float) -> Non
         if quiet >= 3:  # three looks in a row, a second apart
             return
         await asyncio.sleep(1.0)
-    raise TimeoutError(f"the system did not settle within {timeout:.0f}s")
+    raise TimeoutError(f"the system did not settle within {within:.0f}s")
 
 
 async def redeliveries(js: JetStreamContext) -> dict[str, int]:

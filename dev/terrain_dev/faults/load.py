@@ -37,11 +37,15 @@ from terrain_feedback.domain.items import feedback_id
 
 SOURCE = "faults"
 COMPLAINTS = (
-    "Exports keep failing and the dashboard is broken; this is unacceptable and we are thinking of cancelling.",
+    "Exports keep failing and the dashboard is broken; this is unacceptable, we are thinking of cancelling.",
     "The sync is painfully slow and keeps crashing, our team is frustrated and angry about it.",
     "Billing shows the wrong totals again, a terrible experience; we may not renew.",
     "Reports are unusable since the last release: errors everywhere, a nightmare for our analysts.",
 )
+
+
+async def _expected(exc: Exception) -> None:
+    """A killed node refuses connections until it is back: expected here (nats-py prints a traceback)."""
 
 
 def account_id(run: str, index: int) -> str:
@@ -93,7 +97,7 @@ class Load:
 
     async def connect(self) -> JetStreamContext:
         self._nc = await nats.connect(self.servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                      connect_timeout=2, name=f"faults-load-{self.run}")
+                                      connect_timeout=2, name=f"faults-load-{self.run}", error_cb=_expected)
         return self._nc.jetstream()
 
     async def close(self) -> None:
@@ -122,9 +126,11 @@ class Load:
         await asyncio.gather(*tasks)
 
     async def publish(self, js: JetStreamContext, index: int, event: FeedbackSubmitted,
-                      payload: bytes | None = None) -> Sent:
+                      payload: bytes | None = None, headers: dict[str, str] | None = None) -> Sent:
+        """``payload`` or ``headers`` given: a bad event, expected to end as a dead letter."""
         record = Sent(index, str(event.id), feedback_id(SOURCE, event.data.external_id),
-                      event.data.customer.account_id or "", time.time(), healthy=payload is None)
+                      event.data.customer.account_id or "", time.time(),
+                      healthy=payload is None and headers is None)
         self.sent[index] = record
         deadline = time.monotonic() + self.give_up_after
         while time.monotonic() < deadline:
@@ -132,7 +138,7 @@ class Load:
             try:
                 ack = await js.publish(event.subject, event.to_json() if payload is None else payload,
                                        timeout=self.publish_timeout,
-                                       headers={MSG_ID: record.event_id})
+                                       headers={MSG_ID: record.event_id, **(headers or {})})
             except Exception:
                 # No leader for the moment, connection lost, timeout: the same id again, stored once.
                 await asyncio.sleep(0.25)

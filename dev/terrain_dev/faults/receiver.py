@@ -47,7 +47,7 @@ class Receiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="faults-receiver", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="receiver", daemon=True)
 
     @property
     def url(self) -> str:
@@ -58,7 +58,8 @@ class Receiver:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, forever if it never ran
+            self._server.shutdown()
         self._server.server_close()
 
     def _record(self, webhook_id: str, body: bytes) -> None:

@@ -15,8 +15,8 @@ def seconds(value: float | None) -> str:
 
 
 def table(outcomes: list[Outcome], titles: dict[str, str]) -> str:
-    lines = ["| scenario | events | lost | duplicated | recovery time | e2e p50 / p95 / max | redelivered | resent |",
-             "|---|---:|---:|---:|---:|---|---:|---:|"]
+    lines = ["| scenario | events | lost | duplicated | recovery time | e2e p50 / p95 / max | redelivered "
+             "| resent |", "|---|---:|---:|---:|---:|---|---:|---:|"]
     for o in outcomes:
         lines.append(
             f"| {titles.get(o.name, o.name)} (`{o.name}`) | {o.events} | {o.tally.lost_events} | "

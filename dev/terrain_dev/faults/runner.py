@@ -63,7 +63,7 @@ class Run:
     def elapsed(self) -> float:
         return time.time() - self.started
 
-    async def mid_batch(self, durables: tuple[str, ...], timeout: float = 5.0) -> bool:
+    async def mid_batch(self, durables: tuple[str, ...], within: float = 5.0) -> bool:
         """Until one of these consumers has messages delivered and not yet acknowledged (a batch in
         flight), so a kill lands mid-batch; False if none was seen in time."""
         async def busy() -> bool:
@@ -73,7 +73,7 @@ class Run:
                     return True
             return False
         try:
-            return await eventually(busy, timeout=timeout, interval=0.01, what="a batch in flight")
+            return await eventually(busy, timeout=within, interval=0.01, what="a batch in flight")
         except TimeoutError:
             return False
 
@@ -135,7 +135,7 @@ async def execute(name: str, root: Path, topology: Topology, events: int, schedu
             except TimeoutError:
                 run.notes.append(f"not every acknowledged event was notified within {settle_timeout:.0f}s")
             try:
-                await wait_idle(js, system.mongo.uri, timeout=settle_timeout)
+                await wait_idle(js, system.mongo.uri, within=settle_timeout)
             except TimeoutError:
                 run.check(f"nothing left in flight {settle_timeout:.0f}s after the load", False)
             if after is not None:
@@ -150,8 +150,8 @@ async def execute(name: str, root: Path, topology: Topology, events: int, schedu
     return Outcome(
         name=name, events=counted.acknowledged, tally=counted,
         recovery_seconds=recovery(run.marks, sent, effects),
-        latency={"p50": percentile(list(delays.values()), 0.5), "p95": percentile(list(delays.values()), 0.95),
-                 "max": max(delays.values(), default=None)},
+        latency={"p50": percentile(list(delays.values()), 0.5),
+                 "p95": percentile(list(delays.values()), 0.95), "max": max(delays.values(), default=None)},
         notes=run.notes, checks=run.checks, figures=run.figures, seconds=time.monotonic() - began,
         effects=effects)
 

@@ -60,11 +60,19 @@ class System:
 
     def start(self) -> None:
         self.cluster.start()
-        self.mongo.start()
+        for attempt in range(3):
+            try:
+                self.mongo.start()
+                break
+            except RuntimeError:  # its free port was taken meanwhile (the machine is shared): another one
+                if attempt == 2:
+                    raise
+                self.mongo = MongoServer(data_dir=self.root / "mongo", log_path=self.root / "mongo.log")
         self.receiver.start()
         rules = self.root / "rules.yaml"
         rules.write_text(yaml.safe_dump({
-            "endpoints": {"faults-hook": {"channel": "webhook", "url": self.receiver.url, "secret": WEBHOOK_SECRET}},
+            "endpoints": {"faults-hook": {"channel": "webhook", "url": self.receiver.url,
+                                         "secret": WEBHOOK_SECRET}},
             "routes": [{"name": "everything", "endpoints": ["faults-hook"]}],
         }))
         for name, module, _ in SERVICES:
@@ -127,7 +135,8 @@ class System:
 
     def rules_applied(self) -> bool:
         process = self.services["notifier"][0]
-        request = urllib.request.Request(f"{process.base_url}/v1/rules", headers={"X-API-Key": self.admin_key})
+        request = urllib.request.Request(f"{process.base_url}/v1/rules",
+                                         headers={"X-API-Key": self.admin_key})
         with urllib.request.urlopen(request, timeout=5) as response:
             return "faults-hook" in json.load(response)["rules"]["endpoints"]
 
