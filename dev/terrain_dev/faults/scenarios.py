@@ -178,8 +178,12 @@ async def poison_checks(run: Run) -> None:
     run.figures["healthy_p95_before"] = p95_before or 0.0
     run.figures["healthy_p95_during"] = p95_during or 0.0
     bound = 2 * (p95_before or 0.0) + 1.0
-    run.check(f"healthy p95 once bad events flow {p95_during or 0:.2f}s, within 2x the p95 before "
-              f"({p95_before or 0:.2f}s) + 1s", p95_during is not None and p95_during <= bound)
+    verdict = (f"healthy p95 once bad events flow {p95_during or 0:.2f}s ({len(during)} events), within 2x "
+               f"the p95 before ({p95_before or 0:.2f}s, {len(before)} events) + 1s")
+    if min(len(before), len(during)) >= 50:
+        run.check(verdict, p95_during is not None and p95_during <= bound)
+    else:  # a p95 of a few events is their maximum: noise on a shared machine, not a bound worth failing on
+        run.notes.append(f"not checked (too few events for a p95): {verdict}")
 
 
 def _window_latencies(run: Run, since: float | None, until: float | None) -> list[float]:
