@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 from . import report
@@ -29,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             print(f"== {name}", flush=True)
-            outcome = asyncio.run(run_scenario(SCENARIOS[name], root / name, short=args.short))
+            try:
+                outcome = asyncio.run(run_scenario(SCENARIOS[name], root / name, short=args.short))
+            except Exception:  # a scenario that could not run is a failure; the others still run
+                traceback.print_exc()
+                continue
             outcomes.append(outcome)
             print(report.details([outcome]), flush=True)
     finally:
@@ -42,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m terrain_dev.faults" + (" --short" if args.short else "") + \
         "".join(f" --scenario {n}" for n in args.scenario or [])
     print(report.table(outcomes, titles))
-    if not args.no_write and not args.short and args.scenario is None:
+    if not args.no_write and not args.short and args.scenario is None and len(outcomes) == len(names):
         report.write(args.doc, report.section(outcomes, titles, command))
         print(f"table written to {args.doc}")
-    return 0 if all(o.ok for o in outcomes) else 1
+    return 0 if len(outcomes) == len(names) and all(o.ok for o in outcomes) else 1
 
 
 if __name__ == "__main__":
