@@ -20,5 +20,9 @@ class DeadLetter(Contract):
     error_type: Text
     payload: str = Field(description="Original payload, UTF-8, or base64 if payload_encoding says so.")
     payload_encoding: Text = "utf-8"
+    payload_truncated: bool = Field(
+        default=False,
+        description="The payload was too large to keep whole: only its start is here; a replay reads the "
+                    "original from its stream at stream_sequence.")
     headers: dict[str, str] = Field(default_factory=dict)
     dead_lettered_at: UtcDatetime

@@ -24,6 +24,10 @@ from nats.js.errors import NotFoundError
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.headers import MSG_ID, REPLAY_FOR
 _NOT_REPLAYED = (MSG_ID, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "Nats-Expected-Last-Sequence")
+# A record must fit in one message of the dead-letter stream (1 MiB, NATS's default maximum payload too),
+# yet a payload that fitted its own stream grows in the record: base64 (binary) or JSON escapes (quotes,
+# control characters) up to 6x. Past this size the payload is cut; the original stays in its stream.
+MAX_RECORD_BYTES = 256 * 1024
 
 
 def build(service: str, consumer: str, subject: str, stream: str, sequence: int, payload: bytes,
@@ -32,12 +36,18 @@ def build(service: str, consumer: str, subject: str, stream: str, sequence: int,
         text, encoding = payload.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(payload).decode(), "base64"
-    return DeadLetter(
+    record = DeadLetter(
         service=service, consumer=consumer, subject=subject, stream=stream, stream_sequence=sequence,
         attempts=attempts, reason=reason[:2000] or error_type, error_type=error_type[:256],
         payload=text, payload_encoding=encoding, headers=dict(headers or {}),
         dead_lettered_at=datetime.now(timezone.utc),
     )
+    keep = len(text)
+    while len(record.model_dump_json()) > MAX_RECORD_BYTES and keep:
+        keep //= 2
+        cut = keep - keep % 4 if encoding == "base64" else keep  # base64 stays decodable
+        record = record.model_copy(update={"payload": text[:cut], "payload_truncated": True})
+    return record
 
 
 async def publish(js: JetStreamContext, record: DeadLetter) -> None:
@@ -73,7 +83,11 @@ async def replay(js: JetStreamContext, sequence: int) -> DeadLetter:
     record = DeadLetter.model_validate_json(stored.data)
     headers = {k: v for k, v in record.headers.items() if k not in _NOT_REPLAYED}
     headers |= {REPLAY_FOR: record.consumer, MSG_ID: f"replay.{sequence}"}
-    await js.publish(record.subject, original_payload(record), stream=record.stream, headers=headers)
+    if record.payload_truncated:  # only its start is in the record: the original is still in its stream
+        payload = (await js.get_msg(record.stream, record.stream_sequence)).data or b""
+    else:
+        payload = original_payload(record)
+    await js.publish(record.subject, payload, stream=record.stream, headers=headers)
     await js.delete_msg(streams.DEADLETTER, sequence)
     return record
 

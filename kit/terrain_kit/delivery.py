@@ -41,6 +41,7 @@ from . import deadletters, logs, metrics
 from .batching import Batcher, Item
 from .broker import inbox_prefix
 from .consumers import Consumer, InvalidMessage, Rejected
+from .faults import Faults
 from .mongo import is_unavailable
 from .settings import ConsumerSettings
 from .telemetry import current_trace_headers
@@ -64,8 +65,10 @@ def describe(exc: ValidationError) -> str:
 
 class ConsumerRuntime:
     def __init__(self, consumer: Consumer, service: str, transactions: Transactions,
-                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext]) -> None:
+                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext],
+                 faults: Faults | None = None) -> None:
         self.consumer = consumer
+        self._faults = faults or Faults(set())
         self.service = service
         self._transactions = transactions
         self._settings = settings
@@ -151,13 +154,16 @@ class ConsumerRuntime:
         except InvalidMessage as exc:
             if self.consumer.on_invalid is not None:
                 try:
-                    await self._transactions.run(
-                        lambda uow: self.consumer.on_invalid(raw.subject, raw.data, str(exc), uow))
+                    await self._record_invalid(raw, str(exc))
                 except Exception as hook_error:
-                    log.warning("invalid-message hook failed, will retry", extra={
-                        "consumer": self.durable, "error": repr(hook_error)})
-                    await self._settle(msg.nack, delay=self._backoff(attempt))
-                    return
+                    # MongoDB away: retry (bounded by the server's max_deliveries). A hook that fails on this
+                    # payload every time must not keep it from its dead letter: bounded like a handler.
+                    if is_unavailable(hook_error) or attempt < self.max_attempts:
+                        log.warning("invalid-message hook failed, will retry", extra={
+                            "consumer": self.durable, "attempt": attempt, "error": repr(hook_error)})
+                        await self._settle(msg.nack, delay=self._backoff(attempt))
+                        return
+                    exc = InvalidMessage(f"{exc} (the service could not record the refusal: {hook_error!r})")
             await self._dead_letter(msg, exc, cause="invalid")
         except Rejected as exc:
             await self._dead_letter(msg, exc, cause="rejected")
@@ -173,6 +179,20 @@ class ConsumerRuntime:
             await self._settle(msg.nack, delay=delay)
         else:
             await self._settle(msg.ack)
+
+    async def _record_invalid(self, raw: Msg, reason: str) -> None:
+        """Run the service's hook for an invalid payload, once per message: if dead-lettering fails after
+        the hook committed, the redelivery must not record the refusal (announce it) a second time."""
+        marker = f"{self.durable}:invalid:{raw.metadata.stream}:{raw.metadata.sequence.stream}"
+
+        async def work(uow: UnitOfWork) -> None:
+            if await uow[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=uow.session):
+                return
+            await self.consumer.on_invalid(raw.subject, raw.data, reason, uow)
+            now = datetime.now(timezone.utc)
+            await uow[PROCESSED].insert_one({"_id": marker, "at": now}, session=uow.session)
+
+        await self._transactions.run(work)
 
     def _backoff(self, attempt: int) -> float:
         delays = self._settings.backoff_seconds
@@ -243,6 +263,9 @@ class ConsumerRuntime:
             fresh = [item.event for item in items if keys[item.event.id] not in seen]
             if not fresh:
                 return 0
+            for item in items:
+                if keys[item.event.id] not in seen:
+                    self._faults.check_poison(item.message.raw_message.headers)
             async with asyncio.timeout(self._settings.handler_timeout_seconds):
                 if self.consumer.batch:
                     await self.consumer.handler(fresh, uow)

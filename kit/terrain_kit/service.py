@@ -56,7 +56,8 @@ class Service:
         self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
                          *indexes]
         declared = list(consumers or ()) if settings.consumers_enabled else []
-        self.consumers = {c.durable: ConsumerRuntime(c, name, self.transactions, settings.consumer, self.jetstream)
+        self.consumers = {c.durable: ConsumerRuntime(c, name, self.transactions, settings.consumer, self.jetstream,
+                                                     self.faults)
                           for c in declared}
         self.streams = {streams.DEADLETTER} | {c.stream for c in declared} | {e.stream for e in publishes}
         self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)

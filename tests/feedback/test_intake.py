@@ -76,6 +76,20 @@ async def test_a_submission_failing_its_contract_is_rejected_naming_the_field_an
     assert await feedback.db["feedback"].count_documents({}) == 0
 
 
+async def test_a_submission_cut_in_the_middle_of_an_emoji_is_rejected_and_dead_lettered_at_once(
+        feedback, jetstream):
+    # A JavaScript producer truncating a string between the two halves of a surrogate pair.
+    wire = json.dumps(json.loads(submitted(submission("T-13", "Love it")).to_json()))
+    await jetstream.publish(FeedbackSubmitted.subject, wire.replace("Love it", "Love it \\ud83d").encode())
+
+    [letter] = await eventually(lambda: dead_letters(jetstream, "feedback-intake"), what="dead letter")
+    [rejected] = await events_of(jetstream, FeedbackRejected)
+
+    assert letter.attempts == 1 and "Invalid JSON" in letter.reason
+    assert rejected.data.source == "zendesk" and rejected.data.excerpt.startswith("Love it ")
+    assert await feedback.db["feedback"].count_documents({}) == 0
+
+
 async def test_text_that_is_empty_once_normalised_is_rejected_naming_the_field(feedback, jetstream):
     await publish(jetstream, submitted(submission("T-12", " \u200b\t\n \x00 ")))
 

@@ -4,7 +4,8 @@ It stores accounts by HTTP (emitting ``account.updated`` through the outbox)
 and consumes those events, counting each effect so a test sees a second one.
 Account names steer the consumer: ``always-fails`` raises (until healed),
 ``fails-after-write`` raises after its write, ``rejected`` is refused for
-good, ``crash`` kills the process.
+good, ``crash`` kills the process. An invalid payload containing
+``refusal-unrecordable`` makes the invalid-message hook fail.
 """
 
 import os
@@ -36,6 +37,8 @@ consumers = Consumers("sample")
 
 
 async def record_rejection(subject: str, payload: bytes, reason: str, uow: UnitOfWork) -> None:
+    if b"refusal-unrecordable" in payload:
+        raise RuntimeError("cannot record this refusal")
     await uow["rejections"].insert_one({"subject": subject, "reason": reason}, session=uow.session)
 
 

@@ -3,16 +3,18 @@
 import json
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.events.account import AccountUpdated
 from terrain_contracts.headers import MSG_ID
 from terrain_dev.probes import consumer_settled, dead_letters
 from terrain_dev.waiting import eventually
 from terrain_kit import deadletters
+from terrain_dev.testing import running
+from terrain_kit.broker import provision
+from terrain_kit.faults import POISON_HEADER
 
 from .conftest import account_event
-from .sample_service import ATTEMPTS, EFFECTS, HEALED
+from .sample_service import ATTEMPTS, EFFECTS, HEALED, build
 
 pytestmark = pytest.mark.integration
 
@@ -59,6 +61,45 @@ async def test_a_payload_failing_validation_is_dead_lettered_with_the_reason(sam
     assert await effects(sample, "acc-2") is None
     [rejection] = await sample.db["rejections"].find().to_list(None)  # the service's own record of it
     assert "data.account.name" in rejection["reason"]
+
+
+async def test_an_invalid_payload_whose_refusal_cannot_be_recorded_still_reaches_its_dead_letter(sample, jetstream):
+    await jetstream.publish(AccountUpdated.subject, b'{"refusal-unrecordable": true}')
+
+    [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
+
+    assert record.attempts == 3  # the configured attempts, not the server's ceiling of deliveries
+    assert record.error_type == "InvalidMessage"
+    assert "cannot record this refusal" in record.reason
+
+
+async def test_a_refusal_is_recorded_once_when_its_dead_letter_had_to_wait(sample, jetstream):
+    await jetstream.delete_stream(streams.DEADLETTER)  # dead-lettering fails until it is back
+    wire = json.loads(account_event("acc-7", "Acme").to_json())
+    del wire["data"]["account"]["name"]
+    await jetstream.publish(AccountUpdated.subject, json.dumps(wire).encode())
+
+    async def retried() -> bool:
+        info = await jetstream.consumer_info(streams.ACCOUNTS, DURABLE)
+        return info.delivered.consumer_seq >= 3
+    await eventually(retried, what="the dead letter retried", timeout=15)
+    await provision(jetstream, [streams.DEADLETTER], replicas=1)
+    await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
+
+    assert await sample.db["rejections"].count_documents({}) == 1
+
+
+async def test_an_oversized_payload_is_dead_lettered_cut_and_replayed_whole(sample, jetstream):
+    payload = b"\x00\xff" * 400_000  # 800 kB of binary: base64 would not fit in a dead-letter message
+    await jetstream.publish(AccountUpdated.subject, payload)
+    [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
+    assert record.payload_truncated
+
+    [(sequence, _)] = [item async for item in deadletters.records(jetstream, DURABLE)]
+    await deadletters.replay(jetstream, sequence)
+
+    replayed = await jetstream.get_last_msg(streams.ACCOUNTS, AccountUpdated.subject)
+    assert replayed.data == payload
 
 
 async def test_a_handler_that_always_raises_stops_after_the_configured_attempts(sample, jetstream):
@@ -133,3 +174,18 @@ async def test_after_commit_actions_run_once_and_only_for_a_committed_unit_of_wo
     await sample.service.transactions.run(succeeds)
 
     assert ran == ["committed"]
+
+
+async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_letter(sample_settings, jetstream):
+    settings = sample_settings.model_copy(update={"fault_points": {"consumer.poison"}})
+    async with running(build(settings)) as poisoned:
+        marked = account_event("acc-p", "Acme")
+        await jetstream.publish(marked.subject, marked.to_json(),
+                                headers={MSG_ID: str(marked.id), POISON_HEADER: "poison"})
+        await publish(jetstream, account_event("acc-h", "Healthy"))
+
+        [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
+
+        assert record.attempts == 3 and record.error_type == "PoisonInjected"
+        assert await effects(poisoned, "acc-h") is not None
+        assert await effects(poisoned, "acc-p") is None

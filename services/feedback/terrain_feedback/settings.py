@@ -5,7 +5,7 @@ new secret beside the old one, switch the vendor over, then drop the old one.
 ``FEEDBACK_WEBHOOKS__ZENDESK__SECRETS='["old","new"]'``.
 """
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 from terrain_kit.settings import ConsumerSettings, HttpSettings, ServiceSettings
 
@@ -45,13 +45,25 @@ class DuplicateSettings(BaseModel):
     cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cache.")
 
 
+LINGER_MS = 25.0
+
+
 class FeedbackSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FEEDBACK_", env_nested_delimiter="__", extra="ignore")
 
     http: FeedbackHttp = FeedbackHttp()
     # A longer linger gathers a whole fetch into one transaction: ~2x the throughput of 3 ms on the
     # local Mongo-wire server, and fewer concurrent batches of the same customers.
-    consumer: ConsumerSettings = ConsumerSettings(linger_ms=25)
+    consumer: ConsumerSettings = ConsumerSettings(linger_ms=LINGER_MS)
     webhooks: WebhookSettings = WebhookSettings()
     duplicates: DuplicateSettings = DuplicateSettings()
     redact_contacts: bool = Field(default=False, description="Mask emails and phone numbers in stored text.")
+
+    @field_validator("consumer", mode="before")
+    @classmethod
+    def _keep_linger(cls, value: object) -> object:
+        # Variables like FEEDBACK_CONSUMER__MAX_ATTEMPTS arrive as a dict of just what is set, validated
+        # against ConsumerSettings' own defaults: without this, setting any of them brought back 3 ms.
+        if isinstance(value, dict) and "linger_ms" not in value:
+            return {**value, "linger_ms": LINGER_MS}
+        return value

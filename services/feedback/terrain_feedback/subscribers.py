@@ -38,7 +38,9 @@ async def record_invalid(subject: str, payload: bytes, reason: str, uow: UnitOfW
 
     def text(name: str) -> str | None:
         value = data.get(name)
-        return value if isinstance(value, str) else None
+        # json.loads accepts half an emoji (a lone surrogate escape, from a JavaScript producer cutting a
+        # string); the contract's strings do not, and the refusal must still be announced.
+        return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else None
 
     uow.emit(handlers.rejection(IntakeChannel.event, errors, text("source"), text("external_id"),
                                 text("text") or payload[:2000].decode("utf-8", "replace")))
