@@ -6,6 +6,7 @@ loopback only and keep their data in a folder of ours.
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,9 +23,31 @@ from .waiting import NotYet, wait_until
 
 
 def free_port() -> int:
+    """A port nobody listens on, below the kernel's ephemeral range where it can: the local port of an
+    outbound connection (every client makes them, all the time) can then never take it between now and
+    the server's bind, or while a killed server is down before its restart on the same port."""
+    low = _ephemeral_low()
+    for _ in range(200 if low > PORTS_FROM + 1000 else 0):
+        port = random.randrange(PORTS_FROM, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+PORTS_FROM = 10_000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49_152  # the IANA dynamic range, as macOS and Windows use
 
 
 def port_in_use(port: int) -> bool:
