@@ -1,5 +1,6 @@
 """The results table, printed and written into docs/faults.md between its markers."""
 
+import os
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,14 +49,19 @@ def section(outcomes: list[Outcome], titles: dict[str, str], command: str) -> st
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         START,
-        f"Measured {when} on {platform.node()} ({platform.machine()}, Python {platform.python_version()}), "
-        f"with `{command}`.",
+        f"Measured {when} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; load average at the end {load()}), with `{command}`.",
         "",
         table(outcomes, titles),
         "",
         details(outcomes),
         END,
     ])
+
+
+def load() -> str:
+    """1, 5 and 15 minutes: what else ran on the machine weighs on every latency of the table."""
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def write(path: Path, text: str) -> None:
