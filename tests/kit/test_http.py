@@ -99,6 +99,13 @@ async def test_a_json_value_of_the_wrong_type_gets_422_naming_the_field(sample, 
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+async def test_a_caller_without_the_role_gets_403_whatever_the_body(sample):
+    viewer = await new_key(sample, "viewer")
+    response = await sample.http.post("/v1/accounts", json={"name": ""}, headers={"X-API-Key": viewer})
+
+    assert response.status_code == 403, response.text
+
+
 async def test_json_values_of_the_documented_types_are_accepted(sample):
     account = {**ACCOUNT, "renewal_date": "2027-03-31", "arr": {"amount_minor": 1200000, "currency": "EUR"}}
     response = await sample.http.post("/v1/accounts", json=account)
