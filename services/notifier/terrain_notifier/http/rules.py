@@ -29,10 +29,7 @@ RULES_BODY = {
 async def _parsed(request: Request) -> tuple[Rules, list[str]] | JSONResponse:
     allow = ctx_of(request).settings.ssrf_allow
     try:
-        text = (await request.body()).decode("utf-8")
-        if not text.strip():  # a missing body is a mistake, not a wish for no rules ("{}" says that)
-            return invalid([{"field": "(document)", "message": "the body is empty: send the rules"}])
-        rules = rules_handlers.parse_text(text, allow)
+        rules = rules_handlers.parse_text((await request.body()).decode("utf-8"), allow, empty_allowed=False)
         return rules, await rules_handlers.validate(rules, allow)
     except UnicodeDecodeError:
         return invalid([{"field": "(document)", "message": "not UTF-8 text"}])
