@@ -164,3 +164,20 @@ async def test_a_version_past_what_mongodb_stores_is_refused_not_a_server_error(
                      await insights.http.post("/v1/replays", json={"version": huge})):
         assert response.status_code == 422, response.text
     assert (await insights.http.get(f"/v1/taxonomy/versions/{2**63 - 1}")).status_code == 404
+
+
+async def test_a_theme_whose_examples_are_only_spaces_is_refused_not_a_server_error(insights):
+    # Found by schemathesis: the request model kept "   ", the stored Theme strips it (a ValidationError, a 500).
+    response = await insights.http.put("/v1/taxonomy/areas/billing/themes/refunds",
+                                       json={"name": "Refunds", "examples": ["   "]})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "examples.0"
+
+
+async def test_an_imported_version_that_is_no_version_is_refused(insights):
+    # Found by schemathesis: the import ignored "version", so -1 passed although the document says >= 0.
+    response = await insights.http.post("/v1/taxonomy/import", content="version: -1\nareas: []\n")
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "version"

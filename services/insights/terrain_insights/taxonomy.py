@@ -95,8 +95,8 @@ def from_yaml(text: str | bytes) -> Taxonomy:
         raise TaxonomyFileError(f"not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise TaxonomyFileError("a taxonomy file is a mapping with an 'areas' list")
-    raw.pop("version", None)  # a stored version number is assigned, never imported
-    return Taxonomy.model_validate(raw)
+    # A stored version number is assigned, never imported; one that is present must still be a version.
+    return Taxonomy.model_validate(raw).model_copy(update={"version": 0})
 
 
 def to_yaml(taxonomy: Taxonomy) -> str:

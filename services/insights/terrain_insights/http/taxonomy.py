@@ -123,8 +123,11 @@ async def import_yaml(request: Request, principal: Principal = Depends(product_o
 
 @router.put("/taxonomy/areas/{area}/themes/{slug}", response_model=Taxonomy)
 async def put_theme(area: Slug, slug: Slug, body: ThemeBody, request: Request,
-                    principal: Principal = Depends(product_ops)) -> Taxonomy:
-    theme = Theme(slug=slug, **body.model_dump())
+                    principal: Principal = Depends(product_ops)) -> Any:
+    try:  # Theme strips whitespace where ThemeBody does not: an example of only spaces is refused here
+        theme = Theme(slug=slug, **body.model_dump())
+    except ValidationError as exc:
+        return _invalid(exc)
     return await _run(request, lambda uow: handlers.put_theme(uow, area, theme, principal.actor))
 
 
