@@ -96,7 +96,8 @@ def from_yaml(text: str | bytes) -> Taxonomy:
     if not isinstance(raw, dict):
         raise TaxonomyFileError("a taxonomy file is a mapping with an 'areas' list")
     # A stored version number is assigned, never imported; one that is present must still be a version.
-    return Taxonomy.model_validate(raw).model_copy(update={"version": 0})
+    # Strict: YAML gives Python types already, and false is no version (lax validation reads it as 0).
+    return Taxonomy.model_validate(raw, strict=True).model_copy(update={"version": 0})
 
 
 def to_yaml(taxonomy: Taxonomy) -> str:
