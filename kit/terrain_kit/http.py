@@ -1,16 +1,18 @@
 """The HTTP face of every service: health, readiness, metrics, uniform errors, RED metrics, body cap."""
 
+import email.message
+import json
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, params
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -56,6 +58,73 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
                if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
                       for route in request.app.router.routes)]
     return JSONResponse(status_code=405, content={"detail": exc.detail}, headers={"Allow": ", ".join(methods)})
+
+
+def _is_json(request: Request) -> bool:
+    """Whether FastAPI reads this request's body as JSON (no content type, or a JSON one)."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json"
+                                                                 or subtype.endswith("+json"))
+
+
+BodyAdapters = list[tuple[str | None, TypeAdapter]]
+
+
+def _body_adapters_of(route: Any) -> BodyAdapters:
+    """(key in the body, or None for the whole body; adapter) for each JSON body parameter of ``route``."""
+    found: BodyAdapters | None = getattr(route, "_terrain_body_adapters", None)
+    if found is None:
+        fields = [f for f in getattr(getattr(route, "dependant", None), "body_params", None) or []
+                  if not isinstance(f.field_info, params.Form)]
+        embedded = len({f.name for f in fields}) > 1 or any(getattr(f.field_info, "embed", False)
+                                                            for f in fields)
+        found = [(f.alias if embedded else None,
+                  TypeAdapter(Annotated[f.field_info.annotation, f.field_info])) for f in fields]
+        route._terrain_body_adapters = found  # built once per route (routes are not hashable)
+    return found
+
+
+async def strict_json_body(request: Request) -> None:
+    """Refuse a JSON body whose values have the wrong JSON type, as the OpenAPI document states them.
+
+    FastAPI validates the decoded body in pydantic's lax Python mode: 0 passes as a date-time, false as an
+    integer, "5" as a number. Pydantic's strict JSON mode takes exactly the JSON types of the schema (a
+    date-time is a string, an enum its value). Found by schemathesis (negative data accepted).
+
+    This runs before the route's own dependencies (an app-wide dependency comes first), so it refuses only
+    bodies that lax validation would let through: any other invalid body is left to FastAPI, answered after
+    the route's 401/403 as before."""
+    route = request.scope.get("route")
+    adapters = _body_adapters_of(route) if route is not None else []
+    if not adapters or not _is_json(request):
+        return
+    body = await request.body()  # cached, and already decoded by FastAPI: malformed JSON never gets here
+    if not body:
+        return
+    if adapters[0][0] is None:
+        targets = [(("body",), body, adapters[0][1])]
+    else:
+        decoded = json.loads(body)
+        present = decoded if isinstance(decoded, dict) else {}
+        targets = [(("body", key), json.dumps(present[key]), adapter)
+                   for key, adapter in adapters if key in present]
+    errors: list[dict[str, Any]] = []
+    for loc, raw, adapter in targets:
+        try:
+            adapter.validate_json(raw, strict=True)
+        except ValidationError as exc:
+            try:
+                adapter.validate_json(raw)
+            except ValidationError:
+                return
+            errors += [{**e, "loc": (*loc, *e["loc"])} for e in exc.errors(include_url=False)]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _document_invalid_requests(app: FastAPI) -> None:
@@ -132,7 +201,7 @@ class BodyTooLarge(Exception):
 def create_app(service: "Service", *, title: str, description: str = "",
                routers: Sequence[APIRouter] = (), **fastapi_kwargs: Any) -> FastAPI:
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=service.lifespan,
-                  **fastapi_kwargs)
+                  dependencies=[Depends(strict_json_body)], **fastapi_kwargs)
     app.state.service = service
     app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
     app.add_exception_handler(RequestValidationError, _validation_error)

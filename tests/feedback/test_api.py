@@ -149,3 +149,12 @@ def _rules():
     from terrain_feedback.domain.items import DuplicateRules
 
     return DuplicateRules(threshold=0.99, window=timedelta(days=1), max_candidates=1)
+
+
+@pytest.mark.parametrize("number", ["0.5", "1732100000", "-1"])
+async def test_a_number_is_not_a_date_time_filter(feedback, number):
+    # Found by schemathesis: ?until=0.5 was read as half a second after 1970 (the document says date-time).
+    response = await feedback.http.get("/v1/feedback", params={"until": number, "since": number})
+
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == {"query.since", "query.until"}

@@ -1,16 +1,17 @@
 """Signed webhooks on the real servers: one item and one feedback.ingested per delivery, whatever comes."""
 
-import copy
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackIngested, IntakeChannel
+from terrain_dev.fuzzing import budget
 from terrain_dev.probes import stored_messages
 from terrain_dev.waiting import eventually
 
+from .payload_fuzzing import bodies
 from .signing import SECRETS, fixture, sign
 
 pytestmark = pytest.mark.integration
@@ -188,43 +189,11 @@ async def test_an_intercom_ping_is_answered_without_storing_anything(feedback):
 
 # -- fuzzing: whatever arrives, correctly signed or not, the answer is never a 5xx ------------------
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=12,
-)
-
-
-def leaf_paths(value, prefix=()):
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from leaf_paths(child, (*prefix, key))
-    if prefix:
-        yield prefix
-
-
-@st.composite
-def mutated_fixtures(draw, vendor: str):
-    """A vendor's real payload with one field (at any depth) replaced by any JSON value."""
-    payload = copy.deepcopy(fixture(vendor))
-    path = draw(st.sampled_from(sorted(leaf_paths(payload), key=str)))
-    target = payload
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = draw(json_values)
-    return json.dumps(payload).encode()
-
-
-def bodies(vendor: str):
-    return (st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode())
-            | mutated_fixtures(vendor))
-
-
 @pytest.mark.parametrize("vendor", VENDORS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@budget(40)
 @given(data=st.data())
 async def test_fuzzed_bodies_never_produce_a_server_error(feedback, vendor, data):
-    body = data.draw(bodies(vendor))
+    body = data.draw(bodies(fixture(vendor)))
     headers = {}
     if data.draw(st.booleans()):
         try:

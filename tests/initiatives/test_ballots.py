@@ -98,6 +98,17 @@ async def test_a_score_outside_one_to_three_is_refused_naming_the_field(api):
     assert refused.json()["errors"][0]["field"] == "body.score"
 
 
+async def test_a_quorum_past_what_mongodb_stores_is_refused_naming_the_field(api):
+    # Found with the API fuzzing (an unbounded integer in the document): past BSON's int64 raised OverflowError on insert (a 500).
+    [candidate] = await candidates(api, 1)
+    closes_at = (api.clock.now + timedelta(days=2)).isoformat()
+    response = await api.call("POST", "/v1/ballots", json_body={
+        "quarter": QUARTER, "candidate_ids": [candidate], "closes_at": closes_at, "quorum": 2**64})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.quorum"
+
+
 async def test_a_director_may_change_their_vote_until_close_and_only_the_last_counts(api, jetstream):
     [first, second] = await candidates(api, 2)
     ballot_id = await open_ballot(api, [first, second], quorum=1)

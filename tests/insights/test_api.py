@@ -154,3 +154,31 @@ async def test_a_replay_reapplies_a_new_version_and_reports_what_moved(insights,
     assert demand["data-export"]["before"] == demand["data-export"]["after"] == 1
     trend = (await insights.http.get("/v1/themes/dark-mode/trend", params={"period": "day", "buckets": 1})).json()
     assert trend["points"][0]["items"] == 2
+
+
+async def test_a_version_past_what_mongodb_stores_is_refused_not_a_server_error(insights):
+    # Found by schemathesis: /v1/taxonomy/versions/307400419662757101568 raised OverflowError (a 500).
+    huge = 2**64
+    for response in (await insights.http.get(f"/v1/taxonomy/versions/{huge}"),
+                     await insights.http.get("/v1/taxonomy/export", params={"version": huge}),
+                     await insights.http.post("/v1/replays", json={"version": huge})):
+        assert response.status_code == 422, response.text
+    assert (await insights.http.get(f"/v1/taxonomy/versions/{2**63 - 1}")).status_code == 404
+
+
+async def test_a_theme_whose_examples_are_only_spaces_is_refused_not_a_server_error(insights):
+    # Found by schemathesis: the request model kept "   ", the stored Theme strips it (a ValidationError, a 500).
+    response = await insights.http.put("/v1/taxonomy/areas/billing/themes/refunds",
+                                       json={"name": "Refunds", "examples": ["   "]})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "examples.0"
+
+
+@pytest.mark.parametrize("version", ["-1", "false"])
+async def test_an_imported_version_that_is_no_version_is_refused(insights, version):
+    # Found by schemathesis: the import ignored "version", so -1 or false passed (the document says >= 0).
+    response = await insights.http.post("/v1/taxonomy/import", content=f"version: {version}\nareas: []\n")
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "version"

@@ -87,6 +87,32 @@ async def test_an_invalid_body_gets_422_naming_the_field(sample):
     assert response.json()["errors"][0]["field"] == "body.name"
 
 
+@pytest.mark.parametrize(("wrong", "field"), [
+    ({"renewal_date": 0}, "body.renewal_date"),  # lax Python mode reads 0 as 1970-01-01
+    ({"arr": {"amount_minor": True, "currency": "EUR"}}, "body.arr.amount_minor"),  # and true as 1
+])
+async def test_a_json_value_of_the_wrong_type_gets_422_naming_the_field(sample, wrong, field):
+    # Found by schemathesis: the document says a date is a string and an amount an integer.
+    response = await sample.http.post("/v1/accounts", json={**ACCOUNT, **wrong})
+
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_a_caller_without_the_role_gets_403_whatever_the_body(sample):
+    viewer = await new_key(sample, "viewer")
+    response = await sample.http.post("/v1/accounts", json={"name": ""}, headers={"X-API-Key": viewer})
+
+    assert response.status_code == 403, response.text
+
+
+async def test_json_values_of_the_documented_types_are_accepted(sample):
+    account = {**ACCOUNT, "renewal_date": "2027-03-31", "arr": {"amount_minor": 1200000, "currency": "EUR"}}
+    response = await sample.http.post("/v1/accounts", json=account)
+
+    assert response.status_code == 201, response.text
+
+
 async def test_the_openapi_document_describes_the_422_body_that_is_sent(sample):
     spec = (await sample.http.get("/openapi.json")).json()
     documented = spec["paths"]["/v1/accounts"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]

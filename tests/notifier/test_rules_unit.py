@@ -91,3 +91,10 @@ def test_preferences_need_a_target_for_each_chosen_channel_and_a_real_time_zone(
         Preferences(timezone="Europe/Atlantis")
     with pytest.raises(ValueError, match="start and end must differ"):
         Preferences(quiet_hours={"start": "22:00", "end": "22:00"})
+
+
+def test_an_escalation_delay_past_thirty_days_is_refused_naming_the_field():
+    # Found by schemathesis: 1e308 minutes was stored, then now + timedelta(minutes=...) overflowed in
+    # the consumer for every critical insight.
+    assert parse_rules({"escalation_minutes": 30 * 24 * 60}).escalation_minutes == 43200
+    assert "escalation_minutes" in errors_of({"escalation_minutes": 1e308})

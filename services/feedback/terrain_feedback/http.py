@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, model_validator
 from terrain_contracts import Role
 from terrain_contracts.events.account import Account
 from terrain_contracts.events.feedback import CustomerRef, FeedbackIngestedData, FeedbackKind
@@ -23,6 +23,18 @@ from .domain.items import Status
 router = APIRouter(prefix="/v1")
 
 readers = Depends(require())
+
+
+def _not_a_number(value: Any) -> Any:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return value
+    raise ValueError("must be an ISO 8601 date-time such as 2026-11-20T09:00:00Z, not a number")
+
+
+# What the document says (format date-time): pydantic alone also reads "0.5" as seconds since 1970.
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 account_writers = require(Role.pm, Role.product_ops)
 erasers = require(Role.product_ops)
 
@@ -64,8 +76,8 @@ async def list_feedback(
     source: Annotated[Slug | None, Query()] = None,
     kind: FeedbackKind | None = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="occurred_at from (inclusive)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="occurred_at before (exclusive)")] = None,
+    since: Annotated[IsoDatetime | None, Query(description="occurred_at from (inclusive)")] = None,
+    until: Annotated[IsoDatetime | None, Query(description="occurred_at before (exclusive)")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words that must all be in the text")] = None,
     duplicate_of: Annotated[Id | None, Query(description="Items linked to this original")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

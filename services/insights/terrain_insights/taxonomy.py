@@ -95,8 +95,9 @@ def from_yaml(text: str | bytes) -> Taxonomy:
         raise TaxonomyFileError(f"not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise TaxonomyFileError("a taxonomy file is a mapping with an 'areas' list")
-    raw.pop("version", None)  # a stored version number is assigned, never imported
-    return Taxonomy.model_validate(raw)
+    # A stored version number is assigned, never imported; one that is present must still be a version.
+    # Strict: YAML gives Python types already, and false is no version (lax validation reads it as 0).
+    return Taxonomy.model_validate(raw, strict=True).model_copy(update={"version": 0})
 
 
 def to_yaml(taxonomy: Taxonomy) -> str:

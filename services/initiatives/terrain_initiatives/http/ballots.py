@@ -33,7 +33,9 @@ class NewBallot(BaseModel):
     )
     opens_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     closes_at: AwareDatetime
-    quorum: int | None = Field(default=None, ge=0, description="Directors needed; defaults to the setting.")
+    # Bounded: past BSON's int64 the insert raised OverflowError (a 500); no ballot has 1,000 directors.
+    quorum: int | None = Field(default=None, ge=0, le=1000,
+                               description="Directors needed; defaults to the setting.")
 
 
 class VoteRequest(BaseModel):

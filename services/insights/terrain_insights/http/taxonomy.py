@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
@@ -23,7 +23,11 @@ from . import service
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
 reader = Depends(require())
 product_ops = require(Role.product_ops)
-YAML_BODY = {"requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}}
+# The YAML document has the shape of a Taxonomy (its version is ignored: a stored one is assigned).
+YAML_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"$ref": "#/components/schemas/Taxonomy"}}}}}
+MAX_VERSION = 2**63 - 1  # BSON's int64: a larger number cannot even be looked up (OverflowError, a 500)
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
 class VersionView(BaseModel):
@@ -48,7 +52,7 @@ class PromoteBody(BaseModel):
 
 
 class ReplayBody(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="Taxonomy version to apply; default the latest.")
+    version: Version | None = Field(default=None, description="Taxonomy version to apply; default the latest.")
 
 
 async def _run(request: Request, work) -> Any:
@@ -83,7 +87,7 @@ async def list_versions(request: Request) -> list[dict]:
 
 
 @router.get("/taxonomy/versions/{version}", response_model=Taxonomy, dependencies=[reader])
-async def get_version(version: int, request: Request) -> Taxonomy:
+async def get_version(version: Annotated[int, Path(ge=1, le=MAX_VERSION)], request: Request) -> Taxonomy:
     found = await service(request).transactions.run(lambda uow: store.get(uow, version))
     if found is None:
         raise HTTPException(404, f"no taxonomy version {version}")
@@ -92,7 +96,7 @@ async def get_version(version: int, request: Request) -> Taxonomy:
 
 @router.get("/taxonomy/export", dependencies=[reader], response_class=Response,
             responses={200: {"content": {"application/yaml": {}}}})
-async def export_yaml(request: Request, version: int | None = Query(default=None, ge=1)) -> Response:
+async def export_yaml(request: Request, version: int | None = Query(default=None, ge=1, le=MAX_VERSION)) -> Response:
     found = await service(request).transactions.run(
         lambda uow: store.get(uow, version) if version else handlers.current(uow))
     if found is None:
@@ -119,8 +123,11 @@ async def import_yaml(request: Request, principal: Principal = Depends(product_o
 
 @router.put("/taxonomy/areas/{area}/themes/{slug}", response_model=Taxonomy)
 async def put_theme(area: Slug, slug: Slug, body: ThemeBody, request: Request,
-                    principal: Principal = Depends(product_ops)) -> Taxonomy:
-    theme = Theme(slug=slug, **body.model_dump())
+                    principal: Principal = Depends(product_ops)) -> Any:
+    try:  # Theme strips whitespace where ThemeBody does not: an example of only spaces is refused here
+        theme = Theme(slug=slug, **body.model_dump())
+    except ValidationError as exc:
+        return _invalid(exc)
     return await _run(request, lambda uow: handlers.put_theme(uow, area, theme, principal.actor))
 
 

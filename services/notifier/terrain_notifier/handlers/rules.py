@@ -13,11 +13,15 @@ from ..domain.rules import Rules, RulesError, parse_rules
 from ..store import directory as config
 
 
-def parse_text(text: str, ssrf_allow: Sequence[str]) -> Rules:
+def parse_text(text: str, ssrf_allow: Sequence[str], *, empty_allowed: bool = True) -> Rules:
+    """``empty_allowed``: whether an empty (or null) document means no rules; by API it is a mistake
+    (it replaced the rules with none), and "{}" says "no rules"."""
     try:
         data = yaml.safe_load(text)  # YAML is a superset of JSON: one parser for both
     except yaml.YAMLError as exc:
         raise RulesError([{"field": "(document)", "message": f"not valid YAML: {exc}"}]) from None
+    if data is None and not empty_allowed:
+        raise RulesError([{"field": "(document)", "message": "empty or null: send the rules (or {} for none)"}])
     return parse_rules(data, ssrf_allow)
 
 

@@ -29,7 +29,7 @@ RULES_BODY = {
 async def _parsed(request: Request) -> tuple[Rules, list[str]] | JSONResponse:
     allow = ctx_of(request).settings.ssrf_allow
     try:
-        rules = rules_handlers.parse_text((await request.body()).decode("utf-8"), allow)
+        rules = rules_handlers.parse_text((await request.body()).decode("utf-8"), allow, empty_allowed=False)
         return rules, await rules_handlers.validate(rules, allow)
     except UnicodeDecodeError:
         return invalid([{"field": "(document)", "message": "not UTF-8 text"}])
