@@ -3,8 +3,10 @@
     TERRAIN_FUZZ_SCALE=20 ./terrain test -k fuzz      # twenty times the examples of the suite run
 
 Every fuzz test states its suite budget with :func:`budget`; the scale
-multiplies it. Hypothesis' example database stays off, so a run depends on
-its seed only (``--hypothesis-seed`` reproduces one).
+multiplies it. Without the variable (the suite, CI) the examples are
+derandomised: every run tries the same ones, so a red CI run is a change of
+the code, never the luck of a seed. With it, each run explores new examples
+(``--hypothesis-seed`` reproduces one). Hypothesis' example database stays off.
 
 The API fuzz tests (``tests/<service>/test_api_fuzz.py``) run schemathesis
 in-process against a service's ASGI app, started on the real servers, with
@@ -45,6 +47,7 @@ def budget(suite: int) -> settings:
     """Hypothesis settings for a fuzz test: ``suite`` examples times the scale, no deadline (shared CI
     machines), no example database, and fixtures that outlive one example are intended."""
     return settings(max_examples=examples(suite), deadline=None, database=None,
+                    derandomize=SCALE_VARIABLE not in os.environ,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.filter_too_much, HealthCheck.data_too_large])
 

@@ -37,6 +37,7 @@ def make_broker(service: str, settings: NatsSettings, delivery: type[BaseMiddlew
         # Replies come to this service's own inbox prefix, so its NATS user can be kept from others'.
         inbox_prefix=inbox_prefix(service),
         connect_timeout=int(settings.connect_timeout_seconds),
+        js_options={"timeout": settings.api_timeout_seconds},
         max_reconnect_attempts=-1,  # keep trying: a restarted or re-elected server must not stop the service
         reconnect_time_wait=1,
         graceful_timeout=graceful_timeout,

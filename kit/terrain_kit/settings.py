@@ -16,6 +16,9 @@ class NatsSettings(BaseModel):
     password: SecretStr | None = None
     stream_replicas: int = Field(default=1, ge=1, le=5)
     connect_timeout_seconds: float = 5.0
+    api_timeout_seconds: float = Field(default=15.0, gt=0, description=(
+        "JetStream API requests (streams, consumers, acknowledged publishes): a cluster electing a "
+        "leader, or a busy one, answers after nats-py's 5 s default and a service would fail to start."))
 
     @property
     def servers(self) -> list[str]:

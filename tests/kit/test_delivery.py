@@ -189,3 +189,8 @@ async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_let
         assert record.attempts == 3 and record.error_type == "PoisonInjected"
         assert await effects(poisoned, "acc-h") is not None
         assert await effects(poisoned, "acc-p") is None
+
+
+async def test_jetstream_requests_wait_as_long_as_the_settings_say_not_nats_py_s_five_seconds(sample):
+    # nats-py keeps the API timeout of a JetStream context in _timeout (used by every request it makes).
+    assert sample.service.jetstream()._timeout == sample.service.settings.nats.api_timeout_seconds == 15.0
