@@ -1,0 +1,327 @@
+"""Benchmark: end-to-end latency, feedback submitted -> its PM notified on Slack, at fixed rates on the local stack.
+
+    .venv/bin/python -m terrain_dev.bench.e2e_latency --rates 100 500 1000 --seconds 10 --drain 60
+
+For each rate, a fresh local stack (``stack.Stack``: nats-server, SecantusDB and the four services as
+processes, as ``./terrain up`` runs them) seeded like the demo (``demo.seed``: teams and members through
+the initiatives API, the insights taxonomy, Hugo, the Reporting PM, on the demo's Slack receiver), then:
+
+- one customer account per item of the run (ARR 100k EUR, renewal in 300 days): written straight into
+  the feedback service's account registry, the document its ``feedback-accounts`` consumer writes (the
+  consumer takes one account per transaction: seeding ten thousand through it would take minutes);
+- one warm-up item, followed to Hugo's Slack before timing starts;
+- ``rate`` submissions per second for ``--seconds``, published on ``feedback.submitted`` in 10 ms ticks.
+  Each is a negative item about CSV exports (theme data-export, area reporting, owned by the Reporting
+  squad) from its own account: each tips one churn-risk insight (``churn:<account>``, severity warning,
+  ARR >= 50k) that the notifier routes to Hugo (PM of the owning team, and backup of the other PM, who is
+  away) on Slack and in his inbox. The Slack message names the account: that is how a delivery is
+  attributed to its submission.
+- then waits up to ``--drain`` seconds for every Slack message.
+
+Notifier throttling is lifted for the benchmark (``NOTIFIER_POLICY__THROTTLE_MAX``): by default a member
+gets 20 immediate notifications an hour per channel, the rest fold into the hourly digest, which would hide
+all but 20 deliveries. Nobody has digests or quiet hours. The periodic detectors run as configured by
+default (the spike and unowned-demand insights they raise on the data-export burst also reach Hugo; they
+are counted apart, not attributed to an item).
+
+Intermediate points come from a core NATS subscription (the time each event reaches the bus):
+``feedback.ingested`` (by external id), ``feedback.classified`` (by feedback id), ``insight.detected``
+(by account id), ``notification.delivered`` (by insight id), then the Slack receiver's own clock.
+
+Printed per rate: achieved submit rate; per stage how many items reached it and p50/p95/p99 of the time
+since submission (an item that never reached the stage counts as infinitely late: a percentile it decides
+is printed as ``>drain``); the backlog at the end (consumers' pending messages, notifier deliveries not yet
+sent); the load average. Then the raw JetStream reference measured on the first stack's nats-server.
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import nats
+from pymongo import AsyncMongoClient
+from terrain_contracts import Money, streams, subjects
+from terrain_contracts.events.account import Account as AccountContract
+from terrain_contracts.events.feedback import FeedbackClassified, FeedbackIngested, FeedbackKind
+from terrain_contracts.events.insight import InsightDetected
+from terrain_contracts.events.notification import NotificationDelivered
+from terrain_contracts.headers import MSG_ID
+
+from ..demo import org, seed
+from ..demo.client import Services
+from ..demo.receivers import Received, Receivers
+from ..probes import consumer_settled
+from ..servers import free_port
+from ..stack import Printer, Stack, StackConfig
+from ..waiting import eventually
+from .common import RawJetStream, machine, raw_jetstream
+
+TEXT = ("Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
+        "competitor if the export is not fixed (ticket {n}).")
+SLACK_TITLE = re.compile(r"Churn risk: Bench account (\d+)\b")
+STAGES = ("ingested", "classified", "insight", "delivered", "slack")
+STAGE_NAMES = {"ingested": "feedback.ingested", "classified": "feedback.classified",
+               "insight": "insight.detected (churn)", "delivered": "notification.delivered (slack)",
+               "slack": "Slack message received"}
+BACKLOG = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "insights-classifier"),
+           (streams.FEEDBACK, "notifier-reporters"), (streams.FEEDBACK, "initiatives-feedback"),
+           (streams.INSIGHTS, "notifier-insights"))
+PROJECTIONS = ((streams.TEAMS, "insights-teams"), (streams.TEAMS, "notifier-teams"))
+ENVIRONMENT = {
+    "NOTIFIER_SSRF_ALLOW": json.dumps(["127.0.0.1/32"]),  # the local "Slack" is on loopback
+    "NOTIFIER_POLICY__THROTTLE_MAX": "1000000",  # see the docstring: no delivery folds into a digest
+    "{SERVICE}_TELEMETRY__LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class Run:
+    rate: int
+    items: int
+    submitted: list[float] = field(default_factory=list)  # index -> time.time() at publish
+    reached: dict[str, dict[int, float]] = field(default_factory=lambda: {stage: {} for stage in STAGES})
+    feedback_ids: dict[str, int] = field(default_factory=dict)
+    insight_ids: dict[str, int] = field(default_factory=dict)
+    other_slack: int = 0  # messages not attributable to an item (spike, unowned demand)
+    publish_seconds: float = 0.0
+    backlog: dict[str, int] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and at the end
+
+    def on_event(self, msg) -> None:
+        now = time.time()
+        if msg.subject == subjects.FEEDBACK_INGESTED:
+            data = FeedbackIngested.parse(msg.data).data
+            if (index := _index(data.external_id, "E-")) is not None:
+                self.feedback_ids[data.feedback_id] = index
+                self.reached["ingested"].setdefault(index, now)
+        elif msg.subject == subjects.FEEDBACK_CLASSIFIED:
+            index = self.feedback_ids.get(FeedbackClassified.parse(msg.data).data.feedback_id)
+            if index is not None:
+                self.reached["classified"].setdefault(index, now)
+        elif msg.subject == subjects.INSIGHT_DETECTED:
+            insight = InsightDetected.parse(msg.data).data.insight
+            if insight.account_id and (index := _index(insight.account_id, "acc-bench-")) is not None:
+                self.insight_ids[insight.insight_id] = index
+                self.reached["insight"].setdefault(index, now)
+        elif msg.subject == subjects.NOTIFICATION_DELIVERED:
+            data = NotificationDelivered.parse(msg.data).data
+            if data.channel.value == "slack":
+                for insight_id in data.insight_ids:
+                    if (index := self.insight_ids.get(insight_id)) is not None:
+                        self.reached["delivered"].setdefault(index, now)
+
+    def on_slack(self, message: Received) -> None:
+        found = SLACK_TITLE.search(message.body)
+        if found and int(found.group(1)) < self.items:
+            self.reached["slack"].setdefault(int(found.group(1)), message.at)
+        else:
+            self.other_slack += 1
+
+
+def _index(value: str, prefix: str) -> int | None:
+    return int(value[len(prefix):]) if value.startswith(prefix) and value[len(prefix):].isdigit() else None
+
+
+def accounts(count: int, today: date) -> list[org.Account]:
+    return [org.Account(f"acc-bench-{n}", f"Bench account {n}", f"bench{n}.example", 100_000, "business",
+                        "mid_market", 300, org.PRIYA) for n in range(count)]
+
+
+async def seed_registry(mongo_uri: str, bench_accounts: list[org.Account], today: date) -> None:
+    """The feedback service's account registry as its consumer writes it (handlers.apply_account)."""
+    as_of = datetime.now(UTC)
+    docs = [{"_id": a.account_id, **AccountContract(
+        account_id=a.account_id, name=a.name, domains=[a.domain], arr=Money(amount_minor=a.arr_eur * 100,
+        currency="EUR"), plan=a.plan, segment=a.segment, renewal_date=a.renewal(today),
+        owner_rep_email=a.owner.email).model_dump(mode="json"), "as_of": as_of} for a in bench_accounts]
+    client = AsyncMongoClient(mongo_uri)
+    try:
+        for start in range(0, len(docs), 1000):
+            await client["terrain_feedback"]["accounts"].insert_many(docs[start:start + 1000])
+    finally:
+        await client.close()
+
+
+def submissions(bench_accounts: list[org.Account], first: int, count: int) -> list[tuple[str, bytes]]:
+    now = datetime.now(UTC) - timedelta(seconds=5)
+    events = [seed.submission({"text": TEXT.format(n=n)}, bench_accounts[n], FeedbackKind.customer, now, f"E-{n}",
+                              source="zendesk") for n in range(first, first + count)]
+    return [(str(event.id), event.to_json()) for event in events]
+
+
+async def hold(js, run: Run, events: list[tuple[str, bytes]], seconds: float) -> None:
+    """Publish ``run.rate`` submissions per second, in 10 ms ticks, for ``seconds``."""
+    started = time.perf_counter()
+    sent = 0
+    while sent < len(events):
+        due = min(len(events), math.floor(run.rate * (time.perf_counter() - started)) + 1)
+        for msg_id, body in events[sent:due]:
+            run.submitted.append(time.time())
+            await js.publish_async(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
+        sent = max(sent, due)
+        await asyncio.sleep(max(0.0, sent / run.rate - (time.perf_counter() - started)) or 0.001)
+    await js.publish_async_completed()
+    run.publish_seconds = time.perf_counter() - started
+
+
+async def backlog(js, mongo_uri: str) -> dict[str, int]:
+    found = {}
+    for stream, durable in BACKLOG:
+        info = await js.consumer_info(stream, durable)
+        found[durable] = info.num_pending + info.num_ack_pending
+    client = AsyncMongoClient(mongo_uri)
+    try:
+        found["notifier deliveries not sent"] = await client["terrain_notifier"]["deliveries"].count_documents(
+            {"status": {"$in": ["pending", "sending"]}})
+    finally:
+        await client.close()
+    return found
+
+
+async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
+                   profile: str | None) -> tuple[Run, RawJetStream | None]:
+    smtp_port, slack_port = free_port(), free_port()
+    config = StackConfig(root=root / f"rate-{rate}", nats_port=free_port(), nats_monitor_port=free_port(),
+                         mongo_port=free_port(), http_port_base=free_port(),
+                         extra_env={**ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1",
+                                    "NOTIFIER_SMTP__PORT": str(smtp_port)})
+    logs = (root / f"rate-{rate}.log").open("a")
+    stack = Stack(config, Printer(colour=False))
+    stack.printer.line = lambda name, text: print(f"{name:<11}| {text}", file=logs, flush=True)
+    items = int(rate * seconds)
+    run = Run(rate, items)
+    receivers = Receivers(smtp_port, slack_port, on_message=run.on_slack)
+    if profile:
+        _profiled(stack, profile, root / f"profile-{profile}-{rate}.txt")
+    stack.start()
+    raw = None
+    try:
+        await receivers.start()
+        connection = await nats.connect(stack.nats.url, pending_size=256 * 1024 * 1024)
+        js = connection.jetstream(publish_async_max_pending=4000)
+        urls = {name: process.base_url for name, process in stack.services.items()}
+        services = Services(urls, stack.admin_key)
+        try:
+            if want_raw:
+                raw = await raw_jetstream(stack.nats.url)
+            today = date.today()
+            bench_accounts = accounts(items + 1, today)
+            await seed.organisation(services)
+            await seed.taxonomy(services)
+            await seed.channels(services, receivers)
+            await seed_registry(stack.mongo.uri, bench_accounts, today)
+            await eventually(lambda: _all_settled(js, PROJECTIONS), timeout=60, what="team projections")
+            # Warm-up: the last account's item, followed to Slack (routing, projections and channels work).
+            warm = Run(rate, items + 1)
+            receivers.on_message = warm.on_slack
+            [(msg_id, body)] = submissions(bench_accounts, items, 1)
+            await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
+            await eventually(lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack")
+            receivers.on_message = run.on_slack
+            for subject in (subjects.FEEDBACK_INGESTED, subjects.FEEDBACK_CLASSIFIED, subjects.INSIGHT_DETECTED,
+                            subjects.NOTIFICATION_DELIVERED):
+                await connection.subscribe(subject, cb=_sync(run.on_event))
+            events = submissions(bench_accounts, 0, items)
+            run.load = (os.getloadavg()[0], 0.0)
+            await hold(js, run, events, seconds)
+            deadline = time.time() + drain
+            while time.time() < deadline and min(len(run.reached["slack"]), len(run.reached["delivered"])) < items:
+                await asyncio.sleep(0.25)
+            run.backlog = await backlog(js, stack.mongo.uri)
+            run.load = (run.load[0], os.getloadavg()[0])
+        finally:
+            await services.close()
+            await connection.close()
+            await receivers.stop()
+    finally:
+        stack.stop()
+        logs.close()
+    return run, raw
+
+
+def _profiled(stack: Stack, name: str, output: Path) -> None:
+    """Run one service under pyinstrument (``terrain_dev.bench.profiled``), its report written to ``output``."""
+    from .. import stack as stack_module  # the stack starts the modules it lists: list the wrapper instead
+    stack_module.SERVICES = tuple((n, "terrain_dev.bench.profiled" if n == name else m, o)
+                                  for n, m, o in stack_module.SERVICES)
+    stack.config.extra_env |= {"TERRAIN_PROFILE_MODULE": f"terrain_{name}", "TERRAIN_PROFILE_OUTPUT": str(output)}
+
+
+def _sync(callback):
+    async def handler(msg) -> None:
+        callback(msg)
+    return handler
+
+
+async def _has(reached: dict[int, float], index: int) -> bool:
+    return index in reached
+
+
+async def _all_settled(js, consumers) -> bool:
+    return all([await consumer_settled(js, stream, durable) for stream, durable in consumers])
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile; ``inf`` entries (items that never got there) sort last."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def report(runs: list[Run], raw: RawJetStream | None, seconds: float, drain: float) -> None:
+    print(f"\nEnd-to-end latency on the local stack (submitted -> PM notified on Slack)\n{'=' * 72}")
+    print(f"machine: {machine()}; each rate held {seconds:g} s, then up to {drain:g} s to drain")
+    if raw is not None:
+        print(f"raw JetStream (nats-py, {raw.messages} msgs of {raw.payload_bytes} B): publish "
+              f"{raw.publish_per_second:,.0f}/s, pull consume+ack {raw.consume_per_second:,.0f}/s")
+    for run in runs:
+        achieved = run.items / run.publish_seconds
+        print(f"\n{run.rate}/s target: {run.items} items submitted in {run.publish_seconds:.1f} s "
+              f"(achieved {achieved:,.0f}/s); load average {run.load[0]:.2f} before, {run.load[1]:.2f} after")
+        print(f"  {'stage':<34} {'reached':>9} {'p50':>8} {'p95':>8} {'p99':>8} {'throughput':>12}")
+        for stage in STAGES:
+            reached = run.reached[stage]
+            waits = [reached[i] - run.submitted[i] if i in reached else math.inf for i in range(run.items)]
+            cells = [f"{v:7.2f}s" if v != math.inf else f">{drain:g}s".rjust(8)
+                     for v in (percentile(waits, p) for p in (0.50, 0.95, 0.99))]
+            span = (max(reached.values()) - run.submitted[0]) if reached else 0.0
+            rate = len(reached) / span if span else 0.0
+            ratio = f" ({rate / raw.consume_per_second:.2%} raw)" if raw and stage == "slack" else ""
+            print(f"  {STAGE_NAMES[stage]:<34} {len(reached):>9} {' '.join(cells)} {rate:>9,.1f}/s{ratio}")
+        print(f"  other Slack messages (spike / unowned demand, not attributed): {run.other_slack}")
+        print("  backlog at the end: " + ", ".join(f"{name} {count}" for name, count in run.backlog.items()))
+
+
+async def main(rates: list[int], seconds: float, drain: float, profile: str | None) -> None:
+    runs, raw = [], None
+    with tempfile.TemporaryDirectory(prefix="terrain-e2e-") as folder:
+        root = Path(folder)
+        for n, rate in enumerate(rates):
+            print(f"rate {rate}/s: starting a fresh stack (logs in {root})", flush=True)
+            run, measured = await one_rate(rate, seconds, drain, root, want_raw=n == 0, profile=profile)
+            raw = raw or measured
+            runs.append(run)
+            print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
+        for found in sorted(root.glob("profile-*.txt")):
+            target = Path(tempfile.gettempdir()) / f"terrain-{found.name}"
+            target.write_text(found.read_text())
+            print(f"profile: {target}")
+    report(runs, raw, seconds, drain)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is held")
+    parser.add_argument("--drain", type=float, default=60.0, help="how long to wait for the last deliveries")
+    parser.add_argument("--profile", choices=["feedback", "insights", "notifier", "initiatives"],
+                        help="run this service under pyinstrument (pip install pyinstrument)")
+    args = parser.parse_args()
+    asyncio.run(main(args.rates, args.seconds, args.drain, args.profile))
