@@ -187,7 +187,7 @@ async def backlog(js, mongo_uri: str) -> dict[str, int]:
 
 
 async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
-                   profile: str | None) -> tuple[Run, RawJetStream | None]:
+                   profile: list[str]) -> tuple[Run, RawJetStream | None]:
     smtp_port, slack_port = free_port(), free_port()
     config = StackConfig(root=root / f"rate-{rate}", nats_port=free_port(), nats_monitor_port=free_port(),
                          mongo_port=free_port(), http_port_base=free_port(),
@@ -200,7 +200,7 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
     run = Run(rate, items)
     receivers = Receivers(smtp_port, slack_port, on_message=run.on_slack)
     if profile:
-        _profiled(stack, profile, root / f"profile-{profile}-{rate}.txt")
+        _profiled(stack, profile, root / f"rate-{rate}")
     stack.start()
     raw = None
     try:
@@ -247,12 +247,13 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
     return run, raw
 
 
-def _profiled(stack: Stack, name: str, output: Path) -> None:
-    """Run one service under pyinstrument (``terrain_dev.bench.profiled``), its report written to ``output``."""
+def _profiled(stack: Stack, names: list[str], folder: Path) -> None:
+    """Run these services under pyinstrument (``terrain_dev.bench.profiled``), each report written to ``folder``."""
     from .. import stack as stack_module  # the stack starts the modules it lists: list the wrapper instead
-    stack_module.SERVICES = tuple((n, "terrain_dev.bench.profiled" if n == name else m, o)
+    stack_module.SERVICES = tuple((n, "terrain_dev.bench.profiled" if n in names else m, o)
                                   for n, m, o in stack_module.SERVICES)
-    stack.config.extra_env |= {"TERRAIN_PROFILE_MODULE": f"terrain_{name}", "TERRAIN_PROFILE_OUTPUT": str(output)}
+    stack.config.extra_env |= {"TERRAIN_PROFILE_MODULE": "terrain_{service}",  # filled in per service
+                               "TERRAIN_PROFILE_OUTPUT": str(folder / "profile-{service}.txt")}
 
 
 def _sync(callback):
@@ -299,7 +300,7 @@ def report(runs: list[Run], raw: RawJetStream | None, seconds: float, drain: flo
         print("  backlog at the end: " + ", ".join(f"{name} {count}" for name, count in run.backlog.items()))
 
 
-async def main(rates: list[int], seconds: float, drain: float, profile: str | None) -> None:
+async def main(rates: list[int], seconds: float, drain: float, profile: list[str]) -> None:
     runs, raw = [], None
     with tempfile.TemporaryDirectory(prefix="terrain-e2e-") as folder:
         root = Path(folder)
@@ -309,8 +310,8 @@ async def main(rates: list[int], seconds: float, drain: float, profile: str | No
             raw = raw or measured
             runs.append(run)
             print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
-        for found in sorted(root.glob("profile-*.txt")):
-            target = Path(tempfile.gettempdir()) / f"terrain-{found.name}"
+        for found in sorted(root.glob("rate-*/profile-*.txt")):
+            target = Path(tempfile.gettempdir()) / f"terrain-{found.parent.name}-{found.name}"
             target.write_text(found.read_text())
             print(f"profile: {target}")
     report(runs, raw, seconds, drain)
@@ -321,7 +322,8 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is held")
     parser.add_argument("--drain", type=float, default=60.0, help="how long to wait for the last deliveries")
-    parser.add_argument("--profile", choices=["feedback", "insights", "notifier", "initiatives"],
-                        help="run this service under pyinstrument (pip install pyinstrument)")
+    parser.add_argument("--profile", nargs="*", default=[], choices=["feedback", "insights", "notifier", "initiatives"],
+                        help="run these services under pyinstrument (.venv/bin/pip install pyinstrument); the "
+                             "reports are copied to the temporary folder (/tmp/terrain-rate-<rate>-profile-<name>.txt)")
     args = parser.parse_args()
     asyncio.run(main(args.rates, args.seconds, args.drain, args.profile))
