@@ -32,6 +32,10 @@ Printed per rate: achieved submit rate; per stage how many items reached it and 
 since submission (an item that never reached the stage counts as infinitely late: a percentile it decides
 is printed as ``>drain``); the backlog at the end (consumers' pending messages, notifier deliveries not yet
 sent); the load average. Then the raw JetStream reference measured on the first stack's nats-server.
+
+Diagnostics: ``--db-profile 0.25`` records a quarter of the database's operations during the load
+(``dbprofile``: mongod's profiler, which SecantusDB implements) and prints the query shapes that took the
+most database time; ``--profile notifier insights ...`` runs those services under pyinstrument.
 """
 
 import argparse
@@ -62,6 +66,7 @@ from ..probes import consumer_settled
 from ..servers import free_port
 from ..stack import Printer, Stack, StackConfig
 from ..waiting import eventually
+from . import dbprofile
 from .common import RawJetStream, machine, raw_jetstream
 
 TEXT = ("Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
@@ -74,6 +79,7 @@ STAGE_NAMES = {"ingested": "feedback.ingested", "classified": "feedback.classifi
 BACKLOG = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "insights-classifier"),
            (streams.FEEDBACK, "notifier-reporters"), (streams.FEEDBACK, "initiatives-feedback"),
            (streams.INSIGHTS, "notifier-insights"))
+DATABASES = tuple(f"terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier"))
 PROJECTIONS = ((streams.TEAMS, "insights-teams"), (streams.TEAMS, "notifier-teams"))
 ENVIRONMENT = {
     "NOTIFIER_SSRF_ALLOW": json.dumps(["127.0.0.1/32"]),  # the local "Slack" is on loopback
@@ -94,6 +100,7 @@ class Run:
     publish_seconds: float = 0.0
     backlog: dict[str, int] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and at the end
+    db_time: list[str] = field(default_factory=list)  # --db-profile: where the database's time went
 
     def on_event(self, msg) -> None:
         now = time.time()
@@ -187,7 +194,7 @@ async def backlog(js, mongo_uri: str) -> dict[str, int]:
 
 
 async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
-                   profile: list[str]) -> tuple[Run, RawJetStream | None]:
+                   profile: list[str], db_profile: float = 0.0) -> tuple[Run, RawJetStream | None]:
     smtp_port, slack_port = free_port(), free_port()
     config = StackConfig(root=root / f"rate-{rate}", nats_port=free_port(), nats_monitor_port=free_port(),
                          mongo_port=free_port(), http_port_base=free_port(),
@@ -226,6 +233,8 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
             await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
             await eventually(lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack")
             receivers.on_message = run.on_slack
+            if db_profile:
+                await dbprofile.start(stack.mongo.uri, DATABASES, db_profile)
             for subject in (subjects.FEEDBACK_INGESTED, subjects.FEEDBACK_CLASSIFIED, subjects.INSIGHT_DETECTED,
                             subjects.NOTIFICATION_DELIVERED):
                 await connection.subscribe(subject, cb=_sync(run.on_event))
@@ -237,6 +246,8 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
                 await asyncio.sleep(0.25)
             run.backlog = await backlog(js, stack.mongo.uri)
             run.load = (run.load[0], os.getloadavg()[0])
+            if db_profile:
+                run.db_time = await dbprofile.summary(stack.mongo.uri, DATABASES, db_profile)
         finally:
             await services.close()
             await connection.close()
@@ -298,15 +309,18 @@ def report(runs: list[Run], raw: RawJetStream | None, seconds: float, drain: flo
             print(f"  {STAGE_NAMES[stage]:<34} {len(reached):>9} {' '.join(cells)} {rate:>9,.1f}/s{ratio}")
         print(f"  other Slack messages (spike / unowned demand, not attributed): {run.other_slack}")
         print("  backlog at the end: " + ", ".join(f"{name} {count}" for name, count in run.backlog.items()))
+        for line in run.db_time:
+            print(f"  {line}")
 
 
-async def main(rates: list[int], seconds: float, drain: float, profile: list[str]) -> None:
+async def main(rates: list[int], seconds: float, drain: float, profile: list[str], db_profile: float) -> None:
     runs, raw = [], None
     with tempfile.TemporaryDirectory(prefix="terrain-e2e-") as folder:
         root = Path(folder)
         for n, rate in enumerate(rates):
             print(f"rate {rate}/s: starting a fresh stack (logs in {root})", flush=True)
-            run, measured = await one_rate(rate, seconds, drain, root, want_raw=n == 0, profile=profile)
+            run, measured = await one_rate(rate, seconds, drain, root, want_raw=n == 0, profile=profile,
+                                           db_profile=db_profile)
             raw = raw or measured
             runs.append(run)
             print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
@@ -325,5 +339,8 @@ if __name__ == "__main__":
     parser.add_argument("--profile", nargs="*", default=[], choices=["feedback", "insights", "notifier", "initiatives"],
                         help="run these services under pyinstrument (.venv/bin/pip install pyinstrument); the "
                              "reports are copied to the temporary folder (/tmp/terrain-rate-<rate>-profile-<name>.txt)")
+    parser.add_argument("--db-profile", type=float, default=0.0, metavar="SAMPLE_RATE",
+                        help="record this share of the database's operations (its system.profile) from the start "
+                             "of the load, and print the query shapes that took the most time")
     args = parser.parse_args()
-    asyncio.run(main(args.rates, args.seconds, args.drain, args.profile))
+    asyncio.run(main(args.rates, args.seconds, args.drain, args.profile, args.db_profile))
