@@ -5,14 +5,14 @@
 Starts its own nats-server and Mongo-wire server on free ports (data in a
 temporary folder), then, in the same run:
 
-1. raw: publishes N feedback.submitted messages to a scratch stream and times a
-   nats-py pull consumer doing fetch(256) + ack on each, nothing else;
+1. raw: the reference every benchmark prints (``common.raw_jetstream``: 20,000
+   messages of 500 B published, then a nats-py pull consumer doing fetch(256) + ack);
 2. ingest: starts one feedback service process (``python -m terrain_feedback``),
    publishes N submissions (50 customers, distinct texts) and times from the first
    publish until the service has stored all N items (batched consume, bulk writes,
    near-duplicate checks, outbox) and the last feedback.ingested is published.
 
-Prints both rates and their ratio.
+Prints both rates and the ratio of ingest to raw consume.
 """
 
 import argparse
@@ -20,13 +20,11 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import nats
-from nats.js.api import StreamConfig
 from pymongo import AsyncMongoClient
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import (
@@ -43,6 +41,7 @@ from terrain_contracts.types import utcnow
 
 from ..servers import MongoServer, NatsServer, free_port
 from ..waiting import eventually
+from .common import print_report, raw_jetstream, servers
 
 TOPICS = ["exports time out on large reports", "dark mode on the mobile app", "SAML single sign-on with Okta",
           "the purchase order number on invoices", "an audit log of permission changes",
@@ -68,23 +67,6 @@ async def publish_all(js, events: list[FeedbackSubmitted], subject: str | None =
     for start in range(0, len(events), 1000):
         await asyncio.gather(*(js.publish(subject or e.subject, e.to_json(), stream=stream,
                                           headers={MSG_ID: str(e.id)}) for e in events[start:start + 1000]))
-
-
-async def raw_consume_rate(nats_url: str, events: list[FeedbackSubmitted]) -> float:
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await js.add_stream(StreamConfig(name="BENCH_RAW", subjects=["bench.raw"]))
-    await publish_all(js, events, subject="bench.raw", stream="BENCH_RAW")
-    sub = await js.pull_subscribe("bench.raw", durable="bench-raw", stream="BENCH_RAW")
-    received, started = 0, time.perf_counter()
-    while received < len(events):
-        for msg in await sub.fetch(256, timeout=5):
-            await msg.ack()
-            received += 1
-    elapsed = time.perf_counter() - started
-    await js.delete_stream("BENCH_RAW")
-    await nc.close()
-    return received / elapsed
 
 
 async def ingest_rate(nats_server: NatsServer, mongo: MongoServer, events: list[FeedbackSubmitted],
@@ -134,19 +116,11 @@ async def _ingested_published(js, expected: int) -> bool:
 
 
 async def main(count: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="terrain-bench-") as folder:
-        root = Path(folder)
-        nats_server = NatsServer(data_dir=root / "nats", log_path=root / "nats.log").start()
-        mongo = MongoServer(data_dir=root / "mongo", log_path=root / "mongo.log").start()
-        try:
-            raw = await raw_consume_rate(nats_server.url, submissions(count))
-            print(f"raw JetStream consume (nats-py fetch(256) + ack): {raw:,.0f} msg/s", flush=True)
-            ingest = await ingest_rate(nats_server, mongo, submissions(count), root / "feedback.log")
-            print(f"feedback ingest, one process (stored + feedback.ingested published): {ingest:,.0f} msg/s")
-            print(f"ratio ingest / raw: {ingest / raw:.3f} ({count:,} messages each)")
-        finally:
-            nats_server.stop()
-            mongo.stop()
+    with servers() as running:
+        raw = await raw_jetstream(running.nats.url)
+        ingest = await ingest_rate(running.nats, running.mongo, submissions(count), running.folder / "feedback.log")
+    print_report(f"Feedback ingest, one process ({count:,} submissions)", raw,
+                 [("stored + feedback.ingested published", ingest, "msg/s")])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,257 @@
+"""Benchmark: end-to-end latency, feedback submitted -> its PM notified on Slack, at fixed rates on the local stack.
+
+    .venv/bin/python -m terrain_dev.bench.e2e_latency --rates 100 500 1000 --seconds 10 --drain 60
+
+For each rate, a fresh local stack (``stack.Stack``: nats-server, SecantusDB and the four services as
+processes, as ``./terrain up`` runs them) seeded like the demo (``demo.seed``: teams and members through
+the initiatives API, the insights taxonomy, Hugo, the Reporting PM, on the demo's Slack receiver), then:
+
+- one customer account per item of the run (ARR 100k EUR, renewal in 300 days): written straight into
+  the feedback service's account registry, the document its ``feedback-accounts`` consumer writes (the
+  consumer takes one account per transaction: seeding ten thousand through it would take minutes);
+- one warm-up item, followed to Hugo's Slack before timing starts;
+- ``rate`` submissions per second for ``--seconds``, published on ``feedback.submitted``, each when due.
+  Each is a negative item about CSV exports (theme data-export, area reporting, owned by the Reporting
+  squad) from its own account: each tips one churn-risk insight (``churn:<account>``, severity warning,
+  ARR >= 50k) that the notifier routes to Hugo (PM of the owning team, and backup of the other PM, who is
+  away) on Slack and in his inbox. The Slack message names the account: that is how a delivery is
+  attributed to its submission.
+- then waits up to ``--drain`` seconds for every Slack message.
+
+Notifier throttling is lifted for the benchmark (``NOTIFIER_POLICY__THROTTLE_MAX``): by default a member
+gets 20 immediate notifications an hour per channel, the rest fold into the hourly digest, which would hide
+all but 20 deliveries. Nobody has digests or quiet hours. The periodic detectors run as configured by
+default (the spike and unowned-demand insights they raise on the data-export burst also reach Hugo; they
+are counted apart, not attributed to an item).
+
+Intermediate points come from a core NATS subscription (the time each event reaches the bus):
+``feedback.ingested`` (by external id), ``feedback.classified`` (by feedback id), ``insight.detected``
+(by account id), ``notification.delivered`` (by insight id), then the Slack receiver's own clock.
+
+Printed per rate: achieved submit rate; per stage how many items reached it and p50/p95/p99 of the time
+since submission (an item that never reached the stage counts as infinitely late: a percentile it decides
+is printed as ``>drain``); the backlog at the end (consumers' pending messages, notifier deliveries not yet
+sent); the load average. Then the raw JetStream reference measured on the first stack's nats-server.
+
+Diagnostics: ``--db-profile 0.25`` records a quarter of the database's operations during the load
+(``dbprofile``: mongod's profiler, which SecantusDB implements) and prints the query shapes that took the
+most database time; ``--profile notifier insights ...`` runs those services under pyinstrument.
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import nats
+from pymongo import AsyncMongoClient
+from terrain_contracts import Money, streams, subjects
+from terrain_contracts.events.account import Account as AccountContract
+from terrain_contracts.events.feedback import FeedbackKind
+from terrain_contracts.headers import MSG_ID
+
+from ..demo import org, seed
+from ..demo.client import Services
+from ..demo.receivers import Receivers
+from ..probes import consumer_settled
+from ..servers import free_port
+from ..stack import Printer, Stack, StackConfig
+from ..waiting import eventually
+from . import dbprofile
+from .common import RawJetStream, raw_jetstream
+from .e2e_timeline import Run, report
+
+TEXT = ("Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
+        "competitor if the export is not fixed (ticket {n}).")
+BACKLOG = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "insights-classifier"),
+           (streams.FEEDBACK, "notifier-reporters"), (streams.FEEDBACK, "initiatives-feedback"),
+           (streams.INSIGHTS, "notifier-insights"))
+DATABASES = tuple(f"terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier"))
+PROJECTIONS = ((streams.TEAMS, "insights-teams"), (streams.TEAMS, "notifier-teams"))
+ENVIRONMENT = {
+    "NOTIFIER_SSRF_ALLOW": json.dumps(["127.0.0.1/32"]),  # the local "Slack" is on loopback
+    "NOTIFIER_POLICY__THROTTLE_MAX": "1000000",  # see the docstring: no delivery folds into a digest
+    "{SERVICE}_TELEMETRY__LOG_LEVEL": "WARNING",
+}
+
+
+def accounts(count: int) -> list[org.Account]:
+    return [org.Account(f"acc-bench-{n}", f"Bench account {n}", f"bench{n}.example", 100_000, "business",
+                        "mid_market", 300, org.PRIYA) for n in range(count)]
+
+
+async def seed_registry(mongo_uri: str, bench_accounts: list[org.Account], today: date) -> None:
+    """The feedback service's account registry as its consumer writes it (handlers.apply_account)."""
+    as_of = datetime.now(UTC)
+    docs = [{"_id": a.account_id, **AccountContract(
+        account_id=a.account_id, name=a.name, domains=[a.domain], arr=Money(amount_minor=a.arr_eur * 100,
+        currency="EUR"), plan=a.plan, segment=a.segment, renewal_date=a.renewal(today),
+        owner_rep_email=a.owner.email).model_dump(mode="json"), "as_of": as_of} for a in bench_accounts]
+    client = AsyncMongoClient(mongo_uri)
+    try:
+        for start in range(0, len(docs), 1000):
+            await client["terrain_feedback"]["accounts"].insert_many(docs[start:start + 1000])
+    finally:
+        await client.close()
+
+
+def submissions(bench_accounts: list[org.Account], first: int, count: int) -> list[tuple[str, bytes]]:
+    now = datetime.now(UTC) - timedelta(seconds=5)
+    events = [seed.submission({"text": TEXT.format(n=n)}, bench_accounts[n], FeedbackKind.customer, now, f"E-{n}",
+                              source="zendesk") for n in range(first, first + count)]
+    return [(str(event.id), event.to_json()) for event in events]
+
+
+async def hold(js, run: Run, events: list[tuple[str, bytes]], seconds: float) -> None:
+    """Publish ``run.rate`` submissions per second for ``seconds``, each when it is due."""
+    started = time.perf_counter()
+    sent = 0
+    while sent < len(events):
+        due = min(len(events), math.floor(run.rate * (time.perf_counter() - started)) + 1)
+        for msg_id, body in events[sent:due]:
+            run.submitted.append(time.time())
+            await js.publish_async(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
+        sent = max(sent, due)
+        await asyncio.sleep(max(0.0, sent / run.rate - (time.perf_counter() - started)) or 0.001)
+    await js.publish_async_completed()
+    run.publish_seconds = time.perf_counter() - started
+
+
+async def backlog(js, mongo_uri: str) -> dict[str, int]:
+    found = {}
+    for stream, durable in BACKLOG:
+        info = await js.consumer_info(stream, durable)
+        found[durable] = info.num_pending + info.num_ack_pending
+    client = AsyncMongoClient(mongo_uri)
+    try:
+        found["notifier deliveries not sent"] = await client["terrain_notifier"]["deliveries"].count_documents(
+            {"status": {"$in": ["pending", "sending"]}})
+    finally:
+        await client.close()
+    return found
+
+
+async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
+                   profile: list[str], db_profile: float = 0.0) -> tuple[Run, RawJetStream | None]:
+    smtp_port, slack_port = free_port(), free_port()
+    config = StackConfig(root=root / f"rate-{rate}", nats_port=free_port(), nats_monitor_port=free_port(),
+                         mongo_port=free_port(), http_port_base=free_port(),
+                         extra_env={**ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1",
+                                    "NOTIFIER_SMTP__PORT": str(smtp_port)})
+    logs = (root / f"rate-{rate}.log").open("a")
+    stack = Stack(config, Printer(colour=False))
+    stack.printer.line = lambda name, text: print(f"{name:<11}| {text}", file=logs, flush=True)
+    items = int(rate * seconds)
+    run = Run(rate, items)
+    receivers = Receivers(smtp_port, slack_port, on_message=run.on_slack)
+    if profile:
+        _profiled(stack, profile, root / f"rate-{rate}")
+    stack.start()
+    raw = None
+    try:
+        await receivers.start()
+        connection = await nats.connect(stack.nats.url, pending_size=256 * 1024 * 1024)
+        js = connection.jetstream(publish_async_max_pending=4000)
+        urls = {name: process.base_url for name, process in stack.services.items()}
+        services = Services(urls, stack.admin_key)
+        try:
+            if want_raw:
+                raw = await raw_jetstream(stack.nats.url)
+            today = date.today()
+            bench_accounts = accounts(items + 1)
+            await seed.organisation(services)
+            await seed.taxonomy(services)
+            await seed.channels(services, receivers)
+            await seed_registry(stack.mongo.uri, bench_accounts, today)
+            await eventually(lambda: _all_settled(js, PROJECTIONS), timeout=60, what="team projections")
+            # Warm-up: the last account's item, followed to Slack (routing, projections and channels work).
+            warm = Run(rate, items + 1)
+            receivers.on_message = warm.on_slack
+            [(msg_id, body)] = submissions(bench_accounts, items, 1)
+            await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
+            await eventually(lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack")
+            receivers.on_message = run.on_slack
+            if db_profile:
+                await dbprofile.start(stack.mongo.uri, DATABASES, db_profile)
+            for subject in (subjects.FEEDBACK_INGESTED, subjects.FEEDBACK_CLASSIFIED, subjects.INSIGHT_DETECTED,
+                            subjects.NOTIFICATION_DELIVERED):
+                await connection.subscribe(subject, cb=_sync(run.on_event))
+            events = submissions(bench_accounts, 0, items)
+            run.load = (os.getloadavg()[0], 0.0)
+            await hold(js, run, events, seconds)
+            deadline = time.time() + drain
+            while time.time() < deadline and min(len(run.reached["slack"]), len(run.reached["delivered"])) < items:
+                await asyncio.sleep(0.25)
+            run.backlog = await backlog(js, stack.mongo.uri)
+            run.load = (run.load[0], os.getloadavg()[0])
+            if db_profile:
+                run.db_time = await dbprofile.summary(stack.mongo.uri, DATABASES, db_profile)
+        finally:
+            await services.close()
+            await connection.close()
+            await receivers.stop()
+    finally:
+        stack.stop()
+        logs.close()
+    return run, raw
+
+
+def _profiled(stack: Stack, names: list[str], folder: Path) -> None:
+    """Run these services under pyinstrument (``terrain_dev.bench.profiled``), each report written to ``folder``."""
+    from .. import stack as stack_module  # the stack starts the modules it lists: list the wrapper instead
+    stack_module.SERVICES = tuple((n, "terrain_dev.bench.profiled" if n in names else m, o)
+                                  for n, m, o in stack_module.SERVICES)
+    stack.config.extra_env |= {"TERRAIN_PROFILE_MODULE": "terrain_{service}",  # filled in per service
+                               "TERRAIN_PROFILE_OUTPUT": str(folder / "profile-{service}.txt")}
+
+
+def _sync(callback):
+    async def handler(msg) -> None:
+        callback(msg)
+    return handler
+
+
+async def _has(reached: dict[int, float], index: int) -> bool:
+    return index in reached
+
+
+async def _all_settled(js, consumers) -> bool:
+    return all([await consumer_settled(js, stream, durable) for stream, durable in consumers])
+
+
+async def main(rates: list[int], seconds: float, drain: float, profile: list[str], db_profile: float) -> None:
+    runs, raw = [], None
+    with tempfile.TemporaryDirectory(prefix="terrain-e2e-") as folder:
+        root = Path(folder)
+        for n, rate in enumerate(rates):
+            print(f"rate {rate}/s: starting a fresh stack (logs in {root})", flush=True)
+            run, measured = await one_rate(rate, seconds, drain, root, want_raw=n == 0, profile=profile,
+                                           db_profile=db_profile)
+            raw = raw or measured
+            runs.append(run)
+            print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
+        for found in sorted(root.glob("rate-*/profile-*.txt")):
+            target = Path(tempfile.gettempdir()) / f"terrain-{found.parent.name}-{found.name}"
+            target.write_text(found.read_text())
+            print(f"profile: {target}")
+    report(runs, raw, seconds, drain)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is held")
+    parser.add_argument("--drain", type=float, default=60.0, help="how long to wait for the last deliveries")
+    parser.add_argument("--profile", nargs="*", default=[], choices=["feedback", "insights", "notifier", "initiatives"],
+                        help="run these services under pyinstrument (.venv/bin/pip install pyinstrument); the "
+                             "reports are copied to the temporary folder (/tmp/terrain-rate-<rate>-profile-<name>.txt)")
+    parser.add_argument("--db-profile", type=float, default=0.0, metavar="SAMPLE_RATE",
+                        help="record this share of the database's operations (its system.profile) from the start "
+                             "of the load, and print the query shapes that took the most time")
+    args = parser.parse_args()
+    asyncio.run(main(args.rates, args.seconds, args.drain, args.profile, args.db_profile))
