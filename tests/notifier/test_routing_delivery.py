@@ -7,7 +7,9 @@ from terrain_contracts.events.insight import Severity
 from terrain_contracts.events.notification import NotificationDelivered
 from terrain_contracts.events.team import MemberRole
 from terrain_dev.probes import stored_messages
+from terrain_dev.testing import running
 from terrain_dev.waiting import eventually
+from terrain_notifier.main import create
 
 from .conftest import at_least, feed, no_pending, value
 from .factories import detected, insight, member, team, team_created, updated
@@ -146,3 +148,18 @@ async def test_an_away_pm_is_replaced_by_their_backup(notifier, jetstream, smtp_
     [mail] = await eventually(lambda: value(smtp_receiver.all()), what="an email")
     assert mail["X-Envelope-To"] == "pm-cat@example.com"
     assert "backup for pm-ann, away until" in text_of(mail)
+
+
+async def test_a_recorded_delivery_is_sent_at_once_not_after_the_dispatchers_poll_interval(
+    notifier_settings, jetstream, http_receiver, smtp_receiver
+):
+    # The consumer wakes the dispatcher once its transaction committed: a look before the commit would find
+    # nothing and the delivery would wait for the next poll, a minute here.
+    settings = notifier_settings.model_copy(update={
+        "dispatch": notifier_settings.dispatch.model_copy(update={"poll_seconds": 60.0})})
+    async with running(create(settings)) as notifier:
+        await billing_org(notifier, jetstream, http_receiver)
+        await feed(jetstream, detected(insight("ins-9", area="billing")))
+
+        await eventually(lambda: value(smtp_receiver.all()), what="the email, well before a poll", timeout=10)
+        await eventually(lambda: value(http_receiver.at("/hooks/billing")), what="the webhook", timeout=10)

@@ -4,6 +4,7 @@
 import argparse
 import asyncio
 import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data and logs folder")
     args = parser.parse_args(argv)
     names = args.scenario or list(SCENARIOS)
+    # Killed with SIGTERM: unwind like Ctrl-C, so each scenario stops the processes it started (they run in
+    # their own sessions and would outlive us).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     root = Path(tempfile.mkdtemp(prefix="terrain-faults-"))
     outcomes = []
     try:

@@ -36,9 +36,6 @@ from .store import deliveries, state
 
 log = logging.getLogger(__name__)
 
-WAKE_WINDOW_SECONDS = 2.0
-WAKE_POLL_SECONDS = 0.02
-
 
 class Dispatcher:
     def __init__(self, ctx: Context) -> None:
@@ -49,18 +46,12 @@ class Dispatcher:
         )
         self.email = EmailSender(ctx.settings.smtp)
         self._wake = asyncio.Event()
-        self._woken_at = 0.0
         self._last_error: dict[str, str] = {}
 
     def wake(self) -> None:
-        # Called from inside the recording transaction, before its commit: look at once, and keep looking
-        # often for a moment, so the commit is seen within milliseconds rather than after a poll interval.
-        self._woken_at = time.monotonic()
+        # Called once deliveries were committed (never from inside the transaction: a look before the
+        # commit finds nothing): the idle workers look at once instead of after a poll interval.
         self._wake.set()
-
-    def _idle_wait(self) -> float:
-        recently = time.monotonic() - self._woken_at < WAKE_WINDOW_SECONDS
-        return min(WAKE_POLL_SECONDS, self.settings.poll_seconds) if recently else self.settings.poll_seconds
 
     async def run(self, service: Service) -> None:
         """Background task: the workers and the housekeeping of this replica."""
@@ -84,7 +75,7 @@ class Dispatcher:
                 doc = None
             if doc is None:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_wait())
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_seconds)
                 except TimeoutError:
                     pass
                 self._wake.clear()

@@ -105,7 +105,7 @@ async def on_insight(
         },
         add_notified=reached,
     )
-    ctx.wake()
+    uow.after_commit(ctx.wake)
 
 
 def escalation_minutes(rules: Rules, ctx: Context) -> float:

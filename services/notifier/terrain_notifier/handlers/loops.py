@@ -106,7 +106,7 @@ async def on_shipped(event: InitiativeShipped, uow, ctx: Context) -> None:
         now,
         {"source": "notifier", "correlation_id": event.correlation_id, "causation_id": event.id},
     )
-    ctx.wake()
+    uow.after_commit(ctx.wake)
 
 
 async def _status_of_message(uow, nid: str) -> tuple[str, str | None]:

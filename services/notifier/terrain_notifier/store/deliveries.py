@@ -21,23 +21,25 @@ async def add(uow, doc: dict[str, Any]) -> bool:
 
 async def claim(db, instance: str, now: datetime, claim_seconds: float) -> dict[str, Any] | None:
     """Take one due delivery for this replica, or one whose claimer died (its claim expired)."""
-    return await db[DELIVERIES].find_one_and_update(
-        {
-            "$or": [
-                {"status": PENDING, "next_attempt_at": {"$lte": now}},
-                {"status": SENDING, "claim_until": {"$lt": now}},
-            ]
-        },
-        {
-            "$set": {
-                "status": SENDING,
-                "claimed_by": instance,
-                "claim_until": now + timedelta(seconds=claim_seconds),
-            }
-        },
-        sort=[("next_attempt_at", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
+    update = {
+        "$set": {
+            "status": SENDING,
+            "claimed_by": instance,
+            "claim_until": now + timedelta(seconds=claim_seconds),
+        }
+    }
+    # Two queries, each an equality on the (status, next_attempt_at) index's prefix: the local Mongo-wire
+    # server scans the whole collection for an $or, and the dispatcher's workers poll this often.
+    for query in (
+        {"status": PENDING, "next_attempt_at": {"$lte": now}},
+        {"status": SENDING, "claim_until": {"$lt": now}},
+    ):
+        doc = await db[DELIVERIES].find_one_and_update(
+            query, update, sort=[("next_attempt_at", 1)], return_document=ReturnDocument.AFTER
+        )
+        if doc is not None:
+            return doc
+    return None
 
 
 def _mine(doc: dict[str, Any], instance: str) -> dict[str, Any]:
