@@ -25,9 +25,10 @@ _external = count(1)
 
 
 def insights_settings(nats_server, mongo_server, database_name, **overrides) -> InsightsSettings:
-    # Periodic jobs stay out of the way unless a test asks for them; unowned demand runs on a short tick.
+    # Periodic jobs stay out of the way unless a test asks for them; unowned demand runs on a short tick;
+    # a replay goes two items at a time, so a few items already take it over several chunks.
     periodic = PeriodicSettings(unowned_interval_seconds=0.3, detectors_interval_seconds=3600,
-                                clustering_interval_seconds=3600, replay_poll_seconds=0.1)
+                                clustering_interval_seconds=3600, replay_poll_seconds=0.1, replay_chunk=2)
     return settings_for(InsightsSettings, nats_server, mongo_server, database_name,
                         http=InsightsHttp(port=free_port()), **{"periodic": periodic, **overrides})
 

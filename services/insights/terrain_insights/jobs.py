@@ -10,7 +10,7 @@ from terrain_kit.service import Service
 from .handlers import periodic, replay
 from .handlers.context import Context, utcnow
 from .handlers.windows import DemandWindows
-from .store import upgrade
+from .store import items, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,14 @@ def background(ctx: Context) -> list:
 
         async def job() -> None:
             running = await service.transactions.run(replay.next_job)
-            while running is not None:
-                more = await service.transactions.run(
-                    lambda uow: replay.step(uow, ctx, running["_id"], settings.replay_chunk))
-                if not more:
-                    break
+            if running is None:
+                return
+            async for ids in items.ids_after(service.db, running["cursor"], settings.replay_chunk):
+                if not await service.transactions.run(lambda uow, ids=ids: replay.step(uow, ctx, running["_id"], ids)):
+                    return  # cancelled, or finished by another replica
                 if not await lease.acquire():  # renew; another replica took over after an expiry
                     return
-                await asyncio.sleep(0)
+            await service.transactions.run(lambda uow: replay.finish(uow, running["_id"]))
 
         await every(settings.replay_poll_seconds, lease, job)
 

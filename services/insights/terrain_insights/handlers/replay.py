@@ -36,16 +36,12 @@ async def next_job(uow: UnitOfWork) -> dict[str, Any] | None:
                                        session=uow.session)
 
 
-async def step(uow: UnitOfWork, ctx: Context, job_id: str, chunk: int) -> bool:
-    """Process one chunk of a replay; False once the replay is finished."""
+async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bool:
+    """Reclassify the items of ``ids`` (the next ones past the job's cursor); False if the job is over."""
     job = await uow[REPLAYS].find_one({"_id": job_id}, session=uow.session)
     if job is None or job["status"] not in ("pending", "running"):
         return False
-    docs = await items.chunk_after(uow, job["cursor"], chunk)
-    if not docs:
-        await uow[REPLAYS].update_one({"_id": job_id}, {"$set": {"status": "done", "finished_at": utcnow()}},
-                                      session=uow.session)
-        return False
+    docs = await items.chunk(uow, ids)
     classifier = await ctx.classifier(uow, job["version"])
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
@@ -61,9 +57,14 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, chunk: int) -> bool:
             inc["moved"] = inc.get("moved", 0) + 1
             moved_examples.append({"feedback_id": doc["_id"], "from": before, "to": after})
         metrics.REPLAYED.labels(str(moved).lower()).inc()
-    update: dict[str, Any] = {"$inc": inc, "$set": {"status": "running", "cursor": docs[-1]["_id"]}}
+    update: dict[str, Any] = {"$inc": inc, "$set": {"status": "running", "cursor": ids[-1]}}
     room = MAX_MOVED_EXAMPLES - len(job.get("moved_examples", []))
     if room > 0 and moved_examples:
         update["$push"] = {"moved_examples": {"$each": moved_examples[:room]}}
     await uow[REPLAYS].update_one({"_id": job_id}, update, session=uow.session)
     return True
+
+
+async def finish(uow: UnitOfWork, job_id: str) -> None:
+    await uow[REPLAYS].update_one({"_id": job_id, "status": {"$in": ["pending", "running"]}},
+                                  {"$set": {"status": "done", "finished_at": utcnow()}}, session=uow.session)
