@@ -124,7 +124,7 @@ def serving(schema: "BaseSchema", app: FastAPI) -> Iterator[Any]:
             stand_in.app = None
 
 
-def api_budget(suite: int = 5) -> settings:
+def api_budget(suite: int = 3) -> settings:
     """Settings of an API fuzz test: ``suite`` examples per operation (times the scale), reported as found
     (shrinking a case replays it against the live service, slowly), one failure per operation."""
     return settings(phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False, parent=budget(suite))

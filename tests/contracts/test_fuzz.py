@@ -78,7 +78,7 @@ def at(value: Any, path: tuple) -> Any:
 
 
 @every_event
-@budget(20)
+@budget(10)
 @given(data=st.data())
 def test_a_payload_the_committed_schema_admits_is_accepted_and_round_trips_unchanged(event, data):
     payload = data.draw(PAYLOADS[event], label="payload")
@@ -92,7 +92,7 @@ def test_a_payload_the_committed_schema_admits_is_accepted_and_round_trips_uncha
 
 
 @every_event
-@budget(30)
+@budget(8)
 @given(raw=st.binary(max_size=200) | json_values.map(json.dumps))
 def test_any_bytes_either_parse_or_raise_a_validation_error(event, raw):
     try:
@@ -102,7 +102,7 @@ def test_any_bytes_either_parse_or_raise_a_validation_error(event, raw):
 
 
 @every_event
-@budget(20)
+@budget(10)
 @given(data=st.data())
 def test_a_mutated_valid_payload_either_parses_or_raises_a_validation_error(event, data):
     payload = data.draw(PAYLOADS[event], label="payload")
@@ -121,7 +121,7 @@ def test_a_mutated_valid_payload_either_parses_or_raises_a_validation_error(even
 
 
 @every_event
-@budget(15)
+@budget(8)
 @given(data=st.data())
 def test_fields_unknown_to_this_version_are_ignored_at_any_depth(event, data):
     expected = event.parse(json.dumps(data.draw(PAYLOADS[event], label="payload")))
