@@ -87,6 +87,8 @@ def test_an_away_member_is_replaced_by_the_first_available_backup_in_the_chain()
     [recipient] = route(insight(), directory, parse_rules({}), [], NOW)
     assert recipient.member_id == "pm-cat"
     assert "backup for pm-ann, away until" in recipient.reasons[0]
+    # Whom the backup stands in for, and as what, in one reason (not two reasons glued together).
+    assert recipient.reasons[0].endswith(", who is PM of Team t-billing (t-billing), owner of area billing")
 
 
 def test_an_away_member_without_backup_hands_over_to_product_ops():

@@ -153,7 +153,7 @@ def route(
             _fallback(picks, directory, rules, why, reasons=recipient.reasons)
         for reason in recipient.reasons:
             if stand_in is not None:
-                picks.add(f"{reason}; {why}" if why else reason, member_id=stand_in)
+                picks.add(f"{why}, who is {reason}" if why else reason, member_id=stand_in)
     for member_id, subscription in subscriptions:
         if subscription.matches(insight):
             picks.add(
