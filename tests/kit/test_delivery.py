@@ -2,6 +2,7 @@
 
 import json
 
+import nats.errors
 import pytest
 from terrain_contracts import streams
 from terrain_contracts.events.account import AccountUpdated
@@ -194,3 +195,26 @@ async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_let
 async def test_jetstream_requests_wait_as_long_as_the_settings_say_not_nats_py_s_five_seconds(sample):
     # nats-py keeps the API timeout of a JetStream context in _timeout (used by every request it makes).
     assert sample.service.jetstream()._timeout == sample.service.settings.nats.api_timeout_seconds == 15.0
+
+
+async def test_a_jetstream_request_unanswered_at_start_is_tried_again_and_the_service_consumes(
+        sample_settings, jetstream, monkeypatch):
+    app = build(sample_settings)
+    broker = app.state.service.broker
+    real_start, calls = broker.start, []
+
+    async def start_unanswered_once() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            await real_start()  # the subscriptions are made, then a request times out (as CONSUMER.INFO did)
+            raise nats.errors.TimeoutError
+        await real_start()
+
+    monkeypatch.setattr(broker, "start", start_unanswered_once)
+    async with running(app) as sample:
+        await publish(jetstream, account_event("acc-restart", "Acme"))
+        await eventually(lambda: effects(sample, "acc-restart"), what="consumed after the second attempt")
+        await eventually(lambda: settled(jetstream), what="nothing left pending")
+
+        assert len(calls) == 2
+        assert (await effects(sample, "acc-restart"))["applied"] == 1
