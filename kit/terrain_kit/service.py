@@ -89,36 +89,43 @@ class Service:
     async def start(self) -> None:
         await self._wait_for_mongo()
         await mongo.ensure_indexes(self.db, self._indexes)
-        await self._start_messaging()
+        await self._answered(self._provision)
+        # Before the subscriptions: background tasks may prime what the handlers rely on.
         self._spawn(self.relay.run(), "outbox-relay")
         self._spawn(watch_jetstream(self.consumers.values(), self.streams, self.jetstream), "jetstream-watch")
         for task in self._background:
             self._spawn(task(self), task.__name__)
+        await self._answered(lambda: self.broker.start(), undo=self._unsubscribe)
         self.started = True
         READY.set(1)
         log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self.streams)})
 
-    async def _start_messaging(self, attempts: int = 5) -> None:
-        """Streams, durable consumers, subscriptions. A JetStream request nobody answers in time (a cluster
-        still placing a consumer just created, e.g. by a replica starting alongside) is tried again from
-        the start, every step being idempotent, rather than failing the process."""
+    async def _provision(self) -> None:
+        await self.broker.connect()
+        await provision(self.jetstream(), self.streams, self.settings.nats.stream_replicas)
+        for runtime in self.consumers.values():
+            await runtime.ensure()
+        if self.consumers:
+            await self.jetstream().add_consumer(streams.ADVISORIES, advisories_consumer(self.name))
+
+    async def _unsubscribe(self) -> None:
+        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+
+    async def _answered(self, step: Callable[[], Awaitable[None]], undo: Callable[[], Awaitable[None]] | None = None,
+                        attempts: int = 5) -> None:
+        """Run an idempotent start-up step, again if a JetStream request got no answer in time (a cluster
+        still placing a consumer just created, e.g. by a replica starting alongside) rather than failing
+        the process; ``undo`` first drops what a failed attempt left half done."""
         for attempt in range(1, attempts + 1):
             try:
-                await self.broker.connect()
-                await provision(self.jetstream(), self.streams, self.settings.nats.stream_replicas)
-                for runtime in self.consumers.values():
-                    await runtime.ensure()
-                if self.consumers:
-                    await self.jetstream().add_consumer(streams.ADVISORIES, advisories_consumer(self.name))
-                await self.broker.start()
-                return
+                return await step()
             except (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError) as exc:
                 if attempt == attempts:
                     raise
-                log.warning("JetStream did not answer while starting; starting the subscriptions again",
+                log.warning("JetStream did not answer while starting; trying again",
                             extra={"attempt": attempt, "error": repr(exc)})
-                # Subscriptions made before the failure are dropped, so the next attempt makes each once.
-                await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+                if undo is not None:
+                    await undo()
                 await asyncio.sleep(min(2.0 ** attempt, 10.0))
 
     async def _wait_for_mongo(self, timeout: float = 60.0) -> None:
