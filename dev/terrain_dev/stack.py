@@ -8,9 +8,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .processes import ServiceProcess
-from .servers import MongoServer, NatsServer, port_in_use
+from .servers import MongoServer, NatsServer, free_port, port_in_use
 
 SERVICES = (  # name, module, offset from the HTTP port base
     ("feedback", "terrain_feedback", 1),
@@ -51,6 +52,12 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)  # to every service; {SERVICE}/{service} filled in
     nats_config: Path | None = None  # e.g. accounts with per-service users
     nats_env: dict[str, str] = field(default_factory=dict)  # what that config reads from the environment
+
+    @classmethod
+    def on_free_ports(cls, root: Path, **options: Any) -> "StackConfig":
+        """A stack beside any other (tests, benchmarks): every port one nobody listens on."""
+        return cls(root=root, nats_port=free_port(), nats_monitor_port=free_port(), mongo_port=free_port(),
+                   http_port_base=free_port(), **options)
 
     def ports(self) -> dict[str, int]:
         ports = {"nats": self.nats_port, "nats monitoring": self.nats_monitor_port, "mongo": self.mongo_port}
@@ -121,6 +128,17 @@ class Stack:
         with ThreadPoolExecutor(len(self.services)) as pool:
             for future in [pool.submit(process.wait_ready, 90) for process in self.services.values()]:
                 future.result()
+
+    def __enter__(self) -> "Stack":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # what did start
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def crashed(self) -> list[tuple[str, int]]:
         return [(name, p.process.returncode) for name, p in self.services.items() if not p.running]

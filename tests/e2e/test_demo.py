@@ -15,14 +15,9 @@ def ports() -> demo.Ports:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, ports):
-    config = StackConfig(root=tmp_path_factory.mktemp("demo"), nats_port=free_port(), nats_monitor_port=free_port(),
-                         mongo_port=free_port(), http_port_base=free_port(), extra_env=demo.environment(ports))
-    running = Stack(config, Printer(colour=False))
-    try:
-        running.start()
+    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("demo"), extra_env=demo.environment(ports))
+    with Stack(config, Printer(colour=False)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

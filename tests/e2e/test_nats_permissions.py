@@ -36,18 +36,14 @@ def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("secured")
     (root / "accounts.conf").write_text(ACCOUNTS_CONF.read_text())
     (root / "nats.conf").write_text("include accounts.conf\n")
-    config = StackConfig(
-        root=root, nats_port=free_port(), nats_monitor_port=free_port(), mongo_port=free_port(),
-        http_port_base=free_port(), nats_config=root / "nats.conf",
+    config = StackConfig.on_free_ports(
+        root, nats_config=root / "nats.conf",
         nats_env={f"{user.upper()}_NATS_PASSWORD": password for user, password in PASSWORDS.items()},
         extra_env={"{SERVICE}_NATS__USER": "{service}", **{
             f"{name.upper()}_NATS__PASSWORD": PASSWORDS[name] for name, _, _ in SERVICES}})
-    running = Stack(config, Printer(colour=False))
-    try:
-        running.start()  # every service provisions its streams and consumers and becomes ready as itself
+    # Ready means every service provisioned its streams and consumers as itself.
+    with Stack(config, Printer(colour=False)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 class Connection:

@@ -18,16 +18,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stack")
-    base = free_port()
-    config = StackConfig(root=root, nats_port=free_port(), nats_monitor_port=free_port(), mongo_port=free_port(),
-                         http_port_base=base)
-    running = Stack(config, Printer(colour=False))
-    try:
-        running.start()
+    with Stack(StackConfig.on_free_ports(tmp_path_factory.mktemp("stack")), Printer(colour=False)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def scrape_config(stack: Stack) -> dict:

@@ -36,14 +36,9 @@ def ports() -> demo.Ports:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, spans, ports):
     env = demo.environment(ports) | {"{SERVICE}_TELEMETRY__SPAN_FILE": str(spans / "{service}.jsonl")}
-    config = StackConfig(root=tmp_path_factory.mktemp("stack"), nats_port=free_port(), nats_monitor_port=free_port(),
-                         mongo_port=free_port(), http_port_base=free_port(), extra_env=env)
-    running = Stack(config, Printer(colour=False))
-    try:
-        running.start()
+    with Stack(StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"), extra_env=env),
+               Printer(colour=False)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -139,10 +139,8 @@ async def backlog(js, mongo_uri: str) -> dict[str, int]:
 async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
                    profile: list[str], db_profile: float = 0.0) -> tuple[Run, RawJetStream | None]:
     smtp_port, slack_port = free_port(), free_port()
-    config = StackConfig(root=root / f"rate-{rate}", nats_port=free_port(), nats_monitor_port=free_port(),
-                         mongo_port=free_port(), http_port_base=free_port(),
-                         extra_env={**ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1",
-                                    "NOTIFIER_SMTP__PORT": str(smtp_port)})
+    config = StackConfig.on_free_ports(root / f"rate-{rate}", extra_env={
+        **ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1", "NOTIFIER_SMTP__PORT": str(smtp_port)})
     logs = (root / f"rate-{rate}.log").open("a")
     stack = Stack(config, Printer(colour=False))
     stack.printer.line = lambda name, text: print(f"{name:<11}| {text}", file=logs, flush=True)
