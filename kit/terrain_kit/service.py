@@ -95,7 +95,7 @@ class Service:
         self._spawn(watch_jetstream(self.consumers.values(), self.streams, self.jetstream), "jetstream-watch")
         for task in self._background:
             self._spawn(task(self), task.__name__)
-        await self._answered(lambda: self.broker.start(), undo=self._unsubscribe)
+        await self._answered(self.broker.start, undo=self._unsubscribe)
         self.started = True
         READY.set(1)
         log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self.streams)})
