@@ -92,7 +92,7 @@ def test_a_payload_the_committed_schema_admits_is_accepted_and_round_trips_uncha
 
 
 @every_event
-@budget(8)
+@budget(15)
 @given(raw=st.binary(max_size=200) | json_values.map(json.dumps))
 def test_any_bytes_either_parse_or_raise_a_validation_error(event, raw):
     try:
