@@ -39,6 +39,56 @@ EVENTS: tuple[type[Event], ...] = (
 
 BY_SUBJECT: dict[str, type[Event]] = {event.subject: event for event in EVENTS}
 
+# Who publishes what: the one list the NATS permissions, the AsyncAPI documents and each service's outbox
+# follow. A service's outbox refuses an event not listed for it, so a new event cannot reach production
+# without its permission. "tools" are the Sales/CS tools outside Terrain.
+PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
+    "tools": (feedback.FeedbackSubmitted, account.AccountUpdated),
+    "feedback": (
+        feedback.FeedbackIngested,
+        feedback.FeedbackRejected,
+        feedback.FeedbackErased,
+        account.AccountUpdated,  # an account changed through its API is announced like a CRM would
+    ),
+    "initiatives": (
+        team.TeamCreated,
+        team.TeamUpdated,
+        team.TeamMemberJoined,
+        team.TeamMemberUpdated,
+        team.TeamMemberLeft,
+        team.TeamAreaAssigned,
+        team.TeamAreaReleased,
+        team.TeamDeleted,
+        initiative.InitiativeCreated,
+        initiative.InitiativeUpdated,
+        initiative.InitiativeStatusChanged,
+        initiative.InitiativeShipped,
+        initiative.InitiativeDropped,
+        initiative.InitiativeFeedbackLinked,
+        initiative.InitiativeFeedbackUnlinked,
+        initiative.InitiativeDependencyRequested,
+        initiative.InitiativeDependencyAnswered,
+        initiative.InitiativeDependencyWithdrawn,
+        initiative.BallotClosed,
+    ),
+    "insights": (
+        feedback.FeedbackClassified,
+        insight.InsightDetected,
+        insight.InsightUpdated,
+        insight.InsightResolved,
+    ),
+    "notifier": (
+        notification.NotificationDelivered,
+        notification.NotificationFailed,
+        notification.NotificationLoopClosed,
+    ),
+}
+
+
+def published_by(producer: str) -> tuple[type[Event], ...]:
+    """The events ``producer`` (a service, or "tools") may publish."""
+    return PUBLISHED_BY[producer]
+
 
 def type_name(event: type[Event]) -> str:
     return event.model_fields["type"].default

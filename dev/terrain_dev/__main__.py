@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -53,7 +54,8 @@ async def _run_until_stopped(stack: Stack, printer: Printer, stop: threading.Eve
              asyncio.create_task(_watch_crashes(stack), name="crash")}
     if receivers is not None:
         urls = {name: process.base_url for name, process in stack.services.items()}
-        tasks.add(asyncio.create_task(demo.run(urls, stack.nats.url, stack.admin_key, receivers,
+        tasks.add(asyncio.create_task(demo.run(urls, demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops")),
+                                               stack.admin_key, receivers,
                                                lambda line: printer.line("demo", line)), name="demo"))
     try:
         while True:
@@ -89,7 +91,10 @@ def _announce(stack: Stack, printer: Printer) -> None:
     printer.line("stack", "all four services are ready:")
     for name, process in stack.services.items():
         printer.line("stack", f"  {name:<12} {process.base_url}/docs")
-    printer.line("stack", f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port})")
+    printer.line("stack", f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port}, "
+                          "loopback only)")
+    printer.line("stack", f"               one user per service, tools and ops; passwords in "
+                          f"{stack.config.root / 'nats-passwords.json'}")
     printer.line("stack", f"  mongo        {stack.mongo.uri}")
     printer.line("stack", f"admin API key: {stack.admin_key}   (kept in {stack.config.root / 'admin-key'})")
     printer.line("stack", "press Ctrl-C to stop")
@@ -104,6 +109,9 @@ def test(rest: list[str]) -> int:
 def deadletters(rest: list[str]) -> int:
     from terrain_kit.deadletters import main
 
+    passwords = REPO / ".terrain" / "nats-passwords.json"
+    if "--user" not in rest and passwords.exists():  # the local stack's bus needs a user: ops may do this
+        rest = ["--user", "ops", "--password", json.loads(passwords.read_text())["ops"], *rest]
     return main(rest)
 
 

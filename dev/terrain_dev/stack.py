@@ -1,5 +1,6 @@
 """The local stack: nats-server, the Mongo-wire server and the four services as separate processes."""
 
+import json
 import os
 import secrets
 import shutil
@@ -19,6 +20,10 @@ SERVICES = (  # name, module, offset from the HTTP port base
     ("insights", "terrain_insights", 3),
     ("notifier", "terrain_notifier", 4),
 )
+# The NATS users production has (generated from the services' declarations by `./terrain deploy write`); the
+# local stack runs with the same file, so what the permissions refuse fails here first.
+ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "nats" / "accounts.conf"
+NATS_USERS = (*(name for name, _, _ in SERVICES), "tools", "ops", "sys")
 COLOURS = {"feedback": "36", "initiatives": "35", "insights": "33", "notifier": "32", "stack": "1", "demo": "34"}
 
 
@@ -50,8 +55,6 @@ class StackConfig:
     http_port_base: int = 8100
     log_format: str = "text"
     extra_env: dict[str, str] = field(default_factory=dict)  # to every service; {SERVICE}/{service} filled in
-    nats_config: Path | None = None  # e.g. accounts with per-service users
-    nats_env: dict[str, str] = field(default_factory=dict)  # what that config reads from the environment
 
     @classmethod
     def on_free_ports(cls, root: Path, **options: Any) -> "StackConfig":
@@ -73,15 +76,28 @@ class Stack:
         self.mongo: MongoServer | None = None
         self.services: dict[str, ServiceProcess] = {}
 
-    @property
-    def admin_key(self) -> str:
-        """Generated on the first run and kept in .terrain/admin-key (never committed)."""
-        path = self.config.root / "admin-key"
+    def _secret_file(self, name: str, make) -> str:
+        """Generated on the first run and kept in .terrain/ (never committed), readable by its owner only."""
+        path = self.config.root / name
         if not path.exists():
             self.config.root.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"terrain-admin-{secrets.token_urlsafe(24)}\n")
-            path.chmod(0o600)
+            path.touch(0o600)
+            path.write_text(make())
         return path.read_text().strip()
+
+    @property
+    def admin_key(self) -> str:
+        return self._secret_file("admin-key", lambda: f"terrain-admin-{secrets.token_urlsafe(24)}\n")
+
+    @property
+    def nats_passwords(self) -> dict[str, str]:
+        """One password per NATS user (each service, tools, ops, sys), kept in .terrain/nats-passwords.json."""
+        return json.loads(self._secret_file("nats-passwords.json", lambda: json.dumps(
+            {user: secrets.token_hex(16) for user in NATS_USERS}, indent=2)))
+
+    def nats_url_as(self, user: str) -> str:
+        """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
+        return f"nats://{user}:{self.nats_passwords[user]}@127.0.0.1:{self.nats.port}"
 
     def check_ports(self) -> None:
         busy = [f"{port} ({what})" for what, port in self.config.ports().items() if port_in_use(port)]
@@ -96,13 +112,12 @@ class Stack:
         for part in ("nats", "mongo", "logs"):
             shutil.rmtree(self.config.root / part, ignore_errors=True)
 
-    def service_url(self, name: str) -> str:
-        return self.services[name].base_url
-
     def env_for(self, name: str) -> dict[str, str]:
         prefix = name.upper()
         return {
             f"{prefix}_NATS__URL": self.nats.url,
+            f"{prefix}_NATS__USER": name,
+            f"{prefix}_NATS__PASSWORD": self.nats_passwords[name],
             f"{prefix}_MONGO__URI": self.mongo.uri,
             f"{prefix}_HTTP__PORT": str(self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]),
             f"{prefix}_ADMIN_KEY": self.admin_key,
@@ -111,13 +126,22 @@ class Stack:
                for key, value in self.config.extra_env.items()},
         }
 
+    def _nats_config(self) -> Path:
+        """The production users and permissions; no anonymous access (nats-server refuses a client without one)."""
+        path = self.config.root / "nats.conf"
+        path.write_text(f"# written by ./terrain up: the users of {ACCOUNTS_CONF.name}, passwords from the environment\n"
+                        + ACCOUNTS_CONF.read_text())
+        return path
+
     def start(self) -> None:
         logs = self.config.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.printer.line("stack", f"starting nats-server (JetStream, data in {self.config.root / 'nats'})")
         self.nats = NatsServer(data_dir=self.config.root / "nats", port=self.config.nats_port,
                                monitor_port=self.config.nats_monitor_port, log_path=logs / "nats.log",
-                               config_file=self.config.nats_config, environment=self.config.nats_env).start()
+                               config_file=self._nats_config(),
+                               environment={f"{user.upper()}_NATS_PASSWORD": password
+                                            for user, password in self.nats_passwords.items()}).start()
         self.printer.line("stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})")
         self.mongo = MongoServer(data_dir=self.config.root / "mongo", port=self.config.mongo_port,
                                  log_path=logs / "mongo.log").start()

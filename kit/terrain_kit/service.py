@@ -54,7 +54,8 @@ class Service:
         self.faults = Faults(settings.fault_points)
         self.publishes = tuple(publishes)
         self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults)
-        self.transactions = Transactions(self.mongo, self.db, self.relay)
+        self.transactions = Transactions(self.mongo, self.db, self.relay,
+                                         frozenset(event.subject for event in self.publishes))
         self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
                          *indexes]
         declared = list(consumers or ()) if settings.consumers_enabled else []

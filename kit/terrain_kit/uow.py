@@ -36,12 +36,18 @@ def kit_indexes(processed_ttl_days: int, published_ttl_hours: int) -> list[Index
     ]
 
 
+class UndeclaredEvent(Exception):
+    """A service emitted an event it does not declare: its NATS user would be refused the publish."""
+
+
 class UnitOfWork:
     def __init__(self, db: AsyncDatabase, session: AsyncClientSession,
-                 trace_for: Mapping[UUID, dict[str, str]] | None = None) -> None:
+                 trace_for: Mapping[UUID, dict[str, str]] | None = None,
+                 publishes: frozenset[str] | None = None) -> None:
         self.db = db
         self.session = session
         self._trace_for = trace_for or {}
+        self._publishes = publishes
         self.outbox: list[dict[str, Any]] = []
         self.committed_actions: list[Callable[[], None]] = []
 
@@ -55,6 +61,9 @@ class UnitOfWork:
         """Record events to publish once this unit of work commits."""
         now = datetime.now(timezone.utc)
         for event in events:
+            if self._publishes is not None and event.subject not in self._publishes:
+                raise UndeclaredEvent(f"{event.subject} is not among the events this service publishes "
+                                      "(terrain_contracts.registry.PUBLISHED_BY)")
             # The trace of the message that caused the event, so one trace follows the flow.
             headers = self._trace_for.get(event.causation_id) or current_trace_headers()
             self.outbox.append({
@@ -74,10 +83,12 @@ class UnitOfWork:
 class Transactions:
     """Runs units of work; the single way services write state."""
 
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, relay: "Relay") -> None:
+    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, relay: "Relay",
+                 publishes: frozenset[str] | None = None) -> None:
         self._client = client
         self.db = db
         self._relay = relay
+        self._publishes = publishes
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]],
                   trace_for: Mapping[UUID, dict[str, str]] | None = None) -> T:
@@ -85,7 +96,7 @@ class Transactions:
         committed: list[UnitOfWork] = []
 
         async def attempt(session: AsyncClientSession) -> T:
-            uow = UnitOfWork(self.db, session, trace_for)
+            uow = UnitOfWork(self.db, session, trace_for, self._publishes)
             result = await work(uow)
             if uow.outbox:
                 await self.db[OUTBOX].insert_many(uow.outbox, session=session)

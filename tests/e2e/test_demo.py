@@ -27,7 +27,8 @@ async def played(stack, ports):
     lines: list[str] = []
     try:
         urls = {name: process.base_url for name, process in stack.services.items()}
-        result = await demo.run(urls, stack.nats.url, stack.admin_key, receivers, lines.append, short=True)
+        bus = demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops"))
+        result = await demo.run(urls, bus, stack.admin_key, receivers, lines.append, short=True)
     finally:
         await receivers.stop()
     return result, lines

@@ -2,13 +2,14 @@
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 import nats
 import pytest
 import pytest_asyncio
 
+import nats.js.errors
 from terrain_contracts import streams, subjects
+from terrain_contracts.registry import published_by
 from terrain_contracts.events.feedback import (
     CustomerRef,
     FeedbackClassified,
@@ -19,30 +20,20 @@ from terrain_contracts.events.feedback import (
     ReporterRole,
 )
 from terrain_dev.probes import stored_messages
-from terrain_dev.servers import free_port
-from terrain_dev.stack import SERVICES, Printer, Stack, StackConfig
+from terrain_dev.stack import ACCOUNTS_CONF, SERVICES, Printer, Stack, StackConfig
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy/k8s/base/nats/accounts.conf"
 USERS = [name for name, _, _ in SERVICES] + ["tools", "ops", "sys"]
-PASSWORDS = {user: f"pw-{user}-{free_port()}" for user in USERS}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    root = tmp_path_factory.mktemp("secured")
-    (root / "accounts.conf").write_text(ACCOUNTS_CONF.read_text())
-    (root / "nats.conf").write_text("include accounts.conf\n")
-    config = StackConfig.on_free_ports(
-        root, nats_config=root / "nats.conf",
-        nats_env={f"{user.upper()}_NATS_PASSWORD": password for user, password in PASSWORDS.items()},
-        extra_env={"{SERVICE}_NATS__USER": "{service}", **{
-            f"{name.upper()}_NATS__PASSWORD": PASSWORDS[name] for name, _, _ in SERVICES}})
+    # The local stack runs with the generated users (deploy/k8s/base/nats/accounts.conf), as production does.
     # Ready means every service provisioned its streams and consumers as itself.
-    with Stack(config, Printer(colour=False)) as running:
+    with Stack(StackConfig.on_free_ports(tmp_path_factory.mktemp("secured")), Printer(colour=False)) as running:
         yield running
 
 
@@ -53,12 +44,12 @@ class Connection:
         self.errors: list[str] = []
         self.nc: nats.NATS | None = None
 
-    async def open(self, url: str, user: str, inbox: str = "_INBOX") -> "Connection":
+    async def open(self, stack: Stack, user: str, inbox: str = "_INBOX") -> "Connection":
         async def record(exc: Exception) -> None:
             self.errors.append(str(exc))
 
-        self.nc = await nats.connect(url, user=user, password=PASSWORDS[user], error_cb=record,
-                                     inbox_prefix=inbox, allow_reconnect=False)
+        self.nc = await nats.connect(stack.nats.url, user=user, password=stack.nats_passwords[user],
+                                     error_cb=record, inbox_prefix=inbox, allow_reconnect=False)
         return self
 
     async def refused(self, action) -> bool:
@@ -75,13 +66,13 @@ async def _more(connection: Connection, before: int) -> bool:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def ops(stack):
-    connection = await Connection().open(stack.nats.url, "ops")
+    connection = await Connection().open(stack, "ops")
     yield connection.nc.jetstream()
     await connection.nc.close()
 
 
 async def test_each_service_runs_with_its_own_user_and_the_pipeline_flows(stack, ops):
-    tools = await Connection().open(stack.nats.url, "tools")
+    tools = await Connection().open(stack, "tools")
     event = FeedbackSubmitted.create(FeedbackSubmittedData(
         source="salesforce", external_id="perm-1", kind=FeedbackKind.field,
         reporter=Reporter(name="Sam Rivera", role=ReporterRole.sales_rep), customer=CustomerRef(name="Acme"),
@@ -104,7 +95,7 @@ async def test_each_service_runs_with_its_own_user_and_the_pipeline_flows(stack,
     ("tools", subjects.FEEDBACK_INGESTED),
 ])
 async def test_a_user_is_refused_publishing_another_services_events(stack, user, foreign_subject):
-    connection = await Connection().open(stack.nats.url, user, inbox=f"_INBOX_{user}")
+    connection = await Connection().open(stack, user, inbox=f"_INBOX_{user}")
     try:
         assert await connection.refused(lambda nc: nc.publish(foreign_subject, b"{}"))
     finally:
@@ -112,12 +103,32 @@ async def test_a_user_is_refused_publishing_another_services_events(stack, user,
 
 
 async def test_a_service_cannot_pull_from_another_services_consumer_or_read_its_replies(stack):
-    connection = await Connection().open(stack.nats.url, "notifier", inbox="_INBOX_notifier")
+    connection = await Connection().open(stack, "notifier", inbox="_INBOX_notifier")
     try:
         steal = f"$JS.API.CONSUMER.MSG.NEXT.{streams.FEEDBACK}.insights-classifier"
         assert await connection.refused(lambda nc: nc.publish(steal, b'{"batch": 1}'))
         assert await connection.refused(lambda nc: nc.subscribe("_INBOX_insights.>"))
         assert await connection.refused(lambda nc: nc.publish(f"$JS.API.STREAM.DELETE.{streams.FEEDBACK}", b""))
+    finally:
+        await connection.nc.close()
+
+
+async def test_an_anonymous_client_is_refused(stack):
+    with pytest.raises(nats.errors.Error, match="(?i)authorization"):
+        await nats.connect(stack.nats.url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=5)
+
+
+@pytest.mark.parametrize("service", [name for name, _, _ in SERVICES])
+async def test_a_service_may_publish_every_event_it_declares(stack, service):
+    connection = await Connection().open(stack, service, inbox=f"_INBOX_{service}")
+    js = connection.nc.jetstream(timeout=5)
+    try:
+        for event in published_by(service):
+            # Permitted, the publish reaches JetStream, which refuses to store it (no such stream expected);
+            # refused by the permissions, it never would and the request would time out.
+            with pytest.raises(nats.js.errors.APIError, match="expected stream"):
+                await js.publish(event.subject, b"{}", headers={"Nats-Expected-Stream": "NOT-THIS-ONE"})
+        assert not connection.errors
     finally:
         await connection.nc.close()
 

@@ -76,7 +76,7 @@ async def traced(stack, ports, jetstream_of_stack):
 async def jetstream_of_stack(stack):
     import nats
 
-    connection = await nats.connect(stack.nats.url)
+    connection = await nats.connect(stack.nats_url_as("tools"))
     yield connection.jetstream()
     await connection.close()
 

@@ -153,13 +153,13 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
     raw = None
     try:
         await receivers.start()
-        connection = await nats.connect(stack.nats.url, pending_size=256 * 1024 * 1024)
+        connection = await nats.connect(stack.nats_url_as("ops"), pending_size=256 * 1024 * 1024)
         js = connection.jetstream(publish_async_max_pending=4000)
         urls = {name: process.base_url for name, process in stack.services.items()}
         services = Services(urls, stack.admin_key)
         try:
             if want_raw:
-                raw = await raw_jetstream(stack.nats.url)
+                raw = await raw_jetstream(stack.nats_url_as("ops"))
             today = date.today()
             bench_accounts = accounts(items + 1)
             await seed.organisation(services)

@@ -67,7 +67,15 @@ class Demo:
     inbox_url: str
 
 
-async def run(urls: dict[str, str], nats_url: str, admin_key: str, receivers: Receivers,
+@dataclass(frozen=True)
+class Bus:
+    """The NATS URLs the demo uses, each with its user's credentials."""
+
+    tools: str  # a Sales/CS tool: submissions and account updates
+    ops: str  # an operator: reads the streams and consumers
+
+
+async def run(urls: dict[str, str], bus: Bus, admin_key: str, receivers: Receivers,
               say: Callable[[str], None], short: bool = False) -> Demo:
     """Play the quarter. ``receivers`` (started by the caller) stand for Slack and the mailboxes."""
     rng = random.Random(20261121)
@@ -80,9 +88,10 @@ async def run(urls: dict[str, str], nats_url: str, admin_key: str, receivers: Re
         return record.get("reasons", [])
 
     observer = Observer(say, explain=reasons)
-    connection = await nats.connect(nats_url)
+    connection = await nats.connect(bus.tools)  # publishes what Sales/CS tools may publish, nothing else
     js = connection.jetstream()
-    await observer.start(nats_url)
+    watching = await nats.connect(bus.ops)  # follows the consumers, as an operator would
+    await observer.start(bus.ops)
     try:
         say("1. The company: squads, people, product areas and themes, channels, 30 customer accounts")
         await seed.organisation(services)
@@ -96,7 +105,7 @@ async def run(urls: dict[str, str], nats_url: str, admin_key: str, receivers: Re
         history = seed.history(rng, count=60 if short else 180, days=21)
         say(f"2. Three weeks of history: {len(history)} feedback items imported from Sales and CS tools")
         await publish(js, *history)
-        await settled(js, timeout=180)
+        await settled(watching.jetstream(), timeout=180)
         say(f"   {observer.counts['FeedbackIngested']} ingested and classified")
 
         quarter_name = quarter.next_quarter(today)
@@ -115,7 +124,7 @@ async def run(urls: dict[str, str], nats_url: str, admin_key: str, receivers: Re
         await field.spike(8)
         await field.unowned_demand(4)
         await field.churn_signal()
-        await settled(js, timeout=120)
+        await settled(watching.jetstream(), timeout=120)
         await eventually(lambda: _has_insights(observer, {"spike", "unowned_demand", "churn_risk"}), timeout=90,
                          what="spike, unowned demand and churn risk raised")
         await eventually(lambda: _spike_reached_pm(receivers), timeout=60, what="the spike reached its PM on Slack")
@@ -135,6 +144,7 @@ async def run(urls: dict[str, str], nats_url: str, admin_key: str, receivers: Re
     finally:
         await observer.stop()
         await connection.close()
+        await watching.close()
         await services.close()
 
 

@@ -1,8 +1,7 @@
 """Composition root: settings -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
 
 from fastapi import FastAPI
-from terrain_contracts.events import feedback
-from terrain_contracts.events.account import AccountUpdated
+from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app
 from terrain_kit.service import Service
 from terrain_kit.service import run as serve
@@ -13,7 +12,7 @@ from .settings import FeedbackSettings
 from .subscribers import make_consumers
 from .webhooks.routes import make_router
 
-PUBLISHES = (feedback.FeedbackIngested, feedback.FeedbackRejected, feedback.FeedbackErased, AccountUpdated)
+PUBLISHES = published_by("feedback")
 
 
 def create(settings: FeedbackSettings | None = None) -> FastAPI:

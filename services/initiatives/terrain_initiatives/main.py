@@ -5,7 +5,7 @@ import logging
 from fastapi import FastAPI
 
 from terrain_contracts import Role
-from terrain_contracts.events import initiative, team
+from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
@@ -23,7 +23,7 @@ from .subscribers import declare
 
 log = logging.getLogger(__name__)
 
-PUBLISHES = (initiative.InitiativeCreated, initiative.BallotClosed, team.TeamCreated)
+PUBLISHES = published_by("initiatives")
 # Who closes ballots whose window ended, in the ballot and its ballot.closed event.
 SCHEDULER = Actor(role=Role.admin, member_id=None, name="initiatives-scheduler")
 

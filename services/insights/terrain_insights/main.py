@@ -4,7 +4,7 @@ import sys
 
 from fastapi import FastAPI
 
-from terrain_contracts.events import feedback, insight
+from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app
 from terrain_kit.service import Service
 from terrain_kit.service import run as serve
@@ -16,7 +16,7 @@ from .http import taxonomy as taxonomy_http
 from .settings import InsightsSettings
 from .store import INDEXES
 
-PUBLISHES = (feedback.FeedbackClassified, insight.InsightDetected, insight.InsightUpdated, insight.InsightResolved)
+PUBLISHES = published_by("insights")
 
 
 def create(settings: InsightsSettings | None = None) -> FastAPI:

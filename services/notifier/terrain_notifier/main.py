@@ -1,7 +1,7 @@
 """Composition root: settings -> context -> service (consumers, dispatcher, periodic jobs) -> HTTP app."""
 
 from fastapi import FastAPI
-from terrain_contracts.events import notification
+from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
@@ -15,11 +15,7 @@ from .http import rules as rules_routes
 from .settings import NotifierSettings
 from .store import INDEXES
 
-PUBLISHES = (
-    notification.NotificationDelivered,
-    notification.NotificationFailed,
-    notification.NotificationLoopClosed,
-)
+PUBLISHES = published_by("notifier")
 
 
 def create(settings: NotifierSettings | None = None) -> FastAPI:
