@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-
 from terrain_dev.servers import PORTS_FROM, _ephemeral_low, free_port
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackSubmitted
 from terrain_dev.probes import stored_messages

@@ -11,5 +11,14 @@ from .envelope import Event
 from .types import Contract, FieldError, Money, Role
 
 __all__ = [
-    "Contract", "DeadLetter", "Event", "FieldError", "Money", "Role", "headers", "registry", "streams", "subjects",
+    "Contract",
+    "DeadLetter",
+    "Event",
+    "FieldError",
+    "Money",
+    "Role",
+    "headers",
+    "registry",
+    "streams",
+    "subjects",
 ]

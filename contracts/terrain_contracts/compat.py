@@ -18,8 +18,20 @@ from typing import Any
 Schema = dict[str, Any]
 
 _WORDING = frozenset({"title", "description", "examples", "default", "$comment"})
-_STRUCTURE = frozenset({"properties", "required", "additionalProperties", "items", "prefixItems",
-                        "anyOf", "oneOf", "allOf", "$defs", "$ref"})
+_STRUCTURE = frozenset(
+    {
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "prefixItems",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "$defs",
+        "$ref",
+    }
+)
 
 
 def breaking_changes(old: Schema, new: Schema) -> list[str]:
@@ -63,7 +75,9 @@ class _Comparison:
         for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
             old_options, new_options = old.get(key, []), new.get(key, [])
             if len(old_options) != len(new_options):
-                problems.append(f"{path}: type changed ({key} has {len(old_options)} -> {len(new_options)} options)")
+                problems.append(
+                    f"{path}: type changed ({key} has {len(old_options)} -> {len(new_options)} options)"
+                )
                 continue
             for i, (o, n) in enumerate(zip(old_options, new_options)):
                 problems += self.compare(o, n, f"{path}<{key}[{i}]>")

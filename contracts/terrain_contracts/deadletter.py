@@ -23,6 +23,7 @@ class DeadLetter(Contract):
     payload_truncated: bool = Field(
         default=False,
         description="The payload was too large to keep whole: only its start is here; a replay reads the "
-                    "original from its stream at stream_sequence.")
+        "original from its stream at stream_sequence.",
+    )
     headers: dict[str, str] = Field(default_factory=dict)
     dead_lettered_at: UtcDatetime

@@ -38,20 +38,29 @@ def _first_published(path: Path) -> dict[str, Any] | None:
         rel = path.relative_to(_git_root(path))
         commits = subprocess.run(
             ["git", "log", "--diff-filter=A", "--format=%H", "--", str(rel)],
-            cwd=path.parent, capture_output=True, text=True, check=True,
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         if not commits:
             return None
-        text = subprocess.run(["git", "show", f"{commits[-1]}:{rel}"], cwd=path.parent,
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"{commits[-1]}:{rel}"],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (subprocess.CalledProcessError, FileNotFoundError, ValueError):
         return None
     return json.loads(text)
 
 
 def _git_root(path: Path) -> Path:
-    out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True, text=True, check=True
+    ).stdout.strip()
     return Path(out)
 
 
@@ -92,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="fail on stale schemas or breaking changes")
     write_cmd = sub.add_parser("write", help="regenerate the committed schemas")
-    write_cmd.add_argument("--allow-breaking", action="store_true",
-                           help="only for a version nobody consumes yet")
+    write_cmd.add_argument(
+        "--allow-breaking", action="store_true", help="only for a version nobody consumes yet"
+    )
     args = parser.parse_args(argv)
     if args.command == "write":
         breaking = write(allow_breaking=args.allow_breaking)

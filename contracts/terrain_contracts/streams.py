@@ -40,20 +40,43 @@ ADVISORIES = "ADVISORIES"
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 
 SPECS: tuple[StreamSpec, ...] = (
-    StreamSpec(FEEDBACK, (subjects.wildcard("feedback"),), "Feedback intake, ingestion, classification, erasure",
-               max_age_seconds=90 * DAY),
+    StreamSpec(
+        FEEDBACK,
+        (subjects.wildcard("feedback"),),
+        "Feedback intake, ingestion, classification, erasure",
+        max_age_seconds=90 * DAY,
+    ),
     StreamSpec(ACCOUNTS, (subjects.wildcard("account"),), "Customer account changes from CRMs"),
     StreamSpec(TEAMS, (subjects.wildcard("team"),), "Teams, members and product-area ownership"),
-    StreamSpec(INITIATIVES, (subjects.wildcard("initiative"), subjects.wildcard("ballot")),
-               "Initiative briefings, evidence links, dependencies and ballots"),
-    StreamSpec(INSIGHTS, (subjects.wildcard("insight"),), "Detected insights and their updates",
-               max_age_seconds=90 * DAY),
-    StreamSpec(NOTIFICATIONS, (subjects.wildcard("notification"),), "Deliveries, failures and closed loops",
-               max_age_seconds=90 * DAY),
-    StreamSpec(DEADLETTER, (subjects.DEADLETTER_ALL,), "Messages that could not be processed, with the reason",
-               max_age_seconds=30 * DAY),
-    StreamSpec(ADVISORIES, (f"{MAX_DELIVERIES_ADVISORY}.>",), "Server notices of messages given up on",
-               max_age_seconds=7 * DAY),
+    StreamSpec(
+        INITIATIVES,
+        (subjects.wildcard("initiative"), subjects.wildcard("ballot")),
+        "Initiative briefings, evidence links, dependencies and ballots",
+    ),
+    StreamSpec(
+        INSIGHTS,
+        (subjects.wildcard("insight"),),
+        "Detected insights and their updates",
+        max_age_seconds=90 * DAY,
+    ),
+    StreamSpec(
+        NOTIFICATIONS,
+        (subjects.wildcard("notification"),),
+        "Deliveries, failures and closed loops",
+        max_age_seconds=90 * DAY,
+    ),
+    StreamSpec(
+        DEADLETTER,
+        (subjects.DEADLETTER_ALL,),
+        "Messages that could not be processed, with the reason",
+        max_age_seconds=30 * DAY,
+    ),
+    StreamSpec(
+        ADVISORIES,
+        (f"{MAX_DELIVERIES_ADVISORY}.>",),
+        "Server notices of messages given up on",
+        max_age_seconds=7 * DAY,
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}

@@ -4,7 +4,7 @@ Producers construct models with these types and get a validation error on
 anything loose: naive datetimes, free-form currencies, floats for money.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 def _as_utc(value: datetime) -> datetime:
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         # e.g. 0001-01-01T00:00+05:00: no UTC equivalent in Python's range. A ValueError makes it a
         # ValidationError (a dead letter), where an OverflowError would be retried as a handler bug.
@@ -21,7 +21,7 @@ def _as_utc(value: datetime) -> datetime:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # Timezone-aware only; normalised to UTC so every consumer compares like with like.
@@ -33,7 +33,9 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$")]
 Email = Annotated[
     str,
-    StringConstraints(max_length=254, pattern=r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)+[A-Za-z]{2,63}$"),
+    StringConstraints(
+        max_length=254, pattern=r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)+[A-Za-z]{2,63}$"
+    ),
 ]
 Domain = Annotated[
     str, StringConstraints(max_length=253, pattern=r"^(?:[a-z0-9](?:[a-z0-9\-]{0,62}\.)+)[a-z]{2,63}$")

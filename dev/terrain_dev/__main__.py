@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import demo
 from .servers import free_port
-from .stack import Printer, PortBusy, Stack, StackConfig
+from .stack import PortBusy, Printer, Stack, StackConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,10 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 def up(args: argparse.Namespace) -> int:
     printer = Printer()
     ports = demo.Ports(smtp=free_port(), http=free_port())
-    config = StackConfig(root=Path(args.data_dir).resolve(), nats_port=args.nats_port,
-                         nats_monitor_port=args.nats_monitor_port, mongo_port=args.mongo_port,
-                         http_port_base=args.http_port_base,
-                         extra_env={} if args.no_demo else demo.environment(ports))
+    config = StackConfig(
+        root=Path(args.data_dir).resolve(),
+        nats_port=args.nats_port,
+        nats_monitor_port=args.nats_monitor_port,
+        mongo_port=args.mongo_port,
+        http_port_base=args.http_port_base,
+        extra_env={} if args.no_demo else demo.environment(ports),
+    )
     stack = Stack(config, printer)
     try:
         stack.check_ports()
@@ -43,27 +47,50 @@ def up(args: argparse.Namespace) -> int:
         printer.line("stack", "stopped")
 
 
-async def _run_until_stopped(stack: Stack, printer: Printer, stop: threading.Event,
-                             ports: "demo.Ports | None") -> int:
+async def _run_until_stopped(
+    stack: Stack, printer: Printer, stop: threading.Event, ports: "demo.Ports | None"
+) -> int:
     """Play the demo (unless disabled), then keep the stack up until Ctrl-C or a service crash."""
-    receivers = demo.Receivers(ports.smtp, ports.http, on_message=lambda m: printer.line(
-        "demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}")) if ports else None
+    receivers = (
+        demo.Receivers(
+            ports.smtp,
+            ports.http,
+            on_message=lambda m: printer.line(
+                "demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}"
+            ),
+        )
+        if ports
+        else None
+    )
     if receivers is not None:
         await receivers.start()
-    tasks = {asyncio.create_task(asyncio.to_thread(stop.wait), name="stop"),
-             asyncio.create_task(_watch_crashes(stack), name="crash")}
+    tasks = {
+        asyncio.create_task(asyncio.to_thread(stop.wait), name="stop"),
+        asyncio.create_task(_watch_crashes(stack), name="crash"),
+    }
     if receivers is not None:
         urls = {name: process.base_url for name, process in stack.services.items()}
-        tasks.add(asyncio.create_task(demo.run(urls, demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops")),
-                                               stack.admin_key, receivers,
-                                               lambda line: printer.line("demo", line)), name="demo"))
+        tasks.add(
+            asyncio.create_task(
+                demo.run(
+                    urls,
+                    demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops")),
+                    stack.admin_key,
+                    receivers,
+                    lambda line: printer.line("demo", line),
+                ),
+                name="demo",
+            )
+        )
     try:
         while True:
             done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if task.get_name() == "crash":
                     for name, code in task.result():
-                        printer.line("stack", f"{name} exited unexpectedly (code {code}); stopping everything")
+                        printer.line(
+                            "stack", f"{name} exited unexpectedly (code {code}); stopping everything"
+                        )
                     return 1
                 if task.get_name() == "stop":
                     printer.line("stack", "stopping: services finish in-flight work first")
@@ -71,8 +98,11 @@ async def _run_until_stopped(stack: Stack, printer: Printer, stop: threading.Eve
                 if task.exception() is not None:
                     printer.line("demo", f"the demo stopped: {task.exception()!r}")
                 else:
-                    printer.line("demo", "the demo is over; the stack keeps running for you to explore "
-                                         "(API docs above). Ctrl-C stops it.")
+                    printer.line(
+                        "demo",
+                        "the demo is over; the stack keeps running for you to explore "
+                        "(API docs above). Ctrl-C stops it.",
+                    )
     finally:
         for task in tasks:
             task.cancel()
@@ -91,10 +121,16 @@ def _announce(stack: Stack, printer: Printer) -> None:
     printer.line("stack", "all four services are ready:")
     for name, process in stack.services.items():
         printer.line("stack", f"  {name:<12} {process.base_url}/docs")
-    printer.line("stack", f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port}, "
-                          "loopback only)")
-    printer.line("stack", f"               one user per service, tools and ops; passwords in "
-                          f"{stack.config.root / 'nats-passwords.json'}")
+    printer.line(
+        "stack",
+        f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port}, "
+        "loopback only)",
+    )
+    printer.line(
+        "stack",
+        f"               one user per service, tools and ops; passwords in "
+        f"{stack.config.root / 'nats-passwords.json'}",
+    )
     printer.line("stack", f"  mongo        {stack.mongo.uri}")
     printer.line("stack", f"admin API key: {stack.admin_key}   (kept in {stack.config.root / 'admin-key'})")
     printer.line("stack", "press Ctrl-C to stop")
@@ -132,7 +168,10 @@ PASS_THROUGH = {
     "test": (test, "run the test suite (what CI runs); arguments go to pytest"),
     "dlq": (deadletters, "dead letters: list [--consumer X] | replay SEQ... | replay --all [--nats URL]"),
     "contracts": (contracts, "JSON Schemas: check | write"),
-    "deploy": (deploy, "files generated from the services (NATS users, Kubernetes, AsyncAPI docs): check | write"),
+    "deploy": (
+        deploy,
+        "files generated from the services (NATS users, Kubernetes, AsyncAPI docs): check | write",
+    ),
 }
 
 
@@ -150,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--http-port-base", type=int, default=8100, help="services listen on base+1 .. base+4")
     run.add_argument("--fresh", action="store_true", help="start from empty data folders")
     run.add_argument("--data-dir", default=str(REPO / ".terrain"), help="where servers keep data and logs")
-    run.add_argument("--no-demo", action="store_true", help="start the stack without playing the demo quarter")
+    run.add_argument(
+        "--no-demo", action="store_true", help="start the stack without playing the demo quarter"
+    )
     run.set_defaults(handler=up)
 
     for name, (_, help_text) in PASS_THROUGH.items():

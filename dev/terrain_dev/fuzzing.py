@@ -46,10 +46,18 @@ def examples(suite: int) -> int:
 def budget(suite: int) -> settings:
     """Hypothesis settings for a fuzz test: ``suite`` examples times the scale, no deadline (shared CI
     machines), no example database, and fixtures that outlive one example are intended."""
-    return settings(max_examples=examples(suite), deadline=None, database=None,
-                    derandomize=SCALE_VARIABLE not in os.environ,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples(suite),
+        deadline=None,
+        database=None,
+        derandomize=SCALE_VARIABLE not in os.environ,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
 
 
 # -- schemathesis against a service's OpenAPI ----------------------------------------------------------
@@ -57,9 +65,16 @@ def budget(suite: int) -> settings:
 # What every answer must satisfy. Left out on purpose: status_code_conformance and positive_data_acceptance
 # (the documents do not list each domain refusal: 404 unknown id, 409 conflict, 422 a taxonomy that is not a
 # mapping), and the stateful checks that need links between operations.
-CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_conformance",
-          "response_headers_conformance", "negative_data_rejection", "ignored_auth", "unsupported_method",
-          "allow_header_conformance")
+CHECKS = (
+    "not_a_server_error",
+    "response_schema_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+    "ignored_auth",
+    "unsupported_method",
+    "allow_header_conformance",
+)
 
 
 class StandIn:
@@ -134,4 +149,6 @@ def call_and_validate(case: Any, api_key: str) -> None:
     """Send ``case`` with ``api_key`` (per call, so the auth check can take it away) and run :data:`CHECKS`."""
     from schemathesis.checks import CHECKS as REGISTERED
 
-    case.call_and_validate(headers={"X-API-Key": api_key}, checks=[REGISTERED.get_one(name) for name in CHECKS])
+    case.call_and_validate(
+        headers={"X-API-Key": api_key}, checks=[REGISTERED.get_one(name) for name in CHECKS]
+    )

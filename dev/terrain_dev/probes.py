@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-
 from terrain_contracts import DeadLetter
 from terrain_contracts.headers import MSG_ID
 from terrain_kit import deadletters

@@ -34,11 +34,17 @@ class ServiceProcess:
         if self.on_line is not None:
             out = subprocess.PIPE
         elif self.log_path is not None:
-            out = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child from here on
+            out = open(self.log_path, "ab")
         else:
             out = subprocess.DEVNULL
-        self.process = subprocess.Popen([sys.executable, "-m", self.module], env=env, cwd=self.cwd,
-                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            env=env,
+            cwd=self.cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if self.on_line is not None:
             threading.Thread(target=self._pump, daemon=True).start()
         if wait:

@@ -22,16 +22,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    server = NatsServer(data_dir=tmp_path_factory.mktemp("nats"),
-                        log_path=tmp_path_factory.getbasetemp() / "nats.log").start()
+    server = NatsServer(
+        data_dir=tmp_path_factory.mktemp("nats"), log_path=tmp_path_factory.getbasetemp() / "nats.log"
+    ).start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServer]:
-    server = MongoServer(data_dir=tmp_path_factory.mktemp("mongo"),
-                         log_path=tmp_path_factory.getbasetemp() / "mongo.log").start()
+    server = MongoServer(
+        data_dir=tmp_path_factory.mktemp("mongo"), log_path=tmp_path_factory.getbasetemp() / "mongo.log"
+    ).start()
     yield server
     server.stop()
 

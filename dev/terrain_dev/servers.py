@@ -81,9 +81,14 @@ class _Process:
 
     def _spawn(self, argv: list[str]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                        env={**os.environ, **self.environment})
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **self.environment},
+        )
 
     @property
     def running(self) -> bool:
@@ -91,8 +96,10 @@ class _Process:
 
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited with code {self.process.returncode}"
-                               + (f"; see {self.log_path}" if self.log_path else ""))
+            raise RuntimeError(
+                f"{self.name} exited with code {self.process.returncode}"
+                + (f"; see {self.log_path}" if self.log_path else "")
+            )
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time."""
@@ -131,13 +138,31 @@ class NatsServer(_Process):
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> "NatsServer":
-        argv = [executable("nats-server"), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port),
-                "-js", "-sd", str(self.data_dir), "--server_name", self.server_name]
+        argv = [
+            executable("nats-server"),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-m",
+            str(self.monitor_port),
+            "-js",
+            "-sd",
+            str(self.data_dir),
+            "--server_name",
+            self.server_name,
+        ]
         if self.config_file is not None:
             argv += ["-c", str(self.config_file)]
         if self.cluster_port is not None:
-            argv += ["--cluster_name", self.cluster_name, "--cluster", f"nats://127.0.0.1:{self.cluster_port}",
-                     "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in self.routes)]
+            argv += [
+                "--cluster_name",
+                self.cluster_name,
+                "--cluster",
+                f"nats://127.0.0.1:{self.cluster_port}",
+                "--routes",
+                ",".join(f"nats://127.0.0.1:{p}" for p in self.routes),
+            ]
         self._spawn(argv)
         wait_until(self._ready, timeout=timeout, what=f"nats-server on port {self.port}")
         return self
@@ -169,8 +194,19 @@ class MongoServer(_Process):
         return f"mongodb://127.0.0.1:{self.port}/?retryWrites=false&directConnection=true"
 
     def start(self, timeout: float = 30.0) -> "MongoServer":
-        self._spawn([executable("secantusd-py"), "--host", "127.0.0.1", "--port", str(self.port),
-                     "--storage-path", str(self.data_dir), "--log-level", "WARNING"])
+        self._spawn(
+            [
+                executable("secantusd-py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--storage-path",
+                str(self.data_dir),
+                "--log-level",
+                "WARNING",
+            ]
+        )
         wait_until(self._ready, timeout=timeout, what=f"Mongo-wire server on port {self.port}")
         return self
 
@@ -189,4 +225,3 @@ class MongoServer(_Process):
         # SecantusDB takes 3-4 s to flush on SIGTERM; reusing the folder before exit corrupts nothing
         # but fails to lock, so always wait for the exit.
         super().stop(timeout)
-

@@ -24,7 +24,14 @@ SERVICES = (  # name, module, offset from the HTTP port base
 # local stack runs with the same file, so what the permissions refuse fails here first.
 ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "nats" / "accounts.conf"
 NATS_USERS = (*(name for name, _, _ in SERVICES), "tools", "ops", "sys")
-COLOURS = {"feedback": "36", "initiatives": "35", "insights": "33", "notifier": "32", "stack": "1", "demo": "34"}
+COLOURS = {
+    "feedback": "36",
+    "initiatives": "35",
+    "insights": "33",
+    "notifier": "32",
+    "stack": "1",
+    "demo": "34",
+}
 
 
 class PortBusy(Exception):
@@ -59,8 +66,14 @@ class StackConfig:
     @classmethod
     def on_free_ports(cls, root: Path, **options: Any) -> "StackConfig":
         """A stack beside any other (tests, benchmarks): every port one nobody listens on."""
-        return cls(root=root, nats_port=free_port(), nats_monitor_port=free_port(), mongo_port=free_port(),
-                   http_port_base=free_port(), **options)
+        return cls(
+            root=root,
+            nats_port=free_port(),
+            nats_monitor_port=free_port(),
+            mongo_port=free_port(),
+            http_port_base=free_port(),
+            **options,
+        )
 
     def ports(self) -> dict[str, int]:
         ports = {"nats": self.nats_port, "nats monitoring": self.nats_monitor_port, "mongo": self.mongo_port}
@@ -92,8 +105,12 @@ class Stack:
     @property
     def nats_passwords(self) -> dict[str, str]:
         """One password per NATS user (each service, tools, ops, sys), kept in .terrain/nats-passwords.json."""
-        return json.loads(self._secret_file("nats-passwords.json", lambda: json.dumps(
-            {user: secrets.token_hex(16) for user in NATS_USERS}, indent=2)))
+        return json.loads(
+            self._secret_file(
+                "nats-passwords.json",
+                lambda: json.dumps({user: secrets.token_hex(16) for user in NATS_USERS}, indent=2),
+            )
+        )
 
     def nats_url_as(self, user: str) -> str:
         """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
@@ -119,35 +136,54 @@ class Stack:
             f"{prefix}_NATS__USER": name,
             f"{prefix}_NATS__PASSWORD": self.nats_passwords[name],
             f"{prefix}_MONGO__URI": self.mongo.uri,
-            f"{prefix}_HTTP__PORT": str(self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]),
+            f"{prefix}_HTTP__PORT": str(
+                self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]
+            ),
             f"{prefix}_ADMIN_KEY": self.admin_key,
             f"{prefix}_TELEMETRY__LOG_FORMAT": self.config.log_format,
-            **{key.replace("{SERVICE}", prefix): value.replace("{service}", name)
-               for key, value in self.config.extra_env.items()},
+            **{
+                key.replace("{SERVICE}", prefix): value.replace("{service}", name)
+                for key, value in self.config.extra_env.items()
+            },
         }
 
     def _nats_config(self) -> Path:
         """The production users and permissions; no anonymous access (nats-server refuses a client without one)."""
         path = self.config.root / "nats.conf"
-        path.write_text(f"# written by ./terrain up: the users of {ACCOUNTS_CONF.name}, passwords from the environment\n"
-                        + ACCOUNTS_CONF.read_text())
+        path.write_text(
+            f"# written by ./terrain up: the users of {ACCOUNTS_CONF.name}, passwords from the environment\n"
+            + ACCOUNTS_CONF.read_text()
+        )
         return path
 
     def start(self) -> None:
         logs = self.config.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.printer.line("stack", f"starting nats-server (JetStream, data in {self.config.root / 'nats'})")
-        self.nats = NatsServer(data_dir=self.config.root / "nats", port=self.config.nats_port,
-                               monitor_port=self.config.nats_monitor_port, log_path=logs / "nats.log",
-                               config_file=self._nats_config(),
-                               environment={f"{user.upper()}_NATS_PASSWORD": password
-                                            for user, password in self.nats_passwords.items()}).start()
-        self.printer.line("stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})")
-        self.mongo = MongoServer(data_dir=self.config.root / "mongo", port=self.config.mongo_port,
-                                 log_path=logs / "mongo.log").start()
+        self.nats = NatsServer(
+            data_dir=self.config.root / "nats",
+            port=self.config.nats_port,
+            monitor_port=self.config.nats_monitor_port,
+            log_path=logs / "nats.log",
+            config_file=self._nats_config(),
+            environment={
+                f"{user.upper()}_NATS_PASSWORD": password for user, password in self.nats_passwords.items()
+            },
+        ).start()
+        self.printer.line(
+            "stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})"
+        )
+        self.mongo = MongoServer(
+            data_dir=self.config.root / "mongo", port=self.config.mongo_port, log_path=logs / "mongo.log"
+        ).start()
         for name, module, offset in SERVICES:
-            self.services[name] = ServiceProcess(name, module, self.config.http_port_base + offset,
-                                                 self.env_for(name), on_line=self.printer.line)
+            self.services[name] = ServiceProcess(
+                name,
+                module,
+                self.config.http_port_base + offset,
+                self.env_for(name),
+                on_line=self.printer.line,
+            )
             self.services[name].start(wait=False)
         with ThreadPoolExecutor(len(self.services)) as pool:
             for future in [pool.submit(process.wait_ready, 90) for process in self.services.values()]:

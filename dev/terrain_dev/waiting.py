@@ -30,7 +30,11 @@ def wait_until(probe: Callable[[], T], *, timeout: float, what: str, interval: f
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, what: str = "condition", interval: float = 0.02
+    probe: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = 10.0,
+    what: str = "condition",
+    interval: float = 0.02,
 ) -> T:
     """Async twin of :func:`wait_until`: await ``probe`` until truthy or the deadline passes."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,6 @@ from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js.api import AckPolicy as ServerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
-
 from terrain_contracts import streams
 
 from . import deadletters, metrics
@@ -29,20 +28,40 @@ async def dead_letter(runtime: ConsumerRuntime, advisory: dict[str, Any]) -> Non
     deliveries = advisory.get("deliveries", 0)
     stored = await runtime.jetstream().get_msg(stream, sequence)
     record = deadletters.build(
-        runtime.service, runtime.durable, stored.subject, stream, sequence, stored.data or b"", stored.headers,
-        attempts=deliveries, error_type="MaxDeliveriesExceeded",
-        reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out")
+        runtime.service,
+        runtime.durable,
+        stored.subject,
+        stream,
+        sequence,
+        stored.data or b"",
+        stored.headers,
+        attempts=deliveries,
+        error_type="MaxDeliveriesExceeded",
+        reason=f"delivered {deliveries} times without acknowledgement: the handler crashed or timed out",
+    )
     await deadletters.publish(runtime.jetstream(), record)
     metrics.EVENTS_CONSUMED.labels(runtime.durable, "dead_lettered").inc()
     metrics.DEAD_LETTERS.labels(runtime.durable, "max_deliveries").inc()
-    log.error("message dead-lettered", extra={"consumer": runtime.durable, "subject": record.subject,
-                                              "cause": "max_deliveries", "reason": record.reason})
+    log.error(
+        "message dead-lettered",
+        extra={
+            "consumer": runtime.durable,
+            "subject": record.subject,
+            "cause": "max_deliveries",
+            "reason": record.reason,
+        },
+    )
 
 
 def advisories_consumer(service: str) -> ConsumerConfig:
-    return ConsumerConfig(durable_name=f"{service}-advisories", ack_policy=ServerAckPolicy.EXPLICIT,
-                          deliver_policy=DeliverPolicy.ALL, ack_wait=30, max_deliver=20,
-                          filter_subject=f"{streams.MAX_DELIVERIES_ADVISORY}.>")
+    return ConsumerConfig(
+        durable_name=f"{service}-advisories",
+        ack_policy=ServerAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=30,
+        max_deliver=20,
+        filter_subject=f"{streams.MAX_DELIVERIES_ADVISORY}.>",
+    )
 
 
 def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, ConsumerRuntime]) -> None:
@@ -55,7 +74,13 @@ def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, C
         if runtime is not None:  # another service's consumer otherwise
             await dead_letter(runtime, advisory)
 
-    broker.subscriber(config.filter_subject, stream=JStream(name=streams.ADVISORIES, declare=False),
-                      durable=config.durable_name, config=config, pull_sub=PullSub(batch_size=16, timeout=1.0),
-                      ack_policy=AckPolicy.NACK_ON_ERROR, include_in_schema=False,
-                      inbox_prefix=pull_inbox(service))(on_advisory)
+    broker.subscriber(
+        config.filter_subject,
+        stream=JStream(name=streams.ADVISORIES, declare=False),
+        durable=config.durable_name,
+        config=config,
+        pull_sub=PullSub(batch_size=16, timeout=1.0),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        include_in_schema=False,
+        inbox_prefix=pull_inbox(service),
+    )(on_advisory)

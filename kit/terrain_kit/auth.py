@@ -13,14 +13,13 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
-
 from terrain_contracts import Role
 from terrain_contracts.types import Id, Name
 
@@ -70,8 +69,9 @@ class ApiKeys:
             return None
         if not hmac.compare_digest(record["hash"], _hash(secret)):
             return None
-        return Principal(key_id=key_id, name=record["name"], role=Role(record["role"]),
-                         member_id=record.get("member_id"))
+        return Principal(
+            key_id=key_id, name=record["name"], role=Role(record["role"]), member_id=record.get("member_id")
+        )
 
     async def _lookup(self, key_id: str) -> dict | None:
         now = time.monotonic()
@@ -84,8 +84,15 @@ class ApiKeys:
 
     async def create(self, name: str, role: Role, member_id: str | None) -> tuple[dict, str]:
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-        record = {"_id": key_id, "hash": _hash(secret), "name": name, "role": role.value,
-                  "member_id": member_id, "created_at": datetime.now(timezone.utc), "revoked_at": None}
+        record = {
+            "_id": key_id,
+            "hash": _hash(secret),
+            "name": name,
+            "role": role.value,
+            "member_id": member_id,
+            "created_at": datetime.now(UTC),
+            "revoked_at": None,
+        }
         await self._keys.insert_one(record)
         return record, f"trn_{key_id}_{secret}"
 
@@ -93,8 +100,9 @@ class ApiKeys:
         return await self._keys.find({}, {"hash": 0}).sort("created_at", 1).to_list(None)
 
     async def revoke(self, key_id: str) -> bool:
-        result = await self._keys.update_one({"_id": key_id, "revoked_at": None},
-                                             {"$set": {"revoked_at": datetime.now(timezone.utc)}})
+        result = await self._keys.update_one(
+            {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": datetime.now(UTC)}}
+        )
         self._cache.pop(key_id, None)
         return result.modified_count == 1
 
@@ -110,12 +118,16 @@ async def authenticated(
 ) -> Principal:
     presented = api_key or (bearer.credentials if bearer else None)
     if not presented:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key is required (X-API-Key or Bearer)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "an API key is required (X-API-Key or Bearer)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     principal = await request.app.state.api_keys.authenticate(presented)
     if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
     return principal
 
 
@@ -125,8 +137,10 @@ def require(*roles: Role):
     async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if roles and principal.role not in roles and principal.role is not Role.admin:
             allowed = ", ".join(role.value for role in roles)
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"role {principal.role.value} may not do this; needs one of: {allowed}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {principal.role.value} may not do this; needs one of: {allowed}",
+            )
         return principal
 
     return check
@@ -152,8 +166,10 @@ class NewKey(KeyView):
 
 
 def _view(record: dict) -> dict:
-    return {"key_id": record["_id"], **{k: record.get(k) for k in
-                                          ("name", "role", "member_id", "created_at", "revoked_at")}}
+    return {
+        "key_id": record["_id"],
+        **{k: record.get(k) for k in ("name", "role", "member_id", "created_at", "revoked_at")},
+    }
 
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], dependencies=[Depends(require(Role.admin))])

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.nats import NatsMessage
-
 from terrain_contracts import Event
 
 
@@ -41,8 +40,13 @@ class Batcher:
     """One batch at a time per consumer: concurrent batches of one consumer would touch the same
     documents and abort each other's transactions. What arrives while a batch commits forms the next."""
 
-    def __init__(self, process: Callable[[list[Item]], Awaitable[Any]], max_size: int, linger: float,
-                 max_linger: float = 0.05) -> None:
+    def __init__(
+        self,
+        process: Callable[[list[Item]], Awaitable[Any]],
+        max_size: int,
+        linger: float,
+        max_linger: float = 0.05,
+    ) -> None:
         self._process = process
         self._max_size = max_size
         self._linger = linger
@@ -80,7 +84,7 @@ class Batcher:
                 # Fetched messages reach submit from concurrent calls, not always in fetch order;
                 # a batch is processed in stream order (an edit after the item it edits).
                 self._pending.sort(key=lambda item: item.sequence)
-                items, self._pending = self._pending[: self._max_size], self._pending[self._max_size:]
+                items, self._pending = self._pending[: self._max_size], self._pending[self._max_size :]
                 await self._run(items)
         finally:
             self._draining = None

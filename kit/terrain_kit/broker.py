@@ -12,7 +12,6 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import BadRequestError
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
-
 from terrain_contracts.streams import BY_NAME, StreamSpec
 
 from .settings import NatsSettings
@@ -24,8 +23,13 @@ def inbox_prefix(service: str) -> str:
     return f"_INBOX_{service}"
 
 
-def make_broker(service: str, settings: NatsSettings, delivery: type[BaseMiddleware],
-                tracer_provider: TracerProvider, graceful_timeout: float = 20.0) -> NatsBroker:
+def make_broker(
+    service: str,
+    settings: NatsSettings,
+    delivery: type[BaseMiddleware],
+    tracer_provider: TracerProvider,
+    graceful_timeout: float = 20.0,
+) -> NatsBroker:
     security = None
     if settings.user:
         password = settings.password.get_secret_value() if settings.password else ""

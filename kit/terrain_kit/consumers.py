@@ -53,7 +53,9 @@ def _filter_subject(events: tuple[type[Event], ...]) -> str:
         return names.pop()
     aggregates = {name.split(".")[1] for name in names}
     if len(aggregates) != 1:
-        raise ValueError(f"a consumer reads one aggregate, got {sorted(aggregates)}: declare one per aggregate")
+        raise ValueError(
+            f"a consumer reads one aggregate, got {sorted(aggregates)}: declare one per aggregate"
+        )
     return subjects.wildcard(aggregates.pop())
 
 
@@ -62,8 +64,14 @@ class Consumers:
     service: str
     _declared: dict[str, Consumer] = field(default_factory=dict)
 
-    def on(self, *events: type[Event], durable: str, batch: bool = False, max_attempts: int | None = None,
-           on_invalid: InvalidHandler | None = None) -> Callable[[Handler], Handler]:
+    def on(
+        self,
+        *events: type[Event],
+        durable: str,
+        batch: bool = False,
+        max_attempts: int | None = None,
+        on_invalid: InvalidHandler | None = None,
+    ) -> Callable[[Handler], Handler]:
         if not events:
             raise ValueError("name at least one event type")
         streams = {event.stream for event in events}

@@ -14,15 +14,15 @@ import asyncio
 import base64
 import sys
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import nats
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.headers import MSG_ID, REPLAY_FOR
+
 _NOT_REPLAYED = (MSG_ID, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "Nats-Expected-Last-Sequence")
 # A record must fit in one message of the dead-letter stream (1 MiB, NATS's default maximum payload too),
 # yet a payload that fitted its own stream grows in the record: base64 (binary) or JSON escapes (quotes,
@@ -30,17 +30,35 @@ _NOT_REPLAYED = (MSG_ID, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "N
 MAX_RECORD_BYTES = 256 * 1024
 
 
-def build(service: str, consumer: str, subject: str, stream: str, sequence: int, payload: bytes,
-          headers: dict | None, attempts: int, reason: str, error_type: str) -> DeadLetter:
+def build(
+    service: str,
+    consumer: str,
+    subject: str,
+    stream: str,
+    sequence: int,
+    payload: bytes,
+    headers: dict | None,
+    attempts: int,
+    reason: str,
+    error_type: str,
+) -> DeadLetter:
     try:
         text, encoding = payload.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(payload).decode(), "base64"
     record = DeadLetter(
-        service=service, consumer=consumer, subject=subject, stream=stream, stream_sequence=sequence,
-        attempts=attempts, reason=reason[:2000] or error_type, error_type=error_type[:256],
-        payload=text, payload_encoding=encoding, headers=dict(headers or {}),
-        dead_lettered_at=datetime.now(timezone.utc),
+        service=service,
+        consumer=consumer,
+        subject=subject,
+        stream=stream,
+        stream_sequence=sequence,
+        attempts=attempts,
+        reason=reason[:2000] or error_type,
+        error_type=error_type[:256],
+        payload=text,
+        payload_encoding=encoding,
+        headers=dict(headers or {}),
+        dead_lettered_at=datetime.now(UTC),
     )
     keep = len(text)
     while len(record.model_dump_json()) > MAX_RECORD_BYTES and keep:
@@ -52,7 +70,8 @@ def build(service: str, consumer: str, subject: str, stream: str, sequence: int,
 
 async def publish(js: JetStreamContext, record: DeadLetter) -> None:
     await js.publish(
-        subjects.deadletter(record.service, record.consumer), record.model_dump_json().encode(),
+        subjects.deadletter(record.service, record.consumer),
+        record.model_dump_json().encode(),
         stream=streams.DEADLETTER,
         # One record per failed message, however often the dead-lettering itself is retried.
         headers={MSG_ID: f"dlq.{record.consumer}.{record.stream}.{record.stream_sequence}"},
@@ -98,19 +117,29 @@ async def _quiet(exc: Exception) -> None:
 
 async def _run(args: argparse.Namespace) -> int:
     try:
-        nc = await nats.connect(args.nats, user=args.user, password=args.password, allow_reconnect=False,
-                                connect_timeout=3, error_cb=_quiet)
+        nc = await nats.connect(
+            args.nats,
+            user=args.user,
+            password=args.password,
+            allow_reconnect=False,
+            connect_timeout=3,
+            error_cb=_quiet,
+        )
     except (NoServersError, OSError) as exc:
-        print(f"terrain-deadletters: cannot reach NATS at {args.nats} ({exc}); is the stack running?",
-              file=sys.stderr)
+        print(
+            f"terrain-deadletters: cannot reach NATS at {args.nats} ({exc}); is the stack running?",
+            file=sys.stderr,
+        )
         return 1
     js = nc.jetstream()
     try:
         if args.command == "list":
             shown = 0
             async for sequence, record in records(js, args.consumer):
-                print(f"{sequence:>6}  {record.dead_lettered_at:%Y-%m-%d %H:%M:%S}  {record.consumer:<28} "
-                      f"{record.subject:<40} attempts={record.attempts}  {record.reason[:120]}")
+                print(
+                    f"{sequence:>6}  {record.dead_lettered_at:%Y-%m-%d %H:%M:%S}  {record.consumer:<28} "
+                    f"{record.subject:<40} attempts={record.attempts}  {record.reason[:120]}"
+                )
                 shown += 1
                 if shown >= args.limit:
                     break

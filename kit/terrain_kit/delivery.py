@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Union
 from uuid import UUID
 
@@ -34,7 +34,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ServerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-
 from terrain_contracts.headers import REPLAY_FOR
 
 from . import deadletters, logs, metrics
@@ -50,7 +49,6 @@ from .uow import PROCESSED, Transactions, UnitOfWork
 log = logging.getLogger(__name__)
 
 
-
 def pull_inbox(service: str) -> bytes:
     """Where a pull consumer's messages come back: the service's own inbox prefix (FastStream's default is
     the shared _INBOX., which the service's NATS user may not subscribe to)."""
@@ -64,9 +62,15 @@ def describe(exc: ValidationError) -> str:
 
 
 class ConsumerRuntime:
-    def __init__(self, consumer: Consumer, service: str, transactions: Transactions,
-                 settings: ConsumerSettings, jetstream: Callable[[], JetStreamContext],
-                 faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        consumer: Consumer,
+        service: str,
+        transactions: Transactions,
+        settings: ConsumerSettings,
+        jetstream: Callable[[], JetStreamContext],
+        faults: Faults | None = None,
+    ) -> None:
         self.consumer = consumer
         self._faults = faults or Faults(set())
         self.service = service
@@ -114,7 +118,9 @@ class ConsumerRuntime:
             stream=JStream(name=self.consumer.stream, declare=False),
             durable=self.durable,
             config=self.server_config(),
-            pull_sub=PullSub(batch_size=self._settings.batch_size, timeout=self._settings.fetch_timeout_seconds),
+            pull_sub=PullSub(
+                batch_size=self._settings.batch_size, timeout=self._settings.fetch_timeout_seconds
+            ),
             ack_policy=AckPolicy.MANUAL,
             title=self.durable,
             description=self.consumer.description or None,
@@ -159,8 +165,10 @@ class ConsumerRuntime:
                     # MongoDB away: retry (bounded by the server's max_deliveries). A hook that fails on this
                     # payload every time must not keep it from its dead letter: bounded like a handler.
                     if is_unavailable(hook_error) or attempt < self.max_attempts:
-                        log.warning("invalid-message hook failed, will retry", extra={
-                            "consumer": self.durable, "attempt": attempt, "error": repr(hook_error)})
+                        log.warning(
+                            "invalid-message hook failed, will retry",
+                            extra={"consumer": self.durable, "attempt": attempt, "error": repr(hook_error)},
+                        )
                         await self._settle(msg.nack, delay=self._backoff(attempt))
                         return
                     exc = InvalidMessage(f"{exc} (the service could not record the refusal: {hook_error!r})")
@@ -172,9 +180,16 @@ class ConsumerRuntime:
                 await self._dead_letter(msg, exc, cause="exhausted")
                 return
             delay = self._backoff(attempt)
-            log.warning("handler failed, will retry", extra={
-                "consumer": self.durable, "subject": raw.subject, "attempt": attempt,
-                "retry_in_seconds": delay, "error": repr(exc)})
+            log.warning(
+                "handler failed, will retry",
+                extra={
+                    "consumer": self.durable,
+                    "subject": raw.subject,
+                    "attempt": attempt,
+                    "retry_in_seconds": delay,
+                    "error": repr(exc),
+                },
+            )
             metrics.EVENTS_CONSUMED.labels(self.durable, "retried").inc()
             await self._settle(msg.nack, delay=delay)
         else:
@@ -189,7 +204,7 @@ class ConsumerRuntime:
             if await uow[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=uow.session):
                 return
             await self.consumer.on_invalid(raw.subject, raw.data, reason, uow)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             await uow[PROCESSED].insert_one({"_id": marker, "at": now}, session=uow.session)
 
         await self._transactions.run(work)
@@ -203,8 +218,10 @@ class ConsumerRuntime:
             await action(**kwargs)
         except Exception as exc:
             # Connection lost: the server redelivers after ack_wait and the guard makes it a no-op.
-            log.warning("could not settle message; it will be redelivered",
-                        extra={"consumer": self.durable, "action": action.__name__, "error": repr(exc)})
+            log.warning(
+                "could not settle message; it will be redelivered",
+                extra={"consumer": self.durable, "action": action.__name__, "error": repr(exc)},
+            )
 
     # -- batches -----------------------------------------------------------------------------
 
@@ -222,8 +239,10 @@ class ConsumerRuntime:
                 if len(firsts) == 1 or is_unavailable(exc):
                     outcomes = dict.fromkeys(groups, exc)
                 else:
-                    log.warning("batch failed, isolating its events", extra={
-                        "consumer": self.durable, "events": len(firsts), "error": repr(exc)})
+                    log.warning(
+                        "batch failed, isolating its events",
+                        extra={"consumer": self.durable, "events": len(firsts), "error": repr(exc)},
+                    )
                     outcomes = {item.event.id: await self._try_alone(item) for item in firsts}
         for event_id, outcome in outcomes.items():
             for item in groups[event_id]:
@@ -249,8 +268,10 @@ class ConsumerRuntime:
             except Exception as exc:
                 if not is_unavailable(exc) or loop.time() + delay > deadline:
                     raise
-                log.warning("MongoDB unavailable, holding the batch", extra={
-                    "consumer": self.durable, "events": len(items), "retry_in_seconds": delay})
+                log.warning(
+                    "MongoDB unavailable, holding the batch",
+                    extra={"consumer": self.durable, "events": len(items), "retry_in_seconds": delay},
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
@@ -258,8 +279,12 @@ class ConsumerRuntime:
         keys = {item.event.id: f"{self.durable}:{item.event.id}" for item in items}
 
         async def work(uow: UnitOfWork) -> int:
-            seen = {doc["_id"] for doc in await uow[PROCESSED].find(
-                {"_id": {"$in": list(keys.values())}}, {"_id": 1}, session=uow.session).to_list(None)}
+            seen = {
+                doc["_id"]
+                for doc in await uow[PROCESSED]
+                .find({"_id": {"$in": list(keys.values())}}, {"_id": 1}, session=uow.session)
+                .to_list(None)
+            }
             fresh = [item.event for item in items if keys[item.event.id] not in seen]
             if not fresh:
                 return 0
@@ -273,8 +298,10 @@ class ConsumerRuntime:
                     for event in fresh:
                         await self.consumer.handler(event, uow)
             # A concurrent delivery of the same event aborts here on the unique _id, and its retry skips it.
-            now = datetime.now(timezone.utc)
-            await uow[PROCESSED].insert_many([{"_id": keys[e.id], "at": now} for e in fresh], session=uow.session)
+            now = datetime.now(UTC)
+            await uow[PROCESSED].insert_many(
+                [{"_id": keys[e.id], "at": now} for e in fresh], session=uow.session
+            )
             return len(fresh)
 
         fresh = await self._transactions.run(work, trace_for={item.event.id: item.trace for item in items})
@@ -285,6 +312,7 @@ class ConsumerRuntime:
     @asynccontextmanager
     async def _heartbeat(self, items: list[Item]) -> AsyncIterator[None]:
         """Tell the server a slow batch is still being worked on, so it is not redelivered meanwhile."""
+
         async def beat() -> None:
             while True:
                 await asyncio.sleep(self._settings.ack_wait_seconds / 3)
@@ -303,8 +331,17 @@ class ConsumerRuntime:
         raw: Msg = msg.raw_message
         meta = raw.metadata
         record = deadletters.build(
-            self.service, self.durable, raw.subject, meta.stream, meta.sequence.stream, raw.data, raw.headers,
-            attempts=meta.num_delivered, reason=str(exc), error_type=type(exc).__name__)
+            self.service,
+            self.durable,
+            raw.subject,
+            meta.stream,
+            meta.sequence.stream,
+            raw.data,
+            raw.headers,
+            attempts=meta.num_delivered,
+            reason=str(exc),
+            error_type=type(exc).__name__,
+        )
         try:
             await deadletters.publish(self.jetstream(), record)
         except Exception:
@@ -314,9 +351,16 @@ class ConsumerRuntime:
         await self._settle(msg.reject)  # JetStream TERM: never redelivered
         metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
         metrics.DEAD_LETTERS.labels(self.durable, cause).inc()
-        log.error("message dead-lettered", extra={
-            "consumer": self.durable, "subject": raw.subject, "cause": cause,
-            "attempts": meta.num_delivered, "reason": record.reason})
+        log.error(
+            "message dead-lettered",
+            extra={
+                "consumer": self.durable,
+                "subject": raw.subject,
+                "cause": cause,
+                "attempts": meta.num_delivered,
+                "reason": record.reason,
+            },
+        )
 
 
 def delivery_middleware(runtimes: dict[str, ConsumerRuntime]) -> type[BaseMiddleware]:

@@ -54,10 +54,17 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     if exc.status_code != 405:
         return await http_exception_handler(request, exc)
     # Starlette names only the methods of the first route on the path; RFC 9110 wants all the resource has.
-    methods = [method for method in METHODS
-               if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
-                      for route in request.app.router.routes)]
-    return JSONResponse(status_code=405, content={"detail": exc.detail}, headers={"Allow": ", ".join(methods)})
+    methods = [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return JSONResponse(
+        status_code=405, content={"detail": exc.detail}, headers={"Allow": ", ".join(methods)}
+    )
 
 
 def _is_json(request: Request) -> bool:
@@ -68,8 +75,9 @@ def _is_json(request: Request) -> bool:
     message = email.message.Message()
     message["content-type"] = content_type
     subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (subtype == "json"
-                                                                 or subtype.endswith("+json"))
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
 
 BodyAdapters = list[tuple[str | None, TypeAdapter]]
@@ -79,12 +87,18 @@ def _body_adapters_of(route: Any) -> BodyAdapters:
     """(key in the body, or None for the whole body; adapter) for each JSON body parameter of ``route``."""
     found: BodyAdapters | None = getattr(route, "_terrain_body_adapters", None)
     if found is None:
-        fields = [f for f in getattr(getattr(route, "dependant", None), "body_params", None) or []
-                  if not isinstance(f.field_info, params.Form)]
-        embedded = len({f.name for f in fields}) > 1 or any(getattr(f.field_info, "embed", False)
-                                                            for f in fields)
-        found = [(f.alias if embedded else None,
-                  TypeAdapter(Annotated[f.field_info.annotation, f.field_info])) for f in fields]
+        fields = [
+            f
+            for f in getattr(getattr(route, "dependant", None), "body_params", None) or []
+            if not isinstance(f.field_info, params.Form)
+        ]
+        embedded = len({f.name for f in fields}) > 1 or any(
+            getattr(f.field_info, "embed", False) for f in fields
+        )
+        found = [
+            (f.alias if embedded else None, TypeAdapter(Annotated[f.field_info.annotation, f.field_info]))
+            for f in fields
+        ]
         route._terrain_body_adapters = found  # built once per route (routes are not hashable)
     return found
 
@@ -111,8 +125,9 @@ async def strict_json_body(request: Request) -> None:
     else:
         decoded = json.loads(body)
         present = decoded if isinstance(decoded, dict) else {}
-        targets = [(("body", key), json.dumps(present[key]), adapter)
-                   for key, adapter in adapters if key in present]
+        targets = [
+            (("body", key), json.dumps(present[key]), adapter) for key, adapter in adapters if key in present
+        ]
     errors: list[dict[str, Any]] = []
     for loc, raw, adapter in targets:
         try:
@@ -157,7 +172,9 @@ class ObservedRequests:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            response = JSONResponse(status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"})
+            response = JSONResponse(
+                status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"}
+            )
             return await response(scope, receive, send)
         correlation = headers.get(CORRELATION_HEADER.encode(), b"").decode()[:128] or None
         token = logs.correlation_id.set(correlation)
@@ -183,7 +200,9 @@ class ObservedRequests:
             await self.app(scope, counted_receive, observed_send)
         except BodyTooLarge:
             status_code = 413
-            response = JSONResponse(status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"})
+            response = JSONResponse(
+                status_code=413, content={"detail": f"body over {self.max_body_bytes} bytes"}
+            )
             await response(scope, receive, send)
         finally:
             route = scope.get("route")
@@ -198,10 +217,22 @@ class BodyTooLarge(Exception):
     pass
 
 
-def create_app(service: "Service", *, title: str, description: str = "",
-               routers: Sequence[APIRouter] = (), **fastapi_kwargs: Any) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=service.lifespan,
-                  dependencies=[Depends(strict_json_body)], **fastapi_kwargs)
+def create_app(
+    service: "Service",
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=service.lifespan,
+        dependencies=[Depends(strict_json_body)],
+        **fastapi_kwargs,
+    )
     app.state.service = service
     app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -217,8 +248,10 @@ def create_app(service: "Service", *, title: str, description: str = "",
     async def readyz() -> JSONResponse:
         checks = await service.health()
         ready = all(checks.values())
-        return JSONResponse(status_code=200 if ready else 503,
-                            content={"status": "ready" if ready else "not ready", "checks": checks})
+        return JSONResponse(
+            status_code=200 if ready else 503,
+            content={"status": "ready" if ready else "not ready", "checks": checks},
+        )
 
     @app.get("/asyncapi.yaml", include_in_schema=False)
     async def asyncapi() -> PlainTextResponse:
@@ -231,6 +264,7 @@ def create_app(service: "Service", *, title: str, description: str = "",
     app.include_router(auth.router)
     for router in routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=service.tracer_provider,
-                                       excluded_urls=UNTRACED_ROUTES)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=service.tracer_provider, excluded_urls=UNTRACED_ROUTES
+    )
     return app

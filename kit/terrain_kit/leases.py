@@ -9,7 +9,7 @@ a lease expiring mid-job lets another replica start the same work.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,12 +28,13 @@ class Lease:
         self.ttl = timedelta(seconds=ttl_seconds)
 
     async def acquire(self) -> bool:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             held = await self._leases.find_one_and_update(
                 {"_id": self.name, "$or": [{"holder": self.holder}, {"expires_at": {"$lt": now}}]},
                 {"$set": {"holder": self.holder, "expires_at": now + self.ttl}},
-                upsert=True, return_document=ReturnDocument.AFTER,
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             return False  # someone else holds it: our upsert collided with their document

@@ -39,8 +39,12 @@ def asc(*fields: str) -> tuple[tuple[str, int], ...]:
 
 def connect(settings: MongoSettings, app_name: str) -> AsyncMongoClient:
     # tz_aware: datetimes come back timezone-aware UTC, as the contracts require.
-    return AsyncMongoClient(settings.uri, tz_aware=True, appname=app_name,
-                            serverSelectionTimeoutMS=settings.server_selection_timeout_ms)
+    return AsyncMongoClient(
+        settings.uri,
+        tz_aware=True,
+        appname=app_name,
+        serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
+    )
 
 
 async def ensure_indexes(db: AsyncDatabase, indexes: Iterable[Index]) -> None:

@@ -12,8 +12,12 @@ from .delivery import ConsumerRuntime
 log = logging.getLogger(__name__)
 
 
-async def watch_jetstream(runtimes: Iterable[ConsumerRuntime], streams: Iterable[str],
-                          jetstream: Callable[[], JetStreamContext], interval: float = 5.0) -> None:
+async def watch_jetstream(
+    runtimes: Iterable[ConsumerRuntime],
+    streams: Iterable[str],
+    jetstream: Callable[[], JetStreamContext],
+    interval: float = 5.0,
+) -> None:
     """Export what dashboards and autoscalers need, every ``interval`` seconds."""
     runtimes, streams = list(runtimes), sorted(streams)
     while True:
@@ -21,7 +25,9 @@ async def watch_jetstream(runtimes: Iterable[ConsumerRuntime], streams: Iterable
             try:
                 info = await jetstream().consumer_info(runtime.consumer.stream, runtime.durable)
             except Exception as exc:
-                log.warning("consumer info unavailable", extra={"consumer": runtime.durable, "error": repr(exc)})
+                log.warning(
+                    "consumer info unavailable", extra={"consumer": runtime.durable, "error": repr(exc)}
+                )
                 continue
             metrics.CONSUMER_PENDING.labels(runtime.durable).set(info.num_pending or 0)
             metrics.CONSUMER_ACK_PENDING.labels(runtime.durable).set(info.num_ack_pending or 0)

@@ -10,15 +10,14 @@ republishes an entry; JetStream's duplicate window stores it once.
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
-
-from . import metrics
 from terrain_contracts.headers import MSG_ID
 
+from . import metrics
 from .faults import Faults
 from .settings import OutboxSettings
 from .uow import OUTBOX
@@ -29,8 +28,13 @@ ACK_TIMEOUT_SECONDS = 10.0  # an ack that never comes (connection lost) leaves t
 
 
 class Relay:
-    def __init__(self, db: AsyncDatabase, jetstream: Callable[[], JetStreamContext],
-                 settings: OutboxSettings, faults: Faults) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        jetstream: Callable[[], JetStreamContext],
+        settings: OutboxSettings,
+        faults: Faults,
+    ) -> None:
         self._db = db
         self._jetstream = jetstream
         self._settings = settings
@@ -79,16 +83,23 @@ class Relay:
     async def sweep(self, grace_seconds: float) -> int:
         """Publish what is left unpublished past the grace period; measure the backlog on the way."""
         async with self._lock:
-            now = datetime.now(timezone.utc)
-            oldest_first = await self._db[OUTBOX].find({"published_at": None}).sort("created_at", 1) \
-                .limit(self._settings.batch_size).to_list(None)
+            now = datetime.now(UTC)
+            oldest_first = (
+                await self._db[OUTBOX]
+                .find({"published_at": None})
+                .sort("created_at", 1)
+                .limit(self._settings.batch_size)
+                .to_list(None)
+            )
             cutoff = now - timedelta(seconds=grace_seconds)
             due = [entry for entry in oldest_first if entry["created_at"] <= cutoff]
             published = await self._publish(due, path="sweep") if due else 0
             await self._measure_backlog(oldest_first, published, now)
             return published
 
-    async def _measure_backlog(self, oldest_first: list[dict[str, Any]], published: int, now: datetime) -> None:
+    async def _measure_backlog(
+        self, oldest_first: list[dict[str, Any]], published: int, now: datetime
+    ) -> None:
         # The page read above tells the backlog unless it was full; only then is it worth a count.
         if len(oldest_first) < self._settings.batch_size:
             backlog = len(oldest_first) - published
@@ -103,19 +114,29 @@ class Relay:
         self._faults.hit("outbox.before_publish")
         js = self._jetstream()
         # Pipelined: sent one after the other on the connection (so stored in commit order), acks awaited together.
-        pending = [await js.publish_async(entry["subject"], entry["body"].encode(), stream=entry["stream"],
-                                          headers={MSG_ID: entry["_id"], **entry.get("headers", {})})
-                   for entry in entries]
-        acks = await asyncio.gather(*(asyncio.wait_for(ack, ACK_TIMEOUT_SECONDS) for ack in pending),
-                                    return_exceptions=True)
+        pending = [
+            await js.publish_async(
+                entry["subject"],
+                entry["body"].encode(),
+                stream=entry["stream"],
+                headers={MSG_ID: entry["_id"], **entry.get("headers", {})},
+            )
+            for entry in entries
+        ]
+        acks = await asyncio.gather(
+            *(asyncio.wait_for(ack, ACK_TIMEOUT_SECONDS) for ack in pending), return_exceptions=True
+        )
         done = [entry["_id"] for entry, ack in zip(entries, acks) if not isinstance(ack, BaseException)]
         failures = [ack for ack in acks if isinstance(ack, BaseException)]
         if failures:
-            log.warning("outbox publish failed; left for the sweeper",
-                        extra={"failed": len(failures), "error": repr(failures[0])})
+            log.warning(
+                "outbox publish failed; left for the sweeper",
+                extra={"failed": len(failures), "error": repr(failures[0])},
+            )
         self._faults.hit("outbox.after_publish")
         if done:
-            await self._db[OUTBOX].update_many({"_id": {"$in": done}},
-                                               {"$set": {"published_at": datetime.now(timezone.utc)}})
+            await self._db[OUTBOX].update_many(
+                {"_id": {"$in": done}}, {"$set": {"published_at": datetime.now(UTC)}}
+            )
             metrics.OUTBOX_PUBLISHED.labels(path).inc(len(done))
         return len(done)

@@ -22,7 +22,9 @@ MAX_LIMIT = 200
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null at the end."
+    )
 
 
 def _encode(value: Any, identifier: Any) -> str:
@@ -33,13 +35,21 @@ def _decode(cursor: str) -> tuple[Any, Any]:
     try:
         value, identifier = json_util.loads(base64.urlsafe_b64decode(cursor.encode()))
     except Exception as exc:
-        raise HTTPException(422, detail="invalid cursor: pass back the next_cursor of a previous page") from exc
+        raise HTTPException(
+            422, detail="invalid cursor: pass back the next_cursor of a previous page"
+        ) from exc
     return value, identifier
 
 
-async def page(collection: AsyncCollection, query: dict[str, Any], *, sort: tuple[str, int] = ("_id", -1),
-               limit: int = 50, cursor: str | None = None,
-               projection: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], str | None]:
+async def page(
+    collection: AsyncCollection,
+    query: dict[str, Any],
+    *,
+    sort: tuple[str, int] = ("_id", -1),
+    limit: int = 50,
+    cursor: str | None = None,
+    projection: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     field, direction = sort
     limit = max(1, min(limit, MAX_LIMIT))
     if cursor is not None:

@@ -24,9 +24,9 @@ from nats.js.errors import ServiceUnavailableError
 from terrain_contracts import Event, streams
 
 from . import logs, mongo, telemetry
+from .advisories import advisories_consumer, subscribe_advisories
 from .broker import make_broker, provision
 from .consumers import Consumers
-from .advisories import advisories_consumer, subscribe_advisories
 from .delivery import ConsumerRuntime, delivery_middleware
 from .faults import Faults
 from .metrics import READY
@@ -41,9 +41,16 @@ BackgroundTask = Callable[["Service"], Awaitable[None]]
 
 
 class Service:
-    def __init__(self, name: str, settings: ServiceSettings, *, consumers: Consumers | None = None,
-                 indexes: Sequence[mongo.Index] = (), publishes: Sequence[type[Event]] = (),
-                 background: Sequence[BackgroundTask] = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        *,
+        consumers: Consumers | None = None,
+        indexes: Sequence[mongo.Index] = (),
+        publishes: Sequence[type[Event]] = (),
+        background: Sequence[BackgroundTask] = (),
+    ) -> None:
         self.name = name
         self.settings = settings
         self.instance = settings.instance or f"{socket.gethostname()}:{os.getpid()}"
@@ -54,21 +61,33 @@ class Service:
         self.faults = Faults(settings.fault_points)
         self.publishes = tuple(publishes)
         self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults)
-        self.transactions = Transactions(self.mongo, self.db, self.relay,
-                                         frozenset(event.subject for event in self.publishes))
-        self._indexes = [*kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
-                         *indexes]
+        self.transactions = Transactions(
+            self.mongo, self.db, self.relay, frozenset(event.subject for event in self.publishes)
+        )
+        self._indexes = [
+            *kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
+            *indexes,
+        ]
         declared = list(consumers or ()) if settings.consumers_enabled else []
-        self.consumers = {c.durable: ConsumerRuntime(c, name, self.transactions, settings.consumer, self.jetstream,
-                                                     self.faults)
-                          for c in declared}
+        self.consumers = {
+            c.durable: ConsumerRuntime(
+                c, name, self.transactions, settings.consumer, self.jetstream, self.faults
+            )
+            for c in declared
+        }
         self.streams = {streams.DEADLETTER} | {c.stream for c in declared} | {e.stream for e in publishes}
-        self.broker = make_broker(name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider)
+        self.broker = make_broker(
+            name, settings.nats, delivery_middleware(self.consumers), self.tracer_provider
+        )
         for runtime in self.consumers.values():
             runtime.subscribe(self.broker)
         for event in self.publishes:  # declared for the AsyncAPI document; the outbox relay publishes
-            self.broker.publisher(event.subject, schema=event, title=event.model_fields["type"].default,
-                                  description=(event.__doc__ or "").strip().split("\n")[0] or None)
+            self.broker.publisher(
+                event.subject,
+                schema=event,
+                title=event.model_fields["type"].default,
+                description=(event.__doc__ or "").strip().split("\n")[0] or None,
+            )
         if self.consumers:
             self.streams.add(streams.ADVISORIES)
             subscribe_advisories(self.broker, name, self.consumers)
@@ -99,7 +118,9 @@ class Service:
         await self._answered(self.broker.start, undo=self._unsubscribe)
         self.started = True
         READY.set(1)
-        log.info("service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self.streams)})
+        log.info(
+            "service started", extra={"consumers": sorted(self.consumers), "streams": sorted(self.streams)}
+        )
 
     async def _provision(self) -> None:
         await self.broker.connect()
@@ -112,8 +133,12 @@ class Service:
     async def _unsubscribe(self) -> None:
         await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
 
-    async def _answered(self, step: Callable[[], Awaitable[None]], undo: Callable[[], Awaitable[None]] | None = None,
-                        attempts: int = 5) -> None:
+    async def _answered(
+        self,
+        step: Callable[[], Awaitable[None]],
+        undo: Callable[[], Awaitable[None]] | None = None,
+        attempts: int = 5,
+    ) -> None:
         """Run an idempotent start-up step, again if a JetStream request got no answer in time (a cluster
         still placing a consumer just created, e.g. by a replica starting alongside) rather than failing
         the process; ``undo`` first drops what a failed attempt left half done."""
@@ -123,11 +148,13 @@ class Service:
             except (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError) as exc:
                 if attempt == attempts:
                     raise
-                log.warning("JetStream did not answer while starting; trying again",
-                            extra={"attempt": attempt, "error": repr(exc)})
+                log.warning(
+                    "JetStream did not answer while starting; trying again",
+                    extra={"attempt": attempt, "error": repr(exc)},
+                )
                 if undo is not None:
                     await undo()
-                await asyncio.sleep(min(2.0 ** attempt, 10.0))
+                await asyncio.sleep(min(2.0**attempt, 10.0))
 
     async def _wait_for_mongo(self, timeout: float = 60.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -199,6 +226,13 @@ class Service:
 
 def run(app: Any, settings: ServiceSettings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully."""
-    config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_config=None,
-                            access_log=False, lifespan="on", timeout_graceful_shutdown=20)
+    config = uvicorn.Config(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=20,
+    )
     uvicorn.Server(config).run()

@@ -11,14 +11,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class NatsSettings(BaseModel):
-    url: str = Field(default="nats://127.0.0.1:4222", description="One URL, or several comma-separated (a cluster).")
+    url: str = Field(
+        default="nats://127.0.0.1:4222", description="One URL, or several comma-separated (a cluster)."
+    )
     user: str | None = None
     password: SecretStr | None = None
     stream_replicas: int = Field(default=1, ge=1, le=5)
     connect_timeout_seconds: float = 5.0
-    api_timeout_seconds: float = Field(default=15.0, gt=0, description=(
-        "JetStream API requests (streams, consumers, acknowledged publishes): a cluster electing a "
-        "leader, or a busy one, answers after nats-py's 5 s default and a service would fail to start."))
+    api_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "JetStream API requests (streams, consumers, acknowledged publishes): a cluster electing a "
+            "leader, or a busy one, answers after nats-py's 5 s default and a service would fail to start."
+        ),
+    )
 
     @property
     def servers(self) -> list[str]:
@@ -36,8 +43,9 @@ class ConsumerSettings(BaseModel):
     """Delivery policy of every durable consumer of the service (overridable per consumer)."""
 
     max_attempts: int = Field(default=5, ge=1, description="Handler failures before dead-lettering.")
-    backoff_seconds: list[float] = Field(default=[0.5, 2.0, 10.0, 30.0],
-                                         description="Delay before attempt n+1; the last value repeats.")
+    backoff_seconds: list[float] = Field(
+        default=[0.5, 2.0, 10.0, 30.0], description="Delay before attempt n+1; the last value repeats."
+    )
     ack_wait_seconds: float = 30.0
     # A handler running longer fails its attempt; slow batches are otherwise kept in progress.
     handler_timeout_seconds: float = 60.0
@@ -69,8 +77,12 @@ class HttpSettings(BaseModel):
 class TelemetrySettings(BaseModel):
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
-    otlp_endpoint: str | None = Field(default=None, description="e.g. http://tempo:4318/v1/traces; off if unset.")
-    span_file: Path | None = Field(default=None, description="Write finished spans as JSON lines (tests, debugging).")
+    otlp_endpoint: str | None = Field(
+        default=None, description="e.g. http://tempo:4318/v1/traces; off if unset."
+    )
+    span_file: Path | None = Field(
+        default=None, description="Write finished spans as JSON lines (tests, debugging)."
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -83,7 +95,9 @@ class ServiceSettings(BaseSettings):
     http: HttpSettings = HttpSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     admin_key: SecretStr | None = Field(default=None, description="Bootstrap admin API key; unset: none.")
-    instance: str | None = Field(default=None, description="Replica name in logs and metrics; default host:pid.")
+    instance: str | None = Field(
+        default=None, description="Replica name in logs and metrics; default host:pid."
+    )
     # A deployment that only serves HTTP (scaled on CPU) runs without consumers; one that consumes
     # (scaled on consumer lag) keeps them. Both publish through the outbox.
     consumers_enabled: bool = True

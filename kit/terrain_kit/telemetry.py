@@ -9,7 +9,12 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
 
 from .settings import TelemetrySettings
 
@@ -22,21 +27,29 @@ class JsonLinesSpanExporter(SpanExporter):
         self._lock = Lock()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = [json.dumps({
-            "service": span.resource.attributes.get("service.name"),
-            "name": span.name,
-            "trace_id": format(span.context.trace_id, "032x"),
-            "span_id": format(span.context.span_id, "016x"),
-            "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
-            "kind": span.kind.name,
-        }) + "\n" for span in spans]
+        lines = [
+            json.dumps(
+                {
+                    "service": span.resource.attributes.get("service.name"),
+                    "name": span.name,
+                    "trace_id": format(span.context.trace_id, "032x"),
+                    "span_id": format(span.context.span_id, "016x"),
+                    "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
+                    "kind": span.kind.name,
+                }
+            )
+            + "\n"
+            for span in spans
+        ]
         with self._lock, self._path.open("a") as out:
             out.writelines(lines)
         return SpanExportResult.SUCCESS
 
 
 def configure(service: str, instance: str, settings: TelemetrySettings) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": service, "service.instance.id": instance}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service, "service.instance.id": instance})
+    )
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

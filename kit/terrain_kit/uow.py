@@ -6,14 +6,13 @@ the same transaction and the relay publishes them after the commit.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-
 from terrain_contracts import Event
 
 from .mongo import Index, asc
@@ -31,7 +30,9 @@ PROCESSED = "processed"
 def kit_indexes(processed_ttl_days: int, published_ttl_hours: int) -> list[Index]:
     return [
         Index(OUTBOX, asc("published_at", "created_at")),
-        Index(OUTBOX, asc("published_at"), name="outbox_published_ttl", ttl_seconds=published_ttl_hours * 3600),
+        Index(
+            OUTBOX, asc("published_at"), name="outbox_published_ttl", ttl_seconds=published_ttl_hours * 3600
+        ),
         Index(PROCESSED, asc("at"), ttl_seconds=processed_ttl_days * 86400),
     ]
 
@@ -41,9 +42,13 @@ class UndeclaredEvent(Exception):
 
 
 class UnitOfWork:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession,
-                 trace_for: Mapping[UUID, dict[str, str]] | None = None,
-                 publishes: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        session: AsyncClientSession,
+        trace_for: Mapping[UUID, dict[str, str]] | None = None,
+        publishes: frozenset[str] | None = None,
+    ) -> None:
         self.db = db
         self.session = session
         self._trace_for = trace_for or {}
@@ -59,22 +64,26 @@ class UnitOfWork:
 
     def emit(self, *events: Event) -> None:
         """Record events to publish once this unit of work commits."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for event in events:
             if self._publishes is not None and event.subject not in self._publishes:
-                raise UndeclaredEvent(f"{event.subject} is not among the events this service publishes "
-                                      "(terrain_contracts.registry.PUBLISHED_BY)")
+                raise UndeclaredEvent(
+                    f"{event.subject} is not among the events this service publishes "
+                    "(terrain_contracts.registry.PUBLISHED_BY)"
+                )
             # The trace of the message that caused the event, so one trace follows the flow.
             headers = self._trace_for.get(event.causation_id) or current_trace_headers()
-            self.outbox.append({
-                "_id": str(event.id),
-                "subject": event.subject,
-                "stream": event.stream,
-                "body": event.model_dump_json(),
-                "headers": headers,
-                "created_at": now,
-                "published_at": None,
-            })
+            self.outbox.append(
+                {
+                    "_id": str(event.id),
+                    "subject": event.subject,
+                    "stream": event.stream,
+                    "body": event.model_dump_json(),
+                    "headers": headers,
+                    "created_at": now,
+                    "published_at": None,
+                }
+            )
 
     def __getitem__(self, collection: str):
         return self.db[collection]
@@ -83,15 +92,23 @@ class UnitOfWork:
 class Transactions:
     """Runs units of work; the single way services write state."""
 
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, relay: "Relay",
-                 publishes: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient,
+        db: AsyncDatabase,
+        relay: "Relay",
+        publishes: frozenset[str] | None = None,
+    ) -> None:
         self._client = client
         self.db = db
         self._relay = relay
         self._publishes = publishes
 
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]],
-                  trace_for: Mapping[UUID, dict[str, str]] | None = None) -> T:
+    async def run(
+        self,
+        work: Callable[[UnitOfWork], Awaitable[T]],
+        trace_for: Mapping[UUID, dict[str, str]] | None = None,
+    ) -> T:
         """Run ``work`` in a transaction (retried whole on transient conflicts), then publish its events."""
         committed: list[UnitOfWork] = []
 

@@ -17,13 +17,32 @@ from typing import Any
 from hypothesis import strategies as st
 
 IGNORED = {"title", "description", "default", "examples", "$defs"}
-KNOWN = IGNORED | {"type", "properties", "required", "additionalProperties", "patternProperties", "maxProperties",
-                   "$ref", "anyOf", "const", "enum", "pattern", "minLength", "maxLength", "format", "minimum",
-                   "maximum", "items", "minItems", "maxItems"}
+KNOWN = IGNORED | {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "maxProperties",
+    "$ref",
+    "anyOf",
+    "const",
+    "enum",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "format",
+    "minimum",
+    "maximum",
+    "items",
+    "minItems",
+    "maxItems",
+}
 
 # Any offset a producer may write, so UTC normalisation meets the edges of the datetime range too.
 OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
-    lambda minutes: timezone(timedelta(minutes=minutes)))
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
 FORMATS = {
     "uuid": st.uuids().map(str),
     "date-time": st.datetimes(timezones=OFFSETS).map(lambda value: value.isoformat()),
@@ -57,15 +76,22 @@ class _Builder:
         if kind == "object":
             return self._object(schema)
         if kind == "array":
-            return st.lists(self.build(schema["items"]), min_size=schema.get("minItems", 0),
-                            max_size=schema.get("maxItems"))
+            return st.lists(
+                self.build(schema["items"]),
+                min_size=schema.get("minItems", 0),
+                max_size=schema.get("maxItems"),
+            )
         if kind == "string":
             return _string(schema)
         if kind == "integer":
             return st.integers(min_value=schema.get("minimum"), max_value=schema.get("maximum"))
         if kind == "number":
-            return st.floats(min_value=schema.get("minimum"), max_value=schema.get("maximum"),
-                             allow_nan=False, allow_infinity=False)
+            return st.floats(
+                min_value=schema.get("minimum"),
+                max_value=schema.get("maximum"),
+                allow_nan=False,
+                allow_infinity=False,
+            )
         if kind == "boolean":
             return st.booleans()
         if kind == "null":
@@ -82,13 +108,17 @@ class _Builder:
     def _object(self, schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
         if "patternProperties" in schema:
             [(pattern, values)] = schema["patternProperties"].items()
-            return st.dictionaries(st.from_regex(pattern, fullmatch=True), self.build(values),
-                                   max_size=schema.get("maxProperties"))
+            return st.dictionaries(
+                st.from_regex(pattern, fullmatch=True),
+                self.build(values),
+                max_size=schema.get("maxProperties"),
+            )
         properties = schema.get("properties", {})
         required = set(schema.get("required", ()))
         return st.fixed_dictionaries(
             {name: self.build(sub) for name, sub in properties.items() if name in required},
-            optional={name: self.build(sub) for name, sub in properties.items() if name not in required})
+            optional={name: self.build(sub) for name, sub in properties.items() if name not in required},
+        )
 
 
 def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:

@@ -4,7 +4,6 @@ from enum import StrEnum
 
 import pytest
 from pydantic import BaseModel, Field
-
 from terrain_contracts.compat import breaking_changes
 
 pytestmark = pytest.mark.unit
@@ -110,7 +109,9 @@ def test_a_changed_list_item_type_is_breaking():
         inner: Inner | None = None
         tags: list[int] = Field(default_factory=list)
 
-    assert breaking_changes(schema(V1), schema(Items)) == ["$.tags[]: type changed (type: 'string' -> 'integer')"]
+    assert breaking_changes(schema(V1), schema(Items)) == [
+        "$.tags[]: type changed (type: 'string' -> 'integer')"
+    ]
 
 
 def test_a_new_required_field_is_breaking():

@@ -3,11 +3,10 @@
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import (
     CustomerRef,
@@ -31,7 +30,7 @@ def submitted(**overrides) -> FeedbackSubmittedData:
         reporter=Reporter(name="Ada", email="ada@acme.io", role=ReporterRole.customer),
         customer=CustomerRef(account_id="acc-1"),
         text="Export to CSV times out",
-        occurred_at=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc),
+        occurred_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
     )
     fields.update(overrides)
     return FeedbackSubmittedData(**fields)
@@ -45,7 +44,7 @@ def test_a_naive_datetime_is_refused():
 def test_aware_datetimes_are_normalised_to_utc():
     paris = timezone(timedelta(hours=1))
     data = submitted(occurred_at=datetime(2026, 11, 2, 10, 30, tzinfo=paris))
-    assert data.occurred_at == datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+    assert data.occurred_at == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     assert data.occurred_at.utcoffset() == timedelta(0)
 
 
@@ -94,14 +93,25 @@ def test_every_subject_follows_the_naming_rule_and_has_a_stream():
 
 
 def test_every_subject_constant_belongs_to_exactly_one_event():
-    constants = {value for name, value in vars(subjects).items()
-                 if name.isupper() and isinstance(value, str) and value.endswith((".v1", ".v2"))}
+    constants = {
+        value
+        for name, value in vars(subjects).items()
+        if name.isupper() and isinstance(value, str) and value.endswith((".v1", ".v2"))
+    }
     assert constants == {event.subject for event in EVENTS}
 
 
 def test_the_package_imports_with_pydantic_alone():
     # A Sales tool installs only the contracts: no broker, database or web framework may be needed.
-    blocked = ["nats", "faststream", "pymongo", "fastapi", "prometheus_client", "opentelemetry", "terrain_kit"]
+    blocked = [
+        "nats",
+        "faststream",
+        "pymongo",
+        "fastapi",
+        "prometheus_client",
+        "opentelemetry",
+        "terrain_kit",
+    ]
     code = (
         "import sys\n"
         "class Block:\n"

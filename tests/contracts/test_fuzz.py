@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
 from terrain_contracts.registry import EVENTS, type_name
 from terrain_contracts.schema import SCHEMA_DIR, file_name
 from terrain_dev.fuzzing import budget
@@ -30,9 +29,15 @@ SCHEMAS = {event: json.loads((SCHEMA_DIR / file_name(event)).read_text(encoding=
 PAYLOADS = {event: from_schema(schema) for event, schema in SCHEMAS.items()}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
     | st.one_of(*FORMATS.values()),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=10,
 )
 every_event = pytest.mark.parametrize("event", EVENTS, ids=type_name)
@@ -50,7 +55,9 @@ def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
     return found
 
 
-def model_objects(value: Any, schema: dict[str, Any], definitions: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
+def model_objects(
+    value: Any, schema: dict[str, Any], definitions: dict[str, Any], prefix: tuple = ()
+) -> list[tuple]:
     """Paths of the objects in ``value`` that are models (declared properties), where a field may be added."""
     schema = definitions[schema["$ref"].removeprefix("#/$defs/")] if "$ref" in schema else schema
     if "anyOf" in schema:
@@ -66,8 +73,11 @@ def model_objects(value: Any, schema: dict[str, Any], definitions: dict[str, Any
             found += model_objects(child, schema["properties"][key], definitions, (*prefix, key))
         return found
     if isinstance(value, list) and "items" in schema:
-        return [path for index, child in enumerate(value)
-                for path in model_objects(child, schema["items"], definitions, (*prefix, index))]
+        return [
+            path
+            for index, child in enumerate(value)
+            for path in model_objects(child, schema["items"], definitions, (*prefix, index))
+        ]
     return []
 
 
@@ -130,8 +140,9 @@ def test_fields_unknown_to_this_version_are_ignored_at_any_depth(event, data):
     targets = model_objects(extended, schema, schema.get("$defs", {}))
     for path in data.draw(st.lists(st.sampled_from(targets), min_size=1, max_size=4), label="objects"):
         model = at(extended, path)
-        name = data.draw(st.from_regex(r"[a-z_]{1,20}", fullmatch=True).filter(lambda key: key not in model),
-                         label="field")
+        name = data.draw(
+            st.from_regex(r"[a-z_]{1,20}", fullmatch=True).filter(lambda key: key not in model), label="field"
+        )
         model[name] = data.draw(json_values, label="value")
 
     assert event.parse(json.dumps(extended)) == expected

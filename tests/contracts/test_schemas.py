@@ -5,7 +5,6 @@ import json
 import shutil
 
 import pytest
-
 from terrain_contracts import schema as schemas
 from terrain_contracts.events.feedback import FeedbackIngested
 

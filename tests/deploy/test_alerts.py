@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from terrain_dev.testing import require_tool
 
 pytestmark = pytest.mark.unit
@@ -24,14 +23,16 @@ def alert_rules() -> list[dict]:
 
 
 def test_the_rules_pass_promtool_check():
-    result = subprocess.run([promtool(), "check", "rules", "alerts.yml"], cwd=PROMETHEUS,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [promtool(), "check", "rules", "alerts.yml"], cwd=PROMETHEUS, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_rules_behave_as_their_unit_tests_say():
-    result = subprocess.run([promtool(), "test", "rules", "alerts.test.yml"], cwd=PROMETHEUS,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [promtool(), "test", "rules", "alerts.test.yml"], cwd=PROMETHEUS, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from terrain_dev.deploy import dashboards
 
 pytestmark = pytest.mark.unit
@@ -14,8 +13,12 @@ REPO = Path(__file__).resolve().parents[2]
 METRIC = re.compile(r"\b((?:terrain|faststream)_[a-z_]+)")
 SUFFIXES = ("_bucket", "_sum", "_count")
 # FastStream's Prometheus middleware names (faststream/prometheus/container.py, prefix "faststream").
-FASTSTREAM = {"faststream_received_processed_messages_total", "faststream_received_processed_messages_duration_seconds",
-              "faststream_received_messages_total", "faststream_published_messages_total"}
+FASTSTREAM = {
+    "faststream_received_processed_messages_total",
+    "faststream_received_processed_messages_duration_seconds",
+    "faststream_received_messages_total",
+    "faststream_published_messages_total",
+}
 
 
 def exported() -> set[str]:

@@ -2,11 +2,11 @@
 
 import pytest
 import pytest_asyncio
-
 from terrain_dev import demo
 from terrain_dev.demo import org
 from terrain_dev.servers import free_port
 from terrain_dev.stack import Printer, Stack, StackConfig
+
 
 @pytest.fixture(scope="module")
 def ports() -> demo.Ports:
@@ -90,7 +90,9 @@ async def test_the_quarter_is_planned_voted_and_an_initiative_ships(result, narr
 async def test_every_reporter_of_linked_feedback_hears_it_shipped_once(result):
     assert result.linked >= 1
     assert len(result.observer.loops) == result.linked
-    emails = [m for m in result.receivers.messages if m.channel == "email" and m.subject.startswith("Shipped")]
+    emails = [
+        m for m in result.receivers.messages if m.channel == "email" and m.subject.startswith("Shipped")
+    ]
     reporters = {loop.reporter_email for loop in result.observer.loops}
     assert sorted(m.to for m in emails) == sorted(reporters)  # one message per reporter, not per item
 

@@ -7,7 +7,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from terrain_dev.servers import free_port, port_in_use
 from terrain_dev.stack import SERVICES
 from terrain_dev.waiting import wait_until
@@ -30,13 +29,34 @@ def test_up_brings_every_service_to_ready_and_ctrl_c_stops_everything(tmp_path):
     output = tmp_path / "up.log"
     with output.open("wb") as log:
         up = subprocess.Popen(
-            [sys.executable, "-m", "terrain_dev", "up", "--no-demo", "--data-dir", str(tmp_path / "data"),
-             "--nats-port", str(ports["nats"]), "--nats-monitor-port", str(ports["monitor"]),
-             "--mongo-port", str(ports["mongo"]), "--http-port-base", str(base)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "terrain_dev",
+                "up",
+                "--no-demo",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--nats-port",
+                str(ports["nats"]),
+                "--nats-monitor-port",
+                str(ports["monitor"]),
+                "--mongo-port",
+                str(ports["mongo"]),
+                "--http-port-base",
+                str(base),
+            ],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_until(lambda: "press Ctrl-C to stop" in output.read_text(), timeout=120, interval=0.2,
-                   what="the stack announces it is ready")
+        wait_until(
+            lambda: "press Ctrl-C to stop" in output.read_text(),
+            timeout=120,
+            interval=0.2,
+            what="the stack announces it is ready",
+        )
         for name, _, offset in SERVICES:
             assert ready(base + offset), name
 
@@ -62,9 +82,26 @@ def test_up_refuses_a_busy_port_with_a_clear_message(tmp_path):
         holder.listen()
         busy = holder.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "terrain_dev", "up", "--data-dir", str(tmp_path), "--nats-port", str(busy),
-             "--nats-monitor-port", str(free_port()), "--mongo-port", str(free_port()),
-             "--http-port-base", str(free_port())],
-            cwd=REPO, capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "terrain_dev",
+                "up",
+                "--data-dir",
+                str(tmp_path),
+                "--nats-port",
+                str(busy),
+                "--nats-monitor-port",
+                str(free_port()),
+                "--mongo-port",
+                str(free_port()),
+                "--http-port-base",
+                str(free_port()),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
     assert f"{busy} (nats)" in result.stderr

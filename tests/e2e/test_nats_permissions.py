@@ -1,15 +1,12 @@
 """The generated NATS users: each service works with its own credentials and is refused elsewhere."""
 
-import asyncio
 from datetime import UTC, datetime
 
 import nats
+import nats.js.errors
 import pytest
 import pytest_asyncio
-
-import nats.js.errors
 from terrain_contracts import streams, subjects
-from terrain_contracts.registry import published_by
 from terrain_contracts.events.feedback import (
     CustomerRef,
     FeedbackClassified,
@@ -19,6 +16,7 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
 )
+from terrain_contracts.registry import published_by
 from terrain_dev.probes import stored_messages
 from terrain_dev.stack import ACCOUNTS_CONF, SERVICES, Printer, Stack, StackConfig
 from terrain_dev.testing import publish
@@ -33,7 +31,9 @@ USERS = [name for name, _, _ in SERVICES] + ["tools", "ops", "sys"]
 def stack(tmp_path_factory):
     # The local stack runs with the generated users (deploy/k8s/base/nats/accounts.conf), as production does.
     # Ready means every service provisioned its streams and consumers as itself.
-    with Stack(StackConfig.on_free_ports(tmp_path_factory.mktemp("secured")), Printer(colour=False)) as running:
+    with Stack(
+        StackConfig.on_free_ports(tmp_path_factory.mktemp("secured")), Printer(colour=False)
+    ) as running:
         yield running
 
 
@@ -48,8 +48,14 @@ class Connection:
         async def record(exc: Exception) -> None:
             self.errors.append(str(exc))
 
-        self.nc = await nats.connect(stack.nats.url, user=user, password=stack.nats_passwords[user],
-                                     error_cb=record, inbox_prefix=inbox, allow_reconnect=False)
+        self.nc = await nats.connect(
+            stack.nats.url,
+            user=user,
+            password=stack.nats_passwords[user],
+            error_cb=record,
+            inbox_prefix=inbox,
+            allow_reconnect=False,
+        )
         return self
 
     async def refused(self, action) -> bool:
@@ -73,10 +79,18 @@ async def ops(stack):
 
 async def test_each_service_runs_with_its_own_user_and_the_pipeline_flows(stack, ops):
     tools = await Connection().open(stack, "tools")
-    event = FeedbackSubmitted.create(FeedbackSubmittedData(
-        source="salesforce", external_id="perm-1", kind=FeedbackKind.field,
-        reporter=Reporter(name="Sam Rivera", role=ReporterRole.sales_rep), customer=CustomerRef(name="Acme"),
-        text="The CSV export cuts off after 10,000 rows", occurred_at=datetime.now(UTC)), source="salesforce")
+    event = FeedbackSubmitted.create(
+        FeedbackSubmittedData(
+            source="salesforce",
+            external_id="perm-1",
+            kind=FeedbackKind.field,
+            reporter=Reporter(name="Sam Rivera", role=ReporterRole.sales_rep),
+            customer=CustomerRef(name="Acme"),
+            text="The CSV export cuts off after 10,000 rows",
+            occurred_at=datetime.now(UTC),
+        ),
+        source="salesforce",
+    )
     await publish(tools.nc.jetstream(), event)  # Sales/CS tools may publish submissions
     await tools.nc.close()
 
@@ -87,13 +101,16 @@ async def test_each_service_runs_with_its_own_user_and_the_pipeline_flows(stack,
     assert await eventually(classified, timeout=60, what="ingested and classified under least privilege")
 
 
-@pytest.mark.parametrize(("user", "foreign_subject"), [
-    ("feedback", subjects.INSIGHT_DETECTED),
-    ("insights", subjects.INITIATIVE_SHIPPED),
-    ("notifier", subjects.FEEDBACK_INGESTED),
-    ("initiatives", subjects.NOTIFICATION_DELIVERED),
-    ("tools", subjects.FEEDBACK_INGESTED),
-])
+@pytest.mark.parametrize(
+    ("user", "foreign_subject"),
+    [
+        ("feedback", subjects.INSIGHT_DETECTED),
+        ("insights", subjects.INITIATIVE_SHIPPED),
+        ("notifier", subjects.FEEDBACK_INGESTED),
+        ("initiatives", subjects.NOTIFICATION_DELIVERED),
+        ("tools", subjects.FEEDBACK_INGESTED),
+    ],
+)
 async def test_a_user_is_refused_publishing_another_services_events(stack, user, foreign_subject):
     connection = await Connection().open(stack, user, inbox=f"_INBOX_{user}")
     try:
@@ -108,7 +125,9 @@ async def test_a_service_cannot_pull_from_another_services_consumer_or_read_its_
         steal = f"$JS.API.CONSUMER.MSG.NEXT.{streams.FEEDBACK}.insights-classifier"
         assert await connection.refused(lambda nc: nc.publish(steal, b'{"batch": 1}'))
         assert await connection.refused(lambda nc: nc.subscribe("_INBOX_insights.>"))
-        assert await connection.refused(lambda nc: nc.publish(f"$JS.API.STREAM.DELETE.{streams.FEEDBACK}", b""))
+        assert await connection.refused(
+            lambda nc: nc.publish(f"$JS.API.STREAM.DELETE.{streams.FEEDBACK}", b"")
+        )
     finally:
         await connection.nc.close()
 

@@ -3,11 +3,9 @@
 import json
 import subprocess
 import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
-
 from terrain_dev.servers import free_port
 from terrain_dev.stack import SERVICES, Printer, Stack, StackConfig
 from terrain_dev.testing import require_tool
@@ -23,10 +21,13 @@ def stack(tmp_path_factory):
 
 
 def scrape_config(stack: Stack) -> dict:
-    return {"global": {"scrape_interval": "1s"},
-            "scrape_configs": [{"job_name": f"terrain-{name}",
-                                "static_configs": [{"targets": [f"127.0.0.1:{process.port}"]}]}
-                               for name, process in stack.services.items()]}
+    return {
+        "global": {"scrape_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": f"terrain-{name}", "static_configs": [{"targets": [f"127.0.0.1:{process.port}"]}]}
+            for name, process in stack.services.items()
+        ],
+    }
 
 
 def test_prometheus_scrapes_every_service_and_sees_it_up(stack, tmp_path):
@@ -34,10 +35,18 @@ def test_prometheus_scrapes_every_service_and_sees_it_up(stack, tmp_path):
     config = tmp_path / "prometheus.yml"
     config.write_text(yaml.safe_dump(scrape_config(stack)))
     port = free_port()
-    server = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-                               f"--web.listen-address=127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("wb"))
+    server = subprocess.Popen(
+        [
+            prometheus,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "prometheus.log").open("wb"),
+    )
     try:
+
         def all_up() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/targets", timeout=2) as response:
                 targets = json.load(response)["data"]["activeTargets"]
@@ -48,7 +57,7 @@ def test_prometheus_scrapes_every_service_and_sees_it_up(stack, tmp_path):
 
         wait_until(all_up, timeout=60, interval=0.5, what="Prometheus sees the four services up")
 
-        query = "http://127.0.0.1:{}/api/v1/query?query=sum%20by%20(job)%20(terrain_ready)".format(port)
+        query = f"http://127.0.0.1:{port}/api/v1/query?query=sum%20by%20(job)%20(terrain_ready)"
 
         def ready_series() -> dict:
             with urllib.request.urlopen(query, timeout=2) as response:
@@ -56,7 +65,8 @@ def test_prometheus_scrapes_every_service_and_sees_it_up(stack, tmp_path):
             return {r["metric"]["job"]: r["value"][1] for r in result} or None
 
         assert wait_until(ready_series, timeout=30, what="terrain_ready scraped") == {
-            f"terrain-{name}": "1" for name, _, _ in SERVICES}
+            f"terrain-{name}": "1" for name, _, _ in SERVICES
+        }
     finally:
         server.terminate()
         server.wait(10)

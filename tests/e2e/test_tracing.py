@@ -1,13 +1,12 @@
 """One trace follows a webhook delivery through feedback, insights and notifier to its notification."""
 
 import json
-from datetime import date
 import secrets
+from datetime import date
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from terrain_contracts import streams
 from terrain_contracts.events.notification import NotificationDelivered
 from terrain_dev import demo
@@ -36,8 +35,9 @@ def ports() -> demo.Ports:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, spans, ports):
     env = demo.environment(ports) | {"{SERVICE}_TELEMETRY__SPAN_FILE": str(spans / "{service}.jsonl")}
-    with Stack(StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"), extra_env=env),
-               Printer(colour=False)) as running:
+    with Stack(
+        StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"), extra_env=env), Printer(colour=False)
+    ) as running:
         yield running
 
 
@@ -56,14 +56,30 @@ async def traced(stack, ports, jetstream_of_stack):
         await eventually(lambda: _account_known(services, account.account_id), what="account registered")
 
         trace_id = secrets.token_hex(16)
-        body = json.dumps({"ticket": {
-            "id": "trace-1", "subject": "We will not renew",
-            "description": "Exports fail every day and nobody answers. We are moving to a competitor next month.",
-            "created_at": "2026-11-21T10:00:00Z", "requester": {"name": "Zoé", "email": f"zoe@{account.domain}"},
-            "organization": {"name": account.name, "external_id": account.account_id}}}).encode()
-        headers = {"Content-Type": "application/json", "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
-        response = await services.raw("feedback", "POST", "/v1/webhooks/zendesk", None, content=body,
-                                      headers=headers | sign("zendesk", body, SECRETS["zendesk"]))
+        body = json.dumps(
+            {
+                "ticket": {
+                    "id": "trace-1",
+                    "subject": "We will not renew",
+                    "description": "Exports fail every day and nobody answers. We are moving to a competitor next month.",
+                    "created_at": "2026-11-21T10:00:00Z",
+                    "requester": {"name": "Zoé", "email": f"zoe@{account.domain}"},
+                    "organization": {"name": account.name, "external_id": account.account_id},
+                }
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
+        }
+        response = await services.raw(
+            "feedback",
+            "POST",
+            "/v1/webhooks/zendesk",
+            None,
+            content=body,
+            headers=headers | sign("zendesk", body, SECRETS["zendesk"]),
+        )
         assert response.status_code == 200, response.text
         await eventually(lambda: _slack_got(receivers), timeout=60, what="the PM notified on Slack")
         return trace_id
@@ -112,7 +128,9 @@ async def test_the_trace_spans_feedback_insights_and_notifier(traced, spans):
 
 async def test_the_notification_event_carries_the_same_trace(traced, jetstream_of_stack):
     async def delivered() -> list:
-        found = await stored_messages(jetstream_of_stack, streams.NOTIFICATIONS, NotificationDelivered.subject)
+        found = await stored_messages(
+            jetstream_of_stack, streams.NOTIFICATIONS, NotificationDelivered.subject
+        )
         return [m for m in found if traced in m.headers.get("traceparent", "")]
 
     assert await eventually(delivered, what="notification.delivered in the same trace")

@@ -4,7 +4,6 @@ is doubled, a notification received again under its own webhook-id is only resen
 from collections import Counter
 
 import pytest
-
 from terrain_dev.faults.counters import Effects, tally
 from terrain_dev.faults.load import Sent
 
@@ -12,8 +11,14 @@ pytestmark = pytest.mark.unit
 
 
 def sent(index: int, acknowledged: bool = True) -> Sent:
-    return Sent(index, f"e-{index}", f"fb-{index}", f"acct-{index}", 100.0,
-                acknowledged_at=101.0 if acknowledged else None)
+    return Sent(
+        index,
+        f"e-{index}",
+        f"fb-{index}",
+        f"acct-{index}",
+        100.0,
+        acknowledged_at=101.0 if acknowledged else None,
+    )
 
 
 def complete(*indexes: int) -> Effects:

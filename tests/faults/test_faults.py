@@ -2,7 +2,6 @@
 every acknowledged event followed to its effects. The full suite: python -m terrain_dev.faults."""
 
 import pytest
-
 from terrain_dev.faults.scenarios import SCENARIOS, run_scenario
 
 pytestmark = pytest.mark.e2e

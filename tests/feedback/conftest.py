@@ -8,15 +8,23 @@ from .signing import SECRETS
 
 
 def webhook_settings() -> WebhookSettings:
-    return WebhookSettings(**{vendor: WebhookSource(secrets=secrets) for vendor, secrets in SECRETS.items()},
-                           max_body_bytes=64 * 1024)
+    return WebhookSettings(
+        **{vendor: WebhookSource(secrets=secrets) for vendor, secrets in SECRETS.items()},
+        max_body_bytes=64 * 1024,
+    )
 
 
 @pytest.fixture
 def feedback_settings(nats_server, mongo_server, database_name, jetstream) -> FeedbackSettings:
-    return settings_for(FeedbackSettings, nats_server, mongo_server, database_name,
-                        http=FeedbackHttp(port=free_port()), webhooks=webhook_settings(),
-                        consumer=fast_consumers(linger_ms=25, ack_wait_seconds=30))
+    return settings_for(
+        FeedbackSettings,
+        nats_server,
+        mongo_server,
+        database_name,
+        http=FeedbackHttp(port=free_port()),
+        webhooks=webhook_settings(),
+        consumer=fast_consumers(linger_ms=25, ack_wait_seconds=30),
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -34,5 +36,8 @@ def mutated(draw, payload: dict) -> dict:
 
 def bodies(payload: dict):
     """Raw bodies: any bytes, any JSON, or ``payload`` mutated."""
-    return (st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode())
-            | mutated(payload).map(lambda v: json.dumps(v).encode()))
+    return (
+        st.binary(max_size=300)
+        | json_values.map(lambda v: json.dumps(v).encode())
+        | mutated(payload).map(lambda v: json.dumps(v).encode())
+    )

@@ -14,8 +14,13 @@ SECRETS = {
     "salesforce": ["sf-shared-secret"],
     "standard": ["whsec_" + base64.b64encode(b"standard-webhooks-secret-0123456").decode()],
 }
-FIXTURE_FILES = {"zendesk": "zendesk_trigger.json", "intercom": "intercom.json", "hubspot": "hubspot.json",
-                 "salesforce": "salesforce.json", "standard": "standard.json"}
+FIXTURE_FILES = {
+    "zendesk": "zendesk_trigger.json",
+    "intercom": "intercom.json",
+    "hubspot": "hubspot.json",
+    "salesforce": "salesforce.json",
+    "standard": "standard.json",
+}
 BASE_URL = "http://service"
 
 
@@ -23,8 +28,15 @@ def fixture(vendor: str) -> dict:
     return json.loads((FIXTURES / FIXTURE_FILES[vendor]).read_text())
 
 
-def sign(vendor: str, body: bytes, secret: str | None = None, *, age: float = 0.0,
-         delivery_id: str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W") -> dict[str, str]:
+def sign(
+    vendor: str,
+    body: bytes,
+    secret: str | None = None,
+    *,
+    age: float = 0.0,
+    delivery_id: str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+) -> dict[str, str]:
     """Headers the vendor would send with ``body``, signed ``age`` seconds ago."""
-    return vendor_sign(vendor, body, secret or SECRETS[vendor][0], age=age, base_url=BASE_URL,
-                       delivery_id=delivery_id)
+    return vendor_sign(
+        vendor, body, secret or SECRETS[vendor][0], age=age, base_url=BASE_URL, delivery_id=delivery_id
+    )

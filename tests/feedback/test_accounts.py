@@ -15,9 +15,16 @@ from .builders import submission, submitted
 
 pytestmark = pytest.mark.integration
 
-ACME = {"account_id": "acc-acme", "name": "Acme Corp", "domains": ["acme.io"],
-        "arr": {"amount_minor": 12_000_000, "currency": "EUR"}, "plan": "enterprise", "segment": "enterprise",
-        "renewal_date": "2027-03-31", "owner_rep_email": "sam@ourcompany.com"}
+ACME = {
+    "account_id": "acc-acme",
+    "name": "Acme Corp",
+    "domains": ["acme.io"],
+    "arr": {"amount_minor": 12_000_000, "currency": "EUR"},
+    "plan": "enterprise",
+    "segment": "enterprise",
+    "renewal_date": "2027-03-31",
+    "owner_rep_email": "sam@ourcompany.com",
+}
 
 
 async def intake_settled(jetstream) -> bool:
@@ -27,7 +34,9 @@ async def intake_settled(jetstream) -> bool:
 async def snapshots(jetstream) -> dict[str, dict | None]:
     found = await stored_messages(jetstream, streams.FEEDBACK, FeedbackIngested.subject)
     events = [FeedbackIngested.parse(m.data) for m in found]
-    return {e.data.external_id: e.data.account.model_dump(mode="json") if e.data.account else None for e in events}
+    return {
+        e.data.external_id: e.data.account.model_dump(mode="json") if e.data.account else None for e in events
+    }
 
 
 async def test_accounts_are_created_read_and_deleted_through_the_api_with_roles(feedback):
@@ -44,7 +53,9 @@ async def test_accounts_are_created_read_and_deleted_through_the_api_with_roles(
     assert mismatch.status_code == 422
     listed = await feedback.http.get("/v1/accounts", headers={"X-API-Key": viewer})
     assert [a["account_id"] for a in listed.json()["items"]] == ["acc-acme"]
-    assert (await feedback.http.delete("/v1/accounts/acc-acme", headers={"X-API-Key": viewer})).status_code == 403
+    assert (
+        await feedback.http.delete("/v1/accounts/acc-acme", headers={"X-API-Key": viewer})
+    ).status_code == 403
     assert (await feedback.http.delete("/v1/accounts/acc-acme", headers={"X-API-Key": pm})).status_code == 204
     assert (await feedback.http.get("/v1/accounts/acc-acme")).status_code == 404
 
@@ -59,31 +70,52 @@ async def test_an_account_written_through_the_api_is_announced_as_account_update
 
 
 async def test_crm_events_keep_the_latest_state_and_ignore_a_late_older_one(feedback, jetstream):
-    newer = AccountUpdated.create(AccountUpdatedData(account=Account(**{**ACME, "plan": "growth"})), source="crm")
-    older = AccountUpdated(data=AccountUpdatedData(account=Account(**ACME)), source="crm",
-                           occurred_at=newer.occurred_at - timedelta(hours=1))
+    newer = AccountUpdated.create(
+        AccountUpdatedData(account=Account(**{**ACME, "plan": "growth"})), source="crm"
+    )
+    older = AccountUpdated(
+        data=AccountUpdatedData(account=Account(**ACME)),
+        source="crm",
+        occurred_at=newer.occurred_at - timedelta(hours=1),
+    )
 
     await publish(jetstream, newer, older)
 
-    await eventually(lambda: consumer_settled(jetstream, streams.ACCOUNTS, "feedback-accounts"), what="applied")
+    await eventually(
+        lambda: consumer_settled(jetstream, streams.ACCOUNTS, "feedback-accounts"), what="applied"
+    )
     assert (await feedback.db["accounts"].find_one({"_id": "acc-acme"}))["plan"] == "growth"
 
 
-async def test_feedback_is_enriched_by_account_id_then_customer_domain_then_a_customer_reporter(feedback, jetstream):
+async def test_feedback_is_enriched_by_account_id_then_customer_domain_then_a_customer_reporter(
+    feedback, jetstream
+):
     await feedback.http.put("/v1/accounts/acc-acme", json=ACME)
     rep = {"name": "Sam Rivera", "email": "sam@acme.io", "role": ReporterRole.sales_rep}
-    await publish(jetstream, *[submitted(s) for s in (
-        submission("by-id", customer={"account_id": "acc-acme"}, reporter=rep),
-        submission("by-customer-email", customer={"email": "ops@acme.io"}, reporter=rep),
-        submission("by-customer-domain", customer={"domain": "acme.io"}, reporter=rep),
-        submission("by-reporter", customer={"name": "Acme"}),  # the reporter is the customer: dana@acme.io
-        submission("rep-domain-is-not-the-customer", customer={"name": "Acme"}, reporter=rep),
-    )])
+    await publish(
+        jetstream,
+        *[
+            submitted(s)
+            for s in (
+                submission("by-id", customer={"account_id": "acc-acme"}, reporter=rep),
+                submission("by-customer-email", customer={"email": "ops@acme.io"}, reporter=rep),
+                submission("by-customer-domain", customer={"domain": "acme.io"}, reporter=rep),
+                submission(
+                    "by-reporter", customer={"name": "Acme"}
+                ),  # the reporter is the customer: dana@acme.io
+                submission("rep-domain-is-not-the-customer", customer={"name": "Acme"}, reporter=rep),
+            )
+        ],
+    )
 
     found = await eventually(lambda: _all(jetstream, 5), what="five items ingested")
 
     assert {k for k, v in found.items() if v and v["account_id"] == "acc-acme"} == {
-        "by-id", "by-customer-email", "by-customer-domain", "by-reporter"}
+        "by-id",
+        "by-customer-email",
+        "by-customer-domain",
+        "by-reporter",
+    }
     assert found["rep-domain-is-not-the-customer"] is None
     assert found["by-id"]["arr"] == {"amount_minor": 12_000_000, "currency": "EUR"}
 
@@ -100,7 +132,9 @@ async def test_an_arr_change_weights_feedback_from_then_on(feedback, jetstream):
 
     raised = Account(**{**ACME, "arr": Money(amount_minor=30_000_000, currency="EUR")})
     await publish(jetstream, AccountUpdated.create(AccountUpdatedData(account=raised), source="crm"))
-    await eventually(lambda: consumer_settled(jetstream, streams.ACCOUNTS, "feedback-accounts"), what="applied")
+    await eventually(
+        lambda: consumer_settled(jetstream, streams.ACCOUNTS, "feedback-accounts"), what="applied"
+    )
     await publish(jetstream, submitted(submission("after", "A different need: audit logs")))
 
     found = await eventually(lambda: _all(jetstream, 2), what="both ingested")

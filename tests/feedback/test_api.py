@@ -21,14 +21,32 @@ async def intake_settled(jetstream) -> bool:
 
 
 async def seed(feedback, jetstream) -> None:
-    await publish(jetstream, *[submitted(s) for s in (
-        submission("Z-1", "Exports to Excel time out", minutes=0, customer={"account_id": "acc-acme"}),
-        submission("Z-2", "Dark mode for the mobile app", minutes=10, customer={"email": "noor@globex.com"}),
-        submission("S-1", "Acme wants SAML single sign-on", source="salesforce", minutes=20,
-                   kind=FeedbackKind.field, customer={"account_id": "acc-acme"},
-                   reporter={"name": "Sam", "email": "sam@ourcompany.com", "role": "sales_rep"}),
-        submission("Z-3", "L'export Excel échoue toujours", minutes=30, customer={"email": "jean@acme.io"}),
-    )])
+    await publish(
+        jetstream,
+        *[
+            submitted(s)
+            for s in (
+                submission(
+                    "Z-1", "Exports to Excel time out", minutes=0, customer={"account_id": "acc-acme"}
+                ),
+                submission(
+                    "Z-2", "Dark mode for the mobile app", minutes=10, customer={"email": "noor@globex.com"}
+                ),
+                submission(
+                    "S-1",
+                    "Acme wants SAML single sign-on",
+                    source="salesforce",
+                    minutes=20,
+                    kind=FeedbackKind.field,
+                    customer={"account_id": "acc-acme"},
+                    reporter={"name": "Sam", "email": "sam@ourcompany.com", "role": "sales_rep"},
+                ),
+                submission(
+                    "Z-3", "L'export Excel échoue toujours", minutes=30, customer={"email": "jean@acme.io"}
+                ),
+            )
+        ],
+    )
     await eventually(lambda: intake_settled(jetstream), what="seeded")
 
 
@@ -44,8 +62,12 @@ async def test_feedback_is_listed_newest_first_and_filtered(feedback, jetstream)
     assert await ids(feedback) == ["Z-3", "S-1", "Z-2", "Z-1"]
     assert await ids(feedback, account_id="acc-acme") == ["S-1", "Z-1"]
     assert await ids(feedback, source="salesforce") == ["S-1"]
-    assert await ids(feedback, kind="customer", since=(T0 + timedelta(minutes=5)).isoformat(),
-                     until=(T0 + timedelta(minutes=30)).isoformat()) == ["Z-2"]
+    assert await ids(
+        feedback,
+        kind="customer",
+        since=(T0 + timedelta(minutes=5)).isoformat(),
+        until=(T0 + timedelta(minutes=30)).isoformat(),
+    ) == ["Z-2"]
     assert await ids(feedback, q="EXCEL") == ["Z-3", "Z-1"]
     assert await ids(feedback, q="export echoue") == ["Z-3"]  # accents and case folded
     assert await ids(feedback, status="open") == ["Z-3", "S-1", "Z-2", "Z-1"]
@@ -55,7 +77,9 @@ async def test_pages_follow_the_cursor_to_the_end(feedback, jetstream):
     await seed(feedback, jetstream)
 
     first = (await feedback.http.get("/v1/feedback", params={"limit": 3})).json()
-    second = (await feedback.http.get("/v1/feedback", params={"limit": 3, "cursor": first["next_cursor"]})).json()
+    second = (
+        await feedback.http.get("/v1/feedback", params={"limit": 3, "cursor": first["next_cursor"]})
+    ).json()
 
     assert [i["external_id"] for i in first["items"] + second["items"]] == ["Z-3", "S-1", "Z-2", "Z-1"]
     assert second["next_cursor"] is None
@@ -96,8 +120,14 @@ async def test_a_customer_is_erased_by_email_announced_and_never_ingested_again(
     assert event.data.feedback_ids == [erased_id] and (event.data.part, event.data.parts) == (1, 1)
     assert event.data.customer_email == "noor@globex.com" and event.data.requested_by.startswith("key:")
 
-    await publish(jetstream, submitted(submission("Z-2", "Dark mode for the mobile app", minutes=10,
-                                                  customer={"email": "noor@globex.com"})))  # a replay
+    await publish(
+        jetstream,
+        submitted(
+            submission(
+                "Z-2", "Dark mode for the mobile app", minutes=10, customer={"email": "noor@globex.com"}
+            )
+        ),
+    )  # a replay
     await eventually(lambda: intake_settled(jetstream), what="replay handled")
     assert await feedback.db["feedback"].find_one({"_id": erased_id}) is None
 
@@ -105,28 +135,45 @@ async def test_a_customer_is_erased_by_email_announced_and_never_ingested_again(
 async def test_erasure_needs_product_ops_and_exactly_one_subject(feedback):
     pm = await feedback.api_key("pm")
 
-    forbidden = await feedback.http.post("/v1/erasures", json={"account_id": "a", "reason": "r"},
-                                         headers={"X-API-Key": pm})
-    both = await feedback.http.post("/v1/erasures", json={"account_id": "a", "customer_email": "x@y.io",
-                                                          "reason": "r"})
+    forbidden = await feedback.http.post(
+        "/v1/erasures", json={"account_id": "a", "reason": "r"}, headers={"X-API-Key": pm}
+    )
+    both = await feedback.http.post(
+        "/v1/erasures", json={"account_id": "a", "customer_email": "x@y.io", "reason": "r"}
+    )
 
     assert forbidden.status_code == 403
     assert both.status_code == 422
 
 
 async def test_a_large_erasure_is_announced_in_parts_of_at_most_a_thousand(feedback, jetstream):
-    plan = IntakePlan(existing={}, erased=set(), accounts=_no_accounts(), candidates={}, rules=_rules(),
-                      redact=False, now=T0)
-    items = [plan.decide(submission(f"bulk-{n}", customer={"account_id": "acc-big"}, minutes=n),
-                         IntakeChannel.event).item for n in range(1001)]
+    plan = IntakePlan(
+        existing={},
+        erased=set(),
+        accounts=_no_accounts(),
+        candidates={},
+        rules=_rules(),
+        redact=False,
+        now=T0,
+    )
+    items = [
+        plan.decide(
+            submission(f"bulk-{n}", customer={"account_id": "acc-big"}, minutes=n), IntakeChannel.event
+        ).item
+        for n in range(1001)
+    ]
     await feedback.db["feedback"].insert_many([item_to_doc(i) for i in items])
 
-    response = await feedback.http.post("/v1/erasures", json={"account_id": "acc-big", "reason": "contract end"})
+    response = await feedback.http.post(
+        "/v1/erasures", json={"account_id": "acc-big", "reason": "contract end"}
+    )
     await feedback.service.relay.flush()
 
     assert len(response.json()["feedback_ids"]) == 1001
-    parts = [FeedbackErased.parse(m.data).data
-             for m in await stored_messages(jetstream, streams.FEEDBACK, FeedbackErased.subject)]
+    parts = [
+        FeedbackErased.parse(m.data).data
+        for m in await stored_messages(jetstream, streams.FEEDBACK, FeedbackErased.subject)
+    ]
     assert sorted((p.part, p.parts, len(p.feedback_ids)) for p in parts) == [(1, 2, 1000), (2, 2, 1)]
     assert len({p.erasure_id for p in parts}) == 1
     assert await feedback.db["feedback"].count_documents({}) == 0
@@ -135,8 +182,14 @@ async def test_a_large_erasure_is_announced_in_parts_of_at_most_a_thousand(feedb
 async def test_openapi_describes_the_routes(feedback):
     paths = (await feedback.http.get("/openapi.json")).json()["paths"]
 
-    assert {"/v1/feedback", "/v1/feedback/{feedback_id}", "/v1/accounts/{account_id}", "/v1/erasures",
-            "/v1/webhooks/zendesk", "/v1/webhooks/standard"} <= set(paths)
+    assert {
+        "/v1/feedback",
+        "/v1/feedback/{feedback_id}",
+        "/v1/accounts/{account_id}",
+        "/v1/erasures",
+        "/v1/webhooks/zendesk",
+        "/v1/webhooks/standard",
+    } <= set(paths)
 
 
 def _no_accounts():

@@ -7,7 +7,6 @@ signed fuzzing of every vendor's parser is in test_vendors.py and test_webhooks.
 import uuid
 
 import pytest
-
 from terrain_dev.fuzzing import api_budget, call_and_validate, openapi_schema, serving
 from terrain_dev.servers import free_port
 from terrain_dev.testing import ADMIN_KEY, settings_for
@@ -23,8 +22,14 @@ schema = openapi_schema(create)
 
 @pytest.fixture(scope="module")
 def service(nats_server, mongo_server):
-    settings = settings_for(FeedbackSettings, nats_server, mongo_server, f"fuzz_{uuid.uuid4().hex[:12]}",
-                            http=FeedbackHttp(port=free_port()), webhooks=webhook_settings())
+    settings = settings_for(
+        FeedbackSettings,
+        nats_server,
+        mongo_server,
+        f"fuzz_{uuid.uuid4().hex[:12]}",
+        http=FeedbackHttp(port=free_port()),
+        webhooks=webhook_settings(),
+    )
     with serving(schema, create(settings)):
         yield
 

@@ -28,12 +28,16 @@ pytestmark = pytest.mark.integration
 
 
 async def settled(jetstream, durable: str = "feedback-intake") -> bool:
-    return await consumer_settled(jetstream, streams.FEEDBACK if durable == "feedback-intake" else
-                                  streams.INITIATIVES, durable)
+    return await consumer_settled(
+        jetstream, streams.FEEDBACK if durable == "feedback-intake" else streams.INITIATIVES, durable
+    )
 
 
 async def events_of(jetstream, event_type):
-    return [event_type.parse(m.data) for m in await stored_messages(jetstream, streams.FEEDBACK, event_type.subject)]
+    return [
+        event_type.parse(m.data)
+        for m in await stored_messages(jetstream, streams.FEEDBACK, event_type.subject)
+    ]
 
 
 async def test_two_submissions_of_one_item_in_one_batch_store_it_once_at_revision_two(feedback, jetstream):
@@ -62,7 +66,9 @@ async def test_a_resubmission_with_the_same_content_stores_nothing_new(feedback,
     assert len(await events_of(jetstream, FeedbackIngested)) == 1
 
 
-async def test_a_submission_failing_its_contract_is_rejected_naming_the_field_and_dead_lettered(feedback, jetstream):
+async def test_a_submission_failing_its_contract_is_rejected_naming_the_field_and_dead_lettered(
+    feedback, jetstream
+):
     wire = json.loads(submitted(submission("T-11")).to_json())
     wire["data"]["reporter"]["email"] = "not an email"
     await jetstream.publish(FeedbackSubmitted.subject, json.dumps(wire).encode())
@@ -77,7 +83,8 @@ async def test_a_submission_failing_its_contract_is_rejected_naming_the_field_an
 
 
 async def test_a_submission_cut_in_the_middle_of_an_emoji_is_rejected_and_dead_lettered_at_once(
-        feedback, jetstream):
+    feedback, jetstream
+):
     # A JavaScript producer truncating a string between the two halves of a surrogate pair.
     wire = json.dumps(json.loads(submitted(submission("T-13", "Love it")).to_json()))
     await jetstream.publish(FeedbackSubmitted.subject, wire.replace("Love it", "Love it \\ud83d").encode())
@@ -100,12 +107,20 @@ async def test_text_that_is_empty_once_normalised_is_rejected_naming_the_field(f
 
 
 async def test_a_ticket_copied_into_the_crm_is_linked_to_the_original(feedback, jetstream):
-    ticket = submission("Z-1", "Our admins need SAML single sign-on with Okta. Without it we cannot roll out "
-                               "to the other 400 users.")
-    copy = submission("0065e000001", "Call notes: Acme - our admins need SAML single sign on with Okta; "
-                                     "without it they cannot roll out to the other 400 users. Renewal at risk.",
-                      source="salesforce", minutes=90, kind="field",
-                      reporter={"name": "Sam Rivera", "email": "sam@ourcompany.com", "role": ReporterRole.sales_rep})
+    ticket = submission(
+        "Z-1",
+        "Our admins need SAML single sign-on with Okta. Without it we cannot roll out "
+        "to the other 400 users.",
+    )
+    copy = submission(
+        "0065e000001",
+        "Call notes: Acme - our admins need SAML single sign on with Okta; "
+        "without it they cannot roll out to the other 400 users. Renewal at risk.",
+        source="salesforce",
+        minutes=90,
+        kind="field",
+        reporter={"name": "Sam Rivera", "email": "sam@ourcompany.com", "role": ReporterRole.sales_rep},
+    )
     other = submission("Z-2", "The invoice PDF should include our purchase order number.", minutes=120)
     await publish(jetstream, submitted(ticket))
     await eventually(lambda: settled(jetstream), what="original stored")
@@ -115,7 +130,10 @@ async def test_a_ticket_copied_into_the_crm_is_linked_to_the_original(feedback, 
 
     items = {d["external_id"]: d for d in await feedback.db["feedback"].find().to_list(None)}
     link = items["0065e000001"]["duplicate_of"]
-    assert link["feedback_id"] == items["Z-1"]["_id"] and link["similarity"] >= feedback.service.settings.duplicates.threshold
+    assert (
+        link["feedback_id"] == items["Z-1"]["_id"]
+        and link["similarity"] >= feedback.service.settings.duplicates.threshold
+    )
     assert items["Z-1"]["duplicate_of"] is None and items["Z-2"]["duplicate_of"] is None
 
 
@@ -123,12 +141,28 @@ async def test_items_linked_to_a_shipped_initiative_are_marked_shipped(feedback,
     await publish(jetstream, submitted(submission("T-20")), submitted(submission("T-21", "Something else")))
     await eventually(lambda: settled(jetstream), what="items stored")
     first = await feedback.db["feedback"].find_one({"external_id": "T-20"})
-    briefing = Briefing(initiative_id="ini-1", title="SSO", problem="No SSO", source=NeedSource.customer_feedback,
-                        size=Size.m, intention="Ship SAML", owner_team_id="team-1", quarter="2026-Q4",
-                        status=InitiativeStatus.shipped, version=3)
-    shipped = InitiativeShipped.create(InitiativeShippedData(
-        initiative=briefing, release_note="SAML SSO is live", linked_feedback_ids=[first["_id"]],
-        shipped_at=T0, shipped_by="m-1"), source="initiatives")
+    briefing = Briefing(
+        initiative_id="ini-1",
+        title="SSO",
+        problem="No SSO",
+        source=NeedSource.customer_feedback,
+        size=Size.m,
+        intention="Ship SAML",
+        owner_team_id="team-1",
+        quarter="2026-Q4",
+        status=InitiativeStatus.shipped,
+        version=3,
+    )
+    shipped = InitiativeShipped.create(
+        InitiativeShippedData(
+            initiative=briefing,
+            release_note="SAML SSO is live",
+            linked_feedback_ids=[first["_id"]],
+            shipped_at=T0,
+            shipped_by="m-1",
+        ),
+        source="initiatives",
+    )
 
     await publish(jetstream, shipped)
 

@@ -8,11 +8,25 @@ from terrain_feedback.importer.mapping import Mapping, MappingError, to_event
 
 pytestmark = pytest.mark.unit
 
-MAPPING = Mapping.of({"columns": {"external_id": "id", "text": "body", "reporter.name": "rep.name",
-                                  "occurred_at": "at", "tags": "tags"},
-                      "constants": {"source": "gong", "kind": "field", "reporter.role": "sales_rep"}})
-ROW = {"id": "call-1", "body": "Umbrella asks for audit logs", "rep": {"name": "Priya"},
-       "at": "2026-11-20T09:00:00+01:00", "tags": "security; audit"}
+MAPPING = Mapping.of(
+    {
+        "columns": {
+            "external_id": "id",
+            "text": "body",
+            "reporter.name": "rep.name",
+            "occurred_at": "at",
+            "tags": "tags",
+        },
+        "constants": {"source": "gong", "kind": "field", "reporter.role": "sales_rep"},
+    }
+)
+ROW = {
+    "id": "call-1",
+    "body": "Umbrella asks for audit logs",
+    "rep": {"name": "Priya"},
+    "at": "2026-11-20T09:00:00+01:00",
+    "tags": "security; audit",
+}
 
 
 def test_a_row_becomes_an_event_with_nested_keys_and_split_tags():
@@ -44,8 +58,12 @@ def test_a_bad_row_names_every_wrong_field():
 
 
 def test_flags_override_the_file_and_unknown_or_missing_fields_are_refused():
-    assert Mapping.of({"columns": MAPPING.columns, "constants": MAPPING.constants},
-                      sets=["source=chorus"]).constants["source"] == "chorus"
+    assert (
+        Mapping.of(
+            {"columns": MAPPING.columns, "constants": MAPPING.constants}, sets=["source=chorus"]
+        ).constants["source"]
+        == "chorus"
+    )
     with pytest.raises(MappingError, match="unknown"):
         Mapping.of(None, maps=["txt=body"])
     with pytest.raises(MappingError, match="required"):
@@ -55,12 +73,23 @@ def test_flags_override_the_file_and_unknown_or_missing_fields_are_refused():
 def test_the_command_line_reads_a_mapping_file_and_flags(tmp_path):
     from terrain_feedback.importer.cli import parse_args
 
-    (tmp_path / "map.yaml").write_text("columns: {external_id: id, text: body, reporter.name: rep, occurred_at: at}\n"
-                                       "constants: {source: gong, kind: field, reporter.role: sales_rep}\n")
+    (tmp_path / "map.yaml").write_text(
+        "columns: {external_id: id, text: body, reporter.name: rep, occurred_at: at}\n"
+        "constants: {source: gong, kind: field, reporter.role: sales_rep}\n"
+    )
     (tmp_path / "calls.jsonl").write_text("{}\n")
 
-    options = parse_args([str(tmp_path / "calls.jsonl"), "--mapping", str(tmp_path / "map.yaml"),
-                          "--set", "source=chorus", "--default-timezone", "Europe/Paris"])
+    options = parse_args(
+        [
+            str(tmp_path / "calls.jsonl"),
+            "--mapping",
+            str(tmp_path / "map.yaml"),
+            "--set",
+            "source=chorus",
+            "--default-timezone",
+            "Europe/Paris",
+        ]
+    )
 
     assert options.mapping.constants["source"] == "chorus" and options.mapping.columns["text"] == "body"
     assert options.checkpoint == tmp_path / "calls.jsonl.checkpoint.json"

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.unit
 
 
 def request(vendor: str, body: bytes, headers: dict[str, str]) -> SignedRequest:
-    return SignedRequest("POST", f"{BASE_URL}/v1/webhooks/{vendor}", {k.lower(): v for k, v in headers.items()},
-                         body)
+    return SignedRequest(
+        "POST", f"{BASE_URL}/v1/webhooks/{vendor}", {k.lower(): v for k, v in headers.items()}, body
+    )
 
 
 @pytest.mark.parametrize("vendor", list(SECRETS))
@@ -40,10 +41,16 @@ def test_the_second_secret_of_a_rotation_is_checked_too():
     VERIFIERS["zendesk"](request("zendesk", body, headers), SECRETS["zendesk"], time.time(), 300)
 
 
-@pytest.mark.parametrize("headers", [
-    {"X-Zendesk-Webhook-Signature": "not base64 !", "X-Zendesk-Webhook-Signature-Timestamp": "2026-11-20T09:00:00Z"},
-    {"X-Zendesk-Webhook-Signature": "AAAA", "X-Zendesk-Webhook-Signature-Timestamp": "yesterday"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {
+            "X-Zendesk-Webhook-Signature": "not base64 !",
+            "X-Zendesk-Webhook-Signature-Timestamp": "2026-11-20T09:00:00Z",
+        },
+        {"X-Zendesk-Webhook-Signature": "AAAA", "X-Zendesk-Webhook-Signature-Timestamp": "yesterday"},
+    ],
+)
 def test_malformed_signature_headers_are_unauthorized_not_errors(headers):
     with pytest.raises(Unauthorized):
         VERIFIERS["zendesk"](request("zendesk", b"{}", headers), SECRETS["zendesk"], time.time(), 300)
@@ -56,8 +63,9 @@ def test_hubspot_signs_the_uri_with_some_characters_decoded():
 def test_hubspot_refuses_a_timestamp_older_than_five_minutes():
     body = b"{}"
     with pytest.raises(Unauthorized, match="window"):
-        VERIFIERS["hubspot"](request("hubspot", body, sign("hubspot", body, age=301)), SECRETS["hubspot"],
-                             time.time(), 300)
+        VERIFIERS["hubspot"](
+            request("hubspot", body, sign("hubspot", body, age=301)), SECRETS["hubspot"], time.time(), 300
+        )
 
 
 @pytest.mark.parametrize("vendor", list(SECRETS))
@@ -71,13 +79,17 @@ def test_salesforce_records_logged_by_a_rep_are_field_feedback_with_the_account(
     data = FeedbackSubmittedData.model_validate(MAPPERS["salesforce"](fixture("salesforce"), "salesforce"))
 
     assert data.kind is FeedbackKind.field and data.reporter.role is ReporterRole.sales_rep
-    assert data.reporter.email == "sam.rivera@ourcompany.com" and data.customer.account_id == "0015e00000AcmeAAA"
+    assert (
+        data.reporter.email == "sam.rivera@ourcompany.com" and data.customer.account_id == "0015e00000AcmeAAA"
+    )
 
 
 def test_intercom_html_becomes_paragraphs_and_tags_become_slugs():
     data = FeedbackSubmittedData.model_validate(MAPPERS["intercom"](fixture("intercom"), "intercom"))
 
-    assert data.text == "Hello! Could you add a dark mode to the mobile app?\nMy whole team works night shifts."
+    assert (
+        data.text == "Hello! Could you add a dark mode to the mobile app?\nMy whole team works night shifts."
+    )
     assert data.tags == ["mobile-app"] and data.customer.email == "noor@globex.com"
 
 
@@ -94,12 +106,15 @@ def test_deliveries_without_feedback_map_to_nothing():
     assert MAPPERS["zendesk"]({"type": "zen:event-type:user.created"}, "zendesk") is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2026-11-20T09:14:03.000+0000", "2026-11-20T09:14:03+00:00"),
-    ("2026-11-20T09:14:03Z", "2026-11-20T09:14:03+00:00"),
-    (1763629443, "2025-11-20T09:04:03+00:00"),
-    ("1763629443000", "2025-11-20T09:04:03+00:00"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-20T09:14:03.000+0000", "2026-11-20T09:14:03+00:00"),
+        ("2026-11-20T09:14:03Z", "2026-11-20T09:14:03+00:00"),
+        (1763629443, "2025-11-20T09:04:03+00:00"),
+        ("1763629443000", "2025-11-20T09:04:03+00:00"),
+    ],
+)
 def test_vendor_times_become_aware_datetimes(value, expected):
     assert when(value).isoformat() == expected
 
@@ -118,8 +133,14 @@ def test_a_source_configured_for_the_standard_endpoint_overrides_the_producers_o
 # Every vendor's parser on its own, many more examples than over HTTP: each real fixture (Zendesk has two
 # shapes) with one field replaced, or any JSON at all, maps to a submission, is ignored, or is refused as
 # the vendor's client error; never another exception (which the route would answer with a 500).
-PARSED = [("zendesk", "zendesk_trigger.json"), ("zendesk", "zendesk_event.json"), ("intercom", "intercom.json"),
-          ("hubspot", "hubspot.json"), ("salesforce", "salesforce.json"), ("standard", "standard.json")]
+PARSED = [
+    ("zendesk", "zendesk_trigger.json"),
+    ("zendesk", "zendesk_event.json"),
+    ("intercom", "intercom.json"),
+    ("hubspot", "hubspot.json"),
+    ("salesforce", "salesforce.json"),
+    ("standard", "standard.json"),
+]
 
 
 @pytest.mark.parametrize(("vendor", "fixture_file"), PARSED)

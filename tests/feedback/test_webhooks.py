@@ -21,8 +21,9 @@ TIMESTAMPED = ["zendesk", "hubspot", "salesforce", "standard"]  # Intercom sends
 
 
 async def post(feedback, vendor: str, body: bytes, headers: dict[str, str]):
-    return await feedback.http.post(f"/v1/webhooks/{vendor}", content=body,
-                                    headers={"Content-Type": "application/json", **headers})
+    return await feedback.http.post(
+        f"/v1/webhooks/{vendor}", content=body, headers={"Content-Type": "application/json", **headers}
+    )
 
 
 async def ingested(jetstream) -> list[FeedbackIngested]:
@@ -75,7 +76,9 @@ async def test_either_secret_is_accepted_during_a_rotation(feedback):
     body = json.dumps(fixture("zendesk")).encode()
 
     new = await post(feedback, "zendesk", body, sign("zendesk", body, secret=SECRETS["zendesk"][1]))
-    unknown = await post(feedback, "zendesk", body, sign("zendesk", body, secret="a-secret-nobody-configured"))
+    unknown = await post(
+        feedback, "zendesk", body, sign("zendesk", body, secret="a-secret-nobody-configured")
+    )
 
     assert new.status_code == 200
     assert unknown.status_code == 401
@@ -128,7 +131,10 @@ async def test_an_oversize_body_is_refused_with_413_before_anything_else(feedbac
 WITHOUT_TEXT = {
     "zendesk": (lambda p: [p["ticket"].pop("subject"), p["ticket"].pop("description")], "ticket.description"),
     "intercom": (lambda p: p["data"]["item"]["source"].pop("body"), "data.item.source.body"),
-    "hubspot": (lambda p: [p["properties"].pop("subject"), p["properties"].pop("content")], "properties.content"),
+    "hubspot": (
+        lambda p: [p["properties"].pop("subject"), p["properties"].pop("content")],
+        "properties.content",
+    ),
     "salesforce": (lambda p: [p.pop("Subject"), p.pop("Description")], "Description"),
     "standard": (lambda p: p["data"].pop("text"), "data.text"),
 }
@@ -189,6 +195,7 @@ async def test_an_intercom_ping_is_answered_without_storing_anything(feedback):
 
 # -- fuzzing: whatever arrives, correctly signed or not, the answer is never a 5xx ------------------
 
+
 @pytest.mark.parametrize("vendor", VENDORS)
 @budget(40)
 @given(data=st.data())
@@ -208,8 +215,10 @@ async def test_fuzzed_bodies_never_produce_a_server_error(feedback, vendor, data
 
 async def test_an_intercom_body_with_lists_where_strings_belong_is_a_client_error(feedback):
     # Found by the fuzzing below: a list as "topic" once raised TypeError (a 500).
-    for body in ({"topic": ["conversation.user.created"]},
-                 {"topic": "conversation.user.created", "data": {"item": {"source": {"author": {"type": [1]}}}}}):
+    for body in (
+        {"topic": ["conversation.user.created"]},
+        {"topic": "conversation.user.created", "data": {"item": {"source": {"author": {"type": [1]}}}}},
+    ):
         raw = json.dumps(body).encode()
         response = await post(feedback, "intercom", raw, sign("intercom", raw))
         assert response.status_code < 500, response.text

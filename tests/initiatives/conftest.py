@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.registry import BY_SUBJECT
 from terrain_dev.probes import stored_messages

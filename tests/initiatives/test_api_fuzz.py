@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from terrain_dev.fuzzing import api_budget, call_and_validate, openapi_schema, serving
 from terrain_dev.testing import ADMIN_KEY, settings_for
 from terrain_initiatives.main import create

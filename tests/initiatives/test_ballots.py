@@ -5,7 +5,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 
@@ -102,8 +101,11 @@ async def test_a_quorum_past_what_mongodb_stores_is_refused_naming_the_field(api
     # Found with the API fuzzing (an unbounded integer in the document): past BSON's int64 raised OverflowError on insert (a 500).
     [candidate] = await candidates(api, 1)
     closes_at = (api.clock.now + timedelta(days=2)).isoformat()
-    response = await api.call("POST", "/v1/ballots", json_body={
-        "quarter": QUARTER, "candidate_ids": [candidate], "closes_at": closes_at, "quorum": 2**64})
+    response = await api.call(
+        "POST",
+        "/v1/ballots",
+        json_body={"quarter": QUARTER, "candidate_ids": [candidate], "closes_at": closes_at, "quorum": 2**64},
+    )
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "body.quorum"

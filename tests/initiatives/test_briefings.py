@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

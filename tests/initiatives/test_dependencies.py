@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

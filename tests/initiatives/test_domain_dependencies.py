@@ -6,7 +6,6 @@ from itertools import pairwise
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from terrain_initiatives.domain.dependencies import (
     Blocking,
     DependencyState,

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from terrain_initiatives.domain.evidence import (
     LinkedItem,
     Summary,

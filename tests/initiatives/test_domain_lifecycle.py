@@ -1,7 +1,6 @@
 """The briefing lifecycle and the planning phases, as pure rules."""
 
 import pytest
-
 from terrain_contracts.events.initiative import InitiativeStatus as S
 from terrain_initiatives.domain.errors import Conflict
 from terrain_initiatives.domain.lifecycle import (

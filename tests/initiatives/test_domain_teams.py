@@ -1,7 +1,6 @@
 """Team rules: hierarchy, members, areas, and the next state's version."""
 
 import pytest
-
 from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_initiatives.domain import teams

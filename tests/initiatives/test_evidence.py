@@ -1,7 +1,6 @@
 """Evidence: links, summaries maintained from feedback events, erasure, suggestions from insights."""
 
 import pytest
-
 from terrain_contracts import streams, subjects
 from terrain_dev.probes import consumer_settled
 from terrain_dev.testing import publish, running, settings_for

@@ -1,7 +1,6 @@
 """The briefing lifecycle over HTTP: legal and illegal moves, finality, what each planning phase allows."""
 
 import pytest
-
 from terrain_contracts import subjects
 from terrain_dev.waiting import eventually
 

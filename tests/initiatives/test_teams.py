@@ -1,7 +1,6 @@
 """Teams, members and product areas: each change one team.* event carrying the full state."""
 
 import pytest
-
 from terrain_contracts import streams
 from terrain_contracts.registry import BY_SUBJECT
 from terrain_dev.probes import stored_messages

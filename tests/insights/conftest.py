@@ -1,9 +1,8 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
 import pytest
-
 from terrain_contracts import Money
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
@@ -27,35 +26,75 @@ _external = count(1)
 def insights_settings(nats_server, mongo_server, database_name, **overrides) -> InsightsSettings:
     # Periodic jobs stay out of the way unless a test asks for them; unowned demand runs on a short tick;
     # a replay goes two items at a time, so a few items already take it over several chunks.
-    periodic = PeriodicSettings(unowned_interval_seconds=0.3, detectors_interval_seconds=3600,
-                                clustering_interval_seconds=3600, replay_poll_seconds=0.1, replay_chunk=2)
-    return settings_for(InsightsSettings, nats_server, mongo_server, database_name,
-                        http=InsightsHttp(port=free_port()), **{"periodic": periodic, **overrides})
+    periodic = PeriodicSettings(
+        unowned_interval_seconds=0.3,
+        detectors_interval_seconds=3600,
+        clustering_interval_seconds=3600,
+        replay_poll_seconds=0.1,
+        replay_chunk=2,
+    )
+    return settings_for(
+        InsightsSettings,
+        nats_server,
+        mongo_server,
+        database_name,
+        http=InsightsHttp(port=free_port()),
+        **{"periodic": periodic, **overrides},
+    )
 
 
 @pytest.fixture
 async def insights(nats_server, mongo_server, database_name, jetstream):
     async with running(create(insights_settings(nats_server, mongo_server, database_name))) as svc:
-        response = await svc.http.post("/v1/taxonomy/import", content=TAXONOMY_YAML,
-                                       headers={"Content-Type": "application/yaml"})
+        response = await svc.http.post(
+            "/v1/taxonomy/import", content=TAXONOMY_YAML, headers={"Content-Type": "application/yaml"}
+        )
         assert response.status_code == 201, response.text
         yield svc
 
 
-def ingested(text: str, *, feedback_id: str | None = None, revision: int = 1, account_id: str | None = "acme",
-             arr_minor: int | None = 1_000_000, currency: str = "EUR", segment: str | None = "mid_market",
-             renewal: date | None = None, occurred_at: datetime | None = None) -> FeedbackIngested:
+def ingested(
+    text: str,
+    *,
+    feedback_id: str | None = None,
+    revision: int = 1,
+    account_id: str | None = "acme",
+    arr_minor: int | None = 1_000_000,
+    currency: str = "EUR",
+    segment: str | None = "mid_market",
+    renewal: date | None = None,
+    occurred_at: datetime | None = None,
+) -> FeedbackIngested:
     number = next(_external)
-    now = datetime.now(timezone.utc)
-    account = None if account_id is None else AccountSnapshot(
-        account_id=account_id, name=account_id.capitalize(), segment=segment, renewal_date=renewal,
-        arr=Money(amount_minor=arr_minor, currency=currency) if arr_minor is not None else None)
-    return FeedbackIngested.create(FeedbackIngestedData(
-        feedback_id=feedback_id or f"fb-{number}", revision=revision, source="zendesk", external_id=f"T-{number}",
-        channel=IntakeChannel.event, kind=FeedbackKind.customer,
-        reporter=Reporter(name="Camille", role=ReporterRole.customer), account=account, text=text,
-        occurred_at=occurred_at or now, ingested_at=now), source="feedback")
+    now = datetime.now(UTC)
+    account = (
+        None
+        if account_id is None
+        else AccountSnapshot(
+            account_id=account_id,
+            name=account_id.capitalize(),
+            segment=segment,
+            renewal_date=renewal,
+            arr=Money(amount_minor=arr_minor, currency=currency) if arr_minor is not None else None,
+        )
+    )
+    return FeedbackIngested.create(
+        FeedbackIngestedData(
+            feedback_id=feedback_id or f"fb-{number}",
+            revision=revision,
+            source="zendesk",
+            external_id=f"T-{number}",
+            channel=IntakeChannel.event,
+            kind=FeedbackKind.customer,
+            reporter=Reporter(name="Camille", role=ReporterRole.customer),
+            account=account,
+            text=text,
+            occurred_at=occurred_at or now,
+            ingested_at=now,
+        ),
+        source="feedback",
+    )
 
 
 def hours_ago(hours: float) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(hours=hours)
+    return datetime.now(UTC) - timedelta(hours=hours)

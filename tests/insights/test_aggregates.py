@@ -1,11 +1,10 @@
 """Aggregates on the real servers: redelivery, edits and erasure never count an item or an account twice,
 and bucket documents keep one size whatever the number of accounts."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.headers import MSG_ID
@@ -20,8 +19,10 @@ pytestmark = pytest.mark.integration
 
 
 async def snapshot(svc) -> tuple[list[dict], list[dict]]:
-    return (await svc.db["aggregates"].find({}).sort("_id", 1).to_list(None),
-            await svc.db["bucket_accounts"].find({}).sort("_id", 1).to_list(None))
+    return (
+        await svc.db["aggregates"].find({}).sort("_id", 1).to_list(None),
+        await svc.db["bucket_accounts"].find({}).sort("_id", 1).to_list(None),
+    )
 
 
 async def settled(js, durable: str = "insights-classifier") -> bool:
@@ -44,21 +45,34 @@ async def _items(svc, expected: int) -> bool:
 
 
 def erasure(*feedback_ids: str, erasure_id: str = "er-1") -> FeedbackErased:
-    return FeedbackErased.create(FeedbackErasedData(
-        erasure_id=erasure_id, account_id="acme", feedback_ids=list(feedback_ids), part=1, parts=1,
-        reason="GDPR request", requested_by="dpo"), source="feedback")
+    return FeedbackErased.create(
+        FeedbackErasedData(
+            erasure_id=erasure_id,
+            account_id="acme",
+            feedback_ids=list(feedback_ids),
+            part=1,
+            parts=1,
+            reason="GDPR request",
+            requested_by="dpo",
+        ),
+        source="feedback",
+    )
 
 
 async def test_redelivered_events_do_not_change_aggregates(insights, jetstream):
-    events = [ingested("The CSV export cuts off our custom fields", account_id="acme"),
-              ingested("L'export Excel n'a pas les bons accents", account_id="globex", arr_minor=5_000_000),
-              ingested("Export to Google Sheets please", account_id="acme")]
+    events = [
+        ingested("The CSV export cuts off our custom fields", account_id="acme"),
+        ingested("L'export Excel n'a pas les bons accents", account_id="globex", arr_minor=5_000_000),
+        ingested("Export to Google Sheets please", account_id="acme"),
+    ]
     await publish(jetstream, *events)
     await eventually(lambda: _items(insights, 3), what="items classified")
     await eventually(lambda: settled(jetstream), what="consumed")
     before = await snapshot(insights)
 
-    for event in events:  # the same events again, as a producer retry outside the duplicate window stores them
+    for (
+        event
+    ) in events:  # the same events again, as a producer retry outside the duplicate window stores them
         await jetstream.publish(event.subject, event.to_json(), headers={MSG_ID: f"retry-{event.id}"})
     await eventually(lambda: settled(jetstream), what="redeliveries consumed")
 
@@ -72,8 +86,12 @@ async def test_redelivered_events_do_not_change_aggregates(insights, jetstream):
 async def test_an_edited_item_moves_its_contribution_instead_of_counting_twice(insights, jetstream):
     await publish(jetstream, ingested("The CSV export cuts off after 10,000 rows", feedback_id="fb-edit"))
     await eventually(lambda: _items(insights, 1), what="classified")
-    await publish(jetstream, ingested("Actually the problem is SAML single sign-on with Okta failing",
-                                      feedback_id="fb-edit", revision=2))
+    await publish(
+        jetstream,
+        ingested(
+            "Actually the problem is SAML single sign-on with Okta failing", feedback_id="fb-edit", revision=2
+        ),
+    )
 
     async def moved() -> bool:
         doc = await insights.db["items"].find_one({"_id": "fb-edit"})
@@ -94,7 +112,9 @@ async def test_an_edited_item_moves_its_contribution_instead_of_counting_twice(i
 
 async def test_erased_feedback_leaves_the_aggregates_and_cannot_come_back(insights, jetstream):
     first = ingested("Slack notifications arrive twice", feedback_id="fb-gone", account_id="acme")
-    await publish(jetstream, first, ingested("Post to our Slack channel when a project is late", account_id="acme"))
+    await publish(
+        jetstream, first, ingested("Post to our Slack channel when a project is late", account_id="acme")
+    )
     await eventually(lambda: _items(insights, 2), what="classified")
 
     await publish(jetstream, erasure("fb-gone"))
@@ -110,15 +130,29 @@ async def test_erased_feedback_leaves_the_aggregates_and_cannot_come_back(insigh
 
 
 async def test_an_account_counts_once_per_bucket_and_leaves_it_with_its_last_item(insights, jetstream):
-    texts = ["The CSV export cuts off our custom fields", "Export to Google Sheets please",
-             "The Excel export has broken accents"]
-    await publish(jetstream, *[ingested(t, feedback_id=f"fb-acme-{n}", account_id="acme", arr_minor=1_000_000)
-                               for n, t in enumerate(texts)],
-                  ingested("Our CSV export misses the totals", account_id="globex", arr_minor=300_000, currency="USD"))
+    texts = [
+        "The CSV export cuts off our custom fields",
+        "Export to Google Sheets please",
+        "The Excel export has broken accents",
+    ]
+    await publish(
+        jetstream,
+        *[
+            ingested(t, feedback_id=f"fb-acme-{n}", account_id="acme", arr_minor=1_000_000)
+            for n, t in enumerate(texts)
+        ],
+        ingested("Our CSV export misses the totals", account_id="globex", arr_minor=300_000, currency="USD"),
+    )
     await eventually(lambda: _items(insights, 4), what="classified")
     export = await day_doc(insights, "theme", "data-export")
-    assert (export["items"], export["unique_accounts"], export["arr"]) == (4, 2, {"EUR": 1_000_000, "USD": 300_000})
-    trend = (await insights.http.get("/v1/themes/data-export/trend", params={"period": "day", "buckets": 1})).json()
+    assert (export["items"], export["unique_accounts"], export["arr"]) == (
+        4,
+        2,
+        {"EUR": 1_000_000, "USD": 300_000},
+    )
+    trend = (
+        await insights.http.get("/v1/themes/data-export/trend", params={"period": "day", "buckets": 1})
+    ).json()
     assert trend["points"][0]["unique_accounts"] == 2
 
     await publish(jetstream, erasure("fb-acme-0", "fb-acme-1"))
@@ -138,8 +172,10 @@ async def test_bucket_documents_keep_their_shape_however_many_accounts_ask(insig
     await eventually(lambda: _items(insights, 1), what="first item")
     alone = {d["_id"]: d for d in (await snapshot(insights))[0]}
 
-    await publish(jetstream, *[ingested("The CSV export cuts off our custom fields", account_id=f"acc-{n}")
-                               for n in range(40)])
+    await publish(
+        jetstream,
+        *[ingested("The CSV export cuts off our custom fields", account_id=f"acc-{n}") for n in range(40)],
+    )
     await eventually(lambda: _items(insights, 41), what="forty more accounts")
     crowded = {d["_id"]: d for d in (await snapshot(insights))[0]}
 
@@ -154,29 +190,58 @@ def shape(doc: dict) -> object:
     return {k: shape(v) for k, v in doc.items()} if isinstance(doc, dict) else None
 
 
-async def test_data_written_by_the_previous_version_is_upgraded_at_start(nats_server, mongo_server, database_name,
-                                                                           jetstream):
-    start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+async def test_data_written_by_the_previous_version_is_upgraded_at_start(
+    nats_server, mongo_server, database_name, jetstream
+):
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day_id = f"theme:sso:day:{start.strftime('%Y-%m-%dT%H')}"
     client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
     db = client[database_name]
-    await db["aggregates"].insert_many([
-        {"_id": day_id, "scope": "theme", "key": "sso", "period": "day", "start": start, "items": 3,
-         "accounts": {"acme%2Eio": {"n": 2, "arr": 700, "currency": "EUR", "segment": "smb"},
-                      "globex": {"n": 1, "arr": 300, "currency": "USD", "segment": None},
-                      "gone": {"n": 0, "arr": 999, "currency": "EUR", "segment": None}}},
-        {"_id": "area:identity:day:x", "scope": "area", "key": "identity", "period": "day", "start": start,
-         "items": 3, "accounts": {"globex": {"n": 1}}}])
-    await db["items"].insert_many([{"_id": "old-1", "unassigned": True, "occurred_at": start, "text": "dark mode"},
-                                   {"_id": "old-2", "unassigned": False, "occurred_at": start, "text": "sso"}])
+    await db["aggregates"].insert_many(
+        [
+            {
+                "_id": day_id,
+                "scope": "theme",
+                "key": "sso",
+                "period": "day",
+                "start": start,
+                "items": 3,
+                "accounts": {
+                    "acme%2Eio": {"n": 2, "arr": 700, "currency": "EUR", "segment": "smb"},
+                    "globex": {"n": 1, "arr": 300, "currency": "USD", "segment": None},
+                    "gone": {"n": 0, "arr": 999, "currency": "EUR", "segment": None},
+                },
+            },
+            {
+                "_id": "area:identity:day:x",
+                "scope": "area",
+                "key": "identity",
+                "period": "day",
+                "start": start,
+                "items": 3,
+                "accounts": {"globex": {"n": 1}},
+            },
+        ]
+    )
+    await db["items"].insert_many(
+        [
+            {"_id": "old-1", "unassigned": True, "occurred_at": start, "text": "dark mode"},
+            {"_id": "old-2", "unassigned": False, "occurred_at": start, "text": "sso"},
+        ]
+    )
     await db["items"].create_index([("classification.taxonomy_version", 1)])
     await db["items"].create_index([("unassigned", 1), ("occurred_at", 1)])
     await client.close()
 
     async with running(create(insights_settings(nats_server, mongo_server, database_name))) as svc:
+
         async def upgraded() -> bool:
-            return await svc.db["job_runs"].count_documents(
-                {"_id": {"$in": ["aggregates-memberships", "items-unassigned-index"]}}) == 2
+            return (
+                await svc.db["job_runs"].count_documents(
+                    {"_id": {"$in": ["aggregates-memberships", "items-unassigned-index"]}}
+                )
+                == 2
+            )
 
         await eventually(upgraded, what="previous data upgraded")
         bucket = await svc.db["aggregates"].find_one({"_id": day_id})
@@ -184,7 +249,8 @@ async def test_data_written_by_the_previous_version_is_upgraded_at_start(nats_se
         assert (bucket["items"], bucket["unique_accounts"], bucket["arr"]) == (3, 2, {"EUR": 700, "USD": 300})
         assert await members(svc, "sso") == {"acme.io": 2, "globex": 1}
         assert "accounts" not in await svc.db["aggregates"].find_one({"_id": "area:identity:day:x"})
-        assert [d["_id"] for d in await svc.db["items"].find({"unassigned_at": {"$exists": True}}).to_list(None)] \
-            == ["old-1"]
+        assert [
+            d["_id"] for d in await svc.db["items"].find({"unassigned_at": {"$exists": True}}).to_list(None)
+        ] == ["old-1"]
         indexes = {i["name"] async for i in await svc.db["items"].list_indexes()}
         assert not indexes & {"classification.taxonomy_version_1", "unassigned_1_occurred_at_1"}

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from terrain_dev.fuzzing import api_budget, call_and_validate, openapi_schema, serving
 from terrain_dev.testing import ADMIN_KEY
 from terrain_insights.main import create
@@ -20,8 +19,11 @@ def service(nats_server, mongo_server):
     app = create(insights_settings(nats_server, mongo_server, f"fuzz_{uuid.uuid4().hex[:12]}"))
     with serving(schema, app) as client:
         # A real taxonomy, so reads by theme and area find something.
-        imported = client.post("/v1/taxonomy/import", data=TAXONOMY_YAML, headers={
-            "Content-Type": "application/yaml", "X-API-Key": ADMIN_KEY})
+        imported = client.post(
+            "/v1/taxonomy/import",
+            data=TAXONOMY_YAML,
+            headers={"Content-Type": "application/yaml", "X-API-Key": ADMIN_KEY},
+        )
         assert imported.status_code == 201, imported.text
         yield
 

@@ -5,7 +5,6 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from terrain_insights.classify import Classifier
 from terrain_insights.classify.cluster import cluster_texts
 from terrain_insights.cli import classify_command, cluster_command
@@ -19,13 +18,16 @@ TAXONOMY = from_yaml(TAXONOMY_YAML)
 CLASSIFIER = Classifier(TAXONOMY)
 
 
-@pytest.mark.parametrize(("text", "theme", "kind", "sentiment"), [
-    ("The SAML login with Okta fails for all our users", "sso", "bug", "negative"),
-    ("Nous aimerions exporter nos projets vers Excel", "data-export", "feature_request", "neutral"),
-    ("Bravo, the new dashboard widgets are amazing", "dashboards", "praise", "positive"),
-    ("Comment payer par virement bancaire ?", "payment-methods", "question", "neutral"),
-    ("Trop cher, nous allons résilier l'abonnement", "pricing-plans", "complaint", "negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "theme", "kind", "sentiment"),
+    [
+        ("The SAML login with Okta fails for all our users", "sso", "bug", "negative"),
+        ("Nous aimerions exporter nos projets vers Excel", "data-export", "feature_request", "neutral"),
+        ("Bravo, the new dashboard widgets are amazing", "dashboards", "praise", "positive"),
+        ("Comment payer par virement bancaire ?", "payment-methods", "question", "neutral"),
+        ("Trop cher, nous allons résilier l'abonnement", "pricing-plans", "complaint", "negative"),
+    ],
+)
 def test_english_and_french_items_get_theme_kind_and_sentiment(text, theme, kind, sentiment):
     result = CLASSIFIER.classify(text)
     assert result.theme is not None and result.theme.theme == theme
@@ -39,8 +41,18 @@ def test_an_item_far_from_every_theme_is_unassigned():
     assert result.themes == []
 
 
-@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "\x00\x01 <script>", "a" * 20_000,
-                                  "The export est cassé, bitte helfen Sie uns, エクスポート", "?!?!"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "🙂🙂🙂",
+        "\x00\x01 <script>",
+        "a" * 20_000,
+        "The export est cassé, bitte helfen Sie uns, エクスポート",
+        "?!?!",
+    ],
+)
 def test_mixed_language_and_junk_input_is_classified_without_crashing(text):
     result = CLASSIFIER.classify(text)
     assert -1.0 <= result.sentiment_score <= 1.0
@@ -60,9 +72,16 @@ def test_an_empty_taxonomy_leaves_every_item_unassigned():
 
 
 def test_clustering_finds_the_groups_without_being_told_how_many():
-    texts = ["Please add a dark mode", "Dark mode for the interface", "A dark mode would help at night",
-             "Translate the interface into German", "German translation please", "We need the app in German",
-             "Keyboard shortcuts for everything", "Who won the football match?"]
+    texts = [
+        "Please add a dark mode",
+        "Dark mode for the interface",
+        "A dark mode would help at night",
+        "Translate the interface into German",
+        "German translation please",
+        "We need the app in German",
+        "Keyboard shortcuts for everything",
+        "Who won the football match?",
+    ]
     clusters = cluster_texts(texts)
     groups = sorted(sorted(c.members) for c in clusters)
     assert [0, 1, 2] in groups
@@ -74,15 +93,28 @@ def test_clustering_finds_the_groups_without_being_told_how_many():
 
 def test_the_classify_command_writes_one_line_per_item_and_skips_broken_lines(tmp_path, capsys):
     (tmp_path / "taxonomy.yaml").write_text(TAXONOMY_YAML, encoding="utf-8")
-    (tmp_path / "items.jsonl").write_text("\n".join([
-        json.dumps({"id": 1, "text": "L'export CSV plante sur les gros projets"}),
-        "not json",
-        json.dumps({"id": "b", "text": "Thanks for the webinar"}),
-        json.dumps({"text": "no id"}),
-    ]), encoding="utf-8")
+    (tmp_path / "items.jsonl").write_text(
+        "\n".join(
+            [
+                json.dumps({"id": 1, "text": "L'export CSV plante sur les gros projets"}),
+                "not json",
+                json.dumps({"id": "b", "text": "Thanks for the webinar"}),
+                json.dumps({"text": "no id"}),
+            ]
+        ),
+        encoding="utf-8",
+    )
 
-    code = classify_command(["--taxonomy", str(tmp_path / "taxonomy.yaml"), "--input", str(tmp_path / "items.jsonl"),
-                             "--output", str(tmp_path / "out.jsonl")])
+    code = classify_command(
+        [
+            "--taxonomy",
+            str(tmp_path / "taxonomy.yaml"),
+            "--input",
+            str(tmp_path / "items.jsonl"),
+            "--output",
+            str(tmp_path / "out.jsonl"),
+        ]
+    )
 
     assert code == 0
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
@@ -96,17 +128,40 @@ def test_the_classify_command_writes_one_line_per_item_and_skips_broken_lines(tm
 def test_the_classify_command_refuses_a_broken_taxonomy(tmp_path):
     (tmp_path / "bad.yaml").write_text("areas: [{slug: Not A Slug}]", encoding="utf-8")
     (tmp_path / "items.jsonl").write_text("", encoding="utf-8")
-    assert classify_command(["--taxonomy", str(tmp_path / "bad.yaml"), "--input", str(tmp_path / "items.jsonl"),
-                             "--output", str(tmp_path / "out.jsonl")]) == 2
+    assert (
+        classify_command(
+            [
+                "--taxonomy",
+                str(tmp_path / "bad.yaml"),
+                "--input",
+                str(tmp_path / "items.jsonl"),
+                "--output",
+                str(tmp_path / "out.jsonl"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_the_cluster_command_labels_every_item(tmp_path):
-    texts = ["Dark mode please", "Please add a dark mode", "German translation please",
-             "Translate it into German please", "Random remark"]
-    (tmp_path / "items.jsonl").write_text("\n".join(json.dumps({"id": f"i{n}", "text": t})
-                                                    for n, t in enumerate(texts)), encoding="utf-8")
-    assert cluster_command(["--input", str(tmp_path / "items.jsonl"), "--output", str(tmp_path / "out.jsonl")]) == 0
-    out = {line["id"]: line["cluster"] for line in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
+    texts = [
+        "Dark mode please",
+        "Please add a dark mode",
+        "German translation please",
+        "Translate it into German please",
+        "Random remark",
+    ]
+    (tmp_path / "items.jsonl").write_text(
+        "\n".join(json.dumps({"id": f"i{n}", "text": t}) for n, t in enumerate(texts)), encoding="utf-8"
+    )
+    assert (
+        cluster_command(["--input", str(tmp_path / "items.jsonl"), "--output", str(tmp_path / "out.jsonl")])
+        == 0
+    )
+    out = {
+        line["id"]: line["cluster"]
+        for line in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
+    }
     assert out["i0"] == out["i1"] is not None
     assert out["i2"] == out["i3"] is not None and out["i2"] != out["i0"]
     assert out["i4"] is None

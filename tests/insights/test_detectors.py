@@ -1,10 +1,9 @@
 """Event-driven detectors on the real servers: spikes, unowned demand, churn risk."""
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.events.initiative import (
@@ -25,10 +24,16 @@ from .conftest import hours_ago, ingested
 
 pytestmark = pytest.mark.integration
 
-INVOICE_TEXTS = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
-                 "La facture de ce mois contient une erreur de TVA", "Invoice totals do not match the quote",
-                 "Impossible de télécharger la facture de mars", "The invoice address is wrong again",
-                 "Invoices are not sent to our finance team", "La facture PDF est vide"]
+INVOICE_TEXTS = [
+    "The invoice PDF shows the wrong VAT amount",
+    "Our invoice is missing the purchase order number",
+    "La facture de ce mois contient une erreur de TVA",
+    "Invoice totals do not match the quote",
+    "Impossible de télécharger la facture de mars",
+    "The invoice address is wrong again",
+    "Invoices are not sent to our finance team",
+    "La facture PDF est vide",
+]
 
 
 async def insights_of(js, subject: str, kind: str | None = None) -> list[dict]:
@@ -40,11 +45,16 @@ async def settled(js) -> bool:
     return await consumer_settled(js, streams.FEEDBACK, "insights-classifier")
 
 
-async def test_a_burst_of_same_theme_feedback_raises_one_spike_insight_which_then_updates(insights, jetstream):
-    await publish(jetstream, *[ingested(text, account_id=f"acc-{i}") for i, text in enumerate(INVOICE_TEXTS[:6])])
+async def test_a_burst_of_same_theme_feedback_raises_one_spike_insight_which_then_updates(
+    insights, jetstream
+):
+    await publish(
+        jetstream, *[ingested(text, account_id=f"acc-{i}") for i, text in enumerate(INVOICE_TEXTS[:6])]
+    )
 
-    [detected] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "spike"),
-                                  what="spike detected")
+    [detected] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "spike"), what="spike detected"
+    )
     assert detected["insight"]["kind"] == "spike"
     assert detected["insight"]["theme"] == "invoices"
     assert detected["insight"]["metrics"]["items"] >= 5
@@ -54,7 +64,9 @@ async def test_a_burst_of_same_theme_feedback_raises_one_spike_insight_which_the
     await publish(jetstream, *more)
     await eventually(lambda: settled(jetstream), what="burst consumed")
 
-    updates = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "spike"), what="spike updated")
+    updates = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "spike"), what="spike updated"
+    )
     spikes = await insights_of(jetstream, subjects.INSIGHT_DETECTED, "spike")
     assert len(spikes) == 1
     assert {u["insight"]["dedup_key"] for u in updates} == {detected["insight"]["dedup_key"]}
@@ -79,17 +91,35 @@ async def _count(insights, expected: int) -> bool:
 
 
 def briefing(status: InitiativeStatus, themes: list[str], version: int) -> Briefing:
-    return Briefing(initiative_id="ini-sso", title="SAML SSO for enterprise", problem="Security reviews block deals.",
-                    source=NeedSource.customer_feedback, size=Size.m, intention="Ship SAML with Okta and Azure AD.",
-                    owner_team_id="team-identity", quarter="2026-Q4", status=status, product_area="identity",
-                    themes=themes, version=version)
+    return Briefing(
+        initiative_id="ini-sso",
+        title="SAML SSO for enterprise",
+        problem="Security reviews block deals.",
+        source=NeedSource.customer_feedback,
+        size=Size.m,
+        intention="Ship SAML with Okta and Azure AD.",
+        owner_team_id="team-identity",
+        quarter="2026-Q4",
+        status=status,
+        product_area="identity",
+        themes=themes,
+        version=version,
+    )
 
 
-async def test_unowned_demand_disappears_when_an_initiative_covering_the_theme_is_committed(insights, jetstream):
-    texts = ["We need SAML single sign-on with Okta", "Notre RSSI exige le SSO avec Azure AD",
-             "SSO is mandatory for our security review", "Support SCIM provisioning from Okta please"]
-    await publish(jetstream, *[ingested(text, account_id=f"corp-{i}", occurred_at=hours_ago(48))
-                               for i, text in enumerate(texts)])
+async def test_unowned_demand_disappears_when_an_initiative_covering_the_theme_is_committed(
+    insights, jetstream
+):
+    texts = [
+        "We need SAML single sign-on with Okta",
+        "Notre RSSI exige le SSO avec Azure AD",
+        "SSO is mandatory for our security review",
+        "Support SCIM provisioning from Okta please",
+    ]
+    await publish(
+        jetstream,
+        *[ingested(text, account_id=f"corp-{i}", occurred_at=hours_ago(48)) for i, text in enumerate(texts)],
+    )
 
     async def unowned():
         return await insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand")
@@ -99,15 +129,26 @@ async def test_unowned_demand_disappears_when_an_initiative_covering_the_theme_i
     assert detected["insight"]["metrics"]["accounts"] >= 3
     assert detected["insight"]["status"] == "open"
 
-    await publish(jetstream, InitiativeStatusChanged.create(InitiativeStatusChangedData(
-        initiative=briefing(InitiativeStatus.committed, ["sso"], 2), from_status=InitiativeStatus.aligned,
-        to_status=InitiativeStatus.committed, changed_by="director-1"), source="initiatives"))
+    await publish(
+        jetstream,
+        InitiativeStatusChanged.create(
+            InitiativeStatusChangedData(
+                initiative=briefing(InitiativeStatus.committed, ["sso"], 2),
+                from_status=InitiativeStatus.aligned,
+                to_status=InitiativeStatus.committed,
+                changed_by="director-1",
+            ),
+            source="initiatives",
+        ),
+    )
 
     [resolved] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_RESOLVED), what="resolved")
     assert resolved["insight"]["insight_id"] == detected["insight"]["insight_id"]
     assert resolved["insight"]["status"] == "resolved"
     assert "ini-sso" in resolved["reason"]
-    page = (await insights.http.get("/v1/insights", params={"kind": "unowned_demand", "status": "open"})).json()
+    page = (
+        await insights.http.get("/v1/insights", params={"kind": "unowned_demand", "status": "open"})
+    ).json()
     assert page["items"] == []
 
     # More demand on the covered theme raises nothing new.
@@ -120,7 +161,7 @@ async def test_unowned_demand_disappears_when_an_initiative_covering_the_theme_i
 
 async def next_unowned_run(svc) -> None:
     """Wait for a run of the periodic unowned-demand detector that started after everything committed so far."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     async def ran() -> bool:
         state = await svc.db["job_runs"].find_one({"_id": "unowned-demand"})
@@ -130,28 +171,43 @@ async def next_unowned_run(svc) -> None:
 
 
 async def test_unowned_demand_is_updated_when_the_accounts_asking_cross_a_step(insights, jetstream):
-    texts = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
-             "La facture de ce mois contient une erreur de TVA", "Invoice totals do not match the quote",
-             "Impossible de télécharger la facture de mars", "The invoice address is wrong again"]
+    texts = [
+        "The invoice PDF shows the wrong VAT amount",
+        "Our invoice is missing the purchase order number",
+        "La facture de ce mois contient une erreur de TVA",
+        "Invoice totals do not match the quote",
+        "Impossible de télécharger la facture de mars",
+        "The invoice address is wrong again",
+    ]
     old = hours_ago(30)  # demand, not a spike
-    await publish(jetstream, *[ingested(t, account_id=f"buyer-{n}", occurred_at=old) for n, t in enumerate(texts[:3])])
-    [detected] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand"),
-                                  what="unowned demand detected")
+    await publish(
+        jetstream, *[ingested(t, account_id=f"buyer-{n}", occurred_at=old) for n, t in enumerate(texts[:3])]
+    )
+    [detected] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand"),
+        what="unowned demand detected",
+    )
     assert detected["insight"]["metrics"]["accounts"] == 3
     assert detected["insight"]["severity"] == "critical"  # no team owns billing
     assert set(detected["insight"]["evidence_feedback_ids"]) == {
-        d["_id"] for d in await insights.db["items"].find({}, {"_id": 1}).to_list(None)}
+        d["_id"] for d in await insights.db["items"].find({}, {"_id": 1}).to_list(None)
+    }
 
     # A fourth account, and more items from the same three: not a new step, no update.
-    await publish(jetstream, ingested(texts[3], account_id="buyer-3", occurred_at=old),
-                  ingested(texts[4], account_id="buyer-0", occurred_at=old))
+    await publish(
+        jetstream,
+        ingested(texts[3], account_id="buyer-3", occurred_at=old),
+        ingested(texts[4], account_id="buyer-0", occurred_at=old),
+    )
     await eventually(lambda: settled(jetstream), what="consumed")
     await next_unowned_run(insights)
     assert await insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand") == []
 
     await publish(jetstream, ingested(texts[5], account_id="buyer-5", occurred_at=old))
-    [updated] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand"),
-                                 what="unowned demand updated at five accounts")
+    [updated] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand"),
+        what="unowned demand updated at five accounts",
+    )
     assert updated["insight"]["metrics"]["accounts"] == 5
     assert updated["insight"]["version"] == 2
     assert updated["insight"]["insight_id"] == detected["insight"]["insight_id"]
@@ -159,12 +215,21 @@ async def test_unowned_demand_is_updated_when_the_accounts_asking_cross_a_step(i
 
 async def test_several_themes_asked_for_at_once_each_raise_their_own_unowned_demand(insights, jetstream):
     old = hours_ago(30)
-    sso = ["We need SAML single sign-on with Okta", "Notre RSSI exige le SSO avec Azure AD",
-           "SSO is mandatory for our security review"]
-    invoices = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
-                "La facture de ce mois contient une erreur de TVA"]
-    await publish(jetstream, *[ingested(t, account_id=f"corp-{n}", occurred_at=old) for n, t in enumerate(sso)],
-                  *[ingested(t, account_id=f"buyer-{n}", occurred_at=old) for n, t in enumerate(invoices)])
+    sso = [
+        "We need SAML single sign-on with Okta",
+        "Notre RSSI exige le SSO avec Azure AD",
+        "SSO is mandatory for our security review",
+    ]
+    invoices = [
+        "The invoice PDF shows the wrong VAT amount",
+        "Our invoice is missing the purchase order number",
+        "La facture de ce mois contient une erreur de TVA",
+    ]
+    await publish(
+        jetstream,
+        *[ingested(t, account_id=f"corp-{n}", occurred_at=old) for n, t in enumerate(sso)],
+        *[ingested(t, account_id=f"buyer-{n}", occurred_at=old) for n, t in enumerate(invoices)],
+    )
 
     async def both():
         found = await insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand")
@@ -177,11 +242,19 @@ async def test_several_themes_asked_for_at_once_each_raise_their_own_unowned_dem
 
 async def test_negative_feedback_from_an_account_renewing_soon_raises_a_churn_risk(insights, jetstream):
     renewal = date.today() + timedelta(days=20)
-    await publish(jetstream, ingested("This is unacceptable, the export is broken again, we will cancel",
-                                      account_id="bigco", arr_minor=12_000_000, renewal=renewal))
+    await publish(
+        jetstream,
+        ingested(
+            "This is unacceptable, the export is broken again, we will cancel",
+            account_id="bigco",
+            arr_minor=12_000_000,
+            renewal=renewal,
+        ),
+    )
 
-    [detected] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "churn_risk"),
-                                  what="churn risk")
+    [detected] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "churn_risk"), what="churn risk"
+    )
     insight = detected["insight"]
     assert insight["kind"] == "churn_risk"
     assert insight["severity"] == "critical"  # high ARR and renewing within the window
@@ -190,33 +263,74 @@ async def test_negative_feedback_from_an_account_renewing_soon_raises_a_churn_ri
 
 
 async def test_unowned_demand_follows_an_account_leaving_when_its_only_item_is_erased(insights, jetstream):
-    texts = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
-             "La facture de ce mois contient une erreur de TVA", "Invoice totals do not match the quote",
-             "Impossible de télécharger la facture de mars"]
+    texts = [
+        "The invoice PDF shows the wrong VAT amount",
+        "Our invoice is missing the purchase order number",
+        "La facture de ce mois contient une erreur de TVA",
+        "Invoice totals do not match the quote",
+        "Impossible de télécharger la facture de mars",
+    ]
     old = hours_ago(30)
-    await publish(jetstream, *[ingested(t, feedback_id=f"inv-{n}", account_id=f"buyer-{n}", occurred_at=old)
-                               for n, t in enumerate(texts)])
-    [detected] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand"),
-                                  what="unowned demand detected")
+    await publish(
+        jetstream,
+        *[
+            ingested(t, feedback_id=f"inv-{n}", account_id=f"buyer-{n}", occurred_at=old)
+            for n, t in enumerate(texts)
+        ],
+    )
+    [detected] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_DETECTED, "unowned_demand"),
+        what="unowned demand detected",
+    )
     assert detected["insight"]["metrics"]["accounts"] == 5
 
-    await publish(jetstream, FeedbackErased.create(FeedbackErasedData(
-        erasure_id="er-inv", account_id="buyer-4", feedback_ids=["inv-4"], part=1, parts=1, reason="GDPR request",
-        requested_by="dpo"), source="feedback"))
-    [updated] = await eventually(lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand"),
-                                 what="unowned demand updated")
+    await publish(
+        jetstream,
+        FeedbackErased.create(
+            FeedbackErasedData(
+                erasure_id="er-inv",
+                account_id="buyer-4",
+                feedback_ids=["inv-4"],
+                part=1,
+                parts=1,
+                reason="GDPR request",
+                requested_by="dpo",
+            ),
+            source="feedback",
+        ),
+    )
+    [updated] = await eventually(
+        lambda: insights_of(jetstream, subjects.INSIGHT_UPDATED, "unowned_demand"),
+        what="unowned demand updated",
+    )
     assert updated["insight"]["metrics"]["accounts"] == 4  # below the step of 5
     assert "inv-4" not in updated["insight"]["evidence_feedback_ids"]
 
 
 async def test_demand_an_initiative_just_shipped_answered_is_not_unowned(insights, jetstream):
-    await publish(jetstream, InitiativeShipped.create(InitiativeShippedData(
-        initiative=briefing(InitiativeStatus.shipped, ["sso"], 3), release_note="SAML SSO is live.",
-        linked_feedback_ids=[], shipped_at=datetime.now(timezone.utc), shipped_by="m-pm"), source="initiatives"))
-    texts = ["We need SAML single sign-on with Okta", "Notre RSSI exige le SSO avec Azure AD",
-             "SSO is mandatory for our security review", "Support SCIM provisioning from Okta please"]
-    await publish(jetstream, *[ingested(text, account_id=f"corp-{i}", occurred_at=hours_ago(48))
-                               for i, text in enumerate(texts)])
+    await publish(
+        jetstream,
+        InitiativeShipped.create(
+            InitiativeShippedData(
+                initiative=briefing(InitiativeStatus.shipped, ["sso"], 3),
+                release_note="SAML SSO is live.",
+                linked_feedback_ids=[],
+                shipped_at=datetime.now(UTC),
+                shipped_by="m-pm",
+            ),
+            source="initiatives",
+        ),
+    )
+    texts = [
+        "We need SAML single sign-on with Okta",
+        "Notre RSSI exige le SSO avec Azure AD",
+        "SSO is mandatory for our security review",
+        "Support SCIM provisioning from Okta please",
+    ]
+    await publish(
+        jetstream,
+        *[ingested(text, account_id=f"corp-{i}", occurred_at=hours_ago(48)) for i, text in enumerate(texts)],
+    )
     await eventually(lambda: settled(jetstream), what="consumed")
 
     await next_unowned_run(insights)

@@ -1,9 +1,8 @@
 """Pure rules: the spike test, aggregate operations, insight revisions, taxonomy edits."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain import detectors
@@ -16,7 +15,7 @@ from terrain_insights.taxonomy import Taxonomy, Theme
 pytestmark = pytest.mark.unit
 
 SETTINGS = DetectorSettings()
-AT = datetime(2026, 11, 21, 14, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)
 
 
 def test_one_then_three_items_is_not_a_spike():
@@ -59,8 +58,9 @@ def test_an_initiative_covers_its_themes_or_its_whole_area_when_it_names_none():
 def classified(*themes: str) -> Classification:
     from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
 
-    return Classification(1, [ThemeMatch(t, "area", 0.5) for t in themes], FeedbackCategory.bug,
-                          SentimentLabel.negative, -0.5)
+    return Classification(
+        1, [ThemeMatch(t, "area", 0.5) for t in themes], FeedbackCategory.bug, SentimentLabel.negative, -0.5
+    )
 
 
 def test_taking_back_a_contribution_cancels_it_exactly():
@@ -74,19 +74,33 @@ def test_taking_back_a_contribution_cancels_it_exactly():
 
 def test_an_item_counts_in_its_theme_and_area_per_hour_and_day_and_its_account_in_the_theme_day():
     ops = Ops()
-    ops.add(contribution(classified("sso", "permissions"), AT, Account("acme.io", 100_000, "EUR", "smb")), +1, "f1")
+    ops.add(
+        contribution(classified("sso", "permissions"), AT, Account("acme.io", 100_000, "EUR", "smb")),
+        +1,
+        "f1",
+    )
     updates = dict(ops.bucket_updates([], [], AT))
-    assert set(updates) == {"theme:sso:hour:2026-11-21T14", "theme:sso:day:2026-11-21T00",
-                            "theme:permissions:hour:2026-11-21T14", "theme:permissions:day:2026-11-21T00",
-                            "area:area:hour:2026-11-21T14", "area:area:day:2026-11-21T00"}
+    assert set(updates) == {
+        "theme:sso:hour:2026-11-21T14",
+        "theme:sso:day:2026-11-21T00",
+        "theme:permissions:hour:2026-11-21T14",
+        "theme:permissions:day:2026-11-21T00",
+        "area:area:hour:2026-11-21T14",
+        "area:area:day:2026-11-21T00",
+    }
     assert updates["area:area:day:2026-11-21T00"]["$inc"]["items"] == 1  # the area counts the item once
     gaining, losing = ops.membership_changes()
-    assert set(gaining) == {"theme:sso:day:2026-11-21T00|acme.io", "theme:permissions:day:2026-11-21T00|acme.io"}
+    assert set(gaining) == {
+        "theme:sso:day:2026-11-21T00|acme.io",
+        "theme:permissions:day:2026-11-21T00|acme.io",
+    }
     assert losing == {}
     assert gaining["theme:sso:day:2026-11-21T00|acme.io"].feedback_id == "f1"
     # Only theme-day buckets are stamped for the unowned-demand detector.
-    assert {i for i, u in updates.items() if "$max" in u} == {"theme:sso:day:2026-11-21T00",
-                                                              "theme:permissions:day:2026-11-21T00"}
+    assert {i for i, u in updates.items() if "$max" in u} == {
+        "theme:sso:day:2026-11-21T00",
+        "theme:permissions:day:2026-11-21T00",
+    }
 
 
 def test_buckets_count_an_account_and_its_arr_only_when_it_appears_or_disappears():
@@ -108,14 +122,37 @@ def test_buckets_count_an_account_and_its_arr_only_when_it_appears_or_disappears
 
 
 def test_demand_counts_accounts_once_and_sums_their_arr_by_currency():
-    day1, day2 = datetime(2026, 11, 20, tzinfo=timezone.utc), AT
+    day1, day2 = datetime(2026, 11, 20, tzinfo=UTC), AT
     buckets = [{"items": 3, "sentiment_sum": -1.0}, {"items": 1, "sentiment_sum": 0.5}]
-    members = [{"account": "a", "n": 1, "arr": 120, "currency": "EUR", "segment": "smb", "start": day2,
-                "feedback_id": "f4"},
-               {"account": "a", "n": 2, "arr": 100, "currency": "EUR", "segment": "smb", "start": day1,
-                "feedback_id": "f2"},
-               {"account": "b", "n": 1, "arr": 50, "currency": "USD", "segment": "enterprise", "start": day1,
-                "feedback_id": "f3"}]
+    members = [
+        {
+            "account": "a",
+            "n": 1,
+            "arr": 120,
+            "currency": "EUR",
+            "segment": "smb",
+            "start": day2,
+            "feedback_id": "f4",
+        },
+        {
+            "account": "a",
+            "n": 2,
+            "arr": 100,
+            "currency": "EUR",
+            "segment": "smb",
+            "start": day1,
+            "feedback_id": "f2",
+        },
+        {
+            "account": "b",
+            "n": 1,
+            "arr": 50,
+            "currency": "USD",
+            "segment": "enterprise",
+            "start": day1,
+            "feedback_id": "f3",
+        },
+    ]
     found = demand("sso", buckets, members)
     assert (found.items, found.unique_accounts, found.arr_by_currency) == (4, 2, {"EUR": 120, "USD": 50})
     assert found.evidence(10) == ["f4", "f3"]  # the latest item of each account, latest accounts first
@@ -128,8 +165,17 @@ def test_unowned_demand_updates_at_steps_of_accounts_not_at_every_account():
 
 
 def test_a_revision_keeps_the_identity_and_counts_the_version():
-    draft = Draft("spike:sso", InsightKind.spike, Severity.warning, "t", "s", "spike:sso:1", theme="sso",
-                  evidence=["f1"], metrics={"items": 5})
+    draft = Draft(
+        "spike:sso",
+        InsightKind.spike,
+        Severity.warning,
+        "t",
+        "s",
+        "spike:sso:1",
+        theme="sso",
+        evidence=["f1"],
+        metrics={"items": 5},
+    )
     first = new_insight("ins-1", draft, AT)
     draft.metrics = {"items": 8}
     draft.evidence = ["f2"]
@@ -141,22 +187,36 @@ def test_a_revision_keeps_the_identity_and_counts_the_version():
 
 def test_taxonomy_edits_make_copies_and_slugs_stay_unique():
     taxonomy = Taxonomy()
-    edited = taxonomy.with_theme("platform", Theme(slug="dark-mode", name="Dark mode", examples=["dark mode"]))
+    edited = taxonomy.with_theme(
+        "platform", Theme(slug="dark-mode", name="Dark mode", examples=["dark mode"])
+    )
     assert taxonomy.themes == [] and edited.area_of("dark-mode") == "platform"
     assert edited.without_theme("dark-mode").themes == []
     with pytest.raises(ValueError, match="theme slugs repeat"):
-        Taxonomy.model_validate({"areas": [
-            {"slug": "a", "name": "A", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]},
-            {"slug": "b", "name": "B", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]}]})
+        Taxonomy.model_validate(
+            {
+                "areas": [
+                    {"slug": "a", "name": "A", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]},
+                    {"slug": "b", "name": "B", "themes": [{"slug": "x", "name": "X", "examples": ["e"]}]},
+                ]
+            }
+        )
 
 
 def member(account: str, day: datetime, n: int = 1, segment: str = "smb", arr: int = 100) -> dict:
-    return {"account": account, "start": day, "n": n, "segment": segment, "arr": arr, "currency": "EUR",
-            "feedback_id": f"{account}-{day.day}"}
+    return {
+        "account": account,
+        "start": day,
+        "n": n,
+        "segment": segment,
+        "arr": arr,
+        "currency": "EUR",
+        "feedback_id": f"{account}-{day.day}",
+    }
 
 
 def test_a_demand_window_merges_the_days_that_changed_and_counts_each_account_once():
-    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
     window = ThemeWindow()
     assert window.merge(monday, 1, [member("a", monday, 2), member("b", monday, segment="enterprise")])
     assert window.merge(tuesday, 1, [member("a", tuesday, arr=300)])
@@ -175,7 +235,7 @@ def test_a_demand_window_merges_the_days_that_changed_and_counts_each_account_on
 
 
 def test_a_day_losing_the_latest_item_of_an_account_asks_for_a_full_read():
-    monday, tuesday = datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 17, tzinfo=timezone.utc)
+    monday, tuesday = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
     window = ThemeWindow()
     window.merge(monday, 1, [member("a", monday)])
     window.merge(tuesday, 1, [member("a", tuesday), member("b", tuesday)])

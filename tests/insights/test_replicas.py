@@ -4,7 +4,6 @@ exactly as one replica counts it, and raises exactly one spike insight per theme
 import json
 
 import pytest
-
 from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_dev.probes import consumer_settled, stored_messages
@@ -16,22 +15,40 @@ from .conftest import TAXONOMY_YAML, ingested, insights_settings
 
 pytestmark = pytest.mark.integration
 
-TEXTS = ["The invoice PDF shows the wrong VAT amount", "Our invoice is missing the purchase order number",
-         "La facture de ce mois contient une erreur de TVA", "Invoice totals do not match the quote",
-         "The CSV export cuts off our custom fields", "Export to Google Sheets please",
-         "SAML SSO with Okta is required", "Slack notifications arrive twice"]
+TEXTS = [
+    "The invoice PDF shows the wrong VAT amount",
+    "Our invoice is missing the purchase order number",
+    "La facture de ce mois contient une erreur de TVA",
+    "Invoice totals do not match the quote",
+    "The CSV export cuts off our custom fields",
+    "Export to Google Sheets please",
+    "SAML SSO with Okta is required",
+    "Slack notifications arrive twice",
+]
 
 
 def burst() -> list[FeedbackIngested]:
     """Live feedback, invoices above all, accounts sending several items each."""
-    return [ingested(TEXTS[n % 4] if n % 3 else TEXTS[4 + n % 4], feedback_id=f"fb-{n}", account_id=f"acc-{n % 9}",
-                     arr_minor=1_000_000 * (1 + n % 9)) for n in range(72)]
+    return [
+        ingested(
+            TEXTS[n % 4] if n % 3 else TEXTS[4 + n % 4],
+            feedback_id=f"fb-{n}",
+            account_id=f"acc-{n % 9}",
+            arr_minor=1_000_000 * (1 + n % 9),
+        )
+        for n in range(72)
+    ]
 
 
 def settings(nats_server, mongo_server, database: str, instance: str):
     # Small fetches, so both replicas pull parts of the burst and commit batches side by side.
-    return insights_settings(nats_server, mongo_server, database, instance=instance,
-                             consumer=fast_consumers(batch_size=6, ack_wait_seconds=10))
+    return insights_settings(
+        nats_server,
+        mongo_server,
+        database,
+        instance=instance,
+        consumer=fast_consumers(batch_size=6, ack_wait_seconds=10),
+    )
 
 
 async def consumed(js, expected_items: int, *services) -> bool:
@@ -51,20 +68,28 @@ async def counts(svc) -> tuple[list[dict], list[dict]]:
 
 
 async def spikes_detected(js) -> list[dict]:
-    found = [json.loads(m.data)["data"]["insight"]
-             for m in await stored_messages(js, streams.INSIGHTS, subjects.INSIGHT_DETECTED)]
+    found = [
+        json.loads(m.data)["data"]["insight"]
+        for m in await stored_messages(js, streams.INSIGHTS, subjects.INSIGHT_DETECTED)
+    ]
     return [i for i in found if i["kind"] == "spike"]
 
 
 async def test_two_replicas_count_a_burst_as_one_does_and_raise_one_spike_per_theme(
-        nats_server, mongo_server, database_name, jetstream):
-    async with running(create(settings(nats_server, mongo_server, database_name, "replica-a"))) as a, \
-            running(create(settings(nats_server, mongo_server, database_name, "replica-b"))) as b:
-        imported = await a.http.post("/v1/taxonomy/import", content=TAXONOMY_YAML,
-                                     headers={"Content-Type": "application/yaml"})
+    nats_server, mongo_server, database_name, jetstream
+):
+    async with (
+        running(create(settings(nats_server, mongo_server, database_name, "replica-a"))) as a,
+        running(create(settings(nats_server, mongo_server, database_name, "replica-b"))) as b,
+    ):
+        imported = await a.http.post(
+            "/v1/taxonomy/import", content=TAXONOMY_YAML, headers={"Content-Type": "application/yaml"}
+        )
         assert imported.status_code == 201, imported.text
         await publish(jetstream, *burst())
-        await eventually(lambda: consumed(jetstream, 72, a, b), what="burst consumed by the replicas", timeout=60)
+        await eventually(
+            lambda: consumed(jetstream, 72, a, b), what="burst consumed by the replicas", timeout=60
+        )
         # Both took part: each built its own baselines while detecting spikes in the batches it committed.
         assert a.app.state.insights.baselines and b.app.state.insights.baselines
         replicated = await counts(a)
@@ -78,10 +103,13 @@ async def test_two_replicas_count_a_burst_as_one_does_and_raise_one_spike_per_th
 
     alone_db = f"{database_name}_alone"
     async with running(create(settings(nats_server, mongo_server, alone_db, "alone"))) as alone:
-        await alone.http.post("/v1/taxonomy/import", content=TAXONOMY_YAML,
-                              headers={"Content-Type": "application/yaml"})
+        await alone.http.post(
+            "/v1/taxonomy/import", content=TAXONOMY_YAML, headers={"Content-Type": "application/yaml"}
+        )
         await publish(jetstream, *[FeedbackIngested.create(e.data, source="feedback") for e in burst()])
-        await eventually(lambda: consumed(jetstream, 72, alone), what="burst consumed by one replica", timeout=60)
+        await eventually(
+            lambda: consumed(jetstream, 72, alone), what="burst consumed by one replica", timeout=60
+        )
         single = await counts(alone)
         await alone.service.mongo.drop_database(alone_db)
 

@@ -1,5 +1,4 @@
 import pytest
-
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_dev.servers import free_port
 from terrain_dev.testing import ADMIN_KEY, running, settings_for
@@ -12,8 +11,13 @@ __all__ = ["ADMIN_KEY"]
 
 @pytest.fixture
 def sample_settings(nats_server, mongo_server, database_name, jetstream) -> SampleSettings:
-    return settings_for(SampleSettings, nats_server, mongo_server, database_name,
-                        http=HttpSettings(port=free_port(), max_body_bytes=64 * 1024))
+    return settings_for(
+        SampleSettings,
+        nats_server,
+        mongo_server,
+        database_name,
+        http=HttpSettings(port=free_port(), max_body_bytes=64 * 1024),
+    )
 
 
 @pytest.fixture
@@ -25,5 +29,6 @@ async def sample(sample_settings):
 
 
 def account_event(account_id: str, name: str) -> AccountUpdated:
-    return AccountUpdated.create(AccountUpdatedData(account=Account(account_id=account_id, name=name)),
-                                 source="crm")
+    return AccountUpdated.create(
+        AccountUpdatedData(account=Account(account_id=account_id, name=name)), source="crm"
+    )

@@ -14,7 +14,6 @@ from collections import Counter
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic_settings import SettingsConfigDict
-
 from terrain_contracts import Role
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_kit.auth import Principal, require
@@ -53,9 +52,12 @@ async def apply_account(event: AccountUpdated, uow: UnitOfWork) -> None:
         raise Rejected("accounts named 'rejected' are refused")
     if account.name == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
-    await uow[EFFECTS].update_one({"_id": account.account_id},
-                                  {"$inc": {"applied": 1}, "$push": {"events": str(event.id)}},
-                                  upsert=True, session=uow.session)
+    await uow[EFFECTS].update_one(
+        {"_id": account.account_id},
+        {"$inc": {"applied": 1}, "$push": {"events": str(event.id)}},
+        upsert=True,
+        session=uow.session,
+    )
     if account.name == "fails-after-write":
         raise RuntimeError("failed after writing")
 
@@ -64,14 +66,16 @@ router = APIRouter()
 
 
 @router.post("/v1/accounts", status_code=201)
-async def put_account(account: Account, request: Request,
-                      principal: Principal = Depends(require(Role.product_ops))) -> dict:
+async def put_account(
+    account: Account, request: Request, principal: Principal = Depends(require(Role.product_ops))
+) -> dict:
     service: Service = request.app.state.service
     event = AccountUpdated.create(AccountUpdatedData(account=account), source="sample")
 
     async def work(uow: UnitOfWork) -> None:
-        await uow["accounts"].replace_one({"_id": account.account_id}, account.model_dump(mode="json"),
-                                          upsert=True, session=uow.session)
+        await uow["accounts"].replace_one(
+            {"_id": account.account_id}, account.model_dump(mode="json"), upsert=True, session=uow.session
+        )
         uow.emit(event)
 
     await service.transactions.run(work)

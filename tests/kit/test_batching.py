@@ -4,7 +4,6 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
-
 from terrain_kit.batching import Batcher, Item
 
 pytestmark = pytest.mark.unit

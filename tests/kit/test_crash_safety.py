@@ -6,7 +6,6 @@ from pathlib import Path
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams
 from terrain_contracts.events.account import AccountUpdated
 from terrain_contracts.headers import MSG_ID
@@ -28,8 +27,9 @@ def launch(nats_server, mongo_server, database_name, tmp_path, jetstream):
     started: list[ServiceProcess] = []
     port = free_port()
 
-    def start(*, faults: list[str] = (), wait: bool = True, log_level: str = "WARNING",
-              **consumer: object) -> ServiceProcess:
+    def start(
+        *, faults: list[str] = (), wait: bool = True, log_level: str = "WARNING", **consumer: object
+    ) -> ServiceProcess:
         env = {
             "SAMPLE_NATS__URL": nats_server.url,
             "SAMPLE_MONGO__URI": mongo_server.uri,
@@ -42,8 +42,9 @@ def launch(nats_server, mongo_server, database_name, tmp_path, jetstream):
             "SAMPLE_TELEMETRY__LOG_LEVEL": log_level,
             **{f"SAMPLE_CONSUMER__{key.upper()}": str(value) for key, value in consumer.items()},
         }
-        process = ServiceProcess("sample", "tests.kit.sample_service", port, env, cwd=REPO,
-                                 log_path=tmp_path / "sample.log")
+        process = ServiceProcess(
+            "sample", "tests.kit.sample_service", port, env, cwd=REPO, log_path=tmp_path / "sample.log"
+        )
         started.append(process.start(wait=wait))
         return process
 
@@ -61,13 +62,19 @@ async def db(mongo_server, database_name):
 
 def post_account(process: ServiceProcess, account_id: str) -> None:
     try:
-        httpx.post(f"{process.base_url}/v1/accounts", json={"account_id": account_id, "name": "Acme"},
-                   headers={"X-API-Key": ADMIN_KEY}, timeout=10)
+        httpx.post(
+            f"{process.base_url}/v1/accounts",
+            json={"account_id": account_id, "name": "Acme"},
+            headers={"X-API-Key": ADMIN_KEY},
+            timeout=10,
+        )
     except httpx.TransportError:
         pass  # the process may die before answering: the commit is what matters
 
 
-async def test_an_event_committed_before_a_crash_is_published_exactly_once_after_restart(launch, db, jetstream):
+async def test_an_event_committed_before_a_crash_is_published_exactly_once_after_restart(
+    launch, db, jetstream
+):
     crashing = launch(faults=["outbox.before_publish"])
     post_account(crashing, "acc-1")
     assert crashing.wait_exit(15) == -9
@@ -78,8 +85,10 @@ async def test_an_event_committed_before_a_crash_is_published_exactly_once_after
 
     launch()
 
-    await eventually(lambda: db["outbox"].find_one({"_id": entry["_id"], "published_at": {"$ne": None}}),
-                     what="outbox entry published after restart")
+    await eventually(
+        lambda: db["outbox"].find_one({"_id": entry["_id"], "published_at": {"$ne": None}}),
+        what="outbox entry published after restart",
+    )
     stored = await stored_messages(jetstream, streams.ACCOUNTS, AccountUpdated.subject)
     assert [m.msg_id for m in stored] == [entry["_id"]]
     applied = await eventually(lambda: db[EFFECTS].find_one({"_id": "acc-1"}), what="event consumed")
@@ -97,8 +106,10 @@ async def test_a_crash_after_publishing_and_before_marking_does_not_publish_twic
 
     launch()
 
-    await eventually(lambda: db["outbox"].find_one({"_id": entry["_id"], "published_at": {"$ne": None}}),
-                     what="outbox entry marked after restart")
+    await eventually(
+        lambda: db["outbox"].find_one({"_id": entry["_id"], "published_at": {"$ne": None}}),
+        what="outbox entry marked after restart",
+    )
     stored = await stored_messages(jetstream, streams.ACCOUNTS, AccountUpdated.subject)
     assert [m.msg_id for m in stored] == [entry["_id"]]  # the republish was a JetStream duplicate
 
@@ -112,8 +123,11 @@ async def test_a_message_that_crashes_its_consumer_every_time_is_dead_lettered(l
     crashes = 0
     while not await dead_letters(jetstream, "sample-accounts"):
         process = launch(max_deliveries=3, max_attempts=2, ack_wait_seconds=1, wait=False)
-        await eventually(lambda: _exited_or_dead_lettered(process, jetstream), timeout=20,
-                         what="a crash or the dead letter")
+        await eventually(
+            lambda: _exited_or_dead_lettered(process, jetstream),
+            timeout=20,
+            what="a crash or the dead letter",
+        )
         crashes += 0 if process.running else 1
         assert crashes <= 3, "the poison message kept coming back"
 

@@ -10,8 +10,18 @@ pytestmark = pytest.mark.unit
 
 
 def record_of(payload: bytes):
-    return build("sample", "sample-accounts", "terrain.account.updated.v1", "ACCOUNTS", 7, payload, {},
-                 attempts=1, reason="invalid", error_type="InvalidMessage")
+    return build(
+        "sample",
+        "sample-accounts",
+        "terrain.account.updated.v1",
+        "ACCOUNTS",
+        7,
+        payload,
+        {},
+        attempts=1,
+        reason="invalid",
+        error_type="InvalidMessage",
+    )
 
 
 def test_a_small_payload_is_kept_whole():
@@ -21,11 +31,15 @@ def test_a_small_payload_is_kept_whole():
     assert original_payload(record) == b'{"id": 1}'
 
 
-@pytest.mark.parametrize("payload", [
-    os.urandom(800_000),  # base64 in the record: a third larger
-    json.dumps({"text": '"' * 499_000}).encode(),  # each escaped quote escaped again: twice as large
-    b"\x01" * 300_000,  # control characters: six bytes each once escaped
-], ids=["binary", "quotes", "control characters"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        os.urandom(800_000),  # base64 in the record: a third larger
+        json.dumps({"text": '"' * 499_000}).encode(),  # each escaped quote escaped again: twice as large
+        b"\x01" * 300_000,  # control characters: six bytes each once escaped
+    ],
+    ids=["binary", "quotes", "control characters"],
+)
 def test_a_payload_that_would_not_fit_is_cut_and_marked(payload):
     record = record_of(payload)
 

@@ -8,9 +8,9 @@ from terrain_contracts import streams
 from terrain_contracts.events.account import AccountUpdated
 from terrain_contracts.headers import MSG_ID
 from terrain_dev.probes import consumer_settled, dead_letters
+from terrain_dev.testing import running
 from terrain_dev.waiting import eventually
 from terrain_kit import deadletters
-from terrain_dev.testing import running
 from terrain_kit.broker import provision
 from terrain_kit.faults import POISON_HEADER
 
@@ -64,7 +64,9 @@ async def test_a_payload_failing_validation_is_dead_lettered_with_the_reason(sam
     assert "data.account.name" in rejection["reason"]
 
 
-async def test_an_invalid_payload_whose_refusal_cannot_be_recorded_still_reaches_its_dead_letter(sample, jetstream):
+async def test_an_invalid_payload_whose_refusal_cannot_be_recorded_still_reaches_its_dead_letter(
+    sample, jetstream
+):
     await jetstream.publish(AccountUpdated.subject, b'{"refusal-unrecordable": true}')
 
     [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
@@ -83,6 +85,7 @@ async def test_a_refusal_is_recorded_once_when_its_dead_letter_had_to_wait(sampl
     async def retried() -> bool:
         info = await jetstream.consumer_info(streams.ACCOUNTS, DURABLE)
         return info.delivered.consumer_seq >= 3
+
     await eventually(retried, what="the dead letter retried", timeout=15)
     await provision(jetstream, [streams.DEADLETTER], replicas=1)
     await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
@@ -177,12 +180,15 @@ async def test_after_commit_actions_run_once_and_only_for_a_committed_unit_of_wo
     assert ran == ["committed"]
 
 
-async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_letter(sample_settings, jetstream):
+async def test_the_poison_fault_point_fails_marked_messages_until_their_dead_letter(
+    sample_settings, jetstream
+):
     settings = sample_settings.model_copy(update={"fault_points": {"consumer.poison"}})
     async with running(build(settings)) as poisoned:
         marked = account_event("acc-p", "Acme")
-        await jetstream.publish(marked.subject, marked.to_json(),
-                                headers={MSG_ID: str(marked.id), POISON_HEADER: "poison"})
+        await jetstream.publish(
+            marked.subject, marked.to_json(), headers={MSG_ID: str(marked.id), POISON_HEADER: "poison"}
+        )
         await publish(jetstream, account_event("acc-h", "Healthy"))
 
         [record] = await eventually(lambda: dead_letters(jetstream, DURABLE), what="dead letter", timeout=15)
@@ -198,7 +204,8 @@ async def test_jetstream_requests_wait_as_long_as_the_settings_say_not_nats_py_s
 
 
 async def test_a_jetstream_request_unanswered_at_start_is_tried_again_and_the_service_consumes(
-        sample_settings, jetstream, monkeypatch):
+    sample_settings, jetstream, monkeypatch
+):
     app = build(sample_settings)
     broker = app.state.service.broker
     real_start, calls = broker.start, []

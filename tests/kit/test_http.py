@@ -3,7 +3,6 @@
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
-
 from terrain_dev.servers import free_port
 from terrain_kit.settings import MongoSettings, NatsSettings
 
@@ -16,8 +15,9 @@ ACCOUNT = {"account_id": "acc-1", "name": "Acme"}
 
 
 async def new_key(sample, role: str, member_id: str | None = None) -> str:
-    response = await sample.http.post("/v1/api-keys", json={"name": f"{role} key", "role": role,
-                                                             "member_id": member_id})
+    response = await sample.http.post(
+        "/v1/api-keys", json={"name": f"{role} key", "role": role, "member_id": member_id}
+    )
     assert response.status_code == 201, response.text
     return response.json()["key"]
 
@@ -54,15 +54,18 @@ async def test_a_key_with_the_wrong_role_gets_403(sample):
 async def test_a_key_with_the_right_role_is_let_in_by_header_or_bearer(sample):
     product_ops = await new_key(sample, "product_ops", member_id="m-7")
     by_header = await sample.http.post("/v1/accounts", json=ACCOUNT, headers={"X-API-Key": product_ops})
-    by_bearer = await sample.http.get("/v1/whoami", headers={"X-API-Key": "",
-                                                               "Authorization": f"Bearer {product_ops}"})
+    by_bearer = await sample.http.get(
+        "/v1/whoami", headers={"X-API-Key": "", "Authorization": f"Bearer {product_ops}"}
+    )
     assert by_header.status_code == 201
     assert by_bearer.json() == {"name": "product_ops key", "role": "product_ops"}
 
 
 async def test_only_an_admin_manages_keys_and_a_revoked_key_stops_working(sample):
     pm = await new_key(sample, "pm")
-    refused = await sample.http.post("/v1/api-keys", json={"name": "x", "role": "admin"}, headers={"X-API-Key": pm})
+    refused = await sample.http.post(
+        "/v1/api-keys", json={"name": "x", "role": "admin"}, headers={"X-API-Key": pm}
+    )
     assert refused.status_code == 403
 
     key_id = pm.split("_")[1]
@@ -87,10 +90,13 @@ async def test_an_invalid_body_gets_422_naming_the_field(sample):
     assert response.json()["errors"][0]["field"] == "body.name"
 
 
-@pytest.mark.parametrize(("wrong", "field"), [
-    ({"renewal_date": 0}, "body.renewal_date"),  # lax Python mode reads 0 as 1970-01-01
-    ({"arr": {"amount_minor": True, "currency": "EUR"}}, "body.arr.amount_minor"),  # and true as 1
-])
+@pytest.mark.parametrize(
+    ("wrong", "field"),
+    [
+        ({"renewal_date": 0}, "body.renewal_date"),  # lax Python mode reads 0 as 1970-01-01
+        ({"arr": {"amount_minor": True, "currency": "EUR"}}, "body.arr.amount_minor"),  # and true as 1
+    ],
+)
 async def test_a_json_value_of_the_wrong_type_gets_422_naming_the_field(sample, wrong, field):
     # Found by schemathesis: the document says a date is a string and an amount an integer.
     response = await sample.http.post("/v1/accounts", json={**ACCOUNT, **wrong})
@@ -115,7 +121,9 @@ async def test_json_values_of_the_documented_types_are_accepted(sample):
 
 async def test_the_openapi_document_describes_the_422_body_that_is_sent(sample):
     spec = (await sample.http.get("/openapi.json")).json()
-    documented = spec["paths"]["/v1/accounts"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    documented = spec["paths"]["/v1/accounts"]["post"]["responses"]["422"]["content"]["application/json"][
+        "schema"
+    ]
     validator = Draft202012Validator({**documented, "components": spec["components"]})
     malformed = await sample.http.post("/v1/accounts", json={"account_id": "acc-1", "name": ""})
 
@@ -139,11 +147,15 @@ async def test_a_body_over_the_limit_gets_413_before_parsing(sample):
 
 
 async def test_readiness_fails_while_nats_and_mongodb_are_unreachable(sample_settings):
-    unreachable = sample_settings.model_copy(update={
-        "nats": NatsSettings(url=f"nats://127.0.0.1:{free_port()}"),
-        "mongo": MongoSettings(uri=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
-                               server_selection_timeout_ms=200),
-    })
+    unreachable = sample_settings.model_copy(
+        update={
+            "nats": NatsSettings(url=f"nats://127.0.0.1:{free_port()}"),
+            "mongo": MongoSettings(
+                uri=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+                server_selection_timeout_ms=200,
+            ),
+        }
+    )
     app = build(unreachable)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sample") as client:
         response = await client.get("/readyz")

@@ -5,7 +5,6 @@ import logging
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
-
 from terrain_kit import logs
 
 pytestmark = pytest.mark.unit
@@ -17,8 +16,14 @@ def test_a_log_line_carries_service_trace_and_correlation_ids():
     token = logs.correlation_id.set("req-42")
     try:
         with tracer.start_as_current_span("handle") as span:
-            record = logging.makeLogRecord({"name": "terrain_kit.delivery", "levelname": "WARNING",
-                                            "msg": "handler failed", "consumer": "insights-classifier"})
+            record = logging.makeLogRecord(
+                {
+                    "name": "terrain_kit.delivery",
+                    "levelname": "WARNING",
+                    "msg": "handler failed",
+                    "consumer": "insights-classifier",
+                }
+            )
             line = json.loads(formatter.format(record))
     finally:
         logs.correlation_id.reset(token)
@@ -32,5 +37,7 @@ def test_a_log_line_carries_service_trace_and_correlation_ids():
 
 
 def test_a_log_line_outside_any_span_or_flow_has_no_ids():
-    line = json.loads(logs.JsonFormatter("feedback", "host:1").format(logging.makeLogRecord({"msg": "started"})))
+    line = json.loads(
+        logs.JsonFormatter("feedback", "host:1").format(logging.makeLogRecord({"msg": "started"}))
+    )
     assert "trace_id" not in line and "correlation_id" not in line

@@ -1,8 +1,6 @@
 """A service's outbox takes only the events the contract registry lists for it (its NATS user may publish them)."""
 
-
 import pytest
-
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_contracts.events.insight import InsightResolved
 from terrain_contracts.registry import EVENTS, PUBLISHED_BY, published_by
@@ -34,7 +32,9 @@ def test_an_event_the_service_does_not_declare_is_refused_before_it_reaches_the_
 
 
 def test_every_event_has_a_producer_and_each_terrain_event_exactly_one_service():
-    producers = {event: [name for name, events in PUBLISHED_BY.items() if event in events] for event in EVENTS}
+    producers = {
+        event: [name for name, events in PUBLISHED_BY.items() if event in events] for event in EVENTS
+    }
     assert all(producers.values()), [e.subject for e, p in producers.items() if not p]
     services = {e: [p for p in names if p != "tools"] for e, names in producers.items()}
     assert all(len(names) <= 1 for names in services.values())

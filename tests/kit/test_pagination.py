@@ -4,7 +4,6 @@ import httpx
 import pytest
 from fastapi import HTTPException
 from pymongo import AsyncMongoClient
-
 from terrain_kit.pagination import page
 
 pytestmark = pytest.mark.integration
@@ -27,7 +26,9 @@ async def test_pages_cover_every_item_once_in_sort_order(items):
         if cursor is None:
             break
     assert len(seen) == 25 == len({d["_id"] for d in seen})
-    assert [(d["score"], d["_id"]) for d in seen] == sorted(((d["score"], d["_id"]) for d in seen), reverse=True)
+    assert [(d["score"], d["_id"]) for d in seen] == sorted(
+        ((d["score"], d["_id"]) for d in seen), reverse=True
+    )
 
 
 async def test_a_filter_applies_on_every_page(items):

@@ -2,7 +2,6 @@
 
 import pytest
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams
 from terrain_kit.broker import provision
 from terrain_kit.leases import Lease

@@ -73,8 +73,11 @@ async def test_rules_are_accepted_as_yaml_and_shown_with_secrets_masked(notifier
 async def test_an_empty_or_null_rules_body_is_refused_and_the_rules_stay(notifier):
     # Found by schemathesis: PUT /v1/rules without a body (or with null) replaced the rules with none.
     await notifier.http.put("/v1/rules", content=RULES_YAML)
-    for method, path, body in (("PUT", "/v1/rules", " \n"), ("PUT", "/v1/rules", "null"),
-                               ("POST", "/v1/rules/validate", "")):
+    for method, path, body in (
+        ("PUT", "/v1/rules", " \n"),
+        ("PUT", "/v1/rules", "null"),
+        ("POST", "/v1/rules/validate", ""),
+    ):
         response = await notifier.http.request(method, path, content=body)
 
         assert response.status_code == 422, response.text

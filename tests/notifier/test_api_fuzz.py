@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from terrain_dev.fuzzing import api_budget, call_and_validate, openapi_schema, serving
 from terrain_dev.servers import free_port
 from terrain_dev.testing import ADMIN_KEY, settings_for
@@ -18,8 +17,13 @@ schema = openapi_schema(create)
 @pytest.fixture(scope="module")
 def service(nats_server, mongo_server):
     # Nothing listens on the SMTP port: the fuzzing never makes the dispatcher send.
-    settings = settings_for(NotifierSettings, nats_server, mongo_server, f"fuzz_{uuid.uuid4().hex[:12]}",
-                            smtp=SmtpSettings(port=free_port()))
+    settings = settings_for(
+        NotifierSettings,
+        nats_server,
+        mongo_server,
+        f"fuzz_{uuid.uuid4().hex[:12]}",
+        smtp=SmtpSettings(port=free_port()),
+    )
     with serving(schema, create(settings)):
         yield
 

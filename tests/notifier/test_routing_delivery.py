@@ -155,8 +155,9 @@ async def test_a_recorded_delivery_is_sent_at_once_not_after_the_dispatchers_pol
 ):
     # The consumer wakes the dispatcher once its transaction committed: a look before the commit would find
     # nothing and the delivery would wait for the next poll, a minute here.
-    settings = notifier_settings.model_copy(update={
-        "dispatch": notifier_settings.dispatch.model_copy(update={"poll_seconds": 60.0})})
+    settings = notifier_settings.model_copy(
+        update={"dispatch": notifier_settings.dispatch.model_copy(update={"poll_seconds": 60.0})}
+    )
     async with running(create(settings)) as notifier:
         await billing_org(notifier, jetstream, http_receiver)
         await feed(jetstream, detected(insight("ins-9", area="billing")))

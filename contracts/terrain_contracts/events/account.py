@@ -13,8 +13,9 @@ from ..types import Contract, Domain, Email, Id, Money, Name, Slug
 class Account(Contract):
     account_id: Id
     name: Name
-    domains: list[Domain] = Field(default_factory=list, max_length=50,
-                                  description="Email domains of the customer's people, lower case.")
+    domains: list[Domain] = Field(
+        default_factory=list, max_length=50, description="Email domains of the customer's people, lower case."
+    )
     arr: Money | None = Field(default=None, description="Annual recurring revenue.")
     plan: Slug | None = None
     segment: Slug | None = Field(default=None, description="e.g. smb, mid_market, enterprise.")

@@ -66,7 +66,9 @@ class CustomerRef(Contract):
 
 class FeedbackSubmittedData(Contract):
     source: Slug = Field(description="System of record: zendesk, salesforce, gong, ...")
-    external_id: ExternalId = Field(description="Id in the source; (source, external_id) identifies the item.")
+    external_id: ExternalId = Field(
+        description="Id in the source; (source, external_id) identifies the item."
+    )
     kind: FeedbackKind
     reporter: Reporter
     customer: CustomerRef
@@ -201,8 +203,9 @@ class FeedbackClassifiedData(Contract):
     feedback_id: Id
     revision: int = Field(ge=1)
     taxonomy_version: int = Field(ge=1)
-    themes: list[ThemeMatch] = Field(default_factory=list, max_length=10,
-                                     description="Best first; empty means unassigned.")
+    themes: list[ThemeMatch] = Field(
+        default_factory=list, max_length=10, description="Best first; empty means unassigned."
+    )
     category: FeedbackCategory
     sentiment: SentimentLabel
     sentiment_score: float = Field(ge=-1.0, le=1.0)

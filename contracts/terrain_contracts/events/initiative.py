@@ -66,16 +66,18 @@ class Briefing(Contract):
     status: InitiativeStatus
     success_metric: SuccessMetric | None = None
     product_area: Slug | None = None
-    themes: list[Slug] = Field(default_factory=list, max_length=20,
-                               description="Taxonomy themes this initiative answers.")
+    themes: list[Slug] = Field(
+        default_factory=list, max_length=20, description="Taxonomy themes this initiative answers."
+    )
     version: int = Field(ge=1)
 
 
 class InitiativeChangeData(Contract):
     initiative: Briefing
     changed_by: Id
-    changed_fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list,
-                                                                                   max_length=30)
+    changed_fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=30
+    )
 
 
 class InitiativeCreated(Event):

@@ -70,8 +70,9 @@ class InsightDetected(Event):
 
 class InsightUpdatedData(Contract):
     insight: Insight
-    changed_fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list,
-                                                                                   max_length=30)
+    changed_fields: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=30
+    )
 
 
 class InsightUpdated(Event):

@@ -5,7 +5,6 @@ applies an event when its version is newer than what it holds and ignores it
 otherwise: replays and reordering are harmless.
 """
 
-
 from enum import StrEnum
 from typing import ClassVar, Literal
 
@@ -35,7 +34,9 @@ class Member(Contract):
     email: Email
     role: MemberRole
     away_until: UtcDatetime | None = Field(default=None, description="Set while the member is away.")
-    backup_member_id: Id | None = Field(default=None, description="Who receives their notifications meanwhile.")
+    backup_member_id: Id | None = Field(
+        default=None, description="Who receives their notifications meanwhile."
+    )
 
 
 class ProductArea(Contract):
@@ -123,6 +124,12 @@ class TeamDeleted(Event):
     stream: ClassVar[str] = streams.TEAMS
 
 
-TEAM_STATE_EVENTS = (TeamCreated, TeamUpdated, TeamMemberJoined, TeamMemberUpdated, TeamMemberLeft,
-                     TeamAreaAssigned, TeamAreaReleased)
-
+TEAM_STATE_EVENTS = (
+    TeamCreated,
+    TeamUpdated,
+    TeamMemberJoined,
+    TeamMemberUpdated,
+    TeamMemberLeft,
+    TeamAreaAssigned,
+    TeamAreaReleased,
+)

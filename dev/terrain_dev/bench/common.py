@@ -44,8 +44,9 @@ class RawJetStream:
     consume_per_second: float
 
 
-async def raw_jetstream(url: str, messages: int = 20_000, payload_bytes: int = 500,
-                        batch: int = 256) -> RawJetStream:
+async def raw_jetstream(
+    url: str, messages: int = 20_000, payload_bytes: int = 500, batch: int = 256
+) -> RawJetStream:
     """nats-py alone: async publish with acks, then pull fetch + ack, on a file-backed stream."""
     connection = await nats.connect(url)
     js: JetStreamContext = connection.jetstream()
@@ -58,9 +59,11 @@ async def raw_jetstream(url: str, messages: int = 20_000, payload_bytes: int = 5
         await js.publish_async_completed()
         publish_rate = messages / (time.perf_counter() - started)
 
-        subscription = await js.pull_subscribe("bench.raw", durable="raw",
-                                               config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT,
-                                                                     max_ack_pending=batch * 4))
+        subscription = await js.pull_subscribe(
+            "bench.raw",
+            durable="raw",
+            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, max_ack_pending=batch * 4),
+        )
         received, started = 0, time.perf_counter()
         while received < messages:
             for message in await subscription.fetch(batch, timeout=5):
@@ -80,8 +83,10 @@ def machine() -> str:
 def print_report(title: str, raw: RawJetStream, rows: list[tuple[str, float, str]]) -> None:
     """rows: (what, value, unit); rates in messages/s get a ratio to raw JetStream consume."""
     print(f"\n{title}\n{'=' * len(title)}\nmachine: {machine()}")
-    print(f"raw JetStream (nats-py, {raw.messages} msgs of {raw.payload_bytes} B): "
-          f"publish {raw.publish_per_second:,.0f}/s, pull consume+ack {raw.consume_per_second:,.0f}/s")
+    print(
+        f"raw JetStream (nats-py, {raw.messages} msgs of {raw.payload_bytes} B): "
+        f"publish {raw.publish_per_second:,.0f}/s, pull consume+ack {raw.consume_per_second:,.0f}/s"
+    )
     for what, value, unit in rows:
         ratio = f"  ({value / raw.consume_per_second:.1%} of raw consume)" if unit == "msg/s" else ""
         print(f"  {what:<48} {value:>12,.1f} {unit}{ratio}")

@@ -10,8 +10,19 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-COMMANDS = ("find", "findAndModify", "update", "insert", "delete", "aggregate", "count", "distinct",
-            "commitTransaction", "abortTransaction", "getMore")
+COMMANDS = (
+    "find",
+    "findAndModify",
+    "update",
+    "insert",
+    "delete",
+    "aggregate",
+    "count",
+    "distinct",
+    "commitTransaction",
+    "abortTransaction",
+    "getMore",
+)
 
 
 async def start(uri: str, databases: tuple[str, ...], sample_rate: float) -> None:
@@ -52,6 +63,8 @@ async def summary(uri: str, databases: tuple[str, ...], sample_rate: float, top:
     overall = sum(t for t, _ in totals.values()) or 1.0
     lines = [f"database time by query shape (profiler, {sample_rate:.0%} of operations sampled, scaled up):"]
     for key, (millis, count) in sorted(totals.items(), key=lambda kv: -kv[1][0])[:top]:
-        lines.append(f"  {millis / 1000:8.1f} s {millis / overall:6.1%} {count:8,.0f} ops "
-                     f"{millis / max(count, 1):7.1f} ms/op  {key}")
+        lines.append(
+            f"  {millis / 1000:8.1f} s {millis / overall:6.1%} {count:8,.0f} ops "
+            f"{millis / max(count, 1):7.1f} ms/op  {key}"
+        )
     return lines

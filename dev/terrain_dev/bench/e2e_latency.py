@@ -66,11 +66,17 @@ from . import dbprofile
 from .common import RawJetStream, raw_jetstream
 from .e2e_timeline import Run, report
 
-TEXT = ("Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
-        "competitor if the export is not fixed (ticket {n}).")
-BACKLOG = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "insights-classifier"),
-           (streams.FEEDBACK, "notifier-reporters"), (streams.FEEDBACK, "initiatives-feedback"),
-           (streams.INSIGHTS, "notifier-insights"))
+TEXT = (
+    "Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
+    "competitor if the export is not fixed (ticket {n})."
+)
+BACKLOG = (
+    (streams.FEEDBACK, "feedback-intake"),
+    (streams.FEEDBACK, "insights-classifier"),
+    (streams.FEEDBACK, "notifier-reporters"),
+    (streams.FEEDBACK, "initiatives-feedback"),
+    (streams.INSIGHTS, "notifier-insights"),
+)
 DATABASES = tuple(f"terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier"))
 PROJECTIONS = ((streams.TEAMS, "insights-teams"), (streams.TEAMS, "notifier-teams"))
 ENVIRONMENT = {
@@ -81,29 +87,62 @@ ENVIRONMENT = {
 
 
 def accounts(count: int) -> list[org.Account]:
-    return [org.Account(f"acc-bench-{n}", f"Bench account {n}", f"bench{n}.example", 100_000, "business",
-                        "mid_market", 300, org.PRIYA) for n in range(count)]
+    return [
+        org.Account(
+            f"acc-bench-{n}",
+            f"Bench account {n}",
+            f"bench{n}.example",
+            100_000,
+            "business",
+            "mid_market",
+            300,
+            org.PRIYA,
+        )
+        for n in range(count)
+    ]
 
 
 async def seed_registry(mongo_uri: str, bench_accounts: list[org.Account], today: date) -> None:
     """The feedback service's account registry as its consumer writes it (handlers.apply_account)."""
     as_of = datetime.now(UTC)
-    docs = [{"_id": a.account_id, **AccountContract(
-        account_id=a.account_id, name=a.name, domains=[a.domain], arr=Money(amount_minor=a.arr_eur * 100,
-        currency="EUR"), plan=a.plan, segment=a.segment, renewal_date=a.renewal(today),
-        owner_rep_email=a.owner.email).model_dump(mode="json"), "as_of": as_of} for a in bench_accounts]
+    docs = [
+        {
+            "_id": a.account_id,
+            **AccountContract(
+                account_id=a.account_id,
+                name=a.name,
+                domains=[a.domain],
+                arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"),
+                plan=a.plan,
+                segment=a.segment,
+                renewal_date=a.renewal(today),
+                owner_rep_email=a.owner.email,
+            ).model_dump(mode="json"),
+            "as_of": as_of,
+        }
+        for a in bench_accounts
+    ]
     client = AsyncMongoClient(mongo_uri)
     try:
         for start in range(0, len(docs), 1000):
-            await client["terrain_feedback"]["accounts"].insert_many(docs[start:start + 1000])
+            await client["terrain_feedback"]["accounts"].insert_many(docs[start : start + 1000])
     finally:
         await client.close()
 
 
 def submissions(bench_accounts: list[org.Account], first: int, count: int) -> list[tuple[str, bytes]]:
     now = datetime.now(UTC) - timedelta(seconds=5)
-    events = [seed.submission({"text": TEXT.format(n=n)}, bench_accounts[n], FeedbackKind.customer, now, f"E-{n}",
-                              source="zendesk") for n in range(first, first + count)]
+    events = [
+        seed.submission(
+            {"text": TEXT.format(n=n)},
+            bench_accounts[n],
+            FeedbackKind.customer,
+            now,
+            f"E-{n}",
+            source="zendesk",
+        )
+        for n in range(first, first + count)
+    ]
     return [(str(event.id), event.to_json()) for event in events]
 
 
@@ -129,18 +168,28 @@ async def backlog(js, mongo_uri: str) -> dict[str, int]:
         found[durable] = info.num_pending + info.num_ack_pending
     client = AsyncMongoClient(mongo_uri)
     try:
-        found["notifier deliveries not sent"] = await client["terrain_notifier"]["deliveries"].count_documents(
-            {"status": {"$in": ["pending", "sending"]}})
+        found["notifier deliveries not sent"] = await client["terrain_notifier"][
+            "deliveries"
+        ].count_documents({"status": {"$in": ["pending", "sending"]}})
     finally:
         await client.close()
     return found
 
 
-async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw: bool,
-                   profile: list[str], db_profile: float = 0.0) -> tuple[Run, RawJetStream | None]:
+async def one_rate(
+    rate: int,
+    seconds: float,
+    drain: float,
+    root: Path,
+    want_raw: bool,
+    profile: list[str],
+    db_profile: float = 0.0,
+) -> tuple[Run, RawJetStream | None]:
     smtp_port, slack_port = free_port(), free_port()
-    config = StackConfig.on_free_ports(root / f"rate-{rate}", extra_env={
-        **ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1", "NOTIFIER_SMTP__PORT": str(smtp_port)})
+    config = StackConfig.on_free_ports(
+        root / f"rate-{rate}",
+        extra_env={**ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1", "NOTIFIER_SMTP__PORT": str(smtp_port)},
+    )
     logs = (root / f"rate-{rate}.log").open("a")
     stack = Stack(config, Printer(colour=False))
     stack.printer.line = lambda name, text: print(f"{name:<11}| {text}", file=logs, flush=True)
@@ -172,18 +221,27 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
             receivers.on_message = warm.on_slack
             [(msg_id, body)] = submissions(bench_accounts, items, 1)
             await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
-            await eventually(lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack")
+            await eventually(
+                lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack"
+            )
             receivers.on_message = run.on_slack
             if db_profile:
                 await dbprofile.start(stack.mongo.uri, DATABASES, db_profile)
-            for subject in (subjects.FEEDBACK_INGESTED, subjects.FEEDBACK_CLASSIFIED, subjects.INSIGHT_DETECTED,
-                            subjects.NOTIFICATION_DELIVERED):
+            for subject in (
+                subjects.FEEDBACK_INGESTED,
+                subjects.FEEDBACK_CLASSIFIED,
+                subjects.INSIGHT_DETECTED,
+                subjects.NOTIFICATION_DELIVERED,
+            ):
                 await connection.subscribe(subject, cb=_sync(run.on_event))
             events = submissions(bench_accounts, 0, items)
             run.load = (os.getloadavg()[0], 0.0)
             await hold(js, run, events, seconds)
             deadline = time.time() + drain
-            while time.time() < deadline and min(len(run.reached["slack"]), len(run.reached["delivered"])) < items:
+            while (
+                time.time() < deadline
+                and min(len(run.reached["slack"]), len(run.reached["delivered"])) < items
+            ):
                 await asyncio.sleep(0.25)
             run.backlog = await backlog(js, stack.mongo.uri)
             run.load = (run.load[0], os.getloadavg()[0])
@@ -202,15 +260,20 @@ async def one_rate(rate: int, seconds: float, drain: float, root: Path, want_raw
 def _profiled(stack: Stack, names: list[str], folder: Path) -> None:
     """Run these services under pyinstrument (``terrain_dev.bench.profiled``), each report written to ``folder``."""
     from .. import stack as stack_module  # the stack starts the modules it lists: list the wrapper instead
-    stack_module.SERVICES = tuple((n, "terrain_dev.bench.profiled" if n in names else m, o)
-                                  for n, m, o in stack_module.SERVICES)
-    stack.config.extra_env |= {"TERRAIN_PROFILE_MODULE": "terrain_{service}",  # filled in per service
-                               "TERRAIN_PROFILE_OUTPUT": str(folder / "profile-{service}.txt")}
+
+    stack_module.SERVICES = tuple(
+        (n, "terrain_dev.bench.profiled" if n in names else m, o) for n, m, o in stack_module.SERVICES
+    )
+    stack.config.extra_env |= {
+        "TERRAIN_PROFILE_MODULE": "terrain_{service}",  # filled in per service
+        "TERRAIN_PROFILE_OUTPUT": str(folder / "profile-{service}.txt"),
+    }
 
 
 def _sync(callback):
     async def handler(msg) -> None:
         callback(msg)
+
     return handler
 
 
@@ -228,8 +291,9 @@ async def main(rates: list[int], seconds: float, drain: float, profile: list[str
         root = Path(folder)
         for n, rate in enumerate(rates):
             print(f"rate {rate}/s: starting a fresh stack (logs in {root})", flush=True)
-            run, measured = await one_rate(rate, seconds, drain, root, want_raw=n == 0, profile=profile,
-                                           db_profile=db_profile)
+            run, measured = await one_rate(
+                rate, seconds, drain, root, want_raw=n == 0, profile=profile, db_profile=db_profile
+            )
             raw = raw or measured
             runs.append(run)
             print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
@@ -245,11 +309,21 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is held")
     parser.add_argument("--drain", type=float, default=60.0, help="how long to wait for the last deliveries")
-    parser.add_argument("--profile", nargs="*", default=[], choices=["feedback", "insights", "notifier", "initiatives"],
-                        help="run these services under pyinstrument (.venv/bin/pip install pyinstrument); the "
-                             "reports are copied to the temporary folder (/tmp/terrain-rate-<rate>-profile-<name>.txt)")
-    parser.add_argument("--db-profile", type=float, default=0.0, metavar="SAMPLE_RATE",
-                        help="record this share of the database's operations (its system.profile) from the start "
-                             "of the load, and print the query shapes that took the most time")
+    parser.add_argument(
+        "--profile",
+        nargs="*",
+        default=[],
+        choices=["feedback", "insights", "notifier", "initiatives"],
+        help="run these services under pyinstrument (.venv/bin/pip install pyinstrument); the "
+        "reports are copied to the temporary folder (/tmp/terrain-rate-<rate>-profile-<name>.txt)",
+    )
+    parser.add_argument(
+        "--db-profile",
+        type=float,
+        default=0.0,
+        metavar="SAMPLE_RATE",
+        help="record this share of the database's operations (its system.profile) from the start "
+        "of the load, and print the query shapes that took the most time",
+    )
     args = parser.parse_args()
     asyncio.run(main(args.rates, args.seconds, args.drain, args.profile, args.db_profile))

@@ -15,9 +15,13 @@ from .common import RawJetStream, machine
 
 SLACK_TITLE = re.compile(r"Churn risk: Bench account (\d+)\b")
 STAGES = ("ingested", "classified", "insight", "delivered", "slack")
-STAGE_NAMES = {"ingested": "feedback.ingested", "classified": "feedback.classified",
-               "insight": "insight.detected (churn)", "delivered": "notification.delivered (slack)",
-               "slack": "Slack message received"}
+STAGE_NAMES = {
+    "ingested": "feedback.ingested",
+    "classified": "feedback.classified",
+    "insight": "insight.detected (churn)",
+    "delivered": "notification.delivered (slack)",
+    "slack": "Slack message received",
+}
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Run:
 
 
 def _index(value: str, prefix: str) -> int | None:
-    return int(value[len(prefix):]) if value.startswith(prefix) and value[len(prefix):].isdigit() else None
+    return int(value[len(prefix) :]) if value.startswith(prefix) and value[len(prefix) :].isdigit() else None
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -79,18 +83,24 @@ def report(runs: list[Run], raw: RawJetStream | None, seconds: float, drain: flo
     print(f"\nEnd-to-end latency on the local stack (submitted -> PM notified on Slack)\n{'=' * 72}")
     print(f"machine: {machine()}; each rate held {seconds:g} s, then up to {drain:g} s to drain")
     if raw is not None:
-        print(f"raw JetStream (nats-py, {raw.messages} msgs of {raw.payload_bytes} B): publish "
-              f"{raw.publish_per_second:,.0f}/s, pull consume+ack {raw.consume_per_second:,.0f}/s")
+        print(
+            f"raw JetStream (nats-py, {raw.messages} msgs of {raw.payload_bytes} B): publish "
+            f"{raw.publish_per_second:,.0f}/s, pull consume+ack {raw.consume_per_second:,.0f}/s"
+        )
     for run in runs:
         achieved = run.items / run.publish_seconds
-        print(f"\n{run.rate}/s target: {run.items} items submitted in {run.publish_seconds:.1f} s "
-              f"(achieved {achieved:,.0f}/s); load average {run.load[0]:.2f} before, {run.load[1]:.2f} after")
+        print(
+            f"\n{run.rate}/s target: {run.items} items submitted in {run.publish_seconds:.1f} s "
+            f"(achieved {achieved:,.0f}/s); load average {run.load[0]:.2f} before, {run.load[1]:.2f} after"
+        )
         print(f"  {'stage':<34} {'reached':>9} {'p50':>8} {'p95':>8} {'p99':>8} {'throughput':>12}")
         for stage in STAGES:
             reached = run.reached[stage]
             waits = [reached[i] - run.submitted[i] if i in reached else math.inf for i in range(run.items)]
-            cells = [f"{v:7.2f}s" if v != math.inf else f">{drain:g}s".rjust(8)
-                     for v in (percentile(waits, p) for p in (0.50, 0.95, 0.99))]
+            cells = [
+                f"{v:7.2f}s" if v != math.inf else f">{drain:g}s".rjust(8)
+                for v in (percentile(waits, p) for p in (0.50, 0.95, 0.99))
+            ]
             span = (max(reached.values()) - run.submitted[0]) if reached else 0.0
             rate = len(reached) / span if span else 0.0
             ratio = f" ({rate / raw.consume_per_second:.2%} raw)" if raw and stage == "slack" else ""

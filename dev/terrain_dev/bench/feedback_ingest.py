@@ -43,41 +43,70 @@ from ..servers import MongoServer, NatsServer, free_port
 from ..waiting import eventually
 from .common import print_report, raw_jetstream, servers
 
-TOPICS = ["exports time out on large reports", "dark mode on the mobile app", "SAML single sign-on with Okta",
-          "the purchase order number on invoices", "an audit log of permission changes",
-          "bulk editing of projects", "Slack alerts for failed syncs", "higher API rate limits"]
+TOPICS = [
+    "exports time out on large reports",
+    "dark mode on the mobile app",
+    "SAML single sign-on with Okta",
+    "the purchase order number on invoices",
+    "an audit log of permission changes",
+    "bulk editing of projects",
+    "Slack alerts for failed syncs",
+    "higher API rate limits",
+]
 
 
 def submissions(count: int, customers: int = 1000) -> list[FeedbackSubmitted]:
     """Feedback from ``customers`` customers spread over the past year (the 30-day duplicate window then
     holds a few earlier items per customer, as in a real history)."""
     now = utcnow()
-    return [FeedbackSubmitted.create(FeedbackSubmittedData(
-        source="bench", external_id=f"B-{n}", kind=FeedbackKind.customer,
-        reporter=Reporter(name=f"Customer {n}", email=f"user{n}@cust{n % customers}.com",
-                          role=ReporterRole.customer),
-        customer=CustomerRef(email=f"user{n}@cust{n % customers}.com"),
-        text=f"Request {n}: we would like {TOPICS[n % len(TOPICS)]}, ticket {n * 7919 % 100000} "
-             f"from team {n % 13}.", occurred_at=now - timedelta(minutes=n * 7919 % 525_600)), source="bench")
-        for n in range(count)]
+    return [
+        FeedbackSubmitted.create(
+            FeedbackSubmittedData(
+                source="bench",
+                external_id=f"B-{n}",
+                kind=FeedbackKind.customer,
+                reporter=Reporter(
+                    name=f"Customer {n}", email=f"user{n}@cust{n % customers}.com", role=ReporterRole.customer
+                ),
+                customer=CustomerRef(email=f"user{n}@cust{n % customers}.com"),
+                text=f"Request {n}: we would like {TOPICS[n % len(TOPICS)]}, ticket {n * 7919 % 100000} "
+                f"from team {n % 13}.",
+                occurred_at=now - timedelta(minutes=n * 7919 % 525_600),
+            ),
+            source="bench",
+        )
+        for n in range(count)
+    ]
 
 
-async def publish_all(js, events: list[FeedbackSubmitted], subject: str | None = None,
-                      stream: str = streams.FEEDBACK) -> None:
+async def publish_all(
+    js, events: list[FeedbackSubmitted], subject: str | None = None, stream: str = streams.FEEDBACK
+) -> None:
     for start in range(0, len(events), 1000):
-        await asyncio.gather(*(js.publish(subject or e.subject, e.to_json(), stream=stream,
-                                          headers={MSG_ID: str(e.id)}) for e in events[start:start + 1000]))
+        await asyncio.gather(
+            *(
+                js.publish(subject or e.subject, e.to_json(), stream=stream, headers={MSG_ID: str(e.id)})
+                for e in events[start : start + 1000]
+            )
+        )
 
 
-async def ingest_rate(nats_server: NatsServer, mongo: MongoServer, events: list[FeedbackSubmitted],
-                      log: Path) -> float:
+async def ingest_rate(
+    nats_server: NatsServer, mongo: MongoServer, events: list[FeedbackSubmitted], log: Path
+) -> float:
     port = free_port()
-    env = {**os.environ, "FEEDBACK_NATS__URL": nats_server.url, "FEEDBACK_MONGO__URI": mongo.uri,
-           "FEEDBACK_MONGO__DATABASE": "bench_feedback", "FEEDBACK_HTTP__PORT": str(port),
-           "FEEDBACK_TELEMETRY__LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "FEEDBACK_NATS__URL": nats_server.url,
+        "FEEDBACK_MONGO__URI": mongo.uri,
+        "FEEDBACK_MONGO__DATABASE": "bench_feedback",
+        "FEEDBACK_HTTP__PORT": str(port),
+        "FEEDBACK_TELEMETRY__LOG_LEVEL": "WARNING",
+    }
     with log.open("ab") as output:
-        service = subprocess.Popen([sys.executable, "-m", "terrain_feedback"], env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "terrain_feedback"], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     client = AsyncMongoClient(mongo.uri)
     feedback = client["bench_feedback"]["feedback"]
     nc = await nats.connect(nats_server.url)
@@ -86,10 +115,18 @@ async def ingest_rate(nats_server: NatsServer, mongo: MongoServer, events: list[
         await eventually(lambda: _consumer_exists(js), timeout=60, what="feedback service ready")
         started = time.perf_counter()
         await publish_all(js, events)
-        await eventually(lambda: _count_is(feedback, len(events)), timeout=1800, interval=0.5,
-                         what="every submission stored")
-        await eventually(lambda: _ingested_published(js, len(events)), timeout=600, interval=0.2,
-                         what="every feedback.ingested published")
+        await eventually(
+            lambda: _count_is(feedback, len(events)),
+            timeout=1800,
+            interval=0.5,
+            what="every submission stored",
+        )
+        await eventually(
+            lambda: _ingested_published(js, len(events)),
+            timeout=600,
+            interval=0.2,
+            what="every feedback.ingested published",
+        )
         return len(events) / (time.perf_counter() - started)
     finally:
         service.terminate()
@@ -118,9 +155,14 @@ async def _ingested_published(js, expected: int) -> bool:
 async def main(count: int) -> None:
     with servers() as running:
         raw = await raw_jetstream(running.nats.url)
-        ingest = await ingest_rate(running.nats, running.mongo, submissions(count), running.folder / "feedback.log")
-    print_report(f"Feedback ingest, one process ({count:,} submissions)", raw,
-                 [("stored + feedback.ingested published", ingest, "msg/s")])
+        ingest = await ingest_rate(
+            running.nats, running.mongo, submissions(count), running.folder / "feedback.log"
+        )
+    print_report(
+        f"Feedback ingest, one process ({count:,} submissions)",
+        raw,
+        [("stored + feedback.ingested published", ingest, "msg/s")],
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,10 @@ class Quality:
 
 
 def scores() -> list[tuple[float, bool, str]]:
-    return [(similarity(trigrams(signature(a)), trigrams(signature(b))), same, how)
-            for a, b, same, how in labelled_pairs()]
+    return [
+        (similarity(trigrams(signature(a)), trigrams(signature(b))), same, how)
+        for a, b, same, how in labelled_pairs()
+    ]
 
 
 def quality(threshold: float, scored: list[tuple[float, bool, str]] | None = None) -> Quality:
@@ -61,13 +63,17 @@ def main() -> None:
     for threshold in sorted({0.35, 0.45, 0.5, 0.55, 0.6, 0.65, 0.75, chosen}):
         q = quality(threshold, scored)
         mark = "  <- chosen" if threshold == chosen else ""
-        print(f"   {threshold:.2f}      {q.precision:.3f}    {q.recall:.3f}  {q.true_positives:>4} "
-              f"{q.false_positives:>4} {q.false_negatives:>4}{mark}")
+        print(
+            f"   {threshold:.2f}      {q.precision:.3f}    {q.recall:.3f}  {q.true_positives:>4} "
+            f"{q.false_positives:>4} {q.false_negatives:>4}{mark}"
+        )
     misses = Counter(how for s, same, how in scored if same and s < chosen)
     false = Counter(how for s, same, how in scored if not same and s >= chosen)
     print(f"missed at {chosen}: {dict(misses)}; wrongly linked: {dict(false)}")
     accuracy, unknown, texts = language_accuracy()
-    print(f"language (en/fr), {texts} texts: accuracy {accuracy:.3f} where it answered, left unknown {unknown:.3f}")
+    print(
+        f"language (en/fr), {texts} texts: accuracy {accuracy:.3f} where it answered, left unknown {unknown:.3f}"
+    )
 
 
 if __name__ == "__main__":

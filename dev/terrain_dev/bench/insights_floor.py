@@ -19,16 +19,16 @@ event on this machine.
 import argparse
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
-
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
-from terrain_dev.bench import insights_per_event as bench
-from terrain_dev.bench.common import print_report, raw_jetstream, servers
 from terrain_insights.classify import Classification
 from terrain_insights.handlers import feedback
 from terrain_insights.handlers.feedback import classified_event
+
+from terrain_dev.bench import insights_per_event as bench
+from terrain_dev.bench.common import print_report, raw_jetstream, servers
 
 UNCLASSIFIED = Classification(1, [], FeedbackCategory.bug, SentimentLabel.negative, -0.4)
 
@@ -43,7 +43,9 @@ async def emit_only(events, uow, ctx) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
@@ -55,11 +57,14 @@ async def main() -> None:
         client = AsyncMongoClient(running_servers.mongo.uri, tz_aware=True)
         seeded = await bench.seed(client[database], args.size, 3600)
         await bench.hold_periodic_jobs(client[database])
-        for tag, label, handler in (("kit", "kit only", nothing), ("emit", "+ classified event", emit_only),
-                                    ("insights", "insights", real)):
+        for tag, label, handler in (
+            ("kit", "kit only", nothing),
+            ("emit", "+ classified event", emit_only),
+            ("insights", "insights", real),
+        ):
             feedback.ingest = handler
             async with bench.started(running_servers.nats, running_servers.mongo, database) as svc:
-                past = datetime.now(timezone.utc) - timedelta(hours=3)
+                past = datetime.now(UTC) - timedelta(hours=3)
                 await bench.burst(svc, bench._events(20, past, f"warm-{tag}"))
                 per_event, what = await bench.burst(svc, bench._events(args.events, past, tag))
             print(f"{label}: {per_event:.2f} ms per event; {what}", flush=True)
@@ -67,7 +72,9 @@ async def main() -> None:
         feedback.ingest = real
         await client.drop_database(database)
         await client.close()
-    print_report(f"Insights classifier cost breakdown ({seeded:,} stored items, {args.events} events)", raw, rows)
+    print_report(
+        f"Insights classifier cost breakdown ({seeded:,} stored items, {args.events} events)", raw, rows
+    )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,12 @@ import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import Money, streams
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
@@ -103,8 +102,9 @@ def _flatten(update: dict[str, Any], _id: str) -> dict[str, Any]:
     return doc
 
 
-def history_day(day: datetime, count: int, first: int, themes: list[tuple[str, str]], texts: list[str],
-                rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]:
+def history_day(
+    day: datetime, count: int, first: int, themes: list[tuple[str, str]], texts: list[str], rng: random.Random
+) -> tuple[list[dict], list[dict], list[dict]]:
     """One day of history: (items, buckets, memberships), as ingestion would have written them."""
     from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
 
@@ -112,45 +112,85 @@ def history_day(day: datetime, count: int, first: int, themes: list[tuple[str, s
     for n in range(first, first + count):
         area, theme = themes[rng.randrange(len(themes))]
         at = day + timedelta(seconds=rng.randrange(86_400))
-        account = Account(f"acc-{rng.randrange(ACCOUNTS)}", 1_000_000 * rng.randint(1, 20), "EUR",
-                          rng.choice(["smb", "mid_market", "enterprise"]))
-        result = Classification(1, [ThemeMatch(theme, area, 0.4)], FeedbackCategory.bug, SentimentLabel.negative,
-                                -0.4)
+        account = Account(
+            f"acc-{rng.randrange(ACCOUNTS)}",
+            1_000_000 * rng.randint(1, 20),
+            "EUR",
+            rng.choice(["smb", "mid_market", "enterprise"]),
+        )
+        result = Classification(
+            1, [ThemeMatch(theme, area, 0.4)], FeedbackCategory.bug, SentimentLabel.negative, -0.4
+        )
         contrib = contribution(result, at, account)
         feedback_id = f"seed-{n:08d}"
         ops.add(contrib, +1, feedback_id)
-        items.append({
-            "_id": feedback_id, "revision": 1, "text": texts[n % len(texts)], "occurred_at": at, "language": "en",
-            "account": {"account_id": account.account_id, "arr": account.arr_minor, "currency": "EUR",
-                        "segment": account.segment, "renewal_date": None},
-            "classification": {"taxonomy_version": 1, "category": "bug", "sentiment": "negative",
-                               "sentiment_score": -0.4, "language": "en",
-                               "themes": [{"theme": theme, "product_area": area, "confidence": 0.4}]},
-            "unassigned": False, "contribution": contrib})
+        items.append(
+            {
+                "_id": feedback_id,
+                "revision": 1,
+                "text": texts[n % len(texts)],
+                "occurred_at": at,
+                "language": "en",
+                "account": {
+                    "account_id": account.account_id,
+                    "arr": account.arr_minor,
+                    "currency": "EUR",
+                    "segment": account.segment,
+                    "renewal_date": None,
+                },
+                "classification": {
+                    "taxonomy_version": 1,
+                    "category": "bug",
+                    "sentiment": "negative",
+                    "sentiment_score": -0.4,
+                    "language": "en",
+                    "themes": [{"theme": theme, "product_area": area, "confidence": 0.4}],
+                },
+                "unassigned": False,
+                "contribution": contrib,
+            }
+        )
     members = list(ops.members.values())  # a fresh day: every membership appears
     buckets = [_flatten(update, doc_id) for doc_id, update in ops.bucket_updates(members, [], day)]
-    memberships = [{"_id": member_id, "bucket": m.bucket, "key": m.key, "start": m.start, "account": m.account,
-                    "n": m.delta, "arr": m.arr, "currency": m.currency, "segment": m.segment,
-                    "feedback_id": m.feedback_id} for member_id, m in ops.members.items()]
+    memberships = [
+        {
+            "_id": member_id,
+            "bucket": m.bucket,
+            "key": m.key,
+            "start": m.start,
+            "account": m.account,
+            "n": m.delta,
+            "arr": m.arr,
+            "currency": m.currency,
+            "segment": m.segment,
+            "feedback_id": m.feedback_id,
+        }
+        for member_id, m in ops.members.items()
+    ]
     return items, buckets, memberships
 
 
 async def _insert(collection, docs: list[dict]) -> None:
     for n in range(0, len(docs), CHUNK):
-        await collection.insert_many(docs[n:n + CHUNK], ordered=False)
+        await collection.insert_many(docs[n : n + CHUNK], ordered=False)
 
 
 async def seed(db, size: int, max_seconds: float) -> int:
     """Seed ``size`` items of history (fewer if ``max_seconds`` runs out); the number seeded."""
     await ensure_indexes(db, [*kit_indexes(30, 24), *INDEXES])
     taxonomy = from_yaml((EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8"))
-    now = datetime.now(timezone.utc)
-    await db[TAXONOMY].insert_one({"_id": 1, **taxonomy.content(), "created_at": now, "created_by": "bench",
-                                   "note": None})
+    now = datetime.now(UTC)
+    await db[TAXONOMY].insert_one(
+        {"_id": 1, **taxonomy.content(), "created_at": now, "created_by": "bench", "note": None}
+    )
     # A system that has been running: upgraded, its unowned-demand detector up to date.
-    await db[JOB_RUNS].insert_many([{"_id": upgrade.BUCKETS_MARKER, "ran_at": now},
-                                    {"_id": upgrade.ITEMS_MARKER, "ran_at": now},
-                                    {"_id": periodic.UNOWNED_JOB, "ran_at": now, "themes": 0}])
+    await db[JOB_RUNS].insert_many(
+        [
+            {"_id": upgrade.BUCKETS_MARKER, "ran_at": now},
+            {"_id": upgrade.ITEMS_MARKER, "ran_at": now},
+            {"_id": periodic.UNOWNED_JOB, "ran_at": now, "themes": 0},
+        ]
+    )
     themes, texts, rng = [(area, t.slug) for area, t in taxonomy.themes], _texts(), random.Random(7)
     per_day = -(-size // HISTORY_DAYS)
     today = bucket_start(now, "day")
@@ -164,30 +204,63 @@ async def seed(db, size: int, max_seconds: float) -> int:
         await _insert(db[MEMBERSHIPS], memberships)
         await _insert(db[AGGREGATES], buckets)
         if back <= PROCESSED_DAYS:
-            await _insert(db[PROCESSED], [{"_id": f"{CONSUMER}:{uuid4()}", "at": i["occurred_at"]} for i in items])
+            await _insert(
+                db[PROCESSED], [{"_id": f"{CONSUMER}:{uuid4()}", "at": i["occurred_at"]} for i in items]
+            )
         if back == 1:  # published outbox entries are kept a day
             sent = now - timedelta(hours=12)
-            await _insert(db[OUTBOX], [{"_id": str(uuid4()), "subject": "terrain.feedback.classified.v1",
-                                        "stream": streams.FEEDBACK, "body": "{}", "headers": {}, "created_at": sent,
-                                        "published_at": sent} for _ in items])
+            await _insert(
+                db[OUTBOX],
+                [
+                    {
+                        "_id": str(uuid4()),
+                        "subject": "terrain.feedback.classified.v1",
+                        "stream": streams.FEEDBACK,
+                        "body": "{}",
+                        "headers": {},
+                        "created_at": sent,
+                        "published_at": sent,
+                    }
+                    for _ in items
+                ],
+            )
         done += len(items)
         elapsed = time.perf_counter() - started
         if back % 10 == 0 or back == 1 or done >= size:
-            print(f"    day -{back:2d}: {done:>9,} items, {len(memberships):,} memberships that day, "
-                  f"{elapsed:5.0f}s ({done / elapsed:,.0f} items/s)", flush=True)
+            print(
+                f"    day -{back:2d}: {done:>9,} items, {len(memberships):,} memberships that day, "
+                f"{elapsed:5.0f}s ({done / elapsed:,.0f} items/s)",
+                flush=True,
+            )
     return done
 
 
 def _events(count: int, occurred_at: datetime, tag: str) -> list[FeedbackIngested]:
-    texts, rng, now = _texts(), random.Random(tag), datetime.now(timezone.utc)
-    return [FeedbackIngested.create(FeedbackIngestedData(
-        feedback_id=f"bench-{tag}-{n}", revision=1, source="bench", external_id=f"{tag}-{n}",
-        channel=IntakeChannel.event, kind=FeedbackKind.customer,
-        reporter=Reporter(name="Bench", role=ReporterRole.customer),
-        account=AccountSnapshot(account_id=f"acc-{rng.randrange(ACCOUNTS)}", name="Account", segment="smb",
-                                arr=Money(amount_minor=1_000_000, currency="EUR")),
-        text=texts[rng.randrange(len(texts))], occurred_at=occurred_at, ingested_at=now), source="bench")
-        for n in range(count)]
+    texts, rng, now = _texts(), random.Random(tag), datetime.now(UTC)
+    return [
+        FeedbackIngested.create(
+            FeedbackIngestedData(
+                feedback_id=f"bench-{tag}-{n}",
+                revision=1,
+                source="bench",
+                external_id=f"{tag}-{n}",
+                channel=IntakeChannel.event,
+                kind=FeedbackKind.customer,
+                reporter=Reporter(name="Bench", role=ReporterRole.customer),
+                account=AccountSnapshot(
+                    account_id=f"acc-{rng.randrange(ACCOUNTS)}",
+                    name="Account",
+                    segment="smb",
+                    arr=Money(amount_minor=1_000_000, currency="EUR"),
+                ),
+                text=texts[rng.randrange(len(texts))],
+                occurred_at=occurred_at,
+                ingested_at=now,
+            ),
+            source="bench",
+        )
+        for n in range(count)
+    ]
 
 
 def _batches() -> tuple[float, float]:
@@ -195,8 +268,10 @@ def _batches() -> tuple[float, float]:
     from prometheus_client import REGISTRY
 
     labels = {"consumer": CONSUMER}
-    return (REGISTRY.get_sample_value("terrain_consumer_batch_size_count", labels) or 0.0,
-            REGISTRY.get_sample_value("terrain_consumer_batch_size_sum", labels) or 0.0)
+    return (
+        REGISTRY.get_sample_value("terrain_consumer_batch_size_count", labels) or 0.0,
+        REGISTRY.get_sample_value("terrain_consumer_batch_size_sum", labels) or 0.0,
+    )
 
 
 async def _insight_counts(db) -> tuple[int, int]:
@@ -218,8 +293,10 @@ async def burst(svc, events: list[FeedbackIngested]) -> tuple[float, str]:
     insights_after = await _insight_counts(svc.db)
     raised = insights_after[0] - insights_before[0]
     updated = insights_after[1] - insights_before[1] - raised
-    return elapsed / len(events) * 1000, (f"{count:.0f} batches of {total / max(count, 1):.0f} events, "
-                                          f"{raised} insights raised, {updated} updates")
+    return elapsed / len(events) * 1000, (
+        f"{count:.0f} batches of {total / max(count, 1):.0f} events, "
+        f"{raised} insights raised, {updated} updates"
+    )
 
 
 async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
@@ -229,25 +306,37 @@ async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
     touched, _ = await run(lambda uow: periodic.buckets_touched(uow, ctx))
     themes = windows.changed(touched)
     for n in range(0, len(themes), UNOWNED_CHUNK):
-        chunk = themes[n:n + UNOWNED_CHUNK]
+        chunk = themes[n : n + UNOWNED_CHUNK]
         await run(lambda uow, chunk=chunk: periodic.unowned_demand(uow, ctx, windows, chunk))
     return time.perf_counter() - started, len(themes)
 
 
 async def hold_periodic_jobs(db) -> None:
     """Take the periodic detectors' and clustering's leases for a day: they stay out of the measurement."""
-    far = datetime.now(timezone.utc) + timedelta(days=1)
-    await db[LEASES].insert_many([{"_id": name, "holder": "bench", "expires_at": far}
-                                  for name in ("insights-detectors", "insights-clustering")])
+    far = datetime.now(UTC) + timedelta(days=1)
+    await db[LEASES].insert_many(
+        [
+            {"_id": name, "holder": "bench", "expires_at": far}
+            for name in ("insights-detectors", "insights-clustering")
+        ]
+    )
 
 
 @asynccontextmanager
 async def started(nats_server, mongo_server, database: str) -> AsyncIterator[RunningService]:
     """The service on this database with the production consumer and outbox settings."""
-    settings = settings_for(InsightsSettings, nats_server, mongo_server, database, http=InsightsHttp(port=free_port()),
-                            consumer=ConsumerSettings(), outbox=OutboxSettings(),
-                            periodic=PeriodicSettings(unowned_interval_seconds=3600, detectors_interval_seconds=3600,
-                                                      clustering_interval_seconds=3600))
+    settings = settings_for(
+        InsightsSettings,
+        nats_server,
+        mongo_server,
+        database,
+        http=InsightsHttp(port=free_port()),
+        consumer=ConsumerSettings(),
+        outbox=OutboxSettings(),
+        periodic=PeriodicSettings(
+            unowned_interval_seconds=3600, detectors_interval_seconds=3600, clustering_interval_seconds=3600
+        ),
+    )
     async with running(create(settings)) as svc:
         yield svc
 
@@ -262,12 +351,14 @@ async def measure(nats_server, mongo_server, size: int, events: int, max_seed: f
     await hold_periodic_jobs(client[database])
     result: dict[str, Any] = {"seeded": seeded}
     async with started(nats_server, mongo_server, database) as svc:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         await burst(svc, _events(20, now, f"warm-{size}"))  # classifier built, connections open
         for kind, occurred_at in (("past", now - timedelta(hours=3)), ("live", now)):
             per_event, what = await burst(svc, _events(events, occurred_at, f"{kind}-{size}"))
-            print(f"  {kind} items: {per_event:.2f} ms per event ({1000 / per_event:,.0f} events/s); {what}",
-                  flush=True)
+            print(
+                f"  {kind} items: {per_event:.2f} ms per event ({1000 / per_event:,.0f} events/s); {what}",
+                flush=True,
+            )
             result[kind] = per_event
         # The detector's first pass reads each touched theme's 30-day window whole (a replica that just took
         # the lease); the next, after another burst, re-reads only the day buckets written since.
@@ -284,7 +375,9 @@ async def measure(nats_server, mongo_server, size: int, events: int, max_seed: f
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--max-seed-seconds", type=float, default=3600.0)
@@ -292,8 +385,12 @@ async def main() -> None:
     with servers() as running_servers:
         raw = await raw_jetstream(running_servers.nats.url)
         print(f"raw JetStream pull consume + ack: {raw.consume_per_second:,.0f} msg/s", flush=True)
-        results = [await measure(running_servers.nats, running_servers.mongo, size, args.events,
-                                 args.max_seed_seconds) for size in args.sizes]
+        results = [
+            await measure(
+                running_servers.nats, running_servers.mongo, size, args.events, args.max_seed_seconds
+            )
+            for size in args.sizes
+        ]
     rows = []
     for r in results:
         for kind in ("past", "live"):
@@ -304,10 +401,18 @@ async def main() -> None:
     if len(results) >= 2:
         first, last = results[0], results[-1]
         for kind in ("past", "live"):
-            rows.append((f"ratio {last['seeded']:,} / {first['seeded']:,} items, {kind}",
-                         last[kind] / first[kind], "x"))
-    print_report("Insights per-event cost (insights-classifier: classify, aggregates, detectors, outbox, ack)",
-                 raw, rows)
+            rows.append(
+                (
+                    f"ratio {last['seeded']:,} / {first['seeded']:,} items, {kind}",
+                    last[kind] / first[kind],
+                    "x",
+                )
+            )
+    print_report(
+        "Insights per-event cost (insights-classifier: classify, aggregates, detectors, outbox, ack)",
+        raw,
+        rows,
+    )
 
 
 if __name__ == "__main__":

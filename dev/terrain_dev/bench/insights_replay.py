@@ -22,10 +22,14 @@ from terrain_dev.bench import insights_per_event as history
 from terrain_dev.bench.common import print_report, raw_jetstream, servers
 
 NEW_THEME = {
-    "slug": "large-exports", "name": "Large exports",
+    "slug": "large-exports",
+    "name": "Large exports",
     "description": "Exports of big accounts that time out or come back incomplete.",
-    "examples": ["The export of our full project list times out", "Large CSV exports come back truncated",
-                 "L'export complet de nos projets n'aboutit jamais"],
+    "examples": [
+        "The export of our full project list times out",
+        "Large CSV exports come back truncated",
+        "L'export complet de nos projets n'aboutit jamais",
+    ],
     "keywords": ["timeout", "times out", "truncated", "large export", "full export"],
 }
 
@@ -39,8 +43,9 @@ def version_two() -> bytes:
 
 async def replay(svc, poll: float = 0.5) -> tuple[float, dict]:
     """Seconds from the request until the replay is done, and its final report."""
-    imported = await svc.http.post("/v1/taxonomy/import", content=version_two(),
-                                   headers={"Content-Type": "application/yaml"})
+    imported = await svc.http.post(
+        "/v1/taxonomy/import", content=version_two(), headers={"Content-Type": "application/yaml"}
+    )
     imported.raise_for_status()
     started = time.perf_counter()
     answer = await svc.http.post("/v1/replays", json={})
@@ -56,7 +61,9 @@ async def replay(svc, poll: float = 0.5) -> tuple[float, dict]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=20_000)
     args = parser.parse_args()
     with servers() as running_servers:
@@ -71,12 +78,16 @@ async def main() -> None:
         async with history.started(running_servers.nats, running_servers.mongo, database) as svc:
             seconds, job = await replay(svc)
         print(f"replay done: {job['done']:,} items in {seconds:.1f}s", flush=True)
-    print_report(f"Insights taxonomy replay ({job['total']:,} stored items, version {job['version']})", raw, [
-        ("replay: items reclassified", job["done"], "items"),
-        ("replay: items that moved theme", job["moved"], "items"),
-        ("replay: duration", seconds, "s"),
-        ("replay: rate", job["done"] / seconds, "msg/s"),
-    ])
+    print_report(
+        f"Insights taxonomy replay ({job['total']:,} stored items, version {job['version']})",
+        raw,
+        [
+            ("replay: items reclassified", job["done"], "items"),
+            ("replay: items that moved theme", job["moved"], "items"),
+            ("replay: duration", seconds, "s"),
+            ("replay: rate", job["done"] / seconds, "msg/s"),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def main() -> None:
     finally:
         profiler.stop()
         Path(os.environ["TERRAIN_PROFILE_OUTPUT"]).write_text(
-            profiler.output_text(unicode=True, show_all=False, color=False, short_mode=False))
+            profiler.output_text(unicode=True, show_all=False, color=False, short_mode=False)
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import nats
-
 from terrain_contracts import streams
 
 from ..probes import consumer_settled
@@ -75,16 +74,23 @@ class Bus:
     ops: str  # an operator: reads the streams and consumers
 
 
-async def run(urls: dict[str, str], bus: Bus, admin_key: str, receivers: Receivers,
-              say: Callable[[str], None], short: bool = False) -> Demo:
+async def run(
+    urls: dict[str, str],
+    bus: Bus,
+    admin_key: str,
+    receivers: Receivers,
+    say: Callable[[str], None],
+    short: bool = False,
+) -> Demo:
     """Play the quarter. ``receivers`` (started by the caller) stand for Slack and the mailboxes."""
     rng = random.Random(20261121)
     today = date.today()
     services = Services(urls, admin_key)
 
     async def reasons(notification_id: str) -> list[str]:
-        record = await services.as_member("notifier", "GET", f"/v1/deliveries/{notification_id}", "product_ops",
-                                          org.NADIA.member_id)
+        record = await services.as_member(
+            "notifier", "GET", f"/v1/deliveries/{notification_id}", "product_ops", org.NADIA.member_id
+        )
         return record.get("reasons", [])
 
     observer = Observer(say, explain=reasons)
@@ -98,9 +104,11 @@ async def run(urls: dict[str, str], bus: Bus, admin_key: str, receivers: Receive
         taxonomy = await seed.taxonomy(services)
         await seed.channels(services, receivers)
         await seed.accounts(js, today)
-        say(f"   {len(org.TEAMS)} teams, {sum(len(t.members) for t in org.TEAMS)} people, "
+        say(
+            f"   {len(org.TEAMS)} teams, {sum(len(t.members) for t in org.TEAMS)} people, "
             f"{len(taxonomy['areas'])} product areas, {sum(len(a['themes']) for a in taxonomy['areas'])} themes, "
-            f"{len(org.ACCOUNTS)} accounts worth €{sum(a.arr_eur for a in org.ACCOUNTS) / 1e6:.1f}M ARR")
+            f"{len(org.ACCOUNTS)} accounts worth €{sum(a.arr_eur for a in org.ACCOUNTS) / 1e6:.1f}M ARR"
+        )
 
         history = seed.history(rng, count=60 if short else 180, days=21)
         say(f"2. Three weeks of history: {len(history)} feedback items imported from Sales and CS tools")
@@ -109,7 +117,9 @@ async def run(urls: dict[str, str], bus: Bus, admin_key: str, receivers: Receive
         say(f"   {observer.counts['FeedbackIngested']} ingested and classified")
 
         quarter_name = quarter.next_quarter(today)
-        say(f"3. Planning {quarter_name}: briefings drafted, a dependency asked and answered, the directors' vote")
+        say(
+            f"3. Planning {quarter_name}: briefings drafted, a dependency asked and answered, the directors' vote"
+        )
         briefings = await quarter.plan(services, quarter_name, today)
 
         say("4. The week in the field: Sales and CS tools send what they hear")
@@ -125,19 +135,39 @@ async def run(urls: dict[str, str], bus: Bus, admin_key: str, receivers: Receive
         await field.unowned_demand(4)
         await field.churn_signal()
         await settled(watching.jetstream(), timeout=120)
-        await eventually(lambda: _has_insights(observer, {"spike", "unowned_demand", "churn_risk"}), timeout=90,
-                         what="spike, unowned demand and churn risk raised")
-        await eventually(lambda: _spike_reached_pm(receivers), timeout=60, what="the spike reached its PM on Slack")
+        await eventually(
+            lambda: _has_insights(observer, {"spike", "unowned_demand", "churn_risk"}),
+            timeout=90,
+            what="spike, unowned demand and churn risk raised",
+        )
+        await eventually(
+            lambda: _spike_reached_pm(receivers), timeout=60, what="the spike reached its PM on Slack"
+        )
         observer.verbose = False
 
         exports = briefings[org.HUGO.member_id]
         say(f"5. '{exports.title}' ships: the people who reported the need hear about it")
-        linked = await quarter.ship(services, exports, "CSV, Excel and Google Sheets exports now run in the "
-                                    "background with every custom field, whatever the size of the account.")
-        await eventually(lambda: _loops_closed(observer, linked), timeout=90, what="every loop closed with its reporter")
+        linked = await quarter.ship(
+            services,
+            exports,
+            "CSV, Excel and Google Sheets exports now run in the "
+            "background with every custom field, whatever the size of the account.",
+        )
+        await eventually(
+            lambda: _loops_closed(observer, linked), timeout=90, what="every loop closed with its reporter"
+        )
         inbox_key = await services.key("notifier", "pm", org.HUGO.member_id)
         inbox = (await services.call("notifier", "GET", "/v1/inbox", inbox_key))["items"]
-        demo = Demo(observer, receivers, briefings, malformed, linked, inbox, inbox_key, f"{urls['notifier']}/v1/inbox")
+        demo = Demo(
+            observer,
+            receivers,
+            briefings,
+            malformed,
+            linked,
+            inbox,
+            inbox_key,
+            f"{urls['notifier']}/v1/inbox",
+        )
         for line in summary(demo):
             say(line)
         return demo
@@ -160,8 +190,10 @@ async def _has_insights(observer: Observer, kinds: set[str]) -> bool:
 
 
 async def _spike_reached_pm(receivers: Receivers) -> bool:
-    return any(m.channel == "slack" and m.to == org.HUGO.member_id and "data-export" in m.body
-               for m in receivers.messages)
+    return any(
+        m.channel == "slack" and m.to == org.HUGO.member_id and "data-export" in m.body
+        for m in receivers.messages
+    )
 
 
 async def _loops_closed(observer: Observer, linked: int) -> bool:
@@ -188,9 +220,13 @@ def summary(demo: Demo) -> list[str]:
         f"  loops closed                {len(observer.loops)} of {demo.linked} linked feedback items: their reporters "
         f"({len({loop.reporter_email for loop in observer.loops})}) were told it shipped",
     ]
-    lines.append(f"  Hugo's in-app inbox         {len(demo.inbox)} notifications; see them yourself: curl -H "
-                 f"'X-API-Key: {demo.inbox_key}' {demo.inbox_url}")
+    lines.append(
+        f"  Hugo's in-app inbox         {len(demo.inbox)} notifications; see them yourself: curl -H "
+        f"'X-API-Key: {demo.inbox_key}' {demo.inbox_url}"
+    )
     if latency:
-        lines.append(f"  end-to-end latency          feedback submitted -> PM notified: median "
-                     f"{statistics.median(latency):.2f}s, max {latency[-1]:.2f}s over {len(latency)} notifications")
+        lines.append(
+            f"  end-to-end latency          feedback submitted -> PM notified: median "
+            f"{statistics.median(latency):.2f}s, max {latency[-1]:.2f}s over {len(latency)} notifications"
+        )
     return lines

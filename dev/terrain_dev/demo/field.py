@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-
 from terrain_contracts.events.feedback import FeedbackKind, FeedbackSubmitted
 from terrain_contracts.headers import MSG_ID
 
@@ -43,32 +42,62 @@ class Field:
         self.counter += 1
         return f"{prefix}-{self.counter:04d}"
 
-    async def event(self, theme: str | None, account: org.Account, kind: FeedbackKind,
-                    text: str | None = None, source: str | None = None) -> FeedbackSubmitted:
-        event = submission(self.rng.choice(self.items[theme]), account, kind, datetime.now(UTC),
-                           self._external_id("live"), source=source, text=text)
+    async def event(
+        self,
+        theme: str | None,
+        account: org.Account,
+        kind: FeedbackKind,
+        text: str | None = None,
+        source: str | None = None,
+    ) -> FeedbackSubmitted:
+        event = submission(
+            self.rng.choice(self.items[theme]),
+            account,
+            kind,
+            datetime.now(UTC),
+            self._external_id("live"),
+            source=source,
+            text=text,
+        )
         self.observer.submitted(str(event.correlation_id))
         await publish(self.js, event)
         await asyncio.sleep(self.pace)
         return event
 
-    async def zendesk(self, account: org.Account, subject: str, description: str | None,
-                      signed: bool = True) -> tuple[int, str]:
-        ticket = {"id": self._external_id("zd"), "subject": subject, "created_at": datetime.now(UTC).isoformat(),
-                  "url": f"https://{account.domain.split('.')[0]}.zendesk.com/agent/tickets/{self.counter}",
-                  "requester": {"name": f"Contact at {account.name}", "email": f"contact@{account.domain}"},
-                  "organization": {"name": account.name, "external_id": account.account_id}}
+    async def zendesk(
+        self, account: org.Account, subject: str, description: str | None, signed: bool = True
+    ) -> tuple[int, str]:
+        ticket = {
+            "id": self._external_id("zd"),
+            "subject": subject,
+            "created_at": datetime.now(UTC).isoformat(),
+            "url": f"https://{account.domain.split('.')[0]}.zendesk.com/agent/tickets/{self.counter}",
+            "requester": {"name": f"Contact at {account.name}", "email": f"contact@{account.domain}"},
+            "organization": {"name": account.name, "external_id": account.account_id},
+        }
         if description is not None:
             ticket["description"] = description
         return await self._post("zendesk", {"ticket": ticket}, signed)
 
     async def intercom(self, account: org.Account, body: str) -> tuple[int, str]:
-        author = {"type": "user", "id": uuid.uuid4().hex[:12], "name": f"User at {account.name}",
-                  "email": f"user@{account.domain}"}
-        payload = {"type": "notification_event", "topic": "conversation.user.created",
-                   "data": {"item": {"type": "conversation", "id": self._external_id("ic"),
-                                     "created_at": int(datetime.now(UTC).timestamp()),
-                                     "source": {"subject": "", "body": f"<p>{body}</p>", "author": author}}}}
+        author = {
+            "type": "user",
+            "id": uuid.uuid4().hex[:12],
+            "name": f"User at {account.name}",
+            "email": f"user@{account.domain}",
+        }
+        payload = {
+            "type": "notification_event",
+            "topic": "conversation.user.created",
+            "data": {
+                "item": {
+                    "type": "conversation",
+                    "id": self._external_id("ic"),
+                    "created_at": int(datetime.now(UTC).timestamp()),
+                    "source": {"subject": "", "body": f"<p>{body}</p>", "author": author},
+                }
+            },
+        }
         return await self._post("intercom", payload, True)
 
     async def _post(self, vendor: str, payload: dict, signed: bool) -> tuple[int, str]:
@@ -78,8 +107,9 @@ class Field:
         if signed:
             headers |= sign(vendor, body, SECRETS[vendor])
         self.observer.submitted(correlation)
-        response = await self.services.raw("feedback", "POST", f"/v1/webhooks/{vendor}", None, content=body,
-                                           headers=headers)
+        response = await self.services.raw(
+            "feedback", "POST", f"/v1/webhooks/{vendor}", None, content=body, headers=headers
+        )
         await asyncio.sleep(self.pace)
         return response.status_code, response.text
 
@@ -103,16 +133,22 @@ class Field:
         account = org.BY_ID["acc-pixelhaus"]
         text = "Our dashboards take more than 30 seconds to load every Monday morning since the last release."
         await self.zendesk(account, "Dashboards slow on Mondays", text)
-        await self.event("dashboards", account, FeedbackKind.field, source="salesforce",
-                         text=f"From Zendesk: {text} Customer is frustrated, please look.")
+        await self.event(
+            "dashboards",
+            account,
+            FeedbackKind.field,
+            source="salesforce",
+            text=f"From Zendesk: {text} Customer is frustrated, please look.",
+        )
 
     async def malformed(self) -> list[str]:
         """What a broken integration sends: refused with the field at fault, never dropped."""
         said = []
         broken = json.loads((await self._valid_event()).to_json())
         del broken["data"]["text"]
-        await self.js.publish(FeedbackSubmitted.subject, json.dumps(broken).encode(),
-                              headers={MSG_ID: broken["id"]})
+        await self.js.publish(
+            FeedbackSubmitted.subject, json.dumps(broken).encode(), headers={MSG_ID: broken["id"]}
+        )
         said.append("an event without text (the dead-letter stream and feedback.rejected will say why)")
         account = org.BY_ID["acc-tidal-foods"]
         status, text = await self.zendesk(account, "Unsigned", "A delivery nobody signed.", signed=False)
@@ -122,8 +158,13 @@ class Field:
         return said
 
     async def _valid_event(self) -> FeedbackSubmitted:
-        return submission(self.items["dashboards"][0], org.ACCOUNTS[-1], FeedbackKind.customer, datetime.now(UTC),
-                          self._external_id("broken"))
+        return submission(
+            self.items["dashboards"][0],
+            org.ACCOUNTS[-1],
+            FeedbackKind.customer,
+            datetime.now(UTC),
+            self._external_id("broken"),
+        )
 
     async def spike(self, count: int) -> None:
         """Large accounts hit the same wall within minutes: exports time out."""
@@ -139,6 +180,13 @@ class Field:
 
     async def churn_signal(self) -> None:
         account = org.BY_ID["acc-atelier-cobalt"]  # renewal in 25 days, large ARR
-        await self.event(None, account, FeedbackKind.field, source="gong", text=(
-            "Call with their COO: they are seriously considering not renewing next month. Exports keep failing, "
-            "support answers late, and a competitor offered them a discount. Very unhappy."))
+        await self.event(
+            None,
+            account,
+            FeedbackKind.field,
+            source="gong",
+            text=(
+                "Call with their COO: they are seriously considering not renewing next month. Exports keep failing, "
+                "support answers late, and a competitor offered them a discount. Very unhappy."
+            ),
+        )

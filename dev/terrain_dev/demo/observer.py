@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import nats
 from nats.aio.msg import Msg
-
 from terrain_contracts import DeadLetter, subjects
 from terrain_contracts.events.feedback import FeedbackIngested, FeedbackRejected
 from terrain_contracts.events.initiative import (
@@ -81,27 +80,33 @@ class Observer:
             if result is not None:
                 await result
 
-    def _FeedbackIngested(self, event: FeedbackIngested) -> None:  # noqa: N802 - named after the event
+    def _FeedbackIngested(self, event: FeedbackIngested) -> None:
         data = event.data
         if data.duplicate_of is not None:
             self.counts["duplicates"] += 1
         if not self.verbose:
             return
-        account = f"{data.account.name} ({euros(data.account.arr.amount_minor)})" if data.account and \
-            data.account.arr else (data.account.name if data.account else "unknown account")
-        duplicate = f"; duplicate of {data.duplicate_of.feedback_id} ({data.duplicate_of.similarity:.2f})" \
-            if data.duplicate_of else ""
-        self.say(f"[feedback] {data.source:<10} {account}: \"{data.text[:70]}\"{duplicate}")
+        account = (
+            f"{data.account.name} ({euros(data.account.arr.amount_minor)})"
+            if data.account and data.account.arr
+            else (data.account.name if data.account else "unknown account")
+        )
+        duplicate = (
+            f"; duplicate of {data.duplicate_of.feedback_id} ({data.duplicate_of.similarity:.2f})"
+            if data.duplicate_of
+            else ""
+        )
+        self.say(f'[feedback] {data.source:<10} {account}: "{data.text[:70]}"{duplicate}')
 
-    def _FeedbackRejected(self, event: FeedbackRejected) -> None:  # noqa: N802
+    def _FeedbackRejected(self, event: FeedbackRejected) -> None:
         self.rejected.append(event.data)
         problems = "; ".join(f"{e.field}: {e.message}" for e in event.data.errors)[:140]
         self.say(f"[rejected] {event.data.channel.value} input refused: {problems}")
 
-    def _InsightDetected(self, event: InsightDetected) -> None:  # noqa: N802
+    def _InsightDetected(self, event: InsightDetected) -> None:
         self._insight(event.data.insight, "new")
 
-    def _InsightUpdated(self, event: InsightUpdated) -> None:  # noqa: N802
+    def _InsightUpdated(self, event: InsightUpdated) -> None:
         self._insight(event.data.insight, "update")
 
     def _insight(self, insight: Insight, change: str) -> None:
@@ -110,7 +115,7 @@ class Observer:
         if change == "new":
             self.say(f"      {insight.summary[:240]}")
 
-    async def _NotificationDelivered(self, event: NotificationDelivered) -> None:  # noqa: N802
+    async def _NotificationDelivered(self, event: NotificationDelivered) -> None:
         data = event.data
         self.delivered.append(data)
         who = NAMES.get(data.recipient_id, data.recipient_id)
@@ -124,28 +129,38 @@ class Observer:
             kind = self.insights.get(data.insight_ids[0])
             self.latencies.append((kind.kind.value if kind else "insight", time.time() - started))
 
-    def _NotificationLoopClosed(self, event: NotificationLoopClosed) -> None:  # noqa: N802
+    def _NotificationLoopClosed(self, event: NotificationLoopClosed) -> None:
         self.loops.append(event.data)
-        self.say(f"[loop closed] {event.data.reporter_email} heard that {event.data.initiative_id} shipped "
-                 f"(feedback {event.data.feedback_id})")
+        self.say(
+            f"[loop closed] {event.data.reporter_email} heard that {event.data.initiative_id} shipped "
+            f"(feedback {event.data.feedback_id})"
+        )
 
-    def _InitiativeStatusChanged(self, event: InitiativeStatusChanged) -> None:  # noqa: N802
+    def _InitiativeStatusChanged(self, event: InitiativeStatusChanged) -> None:
         data = event.data
-        self.say(f"[initiative] '{data.initiative.title}': {data.from_status.value} -> {data.to_status.value}")
+        self.say(
+            f"[initiative] '{data.initiative.title}': {data.from_status.value} -> {data.to_status.value}"
+        )
 
-    def _InitiativeShipped(self, event: InitiativeShipped) -> None:  # noqa: N802
-        self.say(f"[initiative] '{event.data.initiative.title}' shipped with "
-                 f"{len(event.data.linked_feedback_ids)} linked feedback items")
+    def _InitiativeShipped(self, event: InitiativeShipped) -> None:
+        self.say(
+            f"[initiative] '{event.data.initiative.title}' shipped with "
+            f"{len(event.data.linked_feedback_ids)} linked feedback items"
+        )
 
-    def _InitiativeDependencyRequested(self, event: InitiativeDependencyRequested) -> None:  # noqa: N802
-        self.say(f"[dependency] {event.data.requesting_team_id} asks {event.data.on_team_id}: "
-                 f"{event.data.description[:90]}")
+    def _InitiativeDependencyRequested(self, event: InitiativeDependencyRequested) -> None:
+        self.say(
+            f"[dependency] {event.data.requesting_team_id} asks {event.data.on_team_id}: "
+            f"{event.data.description[:90]}"
+        )
 
-    def _InitiativeDependencyAnswered(self, event: InitiativeDependencyAnswered) -> None:  # noqa: N802
+    def _InitiativeDependencyAnswered(self, event: InitiativeDependencyAnswered) -> None:
         self.say(f"[dependency] {event.data.on_team_id} {event.data.answer.value}: {event.data.note or ''}")
 
-    def _BallotClosed(self, event: BallotClosed) -> None:  # noqa: N802
+    def _BallotClosed(self, event: BallotClosed) -> None:
         data = event.data
         ranking = ", ".join(f"#{r.rank} {r.initiative_id} ({r.total} pts)" for r in data.ranking)
-        self.say(f"[vote] ballot {data.quarter} closed, {data.voters} directors voted (quorum "
-                 f"{'met' if data.quorum_met else 'missed'}): {ranking}")
+        self.say(
+            f"[vote] ballot {data.quarter} closed, {data.voters} directors voted (quorum "
+            f"{'met' if data.quorum_met else 'missed'}): {ranking}"
+        )

@@ -46,12 +46,25 @@ NADIA = Person("m-nadia", "Nadia Benali", "product_ops")
 TOM = Person("m-tom", "Tom Becker", "product_ops")
 
 TRIBE = Team("tribe-product", "Product & Design", "tribe", None, (CLAIRE, MARC, SOFIA), ())
-BILLING = Team("squad-billing", "Billing & Payments", "squad", TRIBE.team_id, (LEA, NOAH),
-               (("billing", "Billing"),))
-REPORTING = Team("squad-reporting", "Reporting & Insights", "squad", TRIBE.team_id, (HUGO, JULIA, INES),
-                 (("reporting", "Reporting"), ("mobile", "Mobile")))
-PLATFORM = Team("squad-platform", "Platform & Integrations", "squad", TRIBE.team_id, (AMIR, KENJI),
-                (("integrations", "Integrations"), ("identity", "Identity & access"), ("platform", "Platform")))
+BILLING = Team(
+    "squad-billing", "Billing & Payments", "squad", TRIBE.team_id, (LEA, NOAH), (("billing", "Billing"),)
+)
+REPORTING = Team(
+    "squad-reporting",
+    "Reporting & Insights",
+    "squad",
+    TRIBE.team_id,
+    (HUGO, JULIA, INES),
+    (("reporting", "Reporting"), ("mobile", "Mobile")),
+)
+PLATFORM = Team(
+    "squad-platform",
+    "Platform & Integrations",
+    "squad",
+    TRIBE.team_id,
+    (AMIR, KENJI),
+    (("integrations", "Integrations"), ("identity", "Identity & access"), ("platform", "Platform")),
+)
 OPS = Team("squad-product-ops", "Product Operations", "squad", TRIBE.team_id, (NADIA, TOM), ())
 TEAMS = (TRIBE, BILLING, REPORTING, PLATFORM, OPS)
 DIRECTORS = (CLAIRE, MARC, SOFIA)
@@ -126,13 +139,25 @@ _ACCOUNTS = [  # name, ARR in euros, plan, segment, renewal in days, owner
 
 
 def _slug(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() else "-" for c in
-                      name.lower().replace("é", "e").replace("è", "e").replace("ü", "u").replace("&", "and"))
+    cleaned = "".join(
+        c if c.isalnum() else "-"
+        for c in name.lower().replace("é", "e").replace("è", "e").replace("ü", "u").replace("&", "and")
+    )
     return "-".join(part for part in cleaned.split("-") if part)
 
 
-ACCOUNTS = tuple(Account(f"acc-{_slug(name)}", name, f"{_slug(name).replace('-and-', '')}.example", arr, plan,
-                         segment, renewal, owner)
-                 for name, arr, plan, segment, renewal, owner in _ACCOUNTS)
+ACCOUNTS = tuple(
+    Account(
+        f"acc-{_slug(name)}",
+        name,
+        f"{_slug(name).replace('-and-', '')}.example",
+        arr,
+        plan,
+        segment,
+        renewal,
+        owner,
+    )
+    for name, arr, plan, segment, renewal, owner in _ACCOUNTS
+)
 BY_ID = {account.account_id: account for account in ACCOUNTS}
 LARGE = tuple(account for account in ACCOUNTS if account.segment == "enterprise")

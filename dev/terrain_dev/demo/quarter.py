@@ -21,14 +21,36 @@ class Briefing:
 
 
 BRIEFINGS = (
-    (org.HUGO, org.REPORTING, "reporting", ["data-export"], "Fast, complete data exports",
-     "Large accounts cannot get their data out: CSV exports time out past 10,000 rows and drop custom fields.",
-     "Stream exports in the background, with every field, to CSV, Excel and Google Sheets.", "m"),
-    (org.LEA, org.BILLING, "billing", ["invoices", "payment-methods"], "Self-serve billing portal",
-     "Finance teams email us for invoices, VAT changes and card updates.",
-     "A portal where customers download invoices, fix VAT details and switch to SEPA themselves.", "l"),
-    (org.AMIR, org.PLATFORM, "integrations", ["salesforce-sync"], "Salesforce sync v2",
-     "The Salesforce sync misses updates and duplicates contacts.", "Rebuild it on change data capture.", "l"),
+    (
+        org.HUGO,
+        org.REPORTING,
+        "reporting",
+        ["data-export"],
+        "Fast, complete data exports",
+        "Large accounts cannot get their data out: CSV exports time out past 10,000 rows and drop custom fields.",
+        "Stream exports in the background, with every field, to CSV, Excel and Google Sheets.",
+        "m",
+    ),
+    (
+        org.LEA,
+        org.BILLING,
+        "billing",
+        ["invoices", "payment-methods"],
+        "Self-serve billing portal",
+        "Finance teams email us for invoices, VAT changes and card updates.",
+        "A portal where customers download invoices, fix VAT details and switch to SEPA themselves.",
+        "l",
+    ),
+    (
+        org.AMIR,
+        org.PLATFORM,
+        "integrations",
+        ["salesforce-sync"],
+        "Salesforce sync v2",
+        "The Salesforce sync misses updates and duplicates contacts.",
+        "Rebuild it on change data capture.",
+        "l",
+    ),
 )
 
 
@@ -38,25 +60,58 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
     await services.as_member("initiatives", "POST", "/v1/cycles", *ops, json={"quarter": quarter})
     briefings = {}
     for pm, team, area, themes, title, problem, intention, size in BRIEFINGS:
-        created = await services.as_member("initiatives", "POST", "/v1/initiatives", "pm", pm.member_id, json={
-            "title": title, "problem": problem, "source": "customer_feedback", "size": size,
-            "intention": intention, "owner_team_id": team.team_id, "quarter": quarter, "product_area": area,
-            "themes": themes, "success_metric": {"kind": "kpi", "name": f"{title}: tickets about it",
-                                                  "target": "-50% by end of quarter"}})
-        briefing = Briefing(created["initiative"]["initiative_id"], created["initiative"]["version"], title, pm)
+        created = await services.as_member(
+            "initiatives",
+            "POST",
+            "/v1/initiatives",
+            "pm",
+            pm.member_id,
+            json={
+                "title": title,
+                "problem": problem,
+                "source": "customer_feedback",
+                "size": size,
+                "intention": intention,
+                "owner_team_id": team.team_id,
+                "quarter": quarter,
+                "product_area": area,
+                "themes": themes,
+                "success_metric": {
+                    "kind": "kpi",
+                    "name": f"{title}: tickets about it",
+                    "target": "-50% by end of quarter",
+                },
+            },
+        )
+        briefing = Briefing(
+            created["initiative"]["initiative_id"], created["initiative"]["version"], title, pm
+        )
         briefings[pm.member_id] = briefing
         await move(services, briefing, "proposed")
 
     exports = briefings[org.HUGO.member_id]
     dependency = await services.as_member(
-        "initiatives", "POST", f"/v1/initiatives/{exports.initiative_id}/dependencies", "pm", org.HUGO.member_id,
-        json={"on_team_id": org.PLATFORM.team_id, "answer_by": (today + timedelta(days=7)).isoformat(),
-              "description": "Background job workers able to run a 2-million-row export."})
+        "initiatives",
+        "POST",
+        f"/v1/initiatives/{exports.initiative_id}/dependencies",
+        "pm",
+        org.HUGO.member_id,
+        json={
+            "on_team_id": org.PLATFORM.team_id,
+            "answer_by": (today + timedelta(days=7)).isoformat(),
+            "description": "Background job workers able to run a 2-million-row export.",
+        },
+    )
     exports.version = (await read(services, exports))["initiative"]["version"]
     await phase(services, quarter, "alignment")
-    await services.as_member("initiatives", "POST", f"/v1/dependencies/{dependency['dependency_id']}/answer",
-                             "pm", org.AMIR.member_id,
-                             json={"answer": "accepted", "note": "Job workers land in week 3 of the quarter."})
+    await services.as_member(
+        "initiatives",
+        "POST",
+        f"/v1/dependencies/{dependency['dependency_id']}/answer",
+        "pm",
+        org.AMIR.member_id,
+        json={"answer": "accepted", "note": "Job workers land in week 3 of the quarter."},
+    )
     for briefing in briefings.values():
         await move(services, briefing, "aligned")
     await vote(services, quarter, [b.initiative_id for b in briefings.values()])
@@ -68,19 +123,33 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
 
 
 async def read(services: Services, briefing: Briefing) -> dict:
-    return await services.as_member("initiatives", "GET", f"/v1/initiatives/{briefing.initiative_id}", "viewer")
+    return await services.as_member(
+        "initiatives", "GET", f"/v1/initiatives/{briefing.initiative_id}", "viewer"
+    )
 
 
 async def move(services: Services, briefing: Briefing, to: str, as_ops: bool = False) -> None:
     who = ("product_ops", org.NADIA.member_id) if as_ops else ("pm", briefing.pm.member_id)
-    moved = await services.as_member("initiatives", "POST", f"/v1/initiatives/{briefing.initiative_id}/status",
-                                     *who, json={"to": to}, headers={"If-Match": f'"{briefing.version}"'})
+    moved = await services.as_member(
+        "initiatives",
+        "POST",
+        f"/v1/initiatives/{briefing.initiative_id}/status",
+        *who,
+        json={"to": to},
+        headers={"If-Match": f'"{briefing.version}"'},
+    )
     briefing.version = moved["initiative"]["version"]
 
 
 async def phase(services: Services, quarter: str, to: str) -> None:
-    await services.as_member("initiatives", "POST", f"/v1/cycles/{quarter}/phase", "product_ops",
-                             org.NADIA.member_id, json={"to": to})
+    await services.as_member(
+        "initiatives",
+        "POST",
+        f"/v1/cycles/{quarter}/phase",
+        "product_ops",
+        org.NADIA.member_id,
+        json={"to": to},
+    )
 
 
 SCORES = {org.CLAIRE: (3, 2, 1), org.MARC: (3, 1, 2), org.SOFIA: (2, 3, 1)}
@@ -88,26 +157,54 @@ SCORES = {org.CLAIRE: (3, 2, 1), org.MARC: (3, 1, 2), org.SOFIA: (2, 3, 1)}
 
 async def vote(services: Services, quarter: str, candidates: list[str]) -> dict:
     """The directors' 1-3 vote on the quarter's candidates (the "mercato")."""
-    ballot = await services.as_member("initiatives", "POST", "/v1/ballots", "product_ops", org.NADIA.member_id,
-                                      json={"quarter": quarter, "candidate_ids": candidates,
-                                            "closes_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
+    ballot = await services.as_member(
+        "initiatives",
+        "POST",
+        "/v1/ballots",
+        "product_ops",
+        org.NADIA.member_id,
+        json={
+            "quarter": quarter,
+            "candidate_ids": candidates,
+            "closes_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+    )
     for director, scores in SCORES.items():
         for candidate, score in zip(candidates, scores, strict=True):
-            await services.as_member("initiatives", "PUT", f"/v1/ballots/{ballot['ballot_id']}/votes/{candidate}",
-                                     "director", director.member_id, json={"score": score})
-    return await services.as_member("initiatives", "POST", f"/v1/ballots/{ballot['ballot_id']}/close",
-                                    "product_ops", org.NADIA.member_id)
+            await services.as_member(
+                "initiatives",
+                "PUT",
+                f"/v1/ballots/{ballot['ballot_id']}/votes/{candidate}",
+                "director",
+                director.member_id,
+                json={"score": score},
+            )
+    return await services.as_member(
+        "initiatives", "POST", f"/v1/ballots/{ballot['ballot_id']}/close", "product_ops", org.NADIA.member_id
+    )
 
 
 async def ship(services: Services, briefing: Briefing, release_note: str) -> int:
     """Accept the feedback insights suggest as evidence, then ship; returns how many items were linked."""
-    suggestions = await services.as_member("initiatives", "GET",
-                                           f"/v1/initiatives/{briefing.initiative_id}/suggestions", "viewer")
+    suggestions = await services.as_member(
+        "initiatives", "GET", f"/v1/initiatives/{briefing.initiative_id}/suggestions", "viewer"
+    )
     for suggestion in suggestions:
-        await services.as_member("initiatives", "POST", f"/v1/initiatives/{briefing.initiative_id}/suggestions/"
-                                 f"{suggestion['feedback_id']}/accept", "pm", briefing.pm.member_id)
+        await services.as_member(
+            "initiatives",
+            "POST",
+            f"/v1/initiatives/{briefing.initiative_id}/suggestions/{suggestion['feedback_id']}/accept",
+            "pm",
+            briefing.pm.member_id,
+        )
     briefing.version = (await read(services, briefing))["initiative"]["version"]
-    await services.as_member("initiatives", "POST", f"/v1/initiatives/{briefing.initiative_id}/ship", "pm",
-                             briefing.pm.member_id, json={"release_note": release_note},
-                             headers={"If-Match": f'"{briefing.version}"'})
+    await services.as_member(
+        "initiatives",
+        "POST",
+        f"/v1/initiatives/{briefing.initiative_id}/ship",
+        "pm",
+        briefing.pm.member_id,
+        json={"release_note": release_note},
+        headers={"If-Match": f'"{briefing.version}"'},
+    )
     return len(suggestions)

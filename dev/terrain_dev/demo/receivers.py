@@ -43,12 +43,14 @@ class Receivers:
         receivers = self
 
         class Mailbox:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            async def handle_DATA(self, server, session, envelope):
                 parsed = email.message_from_bytes(envelope.content, policy=policy.default)
                 part = parsed.get_body(preferencelist=("plain", "html"))
                 body = part.get_content() if part is not None else ""
                 for recipient in envelope.rcpt_tos:
-                    receivers._record(Received("email", recipient, str(parsed["Subject"] or ""), body, time.time()))
+                    receivers._record(
+                        Received("email", recipient, str(parsed["Subject"] or ""), body, time.time())
+                    )
                 return "250 Message accepted for delivery"
 
         self._smtp = Controller(Mailbox(), hostname="127.0.0.1", port=self.smtp_port)
@@ -62,8 +64,11 @@ class Receivers:
             self._record(Received("slack", channel, "", str(payload.get("text", "")), time.time()))
             return {"ok": True}
 
-        self._http = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.http_port, log_config=None,
-                                                   access_log=False, lifespan="off"))
+        self._http = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.http_port, log_config=None, access_log=False, lifespan="off"
+            )
+        )
         self._task = asyncio.create_task(self._http.serve())
         while not self._http.started:
             await asyncio.sleep(0.02)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from nats.js import JetStreamContext
-
 from terrain_contracts import Money
 from terrain_contracts.events.account import Account as AccountContract
 from terrain_contracts.events.account import AccountUpdated, AccountUpdatedData
@@ -43,61 +42,152 @@ def corpus() -> dict[str | None, list[dict]]:
 
 async def organisation(services: Services) -> None:
     for team in org.TEAMS:
-        await services.as_member("initiatives", "POST", "/v1/teams", "product_ops", org.NADIA.member_id,
-                                 json={"team_id": team.team_id, "name": team.name, "kind": team.kind,
-                                       "parent_team_id": team.parent})
+        await services.as_member(
+            "initiatives",
+            "POST",
+            "/v1/teams",
+            "product_ops",
+            org.NADIA.member_id,
+            json={
+                "team_id": team.team_id,
+                "name": team.name,
+                "kind": team.kind,
+                "parent_team_id": team.parent,
+            },
+        )
         for person in team.members:
-            away = {"away_until": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-                    "backup_member_id": org.HUGO.member_id} if person is org.JULIA else {}
-            await services.as_member("initiatives", "POST", f"/v1/teams/{team.team_id}/members", "product_ops",
-                                     org.NADIA.member_id, json={"member_id": person.member_id, "name": person.name,
-                                                               "email": person.email, "role": person.role, **away})
+            away = (
+                {
+                    "away_until": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+                    "backup_member_id": org.HUGO.member_id,
+                }
+                if person is org.JULIA
+                else {}
+            )
+            await services.as_member(
+                "initiatives",
+                "POST",
+                f"/v1/teams/{team.team_id}/members",
+                "product_ops",
+                org.NADIA.member_id,
+                json={
+                    "member_id": person.member_id,
+                    "name": person.name,
+                    "email": person.email,
+                    "role": person.role,
+                    **away,
+                },
+            )
         for slug, name in team.areas:
-            await services.as_member("initiatives", "PUT", f"/v1/teams/{team.team_id}/areas/{slug}", "product_ops",
-                                     org.NADIA.member_id, json={"name": name})
+            await services.as_member(
+                "initiatives",
+                "PUT",
+                f"/v1/teams/{team.team_id}/areas/{slug}",
+                "product_ops",
+                org.NADIA.member_id,
+                json={"name": name},
+            )
 
 
 async def taxonomy(services: Services) -> dict:
-    return await services.as_member("insights", "POST", "/v1/taxonomy/import", "product_ops", org.NADIA.member_id,
-                                    content=TAXONOMY.read_bytes(), headers={"Content-Type": "application/yaml"})
+    return await services.as_member(
+        "insights",
+        "POST",
+        "/v1/taxonomy/import",
+        "product_ops",
+        org.NADIA.member_id,
+        content=TAXONOMY.read_bytes(),
+        headers={"Content-Type": "application/yaml"},
+    )
 
 
 async def channels(services: Services, receivers: Receivers) -> None:
     """Who hears what, how: PMs on Slack or email besides the inbox; Product Ops by email."""
-    await services.as_member("notifier", "PUT", "/v1/rules", "product_ops", org.NADIA.member_id,
-                             json={"product_ops_members": [], "defaults": {"channels": ["inbox"]}, "routes": []})
-    choices = {org.HUGO: ["slack", "inbox"], org.AMIR: ["slack", "inbox"], org.LEA: ["email", "inbox"],
-               org.NADIA: ["email", "inbox"], org.TOM: ["inbox"]}
+    await services.as_member(
+        "notifier",
+        "PUT",
+        "/v1/rules",
+        "product_ops",
+        org.NADIA.member_id,
+        json={"product_ops_members": [], "defaults": {"channels": ["inbox"]}, "routes": []},
+    )
+    choices = {
+        org.HUGO: ["slack", "inbox"],
+        org.AMIR: ["slack", "inbox"],
+        org.LEA: ["email", "inbox"],
+        org.NADIA: ["email", "inbox"],
+        org.TOM: ["inbox"],
+    }
     for person, wanted in choices.items():
         body = {"channels": wanted}
         if "slack" in wanted:
             body["slack_url"] = receivers.slack_url(person.member_id)
-        await services.as_member("notifier", "PUT", f"/v1/members/{person.member_id}/preferences",
-                                 "product_ops", org.NADIA.member_id, json=body)
+        await services.as_member(
+            "notifier",
+            "PUT",
+            f"/v1/members/{person.member_id}/preferences",
+            "product_ops",
+            org.NADIA.member_id,
+            json=body,
+        )
 
 
 async def accounts(js: JetStreamContext, today: date) -> None:
     """The CRM announces its accounts (account.updated), as Salesforce would through its connector."""
-    await publish(js, *(AccountUpdated.create(AccountUpdatedData(account=AccountContract(
-        account_id=a.account_id, name=a.name, domains=[a.domain],
-        arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"), plan=a.plan, segment=a.segment,
-        renewal_date=a.renewal(today), owner_rep_email=a.owner.email)), source="salesforce")
-        for a in org.ACCOUNTS))
+    await publish(
+        js,
+        *(
+            AccountUpdated.create(
+                AccountUpdatedData(
+                    account=AccountContract(
+                        account_id=a.account_id,
+                        name=a.name,
+                        domains=[a.domain],
+                        arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"),
+                        plan=a.plan,
+                        segment=a.segment,
+                        renewal_date=a.renewal(today),
+                        owner_rep_email=a.owner.email,
+                    )
+                ),
+                source="salesforce",
+            )
+            for a in org.ACCOUNTS
+        ),
+    )
 
 
-def submission(item: dict, account: org.Account, kind: FeedbackKind, occurred_at: datetime, external_id: str,
-               source: str | None = None, text: str | None = None) -> FeedbackSubmitted:
+def submission(
+    item: dict,
+    account: org.Account,
+    kind: FeedbackKind,
+    occurred_at: datetime,
+    external_id: str,
+    source: str | None = None,
+    text: str | None = None,
+) -> FeedbackSubmitted:
     if kind is FeedbackKind.field:
-        reporter = Reporter(name=account.owner.name, email=account.owner.email,
-                            role=ReporterRole(account.owner.role))
+        reporter = Reporter(
+            name=account.owner.name, email=account.owner.email, role=ReporterRole(account.owner.role)
+        )
     else:
-        reporter = Reporter(name=f"Contact at {account.name}", email=f"contact@{account.domain}",
-                            role=ReporterRole.customer)
+        reporter = Reporter(
+            name=f"Contact at {account.name}", email=f"contact@{account.domain}", role=ReporterRole.customer
+        )
     source = source or SOURCES_BY_KIND[kind][zlib.crc32(external_id.encode()) % 2]
-    return FeedbackSubmitted.create(FeedbackSubmittedData(
-        source=source, external_id=external_id, kind=kind, reporter=reporter,
-        customer=CustomerRef(account_id=account.account_id, name=account.name),
-        text=text or item["text"], language=item.get("language"), occurred_at=occurred_at), source=source)
+    return FeedbackSubmitted.create(
+        FeedbackSubmittedData(
+            source=source,
+            external_id=external_id,
+            kind=kind,
+            reporter=reporter,
+            customer=CustomerRef(account_id=account.account_id, name=account.name),
+            text=text or item["text"],
+            language=item.get("language"),
+            occurred_at=occurred_at,
+        ),
+        source=source,
+    )
 
 
 def history(rng: random.Random, count: int, days: int) -> list[FeedbackSubmitted]:

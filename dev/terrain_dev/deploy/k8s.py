@@ -44,7 +44,10 @@ def _env(spec: ServiceSpec, consumers: bool) -> list[dict[str, Any]]:
         {"name": f"{prefix}_NATS__STREAM_REPLICAS", "value": "3"},
         {"name": f"{prefix}_MONGO__URI", "valueFrom": from_secret("mongo-uri")},
         {"name": f"{prefix}_ADMIN_KEY", "valueFrom": from_secret("admin-key", optional=True)},
-        {"name": f"{prefix}_TELEMETRY__OTLP_ENDPOINT", "value": "http://otel-collector.observability:4318/v1/traces"},
+        {
+            "name": f"{prefix}_TELEMETRY__OTLP_ENDPOINT",
+            "value": "http://otel-collector.observability:4318/v1/traces",
+        },
         {"name": f"{prefix}_CONSUMERS_ENABLED", "value": "true" if consumers else "false"},
         {"name": f"{prefix}_INSTANCE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
     ]
@@ -58,26 +61,44 @@ def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
         "ports": [{"name": "http", "containerPort": spec.port}],
         "env": _env(spec, consumers),
         "readinessProbe": probe,
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "failureThreshold": 6},
+        "livenessProbe": {
+            "httpGet": {"path": "/healthz", "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 6,
+        },
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "capabilities": {"drop": ["ALL"]}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(component),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(component),
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": {"app.kubernetes.io/name": component}},
             "template": {
-                "metadata": {"labels": _labels(component), "annotations": {
-                    "prometheus.io/scrape": "true", "prometheus.io/port": str(spec.port),
-                    "prometheus.io/path": "/metrics"}},
+                "metadata": {
+                    "labels": _labels(component),
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(spec.port),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
                 "spec": {
                     # In-flight handlers finish and the outbox is flushed on SIGTERM (graceful_timeout 20 s).
                     "terminationGracePeriodSeconds": 45,
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001,
-                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 10001,
+                        "fsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
                     "containers": [container],
                     "volumes": [{"name": "tmp", "emptyDir": {}}],
                 },
@@ -87,58 +108,125 @@ def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
 
 
 def service(spec: ServiceSpec, component: str) -> Manifest:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(component),
-            "spec": {"selector": {"app.kubernetes.io/name": component},
-                     "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(component),
+        "spec": {
+            "selector": {"app.kubernetes.io/name": component},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
 
 
 def disruption_budget(component: str) -> Manifest:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(component),
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": component}}}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _meta(component),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": component}}},
+    }
 
 
 def network_policy(spec: ServiceSpec, component: str, public_http: bool) -> Manifest:
     """Services never call each other: ingress only from the ingress controller (intake) and Prometheus."""
     sources = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
     if public_http:
-        sources.append({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}})
+        sources.append(
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+        )
     egress = [
-        {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "nats"}}}],
-         "ports": [{"port": 4222, "protocol": "TCP"}]},
-        {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mongodb"}}}],
-         "ports": [{"port": 27017, "protocol": "TCP"}]},
-        {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-         "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
-        {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
-         "ports": [{"port": 4318, "protocol": "TCP"}]},
+        {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "nats"}}}],
+            "ports": [{"port": 4222, "protocol": "TCP"}],
+        },
+        {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mongodb"}}}],
+            "ports": [{"port": 27017, "protocol": "TCP"}],
+        },
+        {
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+            "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+        },
+        {
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+            "ports": [{"port": 4318, "protocol": "TCP"}],
+        },
     ]
     if spec.name == "notifier":  # Slack, SMTP and customers' webhooks live outside the cluster
-        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
-                                           "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}],
-                       "ports": [{"port": p, "protocol": "TCP"} for p in (443, 465, 587)]})
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta(component),
-            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": component}},
-                     "policyTypes": ["Ingress", "Egress"],
-                     "ingress": [{"from": sources, "ports": [{"port": spec.port, "protocol": "TCP"}]}],
-                     "egress": egress}}
+        egress.append(
+            {
+                "to": [
+                    {
+                        "ipBlock": {
+                            "cidr": "0.0.0.0/0",
+                            "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+                        }
+                    }
+                ],
+                "ports": [{"port": p, "protocol": "TCP"} for p in (443, 465, 587)],
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(component),
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": component}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": sources, "ports": [{"port": spec.port, "protocol": "TCP"}]}],
+            "egress": egress,
+        },
+    }
 
 
 def scaled_object(spec: ServiceSpec) -> Manifest:
-    triggers = [{"type": "nats-jetstream", "metadata": {
-        "natsServerMonitoringEndpoint": NATS_MONITORING, "account": "TERRAIN", "stream": stream,
-        "consumer": durable, "lagThreshold": "500", "activationLagThreshold": "10", "useHttps": "false"}}
-        for stream, durable in spec.event_consumers]
-    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": _meta(spec.name),
-            "spec": {"scaleTargetRef": {"name": spec.name}, "minReplicaCount": 2, "maxReplicaCount": 12,
-                     "cooldownPeriod": 300, "triggers": triggers}}
+    triggers = [
+        {
+            "type": "nats-jetstream",
+            "metadata": {
+                "natsServerMonitoringEndpoint": NATS_MONITORING,
+                "account": "TERRAIN",
+                "stream": stream,
+                "consumer": durable,
+                "lagThreshold": "500",
+                "activationLagThreshold": "10",
+                "useHttps": "false",
+            },
+        }
+        for stream, durable in spec.event_consumers
+    ]
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": _meta(spec.name),
+        "spec": {
+            "scaleTargetRef": {"name": spec.name},
+            "minReplicaCount": 2,
+            "maxReplicaCount": 12,
+            "cooldownPeriod": 300,
+            "triggers": triggers,
+        },
+    }
 
 
 def cpu_autoscaler(component: str) -> Manifest:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(component),
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": component},
-                     "minReplicas": 2, "maxReplicas": 10,
-                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                         "type": "Utilization", "averageUtilization": 70}}}]}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _meta(component),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": component},
+            "minReplicas": 2,
+            "maxReplicas": 10,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+        },
+    }
 
 
 def service_manifests(spec: ServiceSpec) -> dict[str, list[Manifest]]:
@@ -147,13 +235,20 @@ def service_manifests(spec: ServiceSpec) -> dict[str, list[Manifest]]:
     consumes = bool(spec.event_consumers)
     if spec.http_intake:
         http = f"{spec.name}-http"
-        files["http.yaml"] = [deployment(spec, http, consumers=False), service(spec, http),
-                              disruption_budget(http), network_policy(spec, http, public_http=True),
-                              cpu_autoscaler(http)]
+        files["http.yaml"] = [
+            deployment(spec, http, consumers=False),
+            service(spec, http),
+            disruption_budget(http),
+            network_policy(spec, http, public_http=True),
+            cpu_autoscaler(http),
+        ]
     if consumes or not spec.http_intake:
-        files["deployment.yaml"] = [deployment(spec, spec.name, consumers=consumes), service(spec, spec.name),
-                                    disruption_budget(spec.name),
-                                    network_policy(spec, spec.name, public_http=False)]
+        files["deployment.yaml"] = [
+            deployment(spec, spec.name, consumers=consumes),
+            service(spec, spec.name),
+            disruption_budget(spec.name),
+            network_policy(spec, spec.name, public_http=False),
+        ]
         if consumes:
             files["autoscaling.yaml"] = [scaled_object(spec)]
     return files

@@ -15,8 +15,11 @@ TOOLS_PUBLISH = tuple(event.subject for event in published_by("tools"))
 
 
 def service_permissions(spec: ServiceSpec) -> tuple[list[str], list[str]]:
-    publish = set(spec.publishes) | {f"{subjects.DEADLETTER_PREFIX}.{spec.name}.>", "$JS.API.INFO",
-                                     "$JS.API.STREAM.NAMES"}
+    publish = set(spec.publishes) | {
+        f"{subjects.DEADLETTER_PREFIX}.{spec.name}.>",
+        "$JS.API.INFO",
+        "$JS.API.STREAM.NAMES",
+    }
     for stream in spec.streams:
         publish |= {f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")}
     for stream, durable in spec.consumers:
@@ -47,7 +50,7 @@ def accounts_conf(specs: list[ServiceSpec]) -> str:
             "      }}",
         ]
     lines += [
-        f"      {{user: tools, password: $TOOLS_NATS_PASSWORD, permissions: {{",
+        "      {user: tools, password: $TOOLS_NATS_PASSWORD, permissions: {",
         f"        publish: {{allow: {_list(list(TOOLS_PUBLISH) + ['$JS.API.INFO'])}}}",
         '        subscribe: {allow: ["_INBOX.>"]}',
         "      }}",

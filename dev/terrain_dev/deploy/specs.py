@@ -3,9 +3,9 @@
 import importlib
 from dataclasses import dataclass
 
-from terrain_kit.broker import inbox_prefix
-from terrain_kit.advisories import advisories_consumer
 from terrain_contracts import streams as stream_names
+from terrain_kit.advisories import advisories_consumer
+from terrain_kit.broker import inbox_prefix
 
 from ..stack import SERVICES
 
@@ -14,11 +14,11 @@ from ..stack import SERVICES
 class ServiceSpec:
     name: str
     port: int
-    publishes: tuple[str, ...]                 # event subjects
-    consumers: tuple[tuple[str, str], ...]     # (stream, durable), the advisories consumer included
-    streams: tuple[str, ...]                   # streams it provisions
-    http_intake: bool                          # takes outside HTTP traffic (webhooks): scaled on CPU
-    asyncapi: str                              # the service's AsyncAPI document (YAML)
+    publishes: tuple[str, ...]  # event subjects
+    consumers: tuple[tuple[str, str], ...]  # (stream, durable), the advisories consumer included
+    streams: tuple[str, ...]  # streams it provisions
+    http_intake: bool  # takes outside HTTP traffic (webhooks): scaled on CPU
+    asyncapi: str  # the service's AsyncAPI document (YAML)
 
     @property
     def inbox(self) -> str:

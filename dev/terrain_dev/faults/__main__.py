@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parents[3]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain_dev.faults", description=__doc__.split("\n")[0])
     parser.add_argument("--short", action="store_true", help="fewer events per scenario (what CI runs)")
-    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
-                        help="only these (repeatable)")
+    parser.add_argument(
+        "--scenario", action="append", choices=sorted(SCENARIOS), help="only these (repeatable)"
+    )
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "faults.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--keep", action="store_true", help="keep the data and logs folder")
@@ -48,8 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
     titles = {name: scenario.title for name, scenario in SCENARIOS.items()}
-    command = "python -m terrain_dev.faults" + (" --short" if args.short else "") + \
-        "".join(f" --scenario {n}" for n in args.scenario or [])
+    command = (
+        "python -m terrain_dev.faults"
+        + (" --short" if args.short else "")
+        + "".join(f" --scenario {n}" for n in args.scenario or [])
+    )
     print(report.table(outcomes, titles))
     if not args.no_write and not args.short and args.scenario is None and len(outcomes) == len(names):
         report.write(args.doc, report.section(outcomes, titles, command))

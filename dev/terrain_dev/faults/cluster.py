@@ -21,10 +21,16 @@ class NatsCluster:
     def __post_init__(self) -> None:
         cluster_ports = [free_port() for _ in range(self.size)] if self.size > 1 else [None]
         for i, port in enumerate(cluster_ports):
-            self.nodes.append(NatsServer(
-                data_dir=self.root / f"nats-{i}", log_path=self.root / f"nats-{i}.log",
-                server_name=f"{self.name}-{i}", cluster_name=self.name, cluster_port=port,
-                routes=[p for p in cluster_ports if p != port and p is not None]))
+            self.nodes.append(
+                NatsServer(
+                    data_dir=self.root / f"nats-{i}",
+                    log_path=self.root / f"nats-{i}.log",
+                    server_name=f"{self.name}-{i}",
+                    cluster_name=self.name,
+                    cluster_port=port,
+                    routes=[p for p in cluster_ports if p != port and p is not None],
+                )
+            )
 
     @property
     def url(self) -> str:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.events.feedback import FeedbackClassified, FeedbackIngested
 from terrain_contracts.events.insight import InsightDetected
@@ -56,9 +55,12 @@ async def collect(js: JetStreamContext, mongo_uri: str, webhooks: list[Webhook])
     client = AsyncMongoClient(mongo_uri, tz_aware=True)
     try:
         async for doc in client.terrain_feedback.feedback.find(
-                {"source": SOURCE}, {"revision": 1, "ingested_at": 1}):
-            effects.stored[doc["_id"]] = {"revision": doc["revision"],
-                                          "ingested_at": doc["ingested_at"].timestamp()}
+            {"source": SOURCE}, {"revision": 1, "ingested_at": 1}
+        ):
+            effects.stored[doc["_id"]] = {
+                "revision": doc["revision"],
+                "ingested_at": doc["ingested_at"].timestamp(),
+            }
         classified = client.terrain_insights["items"].find({"classification": {"$exists": True}}, {"_id": 1})
         async for doc in classified:
             effects.classified_items.add(doc["_id"])
@@ -78,8 +80,9 @@ async def collect(js: JetStreamContext, mongo_uri: str, webhooks: list[Webhook])
         if webhook.dedup_key:
             effects.notifications.setdefault(webhook.dedup_key, set()).add(webhook.webhook_id)
             known = effects.first_notified_at.get(webhook.dedup_key)
-            effects.first_notified_at[webhook.dedup_key] = min(known or webhook.received_at,
-                                                               webhook.received_at)
+            effects.first_notified_at[webhook.dedup_key] = min(
+                known or webhook.received_at, webhook.received_at
+            )
     effects.dead_letters = await dead_letters(js)
     return effects
 
@@ -113,8 +116,9 @@ def tally(sent: list[Sent], effects: Effects) -> Tally:
         stored = effects.stored.get(s.feedback_id)
         counts["stored"][s.feedback_id] = 0 if stored is None else stored["revision"]
         counts["ingested"][s.feedback_id] = effects.ingested[s.feedback_id]
-        counts["classified"][s.feedback_id] = (effects.classified[s.feedback_id]
-                                               if s.feedback_id in effects.classified_items else 0)
+        counts["classified"][s.feedback_id] = (
+            effects.classified[s.feedback_id] if s.feedback_id in effects.classified_items else 0
+        )
         counts["insight"][s.feedback_id] = effects.insights[key]
         webhook_ids = effects.notifications.get(key, set())
         counts["notified"][s.feedback_id] = len(webhook_ids)
@@ -122,11 +126,13 @@ def tally(sent: list[Sent], effects: Effects) -> Tally:
         counts["announced"][s.feedback_id] = max(announced) if announced else 0
     resent = sum(n - 1 for w, n in effects.webhook_requests.items() if n > 1)
     return Tally(
-        published=len(sent), acknowledged=len(acknowledged),
+        published=len(sent),
+        acknowledged=len(acknowledged),
         effects={stage: sum(1 for n in by_id.values() if n >= 1) for stage, by_id in counts.items()},
         lost={stage: sorted(f for f, n in by_id.items() if n == 0) for stage, by_id in counts.items()},
         duplicated={stage: sorted(f for f, n in by_id.items() if n > 1) for stage, by_id in counts.items()},
-        resent=resent)
+        resent=resent,
+    )
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -162,7 +168,8 @@ async def outboxes_empty(mongo_uri: str) -> bool:
             if await client[f"terrain_{service}"].outbox.find_one({"published_at": None}, {"_id": 1}):
                 return False
         pending = await client.terrain_notifier.deliveries.find_one(
-            {"status": {"$in": ["pending", "sending"]}}, {"_id": 1})
+            {"status": {"$in": ["pending", "sending"]}}, {"_id": 1}
+        )
         return pending is None
     finally:
         await client.close()

@@ -15,12 +15,11 @@ means the PubAck arrived.
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_contracts.events.feedback import (
     CustomerRef,
@@ -32,7 +31,6 @@ from terrain_contracts.events.feedback import (
 )
 from terrain_contracts.headers import MSG_ID
 from terrain_contracts.types import Money
-
 from terrain_feedback.domain.items import feedback_id
 
 SOURCE = "faults"
@@ -53,21 +51,39 @@ def account_id(run: str, index: int) -> str:
 
 
 def submission(run: str, index: int, occurred_at: datetime | None = None) -> FeedbackSubmitted:
-    return FeedbackSubmitted.create(FeedbackSubmittedData(
-        source=SOURCE, external_id=f"{run}-{index:05d}", kind=FeedbackKind.customer,
-        reporter=Reporter(name=f"Customer {index}", email=f"user{index}@customer{index}.example.com",
-                          role=ReporterRole.customer),
-        customer=CustomerRef(account_id=account_id(run, index)),
-        text=f"{COMPLAINTS[index % len(COMPLAINTS)]} (ticket {run}-{index})",
-        occurred_at=occurred_at or datetime.now(timezone.utc)), source=SOURCE)
+    return FeedbackSubmitted.create(
+        FeedbackSubmittedData(
+            source=SOURCE,
+            external_id=f"{run}-{index:05d}",
+            kind=FeedbackKind.customer,
+            reporter=Reporter(
+                name=f"Customer {index}",
+                email=f"user{index}@customer{index}.example.com",
+                role=ReporterRole.customer,
+            ),
+            customer=CustomerRef(account_id=account_id(run, index)),
+            text=f"{COMPLAINTS[index % len(COMPLAINTS)]} (ticket {run}-{index})",
+            occurred_at=occurred_at or datetime.now(UTC),
+        ),
+        source=SOURCE,
+    )
 
 
 def account_event(run: str, index: int) -> AccountUpdated:
-    return AccountUpdated.create(AccountUpdatedData(account=Account(
-        account_id=account_id(run, index), name=f"Customer {index} ({run})",
-        domains=[f"customer{index}.example.com"], arr=Money(amount_minor=12_000_000, currency="EUR"),
-        plan="enterprise", segment="enterprise", renewal_date=date.today() + timedelta(days=365))),
-        source=SOURCE)
+    return AccountUpdated.create(
+        AccountUpdatedData(
+            account=Account(
+                account_id=account_id(run, index),
+                name=f"Customer {index} ({run})",
+                domains=[f"customer{index}.example.com"],
+                arr=Money(amount_minor=12_000_000, currency="EUR"),
+                plan="enterprise",
+                segment="enterprise",
+                renewal_date=date.today() + timedelta(days=365),
+            )
+        ),
+        source=SOURCE,
+    )
 
 
 @dataclass
@@ -96,8 +112,14 @@ class Load:
     _nc: Client | None = None
 
     async def connect(self) -> JetStreamContext:
-        self._nc = await nats.connect(self.servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                      connect_timeout=2, name=f"faults-load-{self.run}", error_cb=_expected)
+        self._nc = await nats.connect(
+            self.servers,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            name=f"faults-load-{self.run}",
+            error_cb=_expected,
+        )
         return self._nc.jetstream()
 
     async def close(self) -> None:
@@ -107,12 +129,15 @@ class Load:
     async def seed_accounts(self, js: JetStreamContext, indexes: range) -> None:
         events = [account_event(self.run, i) for i in indexes]
         for start in range(0, len(events), 200):
-            acks = [await js.publish_async(e.subject, e.to_json(), headers={MSG_ID: str(e.id)})
-                    for e in events[start:start + 200]]
+            acks = [
+                await js.publish_async(e.subject, e.to_json(), headers={MSG_ID: str(e.id)})
+                for e in events[start : start + 200]
+            ]
             await asyncio.gather(*acks)
 
-    async def run_for(self, js: JetStreamContext, indexes: range,
-                      on_tick: "asyncio.Queue[int] | None" = None) -> None:
+    async def run_for(
+        self, js: JetStreamContext, indexes: range, on_tick: "asyncio.Queue[int] | None" = None
+    ) -> None:
         """Publish the events of ``indexes`` at the rate, each retried until acknowledged."""
         started = time.monotonic()
         tasks = []
@@ -125,20 +150,34 @@ class Load:
                 on_tick.put_nowait(n + 1)
         await asyncio.gather(*tasks)
 
-    async def publish(self, js: JetStreamContext, index: int, event: FeedbackSubmitted,
-                      payload: bytes | None = None, headers: dict[str, str] | None = None) -> Sent:
+    async def publish(
+        self,
+        js: JetStreamContext,
+        index: int,
+        event: FeedbackSubmitted,
+        payload: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Sent:
         """``payload`` or ``headers`` given: a bad event, expected to end as a dead letter."""
-        record = Sent(index, str(event.id), feedback_id(SOURCE, event.data.external_id),
-                      event.data.customer.account_id or "", time.time(),
-                      healthy=payload is None and headers is None)
+        record = Sent(
+            index,
+            str(event.id),
+            feedback_id(SOURCE, event.data.external_id),
+            event.data.customer.account_id or "",
+            time.time(),
+            healthy=payload is None and headers is None,
+        )
         self.sent[index] = record
         deadline = time.monotonic() + self.give_up_after
         while time.monotonic() < deadline:
             record.attempts += 1
             try:
-                ack = await js.publish(event.subject, event.to_json() if payload is None else payload,
-                                       timeout=self.publish_timeout,
-                                       headers={MSG_ID: record.event_id, **(headers or {})})
+                ack = await js.publish(
+                    event.subject,
+                    event.to_json() if payload is None else payload,
+                    timeout=self.publish_timeout,
+                    headers={MSG_ID: record.event_id, **(headers or {})},
+                )
             except Exception:
                 # No leader for the moment, connection lost, timeout: the same id again, stored once.
                 await asyncio.sleep(0.25)

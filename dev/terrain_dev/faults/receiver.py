@@ -67,8 +67,12 @@ class Receiver:
             insight = json.loads(body).get("insight") or {}
         except ValueError:
             insight = {}
-        webhook = Webhook(webhook_id, time.time(), insight.get("dedup_key"),
-                          tuple(insight.get("evidence_feedback_ids") or ()))
+        webhook = Webhook(
+            webhook_id,
+            time.time(),
+            insight.get("dedup_key"),
+            tuple(insight.get("evidence_feedback_ids") or ()),
+        )
         with self._lock:
             self._requests.append(webhook)
 

@@ -2,7 +2,7 @@
 
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .counters import STAGES
@@ -16,14 +16,18 @@ def seconds(value: float | None) -> str:
 
 
 def table(outcomes: list[Outcome], titles: dict[str, str]) -> str:
-    lines = ["| scenario | events | lost | duplicated | recovery time | e2e p50 / p95 / max | redelivered "
-             "| resent |", "|---|---:|---:|---:|---:|---|---:|---:|"]
+    lines = [
+        "| scenario | events | lost | duplicated | recovery time | e2e p50 / p95 / max | redelivered "
+        "| resent |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
     for o in outcomes:
         lines.append(
             f"| {titles.get(o.name, o.name)} (`{o.name}`) | {o.events} | {o.tally.lost_events} | "
             f"{o.tally.duplicated_events} | {seconds(o.recovery_seconds)} | "
             f"{seconds(o.latency['p50'])} / {seconds(o.latency['p95'])} / {seconds(o.latency['max'])} | "
-            f"{int(o.figures.get('redeliveries', 0))} | {o.tally.resent} |")
+            f"{int(o.figures.get('redeliveries', 0))} | {o.tally.resent} |"
+        )
     return "\n".join(lines)
 
 
@@ -31,14 +35,18 @@ def details(outcomes: list[Outcome]) -> str:
     parts = []
     for o in outcomes:
         stages = ", ".join(f"{stage} {o.tally.effects[stage]}" for stage in STAGES)
-        parts.append(f"**`{o.name}`** ({'pass' if o.ok else 'FAIL'}, {o.seconds:.0f} s): published "
-                     f"{o.tally.published}, acknowledged {o.tally.acknowledged}; {stages}.")
+        parts.append(
+            f"**`{o.name}`** ({'pass' if o.ok else 'FAIL'}, {o.seconds:.0f} s): published "
+            f"{o.tally.published}, acknowledged {o.tally.acknowledged}; {stages}."
+        )
         for stage in STAGES:
             if o.tally.lost[stage]:
                 parts.append(f"- lost at {stage}: {len(o.tally.lost[stage])} (e.g. {o.tally.lost[stage][0]})")
             if o.tally.duplicated[stage]:
-                parts.append(f"- doubled at {stage}: {len(o.tally.duplicated[stage])} "
-                             f"(e.g. {o.tally.duplicated[stage][0]})")
+                parts.append(
+                    f"- doubled at {stage}: {len(o.tally.duplicated[stage])} "
+                    f"(e.g. {o.tally.duplicated[stage][0]})"
+                )
         parts.extend(f"- {note}" for note in o.notes)
         parts.extend(f"- {'ok' if c.ok else 'FAILED'}: {c.what}" for c in o.checks)
         parts.append("")
@@ -46,17 +54,19 @@ def details(outcomes: list[Outcome]) -> str:
 
 
 def section(outcomes: list[Outcome], titles: dict[str, str], command: str) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        START,
-        f"Measured {when} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; load average at the end {load()}), with `{command}`.",
-        "",
-        table(outcomes, titles),
-        "",
-        details(outcomes),
-        END,
-    ])
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            START,
+            f"Measured {when} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}; load average at the end {load()}), with `{command}`.",
+            "",
+            table(outcomes, titles),
+            "",
+            details(outcomes),
+            END,
+        ]
+    )
 
 
 def load() -> str:

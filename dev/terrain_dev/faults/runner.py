@@ -9,7 +9,6 @@ from pathlib import Path
 
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams
 
 from ..waiting import eventually
@@ -66,12 +65,14 @@ class Run:
     async def mid_batch(self, durables: tuple[str, ...], within: float = 5.0) -> bool:
         """Until one of these consumers has messages delivered and not yet acknowledged (a batch in
         flight), so a kill lands mid-batch; False if none was seen in time."""
+
         async def busy() -> bool:
             for durable in durables:
                 stream = durable_stream(durable)
                 if (await self.js.consumer_info(stream, durable)).num_ack_pending:
                     return True
             return False
+
         try:
             return await eventually(busy, timeout=within, interval=0.01, what="a batch in flight")
         except TimeoutError:
@@ -104,15 +105,26 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return (self.tally.acknowledged > 0 and self.tally.lost_events == 0
-                and self.tally.duplicated_events == 0 and all(c.ok for c in self.checks))
+        return (
+            self.tally.acknowledged > 0
+            and self.tally.lost_events == 0
+            and self.tally.duplicated_events == 0
+            and all(c.ok for c in self.checks)
+        )
 
 
 Schedule = Callable[[Run], Awaitable[None]]
 
 
-async def execute(name: str, root: Path, topology: Topology, events: int, schedule: Schedule,
-                  after: Schedule | None = None, settle_timeout: float = 240.0) -> Outcome:
+async def execute(
+    name: str,
+    root: Path,
+    topology: Topology,
+    events: int,
+    schedule: Schedule,
+    after: Schedule | None = None,
+    settle_timeout: float = 240.0,
+) -> Outcome:
     began = time.monotonic()
     run_id = f"{name[:12]}-{int(time.time()) % 100000}"
     with System(root, topology) as system:
@@ -121,8 +133,12 @@ async def execute(name: str, root: Path, topology: Topology, events: int, schedu
         js = await load.connect()
         try:
             await load.seed_accounts(js, range(events))
-            await eventually(lambda: _accounts_stored(system.mongo.uri, events), timeout=120, interval=0.2,
-                             what=f"{events} accounts in the feedback registry")
+            await eventually(
+                lambda: _accounts_stored(system.mongo.uri, events),
+                timeout=120,
+                interval=0.2,
+                what=f"{events} accounts in the feedback registry",
+            )
             run = Run(system, js, load)
             run.figures["planned_seconds"] = events / RATE
             run.started = time.time()
@@ -130,8 +146,12 @@ async def execute(name: str, root: Path, topology: Topology, events: int, schedu
             await load.run_for(js, range(events))
             await faults
             try:
-                await eventually(lambda: _all_notified(run, system), timeout=settle_timeout, interval=0.5,
-                                 what="a notification for every acknowledged event")
+                await eventually(
+                    lambda: _all_notified(run, system),
+                    timeout=settle_timeout,
+                    interval=0.5,
+                    what="a notification for every acknowledged event",
+                )
             except TimeoutError:
                 run.notes.append(f"not every acknowledged event was notified within {settle_timeout:.0f}s")
             try:
@@ -148,20 +168,32 @@ async def execute(name: str, root: Path, topology: Topology, events: int, schedu
     counted = tally(sent, effects)
     delays = latencies(sent, effects)
     return Outcome(
-        name=name, events=counted.acknowledged, tally=counted,
+        name=name,
+        events=counted.acknowledged,
+        tally=counted,
         recovery_seconds=recovery(run.marks, sent, effects),
-        latency={"p50": percentile(list(delays.values()), 0.5),
-                 "p95": percentile(list(delays.values()), 0.95), "max": max(delays.values(), default=None)},
-        notes=run.notes, checks=run.checks, figures=run.figures, seconds=time.monotonic() - began,
-        effects=effects)
+        latency={
+            "p50": percentile(list(delays.values()), 0.5),
+            "p95": percentile(list(delays.values()), 0.95),
+            "max": max(delays.values(), default=None),
+        },
+        notes=run.notes,
+        checks=run.checks,
+        figures=run.figures,
+        seconds=time.monotonic() - began,
+        effects=effects,
+    )
 
 
 def recovery(marks: list[Mark], sent, effects: Effects) -> float | None:
     """Per fault: from the fault until the first event submitted after it was notified; the worst one."""
     worst = None
     for mark in (m for m in marks if m.fault):
-        after = [effects.first_notified_at.get(f"churn:{s.account_id}") for s in sent
-                 if s.first_attempt_at >= mark.at]
+        after = [
+            effects.first_notified_at.get(f"churn:{s.account_id}")
+            for s in sent
+            if s.first_attempt_at >= mark.at
+        ]
         times = [t for t in after if t is not None]
         if times:
             took = min(times) - mark.at
@@ -172,6 +204,7 @@ def recovery(marks: list[Mark], sent, effects: Effects) -> float | None:
 def _async(probe: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
     async def call() -> bool:
         return await asyncio.to_thread(probe)
+
     return call
 
 

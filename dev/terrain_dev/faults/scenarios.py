@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pymongo import AsyncMongoClient
-
 from terrain_contracts import streams, subjects
 from terrain_kit.faults import POISON_HEADER
 
@@ -38,6 +37,7 @@ async def nothing(run: Run) -> None:
 
 # -- NATS -------------------------------------------------------------------------------------
 
+
 async def kill_feedback_leader(run: Run) -> None:
     total = run.figures["planned_seconds"]
     await run.at(0.25 * total)
@@ -48,8 +48,10 @@ async def kill_feedback_leader(run: Run) -> None:
     await run.at(0.5 * total)
     await asyncio.to_thread(cluster.restart, leader)
     run.mark(f"node {leader} restarted and caught up")
-    run.notes.append(f"killed node {leader} (FEEDBACK leader) at {0.25 * total:.0f}s, restarted at "
-                     f"{0.5 * total:.0f}s; healthy again {run.elapsed() - 0.5 * total:.1f}s later")
+    run.notes.append(
+        f"killed node {leader} (FEEDBACK leader) at {0.25 * total:.0f}s, restarted at "
+        f"{0.5 * total:.0f}s; healthy again {run.elapsed() - 0.5 * total:.1f}s later"
+    )
 
 
 async def bounce_nodes(run: Run) -> None:
@@ -89,11 +91,14 @@ async def kill_replicas(run: Run) -> None:
     for service, _ in VICTIMS:
         await asyncio.to_thread(run.system.services[service][0].start)
     run.mark("killed replicas restarted")
-    run.notes.append("SIGKILL " + ", ".join(killed) + "; the other replica of each carried on; "
-                     "the killed ones were restarted at 75% of the load")
+    run.notes.append(
+        "SIGKILL " + ", ".join(killed) + "; the other replica of each carried on; "
+        "the killed ones were restarted at 75% of the load"
+    )
 
 
 # -- MongoDB ----------------------------------------------------------------------------------
+
 
 async def restart_mongo(run: Run) -> None:
     total = run.figures["planned_seconds"]
@@ -103,8 +108,10 @@ async def restart_mongo(run: Run) -> None:
     await run.at(0.3 * total + 5.0)  # five seconds without a database
     await asyncio.to_thread(run.system.mongo.start)
     run.mark("Mongo-wire server restarted")
-    run.notes.append("SIGKILL of the Mongo-wire server, down 5 s, restarted on the same port and data; "
-                     "no service was restarted or told")
+    run.notes.append(
+        "SIGKILL of the Mongo-wire server, down 5 s, restarted on the same port and data; "
+        "no service was restarted or told"
+    )
 
 
 # -- poison and malformed ---------------------------------------------------------------------
@@ -148,10 +155,13 @@ async def mix_in_poison(run: Run) -> None:
     for k, (payload, headers) in enumerate(bad):
         await run.at(start + (end - start) * k / len(bad))
         index = 100_000 + k  # outside the healthy events' range
-        await run.load.publish(run.js, index, submission(run.load.run, index), payload=payload,
-                               headers=headers)
-    run.notes.append(f"{len(malformed)} malformed ({', '.join(what for what, _ in malformed)}) and {POISON} "
-                     f"poison submissions spread over 40-90% of the load")
+        await run.load.publish(
+            run.js, index, submission(run.load.run, index), payload=payload, headers=headers
+        )
+    run.notes.append(
+        f"{len(malformed)} malformed ({', '.join(what for what, _ in malformed)}) and {POISON} "
+        f"poison submissions spread over 40-90% of the load"
+    )
 
 
 async def poison_checks(run: Run) -> None:
@@ -159,11 +169,14 @@ async def poison_checks(run: Run) -> None:
     malformed = [d for d in letters if d.error_type == "InvalidMessage"]
     poison = [d for d in letters if d.error_type == "PoisonInjected"]
     expected = len(bad_payloads(run.load.run))
-    run.check(f"{expected} malformed submissions: one dead letter each, after 1 attempt ({len(malformed)})",
-              len(malformed) == expected and all(d.attempts == 1 for d in malformed))
-    run.check(f"{POISON} poison submissions: one dead letter each, after {MAX_ATTEMPTS} attempts "
-              f"({len(poison)})",
-              len(poison) == POISON and all(d.attempts == MAX_ATTEMPTS for d in poison))
+    run.check(
+        f"{expected} malformed submissions: one dead letter each, after 1 attempt ({len(malformed)})",
+        len(malformed) == expected and all(d.attempts == 1 for d in malformed),
+    )
+    run.check(
+        f"{POISON} poison submissions: one dead letter each, after {MAX_ATTEMPTS} attempts ({len(poison)})",
+        len(poison) == POISON and all(d.attempts == MAX_ATTEMPTS for d in poison),
+    )
     run.check("no other dead letter", len(letters) == expected + POISON)
     run.check("every dead letter carries its reason", all(d.reason.strip() for d in letters))
     rejected = await stored_messages(run.js, streams.FEEDBACK, subjects.FEEDBACK_REJECTED)
@@ -178,8 +191,10 @@ async def poison_checks(run: Run) -> None:
     run.figures["healthy_p95_before"] = p95_before or 0.0
     run.figures["healthy_p95_during"] = p95_during or 0.0
     bound = 2 * (p95_before or 0.0) + 1.0
-    verdict = (f"healthy p95 once bad events flow {p95_during or 0:.2f}s ({len(during)} events), within 2x "
-               f"the p95 before ({p95_before or 0:.2f}s, {len(before)} events) + 1s")
+    verdict = (
+        f"healthy p95 once bad events flow {p95_during or 0:.2f}s ({len(during)} events), within 2x "
+        f"the p95 before ({p95_before or 0:.2f}s, {len(before)} events) + 1s"
+    )
     if min(len(before), len(during)) >= 50:
         run.check(verdict, p95_during is not None and p95_during <= bound)
     else:  # a p95 of a few events is their maximum: noise on a shared machine, not a bound worth failing on
@@ -190,10 +205,13 @@ def _window_latencies(run: Run, since: float | None, until: float | None) -> lis
     first: dict[str, float] = {}
     for w in run.system.receiver.requests():
         first[w.dedup_key] = min(first.get(w.dedup_key, w.received_at), w.received_at)
-    return [first[f"churn:{s.account_id}"] - s.first_attempt_at for s in run.load.acknowledged()
-            if (since is None or s.first_attempt_at >= since)
-            and (until is None or s.first_attempt_at < until)
-            and f"churn:{s.account_id}" in first]
+    return [
+        first[f"churn:{s.account_id}"] - s.first_attempt_at
+        for s in run.load.acknowledged()
+        if (since is None or s.first_attempt_at >= since)
+        and (until is None or s.first_attempt_at < until)
+        and f"churn:{s.account_id}" in first
+    ]
 
 
 # -- slow endpoint ----------------------------------------------------------------------------
@@ -212,8 +230,9 @@ async def slow_endpoint(run: Run) -> None:
         client = AsyncMongoClient(run.system.mongo.uri)
         try:
             while True:
-                run.figures["rss_max_mib"] = max(run.figures["rss_max_mib"],
-                                                 max(rss_kib(pid) for pid in pids) / 1024)
+                run.figures["rss_max_mib"] = max(
+                    run.figures["rss_max_mib"], max(rss_kib(pid) for pid in pids) / 1024
+                )
                 pending = await client.terrain_notifier.deliveries.count_documents({"status": "pending"})
                 run.figures["pending_max"] = max(run.figures["pending_max"], pending)
                 await asyncio.sleep(0.5)
@@ -233,8 +252,10 @@ async def slow_checks(run: Run) -> None:
     run.check(f"no redelivery storm: {notifier} JetStream redeliveries to the notifier", notifier == 0)
     run.check(f"no notification sent twice ({resent})", resent == 0)
     before, peak, pending = (run.figures[k] for k in ("rss_before_mib", "rss_max_mib", "pending_max"))
-    run.notes.append(f"endpoint answering in {SLOW_SECONDS:g}s; notifier RSS {before:.0f} -> max {peak:.0f} "
-                     f"MiB; up to {pending:.0f} deliveries waited in MongoDB")
+    run.notes.append(
+        f"endpoint answering in {SLOW_SECONDS:g}s; notifier RSS {before:.0f} -> max {peak:.0f} "
+        f"MiB; up to {pending:.0f} deliveries waited in MongoDB"
+    )
 
 
 def _webhook_counts(run: Run) -> dict[str, int]:
@@ -244,35 +265,74 @@ def _webhook_counts(run: Run) -> dict[str, int]:
     return counts
 
 
-SCENARIOS = {s.name: s for s in (
-    Scenario("steady", "no fault (reference)", "The same system and load with nothing done to it.", nothing),
-    Scenario("nats-leader-kill", "NATS: SIGKILL the stream leader, restart it",
-             "3-node cluster, R3 streams: the node leading FEEDBACK is SIGKILLed at 25% of the load and "
-             "restarted at 50%.", kill_feedback_leader),
-    Scenario("nats-bounce", "NATS: bounce nodes repeatedly",
-             "3-node cluster, R3 streams: four times, a node (each in turn) is SIGKILLed and restarted, the "
-             "next bounce waiting until it caught up.", bounce_nodes),
-    Scenario("replica-kill", "Services: SIGKILL one of two replicas mid-batch",
-             "Two replicas of every service; one replica of feedback, insights, notifier and initiatives is "
-             "SIGKILLed in turn while a batch is in flight; restarted at 75%.", kill_replicas),
-    Scenario("mongo-restart", "MongoDB: SIGKILL and restart mid-load",
-             "The Mongo-wire server is SIGKILLed at 30% of the load and restarted 5 s later; services are "
-             "left alone.", restart_mongo),
-    Scenario("poison", "Poison and malformed events mixed in",
-             "Eight malformed submissions (not JSON, wrong shapes, half an emoji, 800 kB of binary, 1 MB of "
-             "quotes) and four poison ones (valid, but their handler fails every time: the kit's "
-             "consumer.poison fault point) spread over 40-90% of the load.", mix_in_poison, poison_checks,
-             topology=Topology(extra_env={"FEEDBACK_FAULT_POINTS": '["consumer.poison"]'}),
-             short_env={"FEEDBACK_CONSUMER__BACKOFF_SECONDS": "[0.2, 0.5, 1.0, 2.0]"}),
-    Scenario("slow-endpoint", "Slow notification endpoint",
-             f"The webhook receiver takes {SLOW_SECONDS:g} s to answer each notification (slower than the "
-             "load arrives).", slow_endpoint, slow_checks, events=150, short_events=30),
-)}
+SCENARIOS = {
+    s.name: s
+    for s in (
+        Scenario(
+            "steady", "no fault (reference)", "The same system and load with nothing done to it.", nothing
+        ),
+        Scenario(
+            "nats-leader-kill",
+            "NATS: SIGKILL the stream leader, restart it",
+            "3-node cluster, R3 streams: the node leading FEEDBACK is SIGKILLed at 25% of the load and "
+            "restarted at 50%.",
+            kill_feedback_leader,
+        ),
+        Scenario(
+            "nats-bounce",
+            "NATS: bounce nodes repeatedly",
+            "3-node cluster, R3 streams: four times, a node (each in turn) is SIGKILLed and restarted, the "
+            "next bounce waiting until it caught up.",
+            bounce_nodes,
+        ),
+        Scenario(
+            "replica-kill",
+            "Services: SIGKILL one of two replicas mid-batch",
+            "Two replicas of every service; one replica of feedback, insights, notifier and initiatives is "
+            "SIGKILLed in turn while a batch is in flight; restarted at 75%.",
+            kill_replicas,
+        ),
+        Scenario(
+            "mongo-restart",
+            "MongoDB: SIGKILL and restart mid-load",
+            "The Mongo-wire server is SIGKILLed at 30% of the load and restarted 5 s later; services are "
+            "left alone.",
+            restart_mongo,
+        ),
+        Scenario(
+            "poison",
+            "Poison and malformed events mixed in",
+            "Eight malformed submissions (not JSON, wrong shapes, half an emoji, 800 kB of binary, 1 MB of "
+            "quotes) and four poison ones (valid, but their handler fails every time: the kit's "
+            "consumer.poison fault point) spread over 40-90% of the load.",
+            mix_in_poison,
+            poison_checks,
+            topology=Topology(extra_env={"FEEDBACK_FAULT_POINTS": '["consumer.poison"]'}),
+            short_env={"FEEDBACK_CONSUMER__BACKOFF_SECONDS": "[0.2, 0.5, 1.0, 2.0]"},
+        ),
+        Scenario(
+            "slow-endpoint",
+            "Slow notification endpoint",
+            f"The webhook receiver takes {SLOW_SECONDS:g} s to answer each notification (slower than the "
+            "load arrives).",
+            slow_endpoint,
+            slow_checks,
+            events=150,
+            short_events=30,
+        ),
+    )
+}
 
 
 async def run_scenario(scenario: Scenario, root: Path, short: bool = False) -> Outcome:
     topology = scenario.topology
     if short and scenario.short_env:
         topology = replace(topology, extra_env={**topology.extra_env, **scenario.short_env})
-    return await execute(scenario.name, root, topology, scenario.short_events if short else scenario.events,
-                         scenario.schedule, scenario.after)
+    return await execute(
+        scenario.name,
+        root,
+        topology,
+        scenario.short_events if short else scenario.events,
+        scenario.schedule,
+        scenario.after,
+    )

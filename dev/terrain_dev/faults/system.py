@@ -70,18 +70,33 @@ class System:
                 self.mongo = MongoServer(data_dir=self.root / "mongo", log_path=self.root / "mongo.log")
         self.receiver.start()
         rules = self.root / "rules.yaml"
-        rules.write_text(yaml.safe_dump({
-            "endpoints": {"faults-hook": {"channel": "webhook", "url": self.receiver.url,
-                                         "secret": WEBHOOK_SECRET}},
-            "routes": [{"name": "everything", "endpoints": ["faults-hook"]}],
-        }))
+        rules.write_text(
+            yaml.safe_dump(
+                {
+                    "endpoints": {
+                        "faults-hook": {
+                            "channel": "webhook",
+                            "url": self.receiver.url,
+                            "secret": WEBHOOK_SECRET,
+                        }
+                    },
+                    "routes": [{"name": "everything", "endpoints": ["faults-hook"]}],
+                }
+            )
+        )
         for name, module, _ in SERVICES:
             self.services[name] = []
             for replica in range(self.topology.replicas):
                 port = free_port()
-                self.services[name].append(ServiceProcess(
-                    f"{name}-{replica}", module, port, self.env_for(name, replica, port),
-                    log_path=self.root / "logs" / f"{name}-{replica}.log"))
+                self.services[name].append(
+                    ServiceProcess(
+                        f"{name}-{replica}",
+                        module,
+                        port,
+                        self.env_for(name, replica, port),
+                        log_path=self.root / "logs" / f"{name}-{replica}.log",
+                    )
+                )
         processes = self.processes()
         for process in processes:
             process.start(wait=False)
@@ -122,8 +137,11 @@ class System:
                 "DISPATCH__CLAIM_SECONDS": str(self.topology.claim_seconds),
             }
         env = {f"{prefix}_{key}": value for key, value in env.items()}
-        env |= {key.replace("{SERVICE}", prefix): value for key, value in self.topology.extra_env.items()
-                if key.startswith("{SERVICE}") or key.startswith(prefix)}
+        env |= {
+            key.replace("{SERVICE}", prefix): value
+            for key, value in self.topology.extra_env.items()
+            if key.startswith("{SERVICE}") or key.startswith(prefix)
+        }
         return env
 
     # -- faults ------------------------------------------------------------------------------
@@ -135,8 +153,9 @@ class System:
 
     def rules_applied(self) -> bool:
         process = self.services["notifier"][0]
-        request = urllib.request.Request(f"{process.base_url}/v1/rules",
-                                         headers={"X-API-Key": self.admin_key})
+        request = urllib.request.Request(
+            f"{process.base_url}/v1/rules", headers={"X-API-Key": self.admin_key}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             return "faults-hook" in json.load(response)["rules"]["endpoints"]
 

@@ -54,8 +54,9 @@ class AccountView(Account):
 
 
 def _feedback_view(doc: dict[str, Any]) -> FeedbackView:
-    return FeedbackView.model_validate({k: doc.get(k) for k in FeedbackView.model_fields if k in doc},
-                                       extra="ignore")
+    return FeedbackView.model_validate(
+        {k: doc.get(k) for k in FeedbackView.model_fields if k in doc}, extra="ignore"
+    )
 
 
 def _account_view(doc: dict[str, Any]) -> AccountView:
@@ -84,10 +85,23 @@ async def list_feedback(
     cursor: str | None = None,
 ) -> Page[FeedbackView]:
     """Newest first (by when the feedback occurred)."""
-    query = store.feedback_query(account_id=account_id, source=source, kind=kind, status=status_, since=since,
-                                 until=until, text=q, duplicate_of=duplicate_of)
-    docs, next_cursor = await page(request.app.state.service.db[store.FEEDBACK], query,
-                                   sort=("occurred_at", -1), limit=limit, cursor=cursor)
+    query = store.feedback_query(
+        account_id=account_id,
+        source=source,
+        kind=kind,
+        status=status_,
+        since=since,
+        until=until,
+        text=q,
+        duplicate_of=duplicate_of,
+    )
+    docs, next_cursor = await page(
+        request.app.state.service.db[store.FEEDBACK],
+        query,
+        sort=("occurred_at", -1),
+        limit=limit,
+        cursor=cursor,
+    )
     return Page(items=[_feedback_view(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -97,10 +111,12 @@ async def get_feedback(feedback_id: str, request: Request) -> FeedbackView:
 
 
 @router.get("/accounts", response_model=Page[AccountView], tags=["accounts"], dependencies=[readers])
-async def list_accounts(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                        cursor: str | None = None) -> Page[AccountView]:
-    docs, next_cursor = await page(request.app.state.service.db[store.ACCOUNTS], {}, sort=("_id", 1),
-                                   limit=limit, cursor=cursor)
+async def list_accounts(
+    request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+) -> Page[AccountView]:
+    docs, next_cursor = await page(
+        request.app.state.service.db[store.ACCOUNTS], {}, sort=("_id", 1), limit=limit, cursor=cursor
+    )
     return Page(items=[_account_view(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -110,8 +126,12 @@ async def get_account(account_id: str, request: Request) -> AccountView:
 
 
 @router.put("/accounts/{account_id}", response_model=AccountView, tags=["accounts"])
-async def put_account(account_id: str, account: Account, request: Request,
-                      principal: Annotated[Principal, Depends(account_writers)]) -> AccountView:
+async def put_account(
+    account_id: str,
+    account: Account,
+    request: Request,
+    principal: Annotated[Principal, Depends(account_writers)],
+) -> AccountView:
     """Create or replace an account; announced as account.updated. Later feedback is weighted with it."""
     if account.account_id != account_id:
         raise HTTPException(422, "account_id in the body must match the path")
@@ -120,8 +140,9 @@ async def put_account(account_id: str, account: Account, request: Request,
 
 
 @router.delete("/accounts/{account_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["accounts"])
-async def delete_account(account_id: str, request: Request,
-                         principal: Annotated[Principal, Depends(account_writers)]) -> Response:
+async def delete_account(
+    account_id: str, request: Request, principal: Annotated[Principal, Depends(account_writers)]
+) -> Response:
     """Remove from the registry; items keep the snapshot they were ingested with."""
     transactions = request.app.state.service.transactions
     deleted = await transactions.run(lambda uow: store.delete_account(uow, account_id))
@@ -150,15 +171,20 @@ class ErasureView(BaseModel):
 
 
 @router.post("/erasures", response_model=ErasureView, tags=["erasure"])
-async def erase(body: ErasureRequest, request: Request,
-                principal: Annotated[Principal, Depends(erasers)]) -> ErasureView:
+async def erase(
+    body: ErasureRequest, request: Request, principal: Annotated[Principal, Depends(erasers)]
+) -> ErasureView:
     """Delete one customer's feedback (GDPR) and publish feedback.erased; the ids are never ingested again."""
 
     async def work(uow: UnitOfWork) -> handlers.Erasure:
-        return await handlers.erase_customer(uow, account_id=body.account_id,
-                                             customer_email=body.customer_email,
-                                             reason=body.reason, requested_by=principal.actor,
-                                             erasure_id=body.erasure_id)
+        return await handlers.erase_customer(
+            uow,
+            account_id=body.account_id,
+            customer_email=body.customer_email,
+            reason=body.reason,
+            requested_by=principal.actor,
+            erasure_id=body.erasure_id,
+        )
 
     done = await request.app.state.service.transactions.run(work)
     request.app.state.rules.recent.forget()  # erased items must not be linked to from here on

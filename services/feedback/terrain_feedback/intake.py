@@ -17,7 +17,8 @@ async def ingest_now(app: FastAPI, submission: Submission) -> Decision:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             [decision] = await app.state.service.transactions.run(
-                lambda uow: handlers.ingest(uow, [submission], rules))
+                lambda uow: handlers.ingest(uow, [submission], rules)
+            )
             return decision
         except (DuplicateKeyError, ConcurrentEdit):
             # Another replica stored the same item meanwhile: deciding again sees it (edit or replay).

@@ -18,13 +18,17 @@ PUBLISHES = published_by("feedback")
 def create(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     rules = Rules.of(settings)
-    service = Service("feedback", settings, consumers=make_consumers(rules), indexes=store.INDEXES,
-                      publishes=PUBLISHES)
-    app = create_app(service, title="Terrain feedback",
-                     description="Intake of customer and field feedback: events, signed webhooks, "
-                                 "bulk import; "
-                                 "de-duplication and account enrichment.",
-                     routers=[http.router, make_router(settings)])
+    service = Service(
+        "feedback", settings, consumers=make_consumers(rules), indexes=store.INDEXES, publishes=PUBLISHES
+    )
+    app = create_app(
+        service,
+        title="Terrain feedback",
+        description="Intake of customer and field feedback: events, signed webhooks, "
+        "bulk import; "
+        "de-duplication and account enrichment.",
+        routers=[http.router, make_router(settings)],
+    )
     app.state.rules = rules
     return app
 

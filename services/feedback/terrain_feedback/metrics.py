@@ -9,16 +9,22 @@ if TYPE_CHECKING:
     from .handlers import Submission
 
 INTAKE = Counter(
-    "terrain_feedback_intake_total", "Submissions by source system, kind, channel and outcome.",
+    "terrain_feedback_intake_total",
+    "Submissions by source system, kind, channel and outcome.",
     ["source", "kind", "channel", "outcome"],  # outcome: created, edited, unchanged, erased, rejected
 )
 REJECTED = Counter("terrain_feedback_rejected_total", "Input refused with field errors.", ["channel"])
-DUPLICATES_LINKED = Counter("terrain_feedback_duplicates_linked_total",
-                            "Items linked to a near-duplicate original.")
-SIMILARITY = Histogram("terrain_feedback_duplicate_similarity", "Similarity of linked near-duplicates.",
-                       buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0))
+DUPLICATES_LINKED = Counter(
+    "terrain_feedback_duplicates_linked_total", "Items linked to a near-duplicate original."
+)
+SIMILARITY = Histogram(
+    "terrain_feedback_duplicate_similarity",
+    "Similarity of linked near-duplicates.",
+    buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
+)
 WEBHOOKS = Counter(
-    "terrain_feedback_webhooks_total", "Webhook deliveries by vendor and result.",
+    "terrain_feedback_webhooks_total",
+    "Webhook deliveries by vendor and result.",
     ["vendor", "result"],  # accepted, unauthorized, too_large, invalid
 )
 ERASED = Counter("terrain_feedback_erased_total", "Items deleted on erasure requests.")

@@ -17,8 +17,9 @@ class FeedbackHttp(HttpSettings):
 class WebhookSource(BaseModel):
     """One vendor endpoint: its signing secrets (at most two, during a rotation)."""
 
-    secrets: list[SecretStr] = Field(default_factory=list, max_length=2,
-                                     description="Empty: the endpoint answers 401 to everything.")
+    secrets: list[SecretStr] = Field(
+        default_factory=list, max_length=2, description="Empty: the endpoint answers 401 to everything."
+    )
     source: str | None = Field(default=None, description="Source slug stored on items; default: the vendor.")
 
 

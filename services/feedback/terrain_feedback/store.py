@@ -36,6 +36,7 @@ _INGESTED_FIELDS = tuple(FeedbackIngestedData.model_fields)
 
 # -- items ---------------------------------------------------------------------------------------
 
+
 def item_to_doc(item: Item) -> dict[str, Any]:
     doc = item.ingested.model_dump(mode="json")
     doc.update(
@@ -57,11 +58,17 @@ def item_to_doc(item: Item) -> dict[str, Any]:
 
 def doc_to_item(doc: dict[str, Any]) -> Item:
     ingested = FeedbackIngestedData.model_validate({k: doc[k] for k in _INGESTED_FIELDS if k in doc})
-    return Item(ingested=ingested, customer=doc.get("customer") or {}, account_id=doc.get("account_id"),
-                content_hash=doc["content_hash"], signature=doc.get("signature", ""),
-                dup_key=doc.get("dup_key"),
-                first_ingested_at=doc["first_ingested_at"], status=Status(doc.get("status", "open")),
-                shipped_in=tuple(doc.get("shipped_in", ())))
+    return Item(
+        ingested=ingested,
+        customer=doc.get("customer") or {},
+        account_id=doc.get("account_id"),
+        content_hash=doc["content_hash"],
+        signature=doc.get("signature", ""),
+        dup_key=doc.get("dup_key"),
+        first_ingested_at=doc["first_ingested_at"],
+        status=Status(doc.get("status", "open")),
+        shipped_in=tuple(doc.get("shipped_in", ())),
+    )
 
 
 async def items_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, Item]:
@@ -95,9 +102,17 @@ class RecentItems:
         for key in sorted(keys):
             cached = self._cache.get(key)
             if cached is None or cached[0] < now:
-                docs = await uow[FEEDBACK].find(
-                    {"dup_key": key}, {"_id": 1, "occurred_at": 1, "signature": 1, "duplicate_of": 1},
-                    session=uow.session).sort("occurred_at", DESCENDING).limit(self._keep).to_list(None)
+                docs = (
+                    await uow[FEEDBACK]
+                    .find(
+                        {"dup_key": key},
+                        {"_id": 1, "occurred_at": 1, "signature": 1, "duplicate_of": 1},
+                        session=uow.session,
+                    )
+                    .sort("occurred_at", DESCENDING)
+                    .limit(self._keep)
+                    .to_list(None)
+                )
                 self._store(key, [_candidate(doc) for doc in docs], now)
             self._cache.move_to_end(key)
         return {key: list(self._cache[key][1]) for key in keys}
@@ -112,7 +127,7 @@ class RecentItems:
             fresh = Candidate(item.feedback_id, item.ingested.occurred_at, item.signature, root)
             kept = [c for c in found if c.feedback_id != item.feedback_id] + [fresh]
             kept.sort(key=lambda c: c.occurred_at, reverse=True)
-            self._cache[item.dup_key] = (expires, kept[:self._keep])
+            self._cache[item.dup_key] = (expires, kept[: self._keep])
 
     def forget(self, keys: Iterable[str] | None = None) -> None:
         for key in list(self._cache) if keys is None else keys:
@@ -155,16 +170,30 @@ async def mark_shipped(uow: UnitOfWork, ids: list[str], initiative_id: str) -> i
     result = await uow[FEEDBACK].update_many(
         {"_id": {"$in": ids}},
         {"$set": {"status": Status.shipped.value}, "$addToSet": {"shipped_in": initiative_id}},
-        session=uow.session)
+        session=uow.session,
+    )
     return result.modified_count
 
 
-def feedback_query(*, account_id: str | None = None, source: str | None = None, kind: str | None = None,
-                   status: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                   text: str | None = None, duplicate_of: str | None = None) -> dict[str, Any]:
+def feedback_query(
+    *,
+    account_id: str | None = None,
+    source: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    text: str | None = None,
+    duplicate_of: str | None = None,
+) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = []
-    for name, value in (("dup_key", dup_key(account_id, None)), ("source", source), ("kind", kind),
-                        ("status", status), ("duplicate_of.feedback_id", duplicate_of)):
+    for name, value in (
+        ("dup_key", dup_key(account_id, None)),
+        ("source", source),
+        ("kind", kind),
+        ("status", status),
+        ("duplicate_of.feedback_id", duplicate_of),
+    ):
         if value is not None:
             clauses.append({name: value})
     if since or until:
@@ -177,11 +206,14 @@ def feedback_query(*, account_id: str | None = None, source: str | None = None, 
 
 # -- accounts ------------------------------------------------------------------------------------
 
+
 async def accounts_for(db: AsyncDatabase, account_ids: set[str], domains: set[str]) -> list[dict[str, Any]]:
     # Two index-backed queries: the local server scans the whole collection for an $or.
     found = {}
-    for query in ({"_id": {"$in": sorted(account_ids)}} if account_ids else None,
-                  {"domains": {"$in": sorted(domains)}} if domains else None):
+    for query in (
+        {"_id": {"$in": sorted(account_ids)}} if account_ids else None,
+        {"domains": {"$in": sorted(domains)}} if domains else None,
+    ):
         if query is not None:
             for doc in await db[ACCOUNTS].find(query).to_list(None):
                 found[doc["_id"]] = doc
@@ -192,7 +224,8 @@ async def save_account(uow: UnitOfWork, account: dict[str, Any], as_of: datetime
     """Keep the newest state only: an older snapshot arriving late changes nothing."""
     doc = {"_id": account["account_id"], **account, "as_of": as_of}
     result = await uow[ACCOUNTS].update_one(
-        {"_id": account["account_id"], "as_of": {"$lte": as_of}}, {"$set": doc}, session=uow.session)
+        {"_id": account["account_id"], "as_of": {"$lte": as_of}}, {"$set": doc}, session=uow.session
+    )
     if result.matched_count:
         return True
     if await uow[ACCOUNTS].find_one({"_id": account["account_id"]}, {"_id": 1}, session=uow.session):
@@ -207,6 +240,7 @@ async def delete_account(uow: UnitOfWork, account_id: str) -> bool:
 
 
 # -- erasure -------------------------------------------------------------------------------------
+
 
 def erasure_query(account_id: str | None, customer_email: str | None) -> dict[str, Any]:
     if account_id:
@@ -226,15 +260,15 @@ async def erase(uow: UnitOfWork, query: dict[str, Any], record: dict[str, Any]) 
     ids = [doc["_id"] for doc in found]
     if ids:
         # Copies of an erased original stand on their own now.
-        await uow[FEEDBACK].update_many({"duplicate_of.feedback_id": {"$in": ids}},
-                                        {"$set": {"duplicate_of": None}},
-                                        session=uow.session)
+        await uow[FEEDBACK].update_many(
+            {"duplicate_of.feedback_id": {"$in": ids}}, {"$set": {"duplicate_of": None}}, session=uow.session
+        )
         await uow[FEEDBACK].delete_many({"_id": {"$in": ids}}, session=uow.session)
         # An erased id is never stored again, so it has no tombstone yet.
-        await uow[ERASED].insert_many([{"_id": i, "erasure_id": record["_id"]} for i in ids],
-                                      session=uow.session)
+        await uow[ERASED].insert_many(
+            [{"_id": i, "erasure_id": record["_id"]} for i in ids], session=uow.session
+        )
     ids.sort()
     # The record keeps the ids (never the content) so a retried request answers the same way.
     await uow[ERASURES].insert_one({**record, "feedback_ids": ids}, session=uow.session)
     return ids
-

@@ -42,8 +42,15 @@ async def record_invalid(subject: str, payload: bytes, reason: str, uow: UnitOfW
         # string); the contract's strings do not, and the refusal must still be announced.
         return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else None
 
-    uow.emit(handlers.rejection(IntakeChannel.event, errors, text("source"), text("external_id"),
-                                text("text") or payload[:2000].decode("utf-8", "replace")))
+    uow.emit(
+        handlers.rejection(
+            IntakeChannel.event,
+            errors,
+            text("source"),
+            text("external_id"),
+            text("text") or payload[:2000].decode("utf-8", "replace"),
+        )
+    )
 
 
 def make_consumers(rules: Rules) -> Consumers:

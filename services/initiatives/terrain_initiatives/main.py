@@ -3,7 +3,6 @@
 import logging
 
 from fastapi import FastAPI
-
 from terrain_contracts import Role
 from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app

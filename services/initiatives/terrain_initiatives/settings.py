@@ -2,7 +2,6 @@
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-
 from terrain_kit.settings import HttpSettings, ServiceSettings
 
 

@@ -23,7 +23,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-
 from terrain_insights.classify import Classifier
 from terrain_insights.classify.themes import NgramScorer, VectorScorer
 from terrain_insights.taxonomy import from_yaml
@@ -64,9 +63,12 @@ def report(items: list[dict], predictions: dict[str, dict]) -> dict[str, dict[st
             "items": len(chosen),
             "theme_accuracy": accuracy(gold_themes, got_themes),
             "theme_macro_f1": macro_f1(gold_themes, got_themes),
-            "kind_accuracy": accuracy([i["kind"] for i in chosen], [predictions[i["id"]]["kind"] for i in chosen]),
-            "sentiment_accuracy": accuracy([i["sentiment"] for i in chosen],
-                                           [predictions[i["id"]]["sentiment"] for i in chosen]),
+            "kind_accuracy": accuracy(
+                [i["kind"] for i in chosen], [predictions[i["id"]]["kind"] for i in chosen]
+            ),
+            "sentiment_accuracy": accuracy(
+                [i["sentiment"] for i in chosen], [predictions[i["id"]]["sentiment"] for i in chosen]
+            ),
         }
     return table
 
@@ -75,14 +77,22 @@ def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
     print(f"\n{title}")
     print(f"{'lang':<5}{'items':>6}{'theme acc':>11}{'theme F1':>10}{'kind acc':>10}{'sent acc':>10}")
     for language, row in table.items():
-        print(f"{language:<5}{row['items']:>6}{row['theme_accuracy']:>11.3f}{row['theme_macro_f1']:>10.3f}"
-              f"{row['kind_accuracy']:>10.3f}{row['sentiment_accuracy']:>10.3f}")
+        print(
+            f"{language:<5}{row['items']:>6}{row['theme_accuracy']:>11.3f}{row['theme_macro_f1']:>10.3f}"
+            f"{row['kind_accuracy']:>10.3f}{row['sentiment_accuracy']:>10.3f}"
+        )
 
 
 def predict(classifier: Classifier, items: list[dict]) -> dict[str, dict]:
     results = classifier.classify_many([i["text"] for i in items])
-    return {i["id"]: {"theme": r.theme.theme if r.theme else None, "kind": r.category.value,
-                      "sentiment": r.sentiment.value} for i, r in zip(items, results)}
+    return {
+        i["id"]: {
+            "theme": r.theme.theme if r.theme else None,
+            "kind": r.category.value,
+            "sentiment": r.sentiment.value,
+        }
+        for i, r in zip(items, results)
+    }
 
 
 def choose_threshold(taxonomy, scorer, dev: list[dict]) -> float:
@@ -112,7 +122,9 @@ class EmbeddingScorer(VectorScorer):
             print(f"embedding model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
+        return np.asarray(
+            self.model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32
+        )
 
 
 class Cached:
@@ -162,9 +174,11 @@ def compare(args: argparse.Namespace) -> None:
         for item in test:
             classifier.classify(item["text"])
         per_item_ms = (time.perf_counter() - started) / len(test) * 1000
-        print_table(f"{name}: threshold {threshold:.2f} (dev), built in {built * 1000:.0f} ms, "
-                    f"{per_item_ms:.2f} ms per item (one at a time), test split",
-                    report(test, predict(classifier, test)))
+        print_table(
+            f"{name}: threshold {threshold:.2f} (dev), built in {built * 1000:.0f} ms, "
+            f"{per_item_ms:.2f} ms per item (one at a time), test split",
+            report(test, predict(classifier, test)),
+        )
 
 
 def score(args: argparse.Namespace) -> None:
@@ -174,8 +188,10 @@ def score(args: argparse.Namespace) -> None:
     if missing:
         sys.exit(f"{len(missing)} labelled items have no prediction, e.g. {missing[:3]}")
     for split in ("dev", "test"):
-        print_table(f"{args.predictions.name}, {split} split", report([i for i in items if i["split"] == split],
-                                                                       predictions))
+        print_table(
+            f"{args.predictions.name}, {split} split",
+            report([i for i in items if i["split"] == split], predictions),
+        )
     print_table(f"{args.predictions.name}, all items", report(items, predictions))
 
 
@@ -202,14 +218,20 @@ def clusters(args: argparse.Namespace) -> None:
     for g, p in zip(gold, predicted):
         members[p].append(g)
     real = {k: v for k, v in members.items() if not str(k).startswith("noise-")}
-    purity = sum(Counter(v).most_common(1)[0][1] for v in real.values()) / max(1, sum(map(len, real.values())))
-    print(f"{len(found)} items, {len(set(gold))} gold themes (unassigned counted as one), "
-          f"{len(real)} clusters found, {sum(map(len, real.values()))} items clustered, "
-          f"purity {purity:.3f}, adjusted Rand index {adjusted_rand_index(gold, predicted):.3f}")
+    purity = sum(Counter(v).most_common(1)[0][1] for v in real.values()) / max(
+        1, sum(map(len, real.values()))
+    )
+    print(
+        f"{len(found)} items, {len(set(gold))} gold themes (unassigned counted as one), "
+        f"{len(real)} clusters found, {sum(map(len, real.values()))} items clustered, "
+        f"purity {purity:.3f}, adjusted Rand index {adjusted_rand_index(gold, predicted):.3f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     compare_parser = commands.add_parser("compare")
     compare_parser.add_argument("--embeddings", action="store_true")

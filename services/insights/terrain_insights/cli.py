@@ -34,7 +34,7 @@ def read_items(path: Path) -> Iterator[dict[str, Any]]:
                 print(f"{path}:{number}: not JSON ({exc.msg}); skipped", file=sys.stderr)
                 continue
             if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
-                print(f"{path}:{number}: needs an \"id\" and a string \"text\"; skipped", file=sys.stderr)
+                print(f'{path}:{number}: needs an "id" and a string "text"; skipped', file=sys.stderr)
                 continue
             yield item
 
@@ -55,8 +55,12 @@ def classify_command(argv: list[str] | None = None) -> int:
     parser.add_argument("--taxonomy", type=Path, required=True, help="taxonomy YAML (as exported by the API)")
     parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
     parser.add_argument("--output", type=Path, required=True, help="JSON lines, one per classified item")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help=f"minimum theme score, below it the item is unassigned (default {DEFAULT_THRESHOLD})")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"minimum theme score, below it the item is unassigned (default {DEFAULT_THRESHOLD})",
+    )
     args = parser.parse_args(argv)
     try:
         taxonomy = from_yaml(args.taxonomy.read_text(encoding="utf-8"))
@@ -72,27 +76,40 @@ def classify_command(argv: list[str] | None = None) -> int:
         for batch in _batches(read_items(args.input), BATCH):
             for item, result in zip(batch, classifier.classify_many([i["text"] for i in batch])):
                 best = result.theme
-                out.write(json.dumps({
-                    "id": item["id"],
-                    "theme": best.theme if best else None,
-                    "confidence": best.confidence if best else round(result.best_score, 4),
-                    "kind": result.category.value,
-                    "sentiment": result.sentiment.value,
-                    "product_area": best.product_area if best else None,
-                    "sentiment_score": result.sentiment_score,
-                    "language": result.language,
-                }, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "id": item["id"],
+                            "theme": best.theme if best else None,
+                            "confidence": best.confidence if best else round(result.best_score, 4),
+                            "kind": result.category.value,
+                            "sentiment": result.sentiment.value,
+                            "product_area": best.product_area if best else None,
+                            "sentiment_score": result.sentiment_score,
+                            "language": result.language,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 written += 1
     print(f"classify: {written} items written to {args.output}", file=sys.stderr)
     return 0
 
 
 def cluster_command(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cluster", description="Group items into emerging-theme candidates; "
-                                     "the number of clusters is chosen from the data.")
+    parser = argparse.ArgumentParser(
+        prog="cluster",
+        description="Group items into emerging-theme candidates; "
+        "the number of clusters is chosen from the data.",
+    )
     parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
-    parser.add_argument("--output", type=Path, required=True,
-                        help='JSON lines {"id": ..., "cluster": <number or null for noise>, "label": [...]}')
+    parser.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help='JSON lines {"id": ..., "cluster": <number or null for noise>, "label": [...]}',
+    )
     args = parser.parse_args(argv)
     if not args.input.is_file():
         print(f"cluster: no input file {args.input}", file=sys.stderr)
@@ -105,8 +122,17 @@ def cluster_command(argv: list[str] | None = None) -> int:
     with args.output.open("w", encoding="utf-8") as out:
         for index, item in enumerate(items):
             found = assigned.get(index)
-            out.write(json.dumps({"id": item["id"], "cluster": found.number if found else None,
-                                  "label": found.label_terms if found else []}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": item["id"],
+                        "cluster": found.number if found else None,
+                        "label": found.label_terms if found else [],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     for c in clusters:
         print(f"cluster {c.number}: {len(c.members)} items, {' / '.join(c.label_terms)}", file=sys.stderr)
     return 0

@@ -35,8 +35,9 @@ def background(ctx: Context) -> list:
                 todo = await upgrade.pending(service.db)
                 if upgrade.ITEMS_MARKER in todo:
                     await upgrade.items(service.db)
-                while upgrade.BUCKETS_MARKER in todo and \
-                        await run(lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)):
+                while upgrade.BUCKETS_MARKER in todo and await run(
+                    lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK)
+                ):
                     pass
                 upgraded = True
             await unowned_demand(run, windows)
@@ -55,7 +56,7 @@ def background(ctx: Context) -> list:
         touched, started = await run(lambda uow: periodic.buckets_touched(uow, ctx))
         themes = windows.changed(touched)
         for n in range(0, len(themes), UNOWNED_CHUNK):  # bounded transactions, however many themes moved
-            chunk = themes[n:n + UNOWNED_CHUNK]
+            chunk = themes[n : n + UNOWNED_CHUNK]
             await run(lambda uow, chunk=chunk: periodic.unowned_demand(uow, ctx, windows, chunk))
         await run(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
 
@@ -64,7 +65,7 @@ def background(ctx: Context) -> list:
         themes = await run(lambda uow: periodic.themes_in_demand(uow, ctx))
         cold = [theme for theme in themes if theme not in windows.themes]
         for n in range(0, len(cold), UNOWNED_CHUNK):
-            chunk = cold[n:n + UNOWNED_CHUNK]
+            chunk = cold[n : n + UNOWNED_CHUNK]
             await run(lambda uow, chunk=chunk: windows.current(uow, chunk, utcnow()))
 
     async def clustering(service: Service) -> None:
@@ -83,7 +84,9 @@ def background(ctx: Context) -> list:
             if running is None:
                 return
             async for ids in items.ids_after(service.db, running["cursor"], settings.replay_chunk):
-                if not await service.transactions.run(lambda uow, ids=ids: replay.step(uow, ctx, running["_id"], ids)):
+                if not await service.transactions.run(
+                    lambda uow, ids=ids: replay.step(uow, ctx, running["_id"], ids)
+                ):
                     return  # cancelled, or finished by another replica
                 if not await lease.acquire():  # renew; another replica took over after an expiry
                     return

@@ -3,7 +3,6 @@
 import sys
 
 from fastapi import FastAPI
-
 from terrain_contracts.registry import published_by
 from terrain_kit.http import create_app
 from terrain_kit.service import Service
@@ -22,12 +21,21 @@ PUBLISHES = published_by("insights")
 def create(settings: InsightsSettings | None = None) -> FastAPI:
     settings = settings or InsightsSettings()
     ctx = Context(settings)
-    service = Service("insights", settings, consumers=subscribers.declare(ctx), indexes=INDEXES,
-                      publishes=PUBLISHES, background=jobs.background(ctx))
-    app = create_app(service, title="Terrain insights",
-                     description="Taxonomy, classification, incremental aggregates and detectors that turn "
-                                 "feedback into insights.",
-                     routers=[taxonomy_http.router, insights_http.router])
+    service = Service(
+        "insights",
+        settings,
+        consumers=subscribers.declare(ctx),
+        indexes=INDEXES,
+        publishes=PUBLISHES,
+        background=jobs.background(ctx),
+    )
+    app = create_app(
+        service,
+        title="Terrain insights",
+        description="Taxonomy, classification, incremental aggregates and detectors that turn "
+        "feedback into insights.",
+        routers=[taxonomy_http.router, insights_http.router],
+    )
     app.state.insights = ctx
     return app
 

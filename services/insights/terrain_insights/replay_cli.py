@@ -1,6 +1,6 @@
 """``terrain-insights replay``: start a replay through the API, draw its progress, print the diff report.
 
-    terrain-insights replay --url http://127.0.0.1:8103 --key trn_... [--version 4]
+terrain-insights replay --url http://127.0.0.1:8103 --key trn_... [--version 4]
 """
 
 import argparse
@@ -12,8 +12,12 @@ import urllib.request
 
 
 def _call(url: str, key: str, method: str = "GET", body: dict | None = None) -> dict:
-    request = urllib.request.Request(url, method=method, headers={"X-API-Key": key, "Content-Type": "application/json"},
-                                     data=json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(
+        url,
+        method=method,
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+        data=json.dumps(body).encode() if body is not None else None,
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -25,21 +29,31 @@ def bar(done: int, total: int, width: int = 40) -> str:
 
 
 def report(job: dict) -> str:
-    lines = [f"replay {job['replay_id']} of taxonomy version {job['version']}: {job['status']}, "
-             f"{job['done']} items, {job['moved']} moved",
-             f"{'theme':<32}{'before':>8}{'after':>8}{'change':>8}"]
+    lines = [
+        f"replay {job['replay_id']} of taxonomy version {job['version']}: {job['status']}, "
+        f"{job['done']} items, {job['moved']} moved",
+        f"{'theme':<32}{'before':>8}{'after':>8}{'change':>8}",
+    ]
     for row in sorted(job["demand"], key=lambda r: -(abs(r["after"] - r["before"]))):
-        lines.append(f"{row['theme']:<32}{row['before']:>8}{row['after']:>8}{row['after'] - row['before']:>+8}")
+        lines.append(
+            f"{row['theme']:<32}{row['before']:>8}{row['after']:>8}{row['after'] - row['before']:>+8}"
+        )
     if job["moved_examples"]:
         lines.append("items that moved (first ones):")
-        lines += [f"  {m['feedback_id']}: {', '.join(m['from']) or 'unassigned'} -> "
-                  f"{', '.join(m['to']) or 'unassigned'}" for m in job["moved_examples"]]
+        lines += [
+            f"  {m['feedback_id']}: {', '.join(m['from']) or 'unassigned'} -> "
+            f"{', '.join(m['to']) or 'unassigned'}"
+            for m in job["moved_examples"]
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="terrain-insights replay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="terrain-insights replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8103")
     parser.add_argument("--key", required=True, help="an API key with the product_ops role")
     parser.add_argument("--version", type=int, default=None, help="taxonomy version (default: the latest)")

@@ -2,7 +2,6 @@
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-
 from terrain_kit.settings import HttpSettings, ServiceSettings
 
 
@@ -11,8 +10,9 @@ class InsightsHttp(HttpSettings):
 
 
 class ClassifierSettings(BaseModel):
-    threshold: float = Field(default=0.09, ge=0.0, le=1.0,
-                             description="Minimum theme score; below it an item is unassigned.")
+    threshold: float = Field(
+        default=0.09, ge=0.0, le=1.0, description="Minimum theme score; below it an item is unassigned."
+    )
 
 
 class DetectorSettings(BaseModel):
@@ -23,18 +23,23 @@ class DetectorSettings(BaseModel):
     spike_min_count: int = Field(default=5, ge=2, description="Never a spike below this many items.")
     spike_alpha: float = Field(default=0.001, gt=0, lt=0.5, description="Poisson tail probability to beat.")
     spike_min_ratio: float = Field(default=3.0, ge=1.0, description="Count over expected count, at least.")
-    spike_floor_per_hour: float = Field(default=0.25, gt=0,
-                                        description="Baseline used for themes with little or no history.")
-    spike_update_growth: float = Field(default=0.25, ge=0,
-                                       description="Relative growth of the count that warrants an update.")
+    spike_floor_per_hour: float = Field(
+        default=0.25, gt=0, description="Baseline used for themes with little or no history."
+    )
+    spike_update_growth: float = Field(
+        default=0.25, ge=0, description="Relative growth of the count that warrants an update."
+    )
     spike_baseline_refresh_seconds: float = Field(
-        default=60.0, ge=0,
-        description="How long a replica reuses a theme's baseline (past days) before reading it again.")
+        default=60.0,
+        ge=0,
+        description="How long a replica reuses a theme's baseline (past days) before reading it again.",
+    )
     # Demand windows (top demand, unowned demand).
     demand_days: int = Field(default=30, ge=1, le=365)
     unowned_min_accounts: int = Field(default=3, ge=1)
-    unowned_min_arr_minor: int = Field(default=10_000_000, ge=0,
-                                       description="Or this much ARR (minor units, any currency) asking.")
+    unowned_min_arr_minor: int = Field(
+        default=10_000_000, ge=0, description="Or this much ARR (minor units, any currency) asking."
+    )
     top_demand_size: int = Field(default=5, ge=1, le=20)
     # Churn risk: negative feedback from an account worth this much or renewing soon.
     churn_min_arr_minor: int = Field(default=5_000_000, ge=0)

@@ -12,7 +12,6 @@ from terrain_contracts.events.initiative import (
     InitiativeUpdated,
 )
 from terrain_contracts.events.team import TEAM_STATE_EVENTS, TeamDeleted
-
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
@@ -38,9 +37,16 @@ def declare(ctx: Context) -> Consumers:
         """Project which team owns which product area."""
         await projections.apply_team(event, uow)
 
-    @consumers.on(InitiativeCreated, InitiativeUpdated, InitiativeStatusChanged, InitiativeShipped,
-                  InitiativeDropped, InitiativeFeedbackLinked, InitiativeFeedbackUnlinked,
-                  durable="insights-initiatives")
+    @consumers.on(
+        InitiativeCreated,
+        InitiativeUpdated,
+        InitiativeStatusChanged,
+        InitiativeShipped,
+        InitiativeDropped,
+        InitiativeFeedbackLinked,
+        InitiativeFeedbackUnlinked,
+        durable="insights-initiatives",
+    )
     async def initiatives(event: Event, uow: UnitOfWork) -> None:
         """Project initiatives and their evidence; resolve unowned demand an initiative now covers."""
         await projections.apply_initiative(event, uow, ctx)

@@ -10,7 +10,6 @@ from typing import Annotated, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
 from terrain_contracts.types import Slug
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -23,8 +22,9 @@ class Theme(BaseModel):
     slug: Slug
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    examples: list[Phrase] = Field(min_length=1, max_length=200,
-                                   description="A handful of phrases customers use for this theme.")
+    examples: list[Phrase] = Field(
+        min_length=1, max_length=200, description="A handful of phrases customers use for this theme."
+    )
     keywords: list[Keyword] = Field(default_factory=list, max_length=100)
 
 
@@ -68,8 +68,9 @@ class Taxonomy(BaseModel):
 
     def with_theme(self, area: str, theme: Theme) -> "Taxonomy":
         """A copy with ``theme`` added to ``area`` (created if new) or replacing the theme of that slug."""
-        areas = [a.model_copy(update={"themes": [t for t in a.themes if t.slug != theme.slug]})
-                 for a in self.areas]
+        areas = [
+            a.model_copy(update={"themes": [t for t in a.themes if t.slug != theme.slug]}) for a in self.areas
+        ]
         if not any(a.slug == area for a in areas):
             areas.append(ProductArea(slug=area, name=area.replace("-", " ").replace("_", " ").capitalize()))
         areas = [a.model_copy(update={"themes": [*a.themes, theme]}) if a.slug == area else a for a in areas]

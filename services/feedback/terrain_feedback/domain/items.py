@@ -61,21 +61,24 @@ def normalise(data: FeedbackSubmittedData, *, redact: bool) -> FeedbackSubmitted
         text = redact_contacts(text)
     errors = []
     if not text:
-        errors.append(FieldError(field="text",
-                                 message="is empty once whitespace and control characters are removed"))
+        errors.append(
+            FieldError(field="text", message="is empty once whitespace and control characters are removed")
+        )
     reporter_name = normalise_line(data.reporter.name)
     if not reporter_name:
         errors.append(FieldError(field="reporter.name", message="is empty once whitespace is removed"))
     if errors:
         return errors
     customer_name = normalise_line(data.customer.name) if data.customer.name else None
-    return data.model_copy(update={
-        "text": text,
-        "reporter": data.reporter.model_copy(update={"name": reporter_name}),
-        "customer": data.customer.model_copy(update={"name": customer_name or None}),
-        "tags": list(dict.fromkeys(data.tags)),
-        "language": data.language or detect_language(text),
-    })
+    return data.model_copy(
+        update={
+            "text": text,
+            "reporter": data.reporter.model_copy(update={"name": reporter_name}),
+            "customer": data.customer.model_copy(update={"name": customer_name or None}),
+            "tags": list(dict.fromkeys(data.tags)),
+            "language": data.language or detect_language(text),
+        }
+    )
 
 
 def content_hash(data: FeedbackSubmittedData) -> str:
@@ -126,9 +129,14 @@ class Accounts:
 def snapshot(account: dict[str, Any] | None) -> AccountSnapshot | None:
     if account is None:
         return None
-    return AccountSnapshot(account_id=account["account_id"], name=account["name"], arr=account.get("arr"),
-                           plan=account.get("plan"), segment=account.get("segment"),
-                           renewal_date=account.get("renewal_date"))
+    return AccountSnapshot(
+        account_id=account["account_id"],
+        name=account["name"],
+        arr=account.get("arr"),
+        plan=account.get("plan"),
+        segment=account.get("segment"),
+        renewal_date=account.get("renewal_date"),
+    )
 
 
 @dataclass(frozen=True)
@@ -179,9 +187,17 @@ def dup_key(account_id: str | None, domain: str | None) -> str | None:
 class IntakePlan:
     """Decides a batch of submissions in order; later ones see the effect of earlier ones."""
 
-    def __init__(self, *, existing: dict[str, Item], erased: set[str], accounts: Accounts,
-                 candidates: dict[str, list[Candidate]], rules: DuplicateRules, redact: bool,
-                 now: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        existing: dict[str, Item],
+        erased: set[str],
+        accounts: Accounts,
+        candidates: dict[str, list[Candidate]],
+        rules: DuplicateRules,
+        redact: bool,
+        now: datetime,
+    ) -> None:
         self._items = dict(existing)
         self._erased = erased
         self._accounts = accounts
@@ -208,15 +224,34 @@ class IntakePlan:
         key = dup_key(account_id, domain)
         duplicate = self._near_duplicate(fid, key, sig, data.occurred_at)
         ingested = FeedbackIngestedData(
-            feedback_id=fid, revision=previous.ingested.revision + 1 if previous else 1, source=data.source,
-            external_id=data.external_id, channel=channel, kind=data.kind, reporter=data.reporter,
-            account=snapshot(account), customer_email_domain=domain, text=data.text, language=data.language,
-            tags=data.tags, rating=data.rating, nps=data.nps, occurred_at=data.occurred_at,
+            feedback_id=fid,
+            revision=previous.ingested.revision + 1 if previous else 1,
+            source=data.source,
+            external_id=data.external_id,
+            channel=channel,
+            kind=data.kind,
+            reporter=data.reporter,
+            account=snapshot(account),
+            customer_email_domain=domain,
+            text=data.text,
+            language=data.language,
+            tags=data.tags,
+            rating=data.rating,
+            nps=data.nps,
+            occurred_at=data.occurred_at,
             ingested_at=self._now,
-            url=data.url, duplicate_of=duplicate)
-        item = Item(ingested=ingested, customer=data.customer.model_dump(mode="json"), account_id=account_id,
-                    content_hash=digest, signature=sig, dup_key=key,
-                    first_ingested_at=previous.first_ingested_at if previous else self._now)
+            url=data.url,
+            duplicate_of=duplicate,
+        )
+        item = Item(
+            ingested=ingested,
+            customer=data.customer.model_dump(mode="json"),
+            account_id=account_id,
+            content_hash=digest,
+            signature=sig,
+            dup_key=key,
+            first_ingested_at=previous.first_ingested_at if previous else self._now,
+        )
         if previous is not None:  # an edit keeps what happened to the item since
             item = replace(item, status=previous.status, shipped_in=previous.shipped_in)
         self._items[fid] = self.changed[fid] = item
@@ -226,11 +261,18 @@ class IntakePlan:
             self._candidates[key] = [*others, Candidate(fid, data.occurred_at, sig, root)]
         return Decision(Outcome.edited if previous else Outcome.created, fid, item)
 
-    def _near_duplicate(self, fid: str, key: str | None, sig: str,
-                        occurred_at: datetime) -> DuplicateLink | None:
+    def _near_duplicate(
+        self, fid: str, key: str | None, sig: str, occurred_at: datetime
+    ) -> DuplicateLink | None:
         if key is None or not sig:
             return None
-        match = best_match(trigrams(sig), occurred_at, self._candidates.get(key, ()),
-                           threshold=self._rules.threshold, window=self._rules.window,
-                           max_candidates=self._rules.max_candidates, exclude=fid)
+        match = best_match(
+            trigrams(sig),
+            occurred_at,
+            self._candidates.get(key, ()),
+            threshold=self._rules.threshold,
+            window=self._rules.window,
+            max_candidates=self._rules.max_candidates,
+            exclude=fid,
+        )
         return DuplicateLink(feedback_id=match.feedback_id, similarity=match.similarity) if match else None

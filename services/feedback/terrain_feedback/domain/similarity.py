@@ -25,7 +25,7 @@ def signature(text: str) -> str:
 
 def trigrams(sig: str) -> frozenset[str]:
     padded = f" {sig} "
-    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -57,15 +57,26 @@ class Match:
     similarity: float
 
 
-def best_match(grams: frozenset[str], occurred_at: datetime, candidates: Iterable[Candidate], *,
-               threshold: float, window: timedelta, max_candidates: int, exclude: str) -> Match | None:
+def best_match(
+    grams: frozenset[str],
+    occurred_at: datetime,
+    candidates: Iterable[Candidate],
+    *,
+    threshold: float,
+    window: timedelta,
+    max_candidates: int,
+    exclude: str,
+) -> Match | None:
     """The most similar candidate within the time window, if it reaches the threshold.
 
     Only the ``max_candidates`` nearest in time are compared, so the cost per item is bounded
     whatever the customer's history.
     """
-    near = [c for c in candidates if c.feedback_id != exclude and c.root != exclude
-            and abs(c.occurred_at - occurred_at) <= window]
+    near = [
+        c
+        for c in candidates
+        if c.feedback_id != exclude and c.root != exclude and abs(c.occurred_at - occurred_at) <= window
+    ]
     near.sort(key=lambda c: abs(c.occurred_at - occurred_at))
     best: Match | None = None
     for candidate in near[:max_candidates]:
@@ -73,4 +84,3 @@ def best_match(grams: frozenset[str], occurred_at: datetime, candidates: Iterabl
         if score >= threshold and (best is None or score > best.similarity):
             best = Match(candidate.root, score)
     return best
-

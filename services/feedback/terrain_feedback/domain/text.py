@@ -11,7 +11,8 @@ _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # UTF-8 read as Windows-1252/Latin-1: "Ã©" for "é", "â€™" for "’".
 _MOJIBAKE = re.compile(
-    r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
+    r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]"
+)
 
 
 def repair_mojibake(text: str) -> str:
@@ -47,7 +48,8 @@ def normalise_line(text: str) -> str:
 
 _EMAIL = re.compile(r"[\w.+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,4}(?:[\s.\-]?\d{2,4}){2,5}(?![\w])")
+    r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,4}(?:[\s.\-]?\d{2,4}){2,5}(?![\w])"
+)
 
 
 def _mask_phone(match: re.Match[str]) -> str:
@@ -82,22 +84,26 @@ def words(text: str) -> list[str]:
 
 # Frequent function words, folded (no accents). Short texts rarely lack them entirely.
 STOP_WORDS = {
-    "en": set("""
+    "en": set(
+        """
         the a an and or but of to in on at for with from by is are was were be been being it its
         this that these those we our us you your they their them he she his her i me my not no can
         cannot could would should will do does did have has had there here what when where which who
         why how all any some more most very just also than then so if as about into out up down over
         after before again because while need needs want wants please always never nothing every
         each how why would like work works working new
-        """.split()),
-    "fr": set("""
+        """.split()
+    ),
+    "fr": set(
+        """
         le la les un une des du de d l et ou mais est sont etait etaient etre ete il elle ils elles
         nous vous je j me m te t se s ce cet cette ces mon ma mes ton ta tes son sa ses notre nos
         votre vos leur leurs que qui quoi dont ou pas ne n plus tres aussi avec sans pour par sur
         dans en au aux chez comme si quand donc car y a ont avons avez fait faire peut peuvent doit
         doivent besoin veut veulent merci bien tout tous toute toutes encore deja toujours jamais
         rien on c qu lorsque comment pourquoi chaque aucun aucune fonctionne marche nouveau nouvelle
-        """.split()),
+        """.split()
+    ),
 }
 _ALL_STOP_WORDS = set().union(*STOP_WORDS.values())
 _FRENCH_LETTERS = set("éèêàùçôîûëïœ")

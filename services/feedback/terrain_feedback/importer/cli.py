@@ -107,8 +107,13 @@ def load_checkpoint(options: Options) -> int:
 def save_checkpoint(options: Options, line: int, summary: Summary, done: bool = False) -> None:
     if options.checkpoint is None:
         return
-    state = {"file": str(options.path), "fingerprint": fingerprint(options.path), "line": line, "done": done,
-             **{k: v for k, v in asdict(summary).items() if k != "rejections"}}
+    state = {
+        "file": str(options.path),
+        "fingerprint": fingerprint(options.path),
+        "line": line,
+        "done": done,
+        **{k: v for k, v in asdict(summary).items() if k != "rejections"},
+    }
     partial = options.checkpoint.with_suffix(".partial")
     partial.write_text(json.dumps(state))
     partial.replace(options.checkpoint)  # atomic: an interruption leaves the old or the new one
@@ -133,8 +138,14 @@ async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
         nonlocal last_line
         if not pending:
             return
-        await asyncio.gather(*(js.publish(event.subject, event.to_json(), stream=event.stream,
-                                          headers={MSG_ID: str(event.id)}) for _, event in pending))
+        await asyncio.gather(
+            *(
+                js.publish(
+                    event.subject, event.to_json(), stream=event.stream, headers={MSG_ID: str(event.id)}
+                )
+                for _, event in pending
+            )
+        )
         summary.published += len(pending)
         last_line = pending[-1][0]
         pending.clear()
@@ -148,8 +159,13 @@ async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
         if report:
             report.write(json.dumps(entry) + "\n")
 
-    bar = tqdm(total=_count_lines(options.path), unit="line", file=out, disable=not options.progress,
-               desc=options.path.name)
+    bar = tqdm(
+        total=_count_lines(options.path),
+        unit="line",
+        file=out,
+        disable=not options.progress,
+        desc=options.path.name,
+    )
     try:
         with options.path.open(encoding=options.encoding, newline="") as handle:
             for line, row in rows(handle, file_format):
@@ -175,14 +191,20 @@ async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
         if report:
             report.close()
         await connection.close()
-    print(f"{options.path.name}: {summary.published} published, {summary.rejected} rejected, "
-          f"{summary.skipped} skipped (imported by an earlier run)", file=out)
+    print(
+        f"{options.path.name}: {summary.published} published, {summary.rejected} rejected, "
+        f"{summary.skipped} skipped (imported by an earlier run)",
+        file=out,
+    )
     return summary
 
 
 def parse_args(argv: list[str] | None) -> Options:
-    parser = argparse.ArgumentParser(prog="terrain-feedback-import", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="terrain-feedback-import",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", choices=("csv", "jsonl"), help="default: from the file extension")
     parser.add_argument("--mapping", type=Path, help="YAML file with 'columns' and 'constants'")
@@ -203,11 +225,18 @@ def parse_args(argv: list[str] | None) -> Options:
         parser.error(str(exc))
     if not args.file.exists():
         parser.error(f"{args.file} does not exist")
-    return Options(path=args.file, mapping=mapping, nats_url=args.nats, file_format=args.format,
-                   checkpoint=args.checkpoint or args.file.with_name(args.file.name + ".checkpoint.json"),
-                   restart=args.restart, report=args.report,
-                   default_tz=ZoneInfo(args.default_timezone) if args.default_timezone else None,
-                   encoding=args.encoding, progress=not args.no_progress)
+    return Options(
+        path=args.file,
+        mapping=mapping,
+        nats_url=args.nats,
+        file_format=args.format,
+        checkpoint=args.checkpoint or args.file.with_name(args.file.name + ".checkpoint.json"),
+        restart=args.restart,
+        report=args.report,
+        default_tz=ZoneInfo(args.default_timezone) if args.default_timezone else None,
+        encoding=args.encoding,
+        progress=not args.no_progress,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

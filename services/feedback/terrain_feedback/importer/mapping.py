@@ -31,10 +31,23 @@ from terrain_contracts.types import FieldError
 from ..domain.items import content_hash, feedback_id, field_errors
 
 FIELDS = {
-    "source", "external_id", "kind", "reporter.name", "reporter.email", "reporter.role",
+    "source",
+    "external_id",
+    "kind",
+    "reporter.name",
+    "reporter.email",
+    "reporter.role",
     "customer.account_id",
-    "customer.name", "customer.email", "customer.domain", "text", "tags", "rating", "nps", "language",
-    "occurred_at", "url",
+    "customer.name",
+    "customer.email",
+    "customer.domain",
+    "text",
+    "tags",
+    "rating",
+    "nps",
+    "language",
+    "occurred_at",
+    "url",
 }
 # Row events' ids derive from the row's content: re-importing a row publishes the same event.
 ROW_NAMESPACE = uuid.UUID("6f0c5a4e-2f7b-4d8e-9a53-1c1e6a3b7d21")
@@ -67,8 +80,7 @@ class Mapping:
         if unknown:
             raise MappingError(f"unknown contract fields {unknown}; known: {sorted(FIELDS)}")
         required = {"source", "external_id", "kind", "reporter.name", "reporter.role", "text", "occurred_at"}
-        missing = sorted(required
-                         - set(columns) - set(constants))
+        missing = sorted(required - set(columns) - set(constants))
         if missing:
             raise MappingError(f"nothing maps to the required fields {missing}")
         return cls({k: str(v) for k, v in columns.items()}, constants)
@@ -140,8 +152,9 @@ def row_data(row: dict[str, Any], mapping: Mapping, default_tz: tzinfo | None = 
     return nested
 
 
-def to_event(row: dict[str, Any], mapping: Mapping, producer: str,
-             default_tz: tzinfo | None = None) -> FeedbackSubmitted | list[FieldError]:
+def to_event(
+    row: dict[str, Any], mapping: Mapping, producer: str, default_tz: tzinfo | None = None
+) -> FeedbackSubmitted | list[FieldError]:
     """The event a row becomes, validated as a producer must; or what is wrong with the row."""
     try:
         data = FeedbackSubmittedData.model_validate(row_data(row, mapping, default_tz))

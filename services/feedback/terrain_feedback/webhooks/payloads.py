@@ -61,8 +61,10 @@ def when(value: Any) -> Any:
         except (OverflowError, OSError, ValueError):
             return value  # the contract reports it
     if isinstance(value, str):
-        for parse in (lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
-                      lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%f%z")):
+        for parse in (
+            lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+            lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%f%z"),
+        ):
             try:
                 return parse(value)
             except ValueError:
@@ -96,11 +98,17 @@ def html_text(value: Any) -> Any:
 
 
 def _person(name: Any, email: Any, fallback: str) -> tuple[Any, Any]:
-    return (name if isinstance(name, str) and name.strip() else email if isinstance(email, str) and email
-            else fallback), email or None
+    return (
+        name
+        if isinstance(name, str) and name.strip()
+        else email
+        if isinstance(email, str) and email
+        else fallback
+    ), email or None
 
 
 # -- Zendesk: a trigger's JSON body (see README for the template), or a ticket event ------------------
+
 
 def zendesk(payload: Any, source: str) -> Mapped:
     if isinstance(payload, dict) and str(payload.get("type", "")).startswith("zen:event-type:"):
@@ -108,21 +116,32 @@ def zendesk(payload: Any, source: str) -> Mapped:
             return None
         detail = payload.get("detail")
         requester = as_id(dig(detail, "requester_id"))
-        ticket = {"id": dig(detail, "id"), "subject": dig(detail, "subject"),
-                  "description": dig(detail, "description"), "created_at": dig(detail, "created_at"),
-                  "tags": dig(detail, "tags"), "requester": {"name": f"Zendesk user {requester}"}}
+        ticket = {
+            "id": dig(detail, "id"),
+            "subject": dig(detail, "subject"),
+            "description": dig(detail, "description"),
+            "created_at": dig(detail, "created_at"),
+            "tags": dig(detail, "tags"),
+            "requester": {"name": f"Zendesk user {requester}"},
+        }
     else:
         ticket = dig(payload, "ticket")
     requester = dig(ticket, "requester")
     name, email = _person(dig(requester, "name"), dig(requester, "email"), "Zendesk requester")
     organization = dig(ticket, "organization")
     return {
-        "source": source, "external_id": as_id(dig(ticket, "id")), "kind": FeedbackKind.customer,
+        "source": source,
+        "external_id": as_id(dig(ticket, "id")),
+        "kind": FeedbackKind.customer,
         "reporter": {"name": name, "email": email, "role": ReporterRole.customer},
-        "customer": {"account_id": as_id(dig(organization, "external_id")) or None,
-                     "name": dig(organization, "name") or None, "email": email},
+        "customer": {
+            "account_id": as_id(dig(organization, "external_id")) or None,
+            "name": dig(organization, "name") or None,
+            "email": email,
+        },
         "text": text_of(dig(ticket, "subject"), dig(ticket, "description")),
-        "tags": slugs(dig(ticket, "tags")), "occurred_at": when(dig(ticket, "created_at")),
+        "tags": slugs(dig(ticket, "tags")),
+        "occurred_at": when(dig(ticket, "created_at")),
         "url": dig(ticket, "url") or None,
     }
 
@@ -143,17 +162,24 @@ def intercom(payload: Any, source: str) -> Mapped:
     customer = isinstance(author_type, str) and author_type in _INTERCOM_CUSTOMERS
     name, email = _person(dig(author, "name"), dig(author, "email"), "Intercom user")
     return {
-        "source": source, "external_id": as_id(dig(item, "id")), "kind": FeedbackKind.customer,
-        "reporter": {"name": name, "email": email,
-                     "role": ReporterRole.customer if customer else ReporterRole.support_agent},
+        "source": source,
+        "external_id": as_id(dig(item, "id")),
+        "kind": FeedbackKind.customer,
+        "reporter": {
+            "name": name,
+            "email": email,
+            "role": ReporterRole.customer if customer else ReporterRole.support_agent,
+        },
         "customer": {"email": email if customer else None},
         "text": text_of(html_text(dig(item, "source.subject")), html_text(dig(item, "source.body"))),
-        "tags": slugs(dig(item, "tags.tags")), "occurred_at": when(dig(item, "created_at")),
+        "tags": slugs(dig(item, "tags.tags")),
+        "occurred_at": when(dig(item, "created_at")),
         "url": dig(item, "source.url") or None,
     }
 
 
 # -- HubSpot: a workflow's "Send a webhook" action on a ticket (record id and properties) ----------
+
 
 def _property(properties: Any, name: str) -> Any:
     value = dig(properties, name)
@@ -166,10 +192,15 @@ def hubspot(payload: Any, source: str) -> Mapped:
     full = " ".join(p for p in (first, last) if isinstance(p, str) and p) or None
     name, email = _person(full, _property(properties, "email"), "HubSpot contact")
     return {
-        "source": source, "external_id": as_id(dig(payload, "objectId")), "kind": FeedbackKind.customer,
+        "source": source,
+        "external_id": as_id(dig(payload, "objectId")),
+        "kind": FeedbackKind.customer,
         "reporter": {"name": name, "email": email, "role": ReporterRole.customer},
-        "customer": {"email": email, "name": _property(properties, "company") or None,
-                     "domain": _property(properties, "hs_email_domain") or None},
+        "customer": {
+            "email": email,
+            "name": _property(properties, "company") or None,
+            "domain": _property(properties, "hs_email_domain") or None,
+        },
         "text": text_of(_property(properties, "subject"), _property(properties, "content")),
         "occurred_at": when(_property(properties, "createdate")),
     }
@@ -177,31 +208,39 @@ def hubspot(payload: Any, source: str) -> Mapped:
 
 # -- Salesforce: a Flow/Apex callout posting the record as JSON.serialize() renders it -------------
 
+
 def salesforce(payload: Any, source: str) -> Mapped:
     record_type = dig(payload, "attributes.type")
     case = record_type == "Case"
     if case:  # the customer's words; the contact is the reporter
-        name, email = _person(dig(payload, "Contact.Name") or dig(payload, "SuppliedName"),
-                              dig(payload, "Contact.Email") or dig(payload, "SuppliedEmail"),
-                              "Salesforce contact")
+        name, email = _person(
+            dig(payload, "Contact.Name") or dig(payload, "SuppliedName"),
+            dig(payload, "Contact.Email") or dig(payload, "SuppliedEmail"),
+            "Salesforce contact",
+        )
         reporter = {"name": name, "email": email, "role": ReporterRole.customer}
     else:  # a record a rep logged on the customer's behalf
-        name, email = _person(dig(payload, "CreatedBy.Name"), dig(payload, "CreatedBy.Email"),
-                              "Salesforce user")
+        name, email = _person(
+            dig(payload, "CreatedBy.Name"), dig(payload, "CreatedBy.Email"), "Salesforce user"
+        )
         reporter = {"name": name, "email": email, "role": ReporterRole.sales_rep}
     return {
-        "source": source, "external_id": dig(payload, "Id"),
+        "source": source,
+        "external_id": dig(payload, "Id"),
         "kind": FeedbackKind.customer if case else FeedbackKind.field,
         "reporter": reporter,
-        "customer": {"account_id": dig(payload, "AccountId") or None,
-                     "name": dig(payload, "Account.Name") or None,
-                     "email": reporter["email"] if case else None},
+        "customer": {
+            "account_id": dig(payload, "AccountId") or None,
+            "name": dig(payload, "Account.Name") or None,
+            "email": reporter["email"] if case else None,
+        },
         "text": text_of(dig(payload, "Subject"), dig(payload, "Description")),
         "occurred_at": when(dig(payload, "CreatedDate")),
     }
 
 
 # -- Standard Webhooks: {"type": "feedback.submitted", "timestamp": ..., "data": <the contract>} ----
+
 
 class WrongType(Exception):
     pass
@@ -219,20 +258,44 @@ def standard(payload: Any, source: str | None) -> Mapped:
 
 
 MAPPERS: dict[str, Mapper] = {
-    "zendesk": zendesk, "intercom": intercom, "hubspot": hubspot, "salesforce": salesforce,
+    "zendesk": zendesk,
+    "intercom": intercom,
+    "hubspot": hubspot,
+    "salesforce": salesforce,
     "standard": standard,
 }
 
 # Where each contract field comes from in the vendor's payload, to name it in errors.
 ORIGINS: dict[str, dict[str, str]] = {
-    "zendesk": {"external_id": "ticket.id", "text": "ticket.description", "reporter": "ticket.requester",
-                "customer": "ticket.organization", "occurred_at": "ticket.created_at", "url": "ticket.url"},
-    "intercom": {"external_id": "data.item.id", "text": "data.item.source.body",
-                 "reporter": "data.item.source.author", "customer": "data.item.source.author",
-                 "occurred_at": "data.item.created_at", "url": "data.item.source.url"},
-    "hubspot": {"external_id": "objectId", "text": "properties.content", "reporter": "properties.email",
-                "customer": "properties", "occurred_at": "properties.createdate"},
-    "salesforce": {"external_id": "Id", "text": "Description", "reporter": "Contact",
-                   "customer": "Account", "occurred_at": "CreatedDate"},
+    "zendesk": {
+        "external_id": "ticket.id",
+        "text": "ticket.description",
+        "reporter": "ticket.requester",
+        "customer": "ticket.organization",
+        "occurred_at": "ticket.created_at",
+        "url": "ticket.url",
+    },
+    "intercom": {
+        "external_id": "data.item.id",
+        "text": "data.item.source.body",
+        "reporter": "data.item.source.author",
+        "customer": "data.item.source.author",
+        "occurred_at": "data.item.created_at",
+        "url": "data.item.source.url",
+    },
+    "hubspot": {
+        "external_id": "objectId",
+        "text": "properties.content",
+        "reporter": "properties.email",
+        "customer": "properties",
+        "occurred_at": "properties.createdate",
+    },
+    "salesforce": {
+        "external_id": "Id",
+        "text": "Description",
+        "reporter": "Contact",
+        "customer": "Account",
+        "occurred_at": "CreatedDate",
+    },
     "standard": {},
 }

@@ -33,8 +33,9 @@ DESCRIPTIONS = {
 
 
 class Refused(Exception):
-    def __init__(self, status: int, result: str, detail: str,
-                 errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, status: int, result: str, detail: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.result, self.detail, self.errors = status, result, detail, errors or []
 
@@ -70,16 +71,21 @@ def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise Refused(400, "invalid", "body is not valid JSON",
-                      [{"field": "body", "message": f"not valid UTF-8 JSON: {str(exc)[:200]}"}]) from exc
+        raise Refused(
+            400,
+            "invalid",
+            "body is not valid JSON",
+            [{"field": "body", "message": f"not valid UTF-8 JSON: {str(exc)[:200]}"}],
+        ) from exc
 
 
 def to_contract(vendor: str, payload: Any, source: str | None) -> FeedbackSubmittedData | None:
     try:
         mapped = MAPPERS[vendor](payload, source)
     except WrongType as exc:
-        raise Refused(422, "invalid", "not a feedback.submitted delivery",
-                      [{"field": "type", "message": str(exc)}]) from exc
+        raise Refused(
+            422, "invalid", "not a feedback.submitted delivery", [{"field": "type", "message": str(exc)}]
+        ) from exc
     if mapped is None:
         return None
     try:
@@ -92,8 +98,9 @@ def to_contract(vendor: str, payload: Any, source: str | None) -> FeedbackSubmit
             prefix = "data." if vendor == "standard" else ""
             field = origin if origin else f"{prefix}{error.field}"
             errors.append({"field": field, "message": f"{error.message} (contract field {error.field})"})
-        raise Refused(422, "invalid", f"invalid {vendor} payload: {', '.join(e['field'] for e in errors)}",
-                      errors) from exc
+        raise Refused(
+            422, "invalid", f"invalid {vendor} payload: {', '.join(e['field'] for e in errors)}", errors
+        ) from exc
 
 
 def make_router(settings: FeedbackSettings) -> APIRouter:
@@ -111,8 +118,12 @@ def make_router(settings: FeedbackSettings) -> APIRouter:
                 body = await read_capped(request, hooks.max_body_bytes)
                 if not secrets:
                     raise Refused(401, "unauthorized", f"the {vendor} webhook has no secret configured")
-                signed = SignedRequest(request.method, signed_url(request, hooks.public_base_url),
-                                       {k.lower(): v for k, v in request.headers.items()}, body)
+                signed = SignedRequest(
+                    request.method,
+                    signed_url(request, hooks.public_base_url),
+                    {k.lower(): v for k, v in request.headers.items()},
+                    body,
+                )
                 try:
                     VERIFIERS[vendor](signed, secrets, time.time(), hooks.tolerance_seconds)
                 except Unauthorized as exc:
@@ -123,21 +134,37 @@ def make_router(settings: FeedbackSettings) -> APIRouter:
                     return JSONResponse({"outcome": "ignored"})
                 decision = await ingest_now(request.app, Submission(data, IntakeChannel.webhook))
                 if decision.outcome is Outcome.rejected:
-                    raise Refused(422, "invalid", "the feedback is empty once normalised",
-                                  [e.model_dump() for e in decision.errors])
+                    raise Refused(
+                        422,
+                        "invalid",
+                        "the feedback is empty once normalised",
+                        [e.model_dump() for e in decision.errors],
+                    )
             except Refused as refused:
                 metrics.WEBHOOKS.labels(vendor, refused.result).inc()
                 return refused.response()
             metrics.WEBHOOKS.labels(vendor, "accepted").inc()
-            return JSONResponse({"feedback_id": decision.feedback_id, "revision": decision.revision,
-                                 "outcome": decision.outcome.value})
+            return JSONResponse(
+                {
+                    "feedback_id": decision.feedback_id,
+                    "revision": decision.revision,
+                    "outcome": decision.outcome.value,
+                }
+            )
 
         return receive
 
     for vendor in VERIFIERS:
-        router.add_api_route(f"/{vendor}", endpoint(vendor), methods=["POST"], name=f"webhook_{vendor}",
-                             summary=DESCRIPTIONS[vendor],
-                             responses={401: {"description": "bad or stale signature"},
-                                        413: {"description": "body over the cap"},
-                                        422: {"description": "a field is missing or invalid"}})
+        router.add_api_route(
+            f"/{vendor}",
+            endpoint(vendor),
+            methods=["POST"],
+            name=f"webhook_{vendor}",
+            summary=DESCRIPTIONS[vendor],
+            responses={
+                401: {"description": "bad or stale signature"},
+                413: {"description": "body over the cap"},
+                422: {"description": "a field is missing or invalid"},
+            },
+        )
     return router

@@ -127,8 +127,10 @@ def verify_salesforce(request: SignedRequest, secrets: list[str], now: float, to
 
 def verify_standard(request: SignedRequest, secrets: list[str], now: float, tolerance: int) -> None:
     # The reference package checks a fixed 5-minute window against the wall clock; ours is the same.
-    headers = {name: request.headers.get(name, "") for name in ("webhook-id", "webhook-timestamp",
-                                                                 "webhook-signature")}
+    headers = {
+        name: request.headers.get(name, "")
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
     failures = []
     for secret in secrets:
         try:

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.types import Id, Quarter
 from terrain_kit.auth import Principal, require
@@ -34,8 +33,9 @@ class NewBallot(BaseModel):
     opens_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     closes_at: AwareDatetime
     # Bounded: past BSON's int64 the insert raised OverflowError (a 500); no ballot has 1,000 directors.
-    quorum: int | None = Field(default=None, ge=0, le=1000,
-                               description="Directors needed; defaults to the setting.")
+    quorum: int | None = Field(
+        default=None, ge=0, le=1000, description="Directors needed; defaults to the setting."
+    )
 
 
 class VoteRequest(BaseModel):

@@ -7,7 +7,6 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-
 from terrain_contracts import Role
 from terrain_kit.auth import Principal, require
 from terrain_kit.uow import UnitOfWork

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import DependencyAnswer
 from terrain_contracts.types import Id, Paragraph, Reason

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Money, Role
 from terrain_contracts.types import Id
 from terrain_kit.auth import require

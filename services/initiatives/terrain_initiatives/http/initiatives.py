@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import InitiativeStatus, NeedSource, Size, SuccessMetric
 from terrain_contracts.types import Id, Paragraph, Quarter, Reason, Slug, Title

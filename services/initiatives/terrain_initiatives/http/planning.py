@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import Briefing
 from terrain_contracts.events.team import TeamKind

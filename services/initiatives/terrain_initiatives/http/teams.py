@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_contracts.types import Email, Id, Name, Slug

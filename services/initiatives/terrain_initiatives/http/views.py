@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
 from terrain_contracts.events.initiative import Briefing
 
 from ..store.initiatives import briefing_of

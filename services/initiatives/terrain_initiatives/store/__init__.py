@@ -5,7 +5,6 @@ the events they imply commit together. Reads outside a transaction use :func:`re
 """
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from terrain_kit.mongo import Index, asc
 from terrain_kit.uow import UnitOfWork
 

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ReplaceOne
-
 from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-
 from terrain_contracts.events.initiative import Briefing
 from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork

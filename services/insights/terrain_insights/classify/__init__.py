@@ -43,8 +43,9 @@ class Classification:
 
 
 class Classifier:
-    def __init__(self, taxonomy: Taxonomy, threshold: float = DEFAULT_THRESHOLD,
-                 scorer: ThemeScorer | None = None) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, threshold: float = DEFAULT_THRESHOLD, scorer: ThemeScorer | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.scorer = scorer or NgramScorer(taxonomy)
@@ -69,5 +70,12 @@ class Classifier:
             matches.append(ThemeMatch(theme.slug, area, round(min(1.0, score), 4)))
         category, _ = categorize(text)
         label, score = sentiment(text, category.value)
-        return Classification(taxonomy_version=self.taxonomy.version, themes=matches, category=category,
-                              sentiment=label, sentiment_score=score, language=language(text), best_score=best)
+        return Classification(
+            taxonomy_version=self.taxonomy.version,
+            themes=matches,
+            category=category,
+            sentiment=label,
+            sentiment_score=score,
+            language=language(text),
+            best_score=best,
+        )

@@ -132,9 +132,19 @@ def _describe(texts: list[str], vectors: np.ndarray, labels: np.ndarray) -> list
         for i in members:
             inside.update(set(tokens[i]))
         # Frequent inside the cluster, rare outside: a term's share of members times its rarity overall.
-        weight = {t: (c / len(members)) * np.log(len(texts) / document_frequency[t])
-                  for t, c in inside.items() if c >= 2 or len(members) == 2}
+        weight = {
+            t: (c / len(members)) * np.log(len(texts) / document_frequency[t])
+            for t, c in inside.items()
+            if c >= 2 or len(members) == 2
+        }
         terms = sorted(weight, key=lambda t: (-weight[t], t))[:5]
-        clusters.append(Cluster(number=number, members=order, label_terms=terms, examples=order[:3],
-                                cohesion=round(float(closeness.mean()), 3)))
+        clusters.append(
+            Cluster(
+                number=number,
+                members=order,
+                label_terms=terms,
+                examples=order[:3],
+                cohesion=round(float(closeness.mean()), 3),
+            )
+        )
     return clusters

@@ -44,8 +44,9 @@ def ngram_and_word_features(text: str) -> Counter[str]:
 FEATURES = {"ngram": char_ngrams, "words": word_features, "ngram+words": ngram_and_word_features}
 
 
-def blend(similarity_to_examples: np.ndarray, owner: np.ndarray, centroid_similarity: np.ndarray,
-          n_themes: int) -> np.ndarray:
+def blend(
+    similarity_to_examples: np.ndarray, owner: np.ndarray, centroid_similarity: np.ndarray, n_themes: int
+) -> np.ndarray:
     """Per text and theme: half the best example similarity, half the centroid similarity."""
     best = np.zeros((similarity_to_examples.shape[0], n_themes), dtype=np.float32)
     for theme in range(n_themes):

@@ -15,7 +15,7 @@ appeared there.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..classify import Classification
@@ -25,7 +25,7 @@ MEMBERSHIP_SCOPE = ("theme", "day")  # (scope, period) of the buckets that count
 
 
 def bucket_start(at: datetime, period: str) -> datetime:
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     if period == "hour":
         return at.replace(minute=0, second=0, microsecond=0)
     return at.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -48,7 +48,9 @@ class Account:
     renewal_date: date | None = None
 
 
-def contribution(classification: Classification, occurred_at: datetime, account: Account | None) -> dict[str, Any]:
+def contribution(
+    classification: Classification, occurred_at: datetime, account: Account | None
+) -> dict[str, Any]:
     """What one classified item adds to the aggregates (stored with the item to be taken back later)."""
     return {
         "themes": [m.theme for m in classification.themes],
@@ -81,9 +83,17 @@ class Membership:
     def document(self, member_id: str) -> dict[str, Any]:
         """A new membership. ``arr`` and ``currency`` are what its bucket counted when the account appeared:
         taken back exactly when it disappears, whatever the account's later snapshots say."""
-        return {"_id": member_id, "bucket": self.bucket, "key": self.key, "start": self.start,
-                "account": self.account, "n": self.delta, "arr": self.arr, "currency": self.currency,
-                **self.latest()}
+        return {
+            "_id": member_id,
+            "bucket": self.bucket,
+            "key": self.key,
+            "start": self.start,
+            "account": self.account,
+            "n": self.delta,
+            "arr": self.arr,
+            "currency": self.currency,
+            **self.latest(),
+        }
 
     def latest(self) -> dict[str, Any]:
         """What an existing membership takes from the batch's latest item: segment, evidence."""
@@ -111,22 +121,41 @@ class Ops:
             for period in PERIODS:
                 start = bucket_start(contrib["at"], period)
                 doc_id = bucket_id(scope, key, period, start)
-                doc = self.docs.setdefault(doc_id, {
-                    "inc": {}, "insert": {"scope": scope, "key": key, "period": period, "start": start}})
+                doc = self.docs.setdefault(
+                    doc_id,
+                    {"inc": {}, "insert": {"scope": scope, "key": key, "period": period, "start": start}},
+                )
                 inc = doc["inc"]
-                for name, amount in (("items", 1), ("sentiment_sum", contrib["sentiment"]),
-                                     (f"sentiment.{contrib['label']}", 1), (f"category.{contrib['category']}", 1)):
+                for name, amount in (
+                    ("items", 1),
+                    ("sentiment_sum", contrib["sentiment"]),
+                    (f"sentiment.{contrib['label']}", 1),
+                    (f"category.{contrib['category']}", 1),
+                ):
                     inc[name] = inc.get(name, 0) + sign * amount
                 if contrib["account"] and (scope, period) == MEMBERSHIP_SCOPE:
                     self._member(doc_id, key, start, contrib, sign, feedback_id)
 
-    def _member(self, bucket: str, key: str, start: datetime, contrib: dict[str, Any], sign: int,
-                feedback_id: str | None) -> None:
+    def _member(
+        self,
+        bucket: str,
+        key: str,
+        start: datetime,
+        contrib: dict[str, Any],
+        sign: int,
+        feedback_id: str | None,
+    ) -> None:
         account = contrib["account"]
-        member = self.members.setdefault(membership_id(bucket, account), Membership(bucket, key, start, account))
+        member = self.members.setdefault(
+            membership_id(bucket, account), Membership(bucket, key, start, account)
+        )
         member.delta += sign
         if sign > 0:  # the latest snapshot of the batch is the one a new membership records
-            member.arr, member.currency, member.segment = contrib["arr"], contrib["currency"], contrib["segment"]
+            member.arr, member.currency, member.segment = (
+                contrib["arr"],
+                contrib["currency"],
+                contrib["segment"],
+            )
             member.feedback_id = feedback_id or member.feedback_id
 
     def membership_changes(self) -> tuple[dict[str, Membership], dict[str, Membership]]:
@@ -135,8 +164,9 @@ class Ops:
         losing = {i: m for i, m in self.members.items() if m.delta < 0}
         return gaining, losing
 
-    def bucket_updates(self, appeared: list[Membership], disappeared: list[Membership],
-                       now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    def bucket_updates(
+        self, appeared: list[Membership], disappeared: list[Membership], now: datetime
+    ) -> list[tuple[str, dict[str, Any]]]:
         """(document id, update) pairs, with the accounts that appeared in or left each bucket.
 
         Increments that cancel out are dropped. Buckets that count accounts record when they were last
@@ -195,8 +225,9 @@ class Demand:
         return [a["feedback_id"] for a in latest if a.get("feedback_id")][:limit]
 
 
-def demand(theme: str, buckets: list[dict[str, Any]], members: list[dict[str, Any]],
-           segment: str | None = None) -> Demand:
+def demand(
+    theme: str, buckets: list[dict[str, Any]], members: list[dict[str, Any]], segment: str | None = None
+) -> Demand:
     """Fold a window's day buckets and account memberships into demand; with ``segment``, only its accounts."""
     result = Demand(theme)
     if segment is None:
@@ -212,15 +243,21 @@ def demand(theme: str, buckets: list[dict[str, Any]], members: list[dict[str, An
     return result
 
 
-def ranked(buckets: dict[str, list[dict[str, Any]]], members: dict[str, list[dict[str, Any]]],
-           segment: str | None = None) -> list[Demand]:
-    return by_demand([demand(theme, buckets.get(theme, []), members.get(theme, []), segment) for theme in buckets])
+def ranked(
+    buckets: dict[str, list[dict[str, Any]]],
+    members: dict[str, list[dict[str, Any]]],
+    segment: str | None = None,
+) -> list[Demand]:
+    return by_demand(
+        [demand(theme, buckets.get(theme, []), members.get(theme, []), segment) for theme in buckets]
+    )
 
 
 def by_demand(found: list[Demand]) -> list[Demand]:
     """Themes with demand, most first: ARR of the accounts asking, then unique accounts, then items."""
-    return sorted([d for d in found if d.items > 0], key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items,
-                                                                     d.theme))
+    return sorted(
+        [d for d in found if d.items > 0], key=lambda d: (-d.arr_minor, -d.unique_accounts, -d.items, d.theme)
+    )
 
 
 def day_starts(until: datetime, days: int) -> list[datetime]:

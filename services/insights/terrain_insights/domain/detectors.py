@@ -38,8 +38,11 @@ def spike(window_count: int, baseline_items: int, settings: DetectorSettings) ->
     expected = hourly * settings.spike_window_hours
     p_value = poisson_tail(window_count, expected)
     ratio = window_count / expected
-    is_spike = (window_count >= settings.spike_min_count and p_value < settings.spike_alpha
-                and ratio >= settings.spike_min_ratio)
+    is_spike = (
+        window_count >= settings.spike_min_count
+        and p_value < settings.spike_alpha
+        and ratio >= settings.spike_min_ratio
+    )
     return SpikeVerdict(window_count, round(expected, 3), p_value, round(ratio, 2), is_spike)
 
 
@@ -48,8 +51,9 @@ def spike_grew(previous_count: int, count: int, settings: DetectorSettings) -> b
     return count > previous_count and count >= previous_count * (1 + settings.spike_update_growth)
 
 
-def churn_risk(negative: bool, arr_minor: int | None, renewal: date | None, today: date,
-               settings: DetectorSettings) -> tuple[bool, bool]:
+def churn_risk(
+    negative: bool, arr_minor: int | None, renewal: date | None, today: date, settings: DetectorSettings
+) -> tuple[bool, bool]:
     """(high ARR, renewing soon) when the feedback is negative; neither otherwise."""
     if not negative:
         return False, False
@@ -60,7 +64,8 @@ def churn_risk(negative: bool, arr_minor: int | None, renewal: date | None, toda
 
 def unowned_demand(unique_accounts: int, arr_minor: int, settings: DetectorSettings) -> bool:
     return unique_accounts >= settings.unowned_min_accounts or (
-        settings.unowned_min_arr_minor > 0 and arr_minor >= settings.unowned_min_arr_minor)
+        settings.unowned_min_arr_minor > 0 and arr_minor >= settings.unowned_min_arr_minor
+    )
 
 
 def demand_step(accounts: int) -> int:

@@ -30,20 +30,38 @@ class Draft:
 
 def new_insight(insight_id: str, draft: Draft, now: datetime) -> Insight:
     return Insight(
-        insight_id=insight_id, kind=draft.kind, severity=draft.severity, title=draft.title[:200],
-        summary=draft.summary[:5000], product_area=draft.product_area, theme=draft.theme,
-        owning_team_id=draft.owning_team_id, initiative_id=draft.initiative_id, account_id=draft.account_id,
-        segment=draft.segment, evidence_feedback_ids=draft.evidence[-MAX_EVIDENCE:],
-        metrics={k: float(v) for k, v in draft.metrics.items()}, dedup_key=draft.dedup_key,
-        status=InsightStatus.open, version=1, detected_at=now, updated_at=now)
+        insight_id=insight_id,
+        kind=draft.kind,
+        severity=draft.severity,
+        title=draft.title[:200],
+        summary=draft.summary[:5000],
+        product_area=draft.product_area,
+        theme=draft.theme,
+        owning_team_id=draft.owning_team_id,
+        initiative_id=draft.initiative_id,
+        account_id=draft.account_id,
+        segment=draft.segment,
+        evidence_feedback_ids=draft.evidence[-MAX_EVIDENCE:],
+        metrics={k: float(v) for k, v in draft.metrics.items()},
+        dedup_key=draft.dedup_key,
+        status=InsightStatus.open,
+        version=1,
+        detected_at=now,
+        updated_at=now,
+    )
 
 
 def revised(current: Insight, draft: Draft, now: datetime) -> tuple[Insight, list[str]]:
     """The insight with the draft's new numbers, version + 1, and the names of the fields that changed."""
     evidence = list(dict.fromkeys([*current.evidence_feedback_ids, *draft.evidence]))[-MAX_EVIDENCE:]
-    proposed = {"severity": draft.severity, "title": draft.title[:200], "summary": draft.summary[:5000],
-                "owning_team_id": draft.owning_team_id, "evidence_feedback_ids": evidence,
-                "metrics": {k: float(v) for k, v in draft.metrics.items()}}
+    proposed = {
+        "severity": draft.severity,
+        "title": draft.title[:200],
+        "summary": draft.summary[:5000],
+        "owning_team_id": draft.owning_team_id,
+        "evidence_feedback_ids": evidence,
+        "metrics": {k: float(v) for k, v in draft.metrics.items()},
+    }
     changed = [name for name, value in proposed.items() if getattr(current, name) != value]
     return current.model_copy(update={**proposed, "version": current.version + 1, "updated_at": now}), changed
 

@@ -30,8 +30,11 @@ class ThemeWindow:
 
     def stale(self, buckets: list[dict[str, Any]]) -> list[datetime]:
         """Days of these buckets whose memberships changed since they were read."""
-        return [b["start"] for b in buckets if (day := self.days.get(b["start"])) is None
-                or day.writes != b.get("writes", 0)]
+        return [
+            b["start"]
+            for b in buckets
+            if (day := self.days.get(b["start"])) is None or day.writes != b.get("writes", 0)
+        ]
 
     def merge(self, start: datetime, writes: int, members: list[dict[str, Any]]) -> bool:
         """Take in one day's memberships as they now are; False when the window must be read whole again."""

@@ -1,7 +1,7 @@
 """What handlers share across calls: settings and the classifier of each taxonomy version (built once)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from terrain_kit.uow import UnitOfWork
 
@@ -44,4 +44,4 @@ class Context:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from terrain_contracts.events.feedback import FeedbackCategory, FeedbackIngested, SentimentLabel
 from terrain_contracts.events.insight import InsightKind, Severity
-
 from terrain_kit.uow import UnitOfWork
 
 from ..classify import Classification
@@ -39,13 +38,16 @@ class AtRisk:
     renewing: bool
 
 
-async def after_ingest(uow: UnitOfWork, ctx: Context, classified: list[tuple[FeedbackIngested, Classification]],
-                       now: datetime) -> None:
+async def after_ingest(
+    uow: UnitOfWork, ctx: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
+) -> None:
     window = timedelta(hours=ctx.detectors.spike_window_hours)
     live: dict[str, LiveTheme] = {}
     at_risk: dict[str, list[AtRisk]] = {}
     for event, result in classified:
-        if now - event.data.occurred_at <= window:  # old feedback imported in bulk is history, not a spike now
+        if (
+            now - event.data.occurred_at <= window
+        ):  # old feedback imported in bulk is history, not a spike now
             for match in result.themes:
                 theme = live.setdefault(match.theme, LiveTheme(match.product_area, [], event))
                 theme.evidence.append(event.data.feedback_id)
@@ -65,49 +67,89 @@ async def after_ingest(uow: UnitOfWork, ctx: Context, classified: list[tuple[Fee
         await churn(situations, ctx, hits)
 
 
-async def spike_verdicts(uow: UnitOfWork, ctx: Context, themes: list[str],
-                         now: datetime) -> dict[str, detectors.SpikeVerdict]:
+async def spike_verdicts(
+    uow: UnitOfWork, ctx: Context, themes: list[str], now: datetime
+) -> dict[str, detectors.SpikeVerdict]:
     """Each theme's count over the window (hour buckets) against its baseline (day buckets before today)."""
     if not themes:
         return {}
     settings = ctx.detectors
     hour, today = bucket_start(now, "hour"), bucket_start(now, "day")
-    window = {t: [bucket_id("theme", t, "hour", hour - timedelta(hours=h)) for h in range(settings.spike_window_hours)]
-              for t in themes}
+    window = {
+        t: [
+            bucket_id("theme", t, "hour", hour - timedelta(hours=h))
+            for h in range(settings.spike_window_hours)
+        ]
+        for t in themes
+    }
     fresh_after = time.monotonic() - settings.spike_baseline_refresh_seconds
     stale = [t for t in themes if ctx.baselines.get((t, today), (0, -1.0))[1] < fresh_after]
-    baseline = {t: [bucket_id("theme", t, "day", today - timedelta(days=d))
-                    for d in range(1, settings.spike_baseline_days + 1)] for t in stale}
-    counts = await aggregates.items_by_id(uow, [i for ids in (*window.values(), *baseline.values()) for i in ids])
+    baseline = {
+        t: [
+            bucket_id("theme", t, "day", today - timedelta(days=d))
+            for d in range(1, settings.spike_baseline_days + 1)
+        ]
+        for t in stale
+    }
+    counts = await aggregates.items_by_id(
+        uow, [i for ids in (*window.values(), *baseline.values()) for i in ids]
+    )
     for theme, ids in baseline.items():
         ctx.baselines[(theme, today)] = (sum(counts.get(i, 0) for i in ids), time.monotonic())
     for key in [k for k in ctx.baselines if k[1] != today]:
         del ctx.baselines[key]  # yesterday's baselines are never read again
-    return {t: detectors.spike(sum(counts.get(i, 0) for i in window[t]), ctx.baselines[(t, today)][0], settings)
-            for t in themes}
+    return {
+        t: detectors.spike(sum(counts.get(i, 0) for i in window[t]), ctx.baselines[(t, today)][0], settings)
+        for t in themes
+    }
 
 
-async def spike(situations: Situations, ctx: Context, theme: str, live: LiveTheme, verdict: detectors.SpikeVerdict,
-                now: datetime) -> None:
+async def spike(
+    situations: Situations,
+    ctx: Context,
+    theme: str,
+    live: LiveTheme,
+    verdict: detectors.SpikeVerdict,
+    now: datetime,
+) -> None:
     settings = ctx.detectors
     situation = f"spike:{theme}"
     current = await situations.current(situation)
-    if current is not None and not detectors.spike_grew(int(current.metrics.get("items", 0)), verdict.count, settings):
+    if current is not None and not detectors.spike_grew(
+        int(current.metrics.get("items", 0)), verdict.count, settings
+    ):
         return
-    start = current.dedup_key.rsplit(":", 1)[1] if current else bucket_start(now, "hour").strftime("%Y%m%dT%H")
-    severity = Severity.critical if verdict.ratio >= 10 and verdict.count >= 2 * settings.spike_min_count \
+    start = (
+        current.dedup_key.rsplit(":", 1)[1] if current else bucket_start(now, "hour").strftime("%Y%m%dT%H")
+    )
+    severity = (
+        Severity.critical
+        if verdict.ratio >= 10 and verdict.count >= 2 * settings.spike_min_count
         else Severity.warning
+    )
     draft = Draft(
-        situation=situation, kind=InsightKind.spike, severity=severity, dedup_key=f"spike:{theme}:{start}",
+        situation=situation,
+        kind=InsightKind.spike,
+        severity=severity,
+        dedup_key=f"spike:{theme}:{start}",
         title=f"Spike in '{theme}' feedback: {verdict.count} items in {settings.spike_window_hours}h",
-        summary=(f"{verdict.count} feedback items on theme '{theme}' ({live.area}) arrived in the last "
-                 f"{settings.spike_window_hours} hours, against {verdict.expected:g} expected from its own "
-                 f"baseline over the previous {settings.spike_baseline_days} days ({verdict.ratio:g}x; Poisson "
-                 f"tail probability {verdict.p_value:.2g})."),
-        product_area=live.area, theme=theme, owning_team_id=await situations.owner_of(live.area),
+        summary=(
+            f"{verdict.count} feedback items on theme '{theme}' ({live.area}) arrived in the last "
+            f"{settings.spike_window_hours} hours, against {verdict.expected:g} expected from its own "
+            f"baseline over the previous {settings.spike_baseline_days} days ({verdict.ratio:g}x; Poisson "
+            f"tail probability {verdict.p_value:.2g})."
+        ),
+        product_area=live.area,
+        theme=theme,
+        owning_team_id=await situations.owner_of(live.area),
         evidence=live.evidence,
-        metrics={"items": verdict.count, "expected": verdict.expected, "ratio": verdict.ratio,
-                 "p_value": verdict.p_value})
+        metrics={
+            "items": verdict.count,
+            "expected": verdict.expected,
+            "ratio": verdict.ratio,
+            "p_value": verdict.p_value,
+        },
+    )
     await situations.raise_or_update(draft, live.cause)
 
 
@@ -128,7 +170,10 @@ async def churn(situations: Situations, ctx: Context, hits: list[AtRisk]) -> Non
     arr = account.arr.amount_minor if account.arr else None
     situation = f"churn:{account.account_id}"
     current = await situations.current(situation)
-    evidence = [*(current.evidence_feedback_ids if current else []), *(h.event.data.feedback_id for h in hits)]
+    evidence = [
+        *(current.evidence_feedback_ids if current else []),
+        *(h.event.data.feedback_id for h in hits),
+    ]
     reasons = []
     if last.high_arr:
         reasons.append(f"ARR {money({account.arr.currency: arr})}")
@@ -137,14 +182,22 @@ async def churn(situations: Situations, ctx: Context, hits: list[AtRisk]) -> Non
     theme = result.theme
     area = theme.product_area if theme else None
     draft = Draft(
-        situation=situation, kind=InsightKind.churn_risk,
+        situation=situation,
+        kind=InsightKind.churn_risk,
         severity=Severity.critical if last.high_arr and last.renewing else Severity.warning,
-        dedup_key=f"churn:{account.account_id}", account_id=account.account_id, segment=account.segment,
+        dedup_key=f"churn:{account.account_id}",
+        account_id=account.account_id,
+        segment=account.segment,
         title=f"Churn risk: {account.name} ({', '.join(reasons)})"[:200],
-        summary=(f"{account.name} sent {len(set(evidence))} negative feedback item(s) while at risk: "
-                 f"{' and '.join(reasons)}. Latest: {result.category.value}, sentiment "
-                 f"{result.sentiment_score:+.2f}" + (f", theme '{theme.theme}'." if theme else ".")),
-        product_area=area, theme=theme.theme if theme else None,
-        owning_team_id=await situations.owner_of(area), evidence=evidence,
-        metrics={"negative_items": len(set(evidence)), **({"arr_minor": arr} if arr is not None else {})})
+        summary=(
+            f"{account.name} sent {len(set(evidence))} negative feedback item(s) while at risk: "
+            f"{' and '.join(reasons)}. Latest: {result.category.value}, sentiment "
+            f"{result.sentiment_score:+.2f}" + (f", theme '{theme.theme}'." if theme else ".")
+        ),
+        product_area=area,
+        theme=theme.theme if theme else None,
+        owning_team_id=await situations.owner_of(area),
+        evidence=evidence,
+        metrics={"negative_items": len(set(evidence)), **({"arr_minor": arr} if arr is not None else {})},
+    )
     await situations.raise_or_update(draft, last.event)

@@ -18,7 +18,6 @@ from terrain_contracts.events.feedback import (
     FeedbackIngestedData,
 )
 from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
-
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
@@ -34,46 +33,83 @@ def account_of(data: FeedbackIngestedData) -> Account | None:
     snapshot = data.account
     if snapshot is None:
         return None
-    return Account(snapshot.account_id, snapshot.arr.amount_minor if snapshot.arr else None,
-                   snapshot.arr.currency if snapshot.arr else None, snapshot.segment, snapshot.renewal_date)
+    return Account(
+        snapshot.account_id,
+        snapshot.arr.amount_minor if snapshot.arr else None,
+        snapshot.arr.currency if snapshot.arr else None,
+        snapshot.segment,
+        snapshot.renewal_date,
+    )
 
 
 def item_doc(data: FeedbackIngestedData, result: Classification, contrib: dict[str, Any]) -> dict[str, Any]:
     account = account_of(data)
     return {
-        "_id": data.feedback_id, "revision": data.revision, "text": data.text, "occurred_at": data.occurred_at,
+        "_id": data.feedback_id,
+        "revision": data.revision,
+        "text": data.text,
+        "occurred_at": data.occurred_at,
         "language": data.language,
-        "account": None if account is None else {
-            "account_id": account.account_id, "arr": account.arr_minor, "currency": account.currency,
+        "account": None
+        if account is None
+        else {
+            "account_id": account.account_id,
+            "arr": account.arr_minor,
+            "currency": account.currency,
             "segment": account.segment,
-            "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None},
+            "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None,
+        },
         **classified_fields(result, data.occurred_at, contrib),
     }
 
 
-def classified_fields(result: Classification, occurred_at: datetime, contrib: dict[str, Any]) -> dict[str, Any]:
+def classified_fields(
+    result: Classification, occurred_at: datetime, contrib: dict[str, Any]
+) -> dict[str, Any]:
     """What a classification sets on an item. Only unassigned items carry ``unassigned_at``: its sparse index
     (what clustering reads) costs nothing to the assigned majority."""
-    fields = {"classification": classification_doc(result), "unassigned": not result.themes, "contribution": contrib}
+    fields = {
+        "classification": classification_doc(result),
+        "unassigned": not result.themes,
+        "contribution": contrib,
+    }
     return fields | ({} if result.themes else {"unassigned_at": occurred_at})
 
 
 def classification_doc(result: Classification) -> dict[str, Any]:
-    return {"taxonomy_version": result.taxonomy_version, "category": result.category.value,
-            "sentiment": result.sentiment.value, "sentiment_score": result.sentiment_score,
-            "language": result.language,
-            "themes": [{"theme": m.theme, "product_area": m.product_area, "confidence": m.confidence}
-                       for m in result.themes]}
+    return {
+        "taxonomy_version": result.taxonomy_version,
+        "category": result.category.value,
+        "sentiment": result.sentiment.value,
+        "sentiment_score": result.sentiment_score,
+        "language": result.language,
+        "themes": [
+            {"theme": m.theme, "product_area": m.product_area, "confidence": m.confidence}
+            for m in result.themes
+        ],
+    }
 
 
-def classified_event(feedback_id: str, revision: int, result: Classification, language: str | None,
-                     cause) -> FeedbackClassified:
-    return FeedbackClassified.create(FeedbackClassifiedData(
-        feedback_id=feedback_id, revision=revision, taxonomy_version=result.taxonomy_version,
-        themes=[ContractThemeMatch(theme=m.theme, product_area=m.product_area, confidence=m.confidence)
-                for m in result.themes],
-        category=result.category, sentiment=result.sentiment, sentiment_score=result.sentiment_score,
-        language=language or result.language), source=SOURCE, cause=cause)
+def classified_event(
+    feedback_id: str, revision: int, result: Classification, language: str | None, cause
+) -> FeedbackClassified:
+    return FeedbackClassified.create(
+        FeedbackClassifiedData(
+            feedback_id=feedback_id,
+            revision=revision,
+            taxonomy_version=result.taxonomy_version,
+            themes=[
+                ContractThemeMatch(theme=m.theme, product_area=m.product_area, confidence=m.confidence)
+                for m in result.themes
+            ],
+            category=result.category,
+            sentiment=result.sentiment,
+            sentiment_score=result.sentiment_score,
+            language=language or result.language,
+        ),
+        source=SOURCE,
+        cause=cause,
+    )
 
 
 async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) -> None:
@@ -102,7 +138,9 @@ async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) 
         ops.add(contrib, +1, data.feedback_id)
         docs.append(item_doc(data, result, contrib))
         uow.emit(classified_event(data.feedback_id, data.revision, result, data.language, event))
-        metrics.ITEMS_CLASSIFIED.labels("assigned" if result.themes else "unassigned", result.category.value).inc()
+        metrics.ITEMS_CLASSIFIED.labels(
+            "assigned" if result.themes else "unassigned", result.category.value
+        ).inc()
     await aggregates.apply(uow, ops, now)
     await items.save(uow, docs, existing={i for i, doc in stored.items() if not doc.get("erased")})
     await detect.after_ingest(uow, ctx, list(zip(fresh, results, strict=True)), now)
@@ -135,8 +173,15 @@ async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Cla
         if doc.get("contribution"):
             ops.add(doc["contribution"], -1)
         account = doc.get("account")
-        contrib = contribution(result, doc["occurred_at"], None if account is None else Account(
-            account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")))
+        contrib = contribution(
+            result,
+            doc["occurred_at"],
+            None
+            if account is None
+            else Account(
+                account["account_id"], account.get("arr"), account.get("currency"), account.get("segment")
+            ),
+        )
         ops.add(contrib, +1, doc["_id"])
         kept = {k: v for k, v in doc.items() if k != "unassigned_at"}
         saved.append(kept | classified_fields(result, doc["occurred_at"], contrib))

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 
 from terrain_contracts.events.insight import InsightKind, Severity
-
 from terrain_kit.uow import UnitOfWork
 
 from ..classify.cluster import MAX_ITEMS, cluster_texts
@@ -27,7 +26,9 @@ OVERLAP_MARGIN_SECONDS = 5  # clocks of replicas may disagree by this much
 
 
 async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
-    themes = [marker["_id"].split(":", 1)[1] for marker in await insights_store.open_situations(uow, "spike:")]
+    themes = [
+        marker["_id"].split(":", 1)[1] for marker in await insights_store.open_situations(uow, "spike:")
+    ]
     verdicts = await spike_verdicts(uow, ctx, themes, utcnow())
     faded = [theme for theme in themes if not verdicts[theme].is_spike]
     current = await insights_store.open_for_many(uow, [f"spike:{theme}" for theme in faded])
@@ -35,8 +36,12 @@ async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
         insight = current.get(f"spike:{theme}")
         if insight is not None:
             verdict = verdicts[theme]
-            await resolve(uow, insight, f"volume back to {verdict.count} items in "
-                          f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)")
+            await resolve(
+                uow,
+                insight,
+                f"volume back to {verdict.count} items in "
+                f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)",
+            )
 
 
 async def ranking(uow: UnitOfWork, days: int, segment: str | None = None) -> list[Demand]:
@@ -58,7 +63,9 @@ async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> N
     views = await windows.current(uow, None, utcnow())
     segments = {s for window, _ in views.values() for s in window.segments()}
     for segment in sorted({None, *segments}, key=lambda s: s or ""):
-        ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[:settings.top_demand_size]
+        ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[
+            : settings.top_demand_size
+        ]
         if not ranked_themes:
             continue
         label = segment or "all"
@@ -67,14 +74,23 @@ async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> N
         order = [d.theme for d in ranked_themes]
         if current is not None and current.summary.startswith(_headline(order)):
             continue  # same ranking: nothing new to say
-        lines = "; ".join(f"{n}. {d.theme}: {d.unique_accounts} accounts, {money(d.arr_by_currency)} ARR, "
-                          f"{d.items} items" for n, d in enumerate(ranked_themes, 1))
+        lines = "; ".join(
+            f"{n}. {d.theme}: {d.unique_accounts} accounts, {money(d.arr_by_currency)} ARR, {d.items} items"
+            for n, d in enumerate(ranked_themes, 1)
+        )
         draft = Draft(
-            situation=situation, kind=InsightKind.top_demand, severity=Severity.info, dedup_key=situation,
-            segment=segment, theme=ranked_themes[0].theme,
+            situation=situation,
+            kind=InsightKind.top_demand,
+            severity=Severity.info,
+            dedup_key=situation,
+            segment=segment,
+            theme=ranked_themes[0].theme,
             title=f"Top demand ({label}, {settings.demand_days} days): {', '.join(order[:3])}"[:200],
-            summary=f"{_headline(order)} Ranked by ARR of the accounts asking, then accounts: {lines}."[:5000],
-            metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked_themes, 1)})
+            summary=f"{_headline(order)} Ranked by ARR of the accounts asking, then accounts: {lines}."[
+                :5000
+            ],
+            metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked_themes, 1)},
+        )
         await raise_or_update(uow, draft, current, None)
 
 
@@ -82,7 +98,9 @@ def _headline(order: list[str]) -> str:
     return f"Most demanded themes: {', '.join(order)}."
 
 
-async def buckets_touched(uow: UnitOfWork, ctx: Context) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
+async def buckets_touched(
+    uow: UnitOfWork, ctx: Context
+) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
     """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write count)},
     and the time now. A bucket whose write count is what the detector read last time needs no new look.
 
@@ -119,27 +137,43 @@ async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, 
         current = await situations.current(situation)
         owner = await situations.owner_of(area)
         severity = Severity.critical if owner is None else Severity.warning
-        if current is not None and (current.severity, current.owning_team_id) == (severity, owner) and \
-                detectors.demand_step(int(current.metrics.get("accounts", 0))) == \
-                detectors.demand_step(found.unique_accounts):
+        if (
+            current is not None
+            and (current.severity, current.owning_team_id) == (severity, owner)
+            and detectors.demand_step(int(current.metrics.get("accounts", 0)))
+            == detectors.demand_step(found.unique_accounts)
+        ):
             continue
         draft = Draft(
-            situation=situation, kind=InsightKind.unowned_demand, severity=severity, dedup_key=situation,
+            situation=situation,
+            kind=InsightKind.unowned_demand,
+            severity=severity,
+            dedup_key=situation,
             title=f"Demand for '{theme}' with no committed initiative: {found.unique_accounts} accounts",
-            summary=(f"{found.unique_accounts} accounts ({money(found.arr_by_currency)} ARR) sent {found.items} "
-                     f"feedback items on theme '{theme}' ({area}) in the last {settings.demand_days} days, and "
-                     f"no committed or in-progress initiative covers it. "
-                     + ("No team owns this product area." if owner is None else f"Area owned by team {owner}.")),
-            product_area=area, theme=theme, owning_team_id=owner,
+            summary=(
+                f"{found.unique_accounts} accounts ({money(found.arr_by_currency)} ARR) sent {found.items} "
+                f"feedback items on theme '{theme}' ({area}) in the last {settings.demand_days} days, and "
+                f"no committed or in-progress initiative covers it. "
+                + ("No team owns this product area." if owner is None else f"Area owned by team {owner}.")
+            ),
+            product_area=area,
+            theme=theme,
+            owning_team_id=owner,
             evidence=await items.still_in_theme(uow, found.evidence(MAX_EVIDENCE), theme),
-            metrics={"accounts": found.unique_accounts, "items": found.items, "arr_minor": found.arr_minor,
-                     **{f"arr_{c.lower()}_minor": a for c, a in found.arr_by_currency.items()}})
+            metrics={
+                "accounts": found.unique_accounts,
+                "items": found.items,
+                "arr_minor": found.arr_minor,
+                **{f"arr_{c.lower()}_minor": a for c, a in found.arr_by_currency.items()},
+            },
+        )
         await situations.raise_or_update(draft, None)
 
 
 async def unowned_demand_ran(uow: UnitOfWork, ran_at: datetime, themes: int) -> None:
-    await uow[JOB_RUNS].update_one({"_id": UNOWNED_JOB}, {"$set": {"ran_at": ran_at, "themes": themes}},
-                                   upsert=True, session=uow.session)
+    await uow[JOB_RUNS].update_one(
+        {"_id": UNOWNED_JOB}, {"$set": {"ran_at": ran_at, "themes": themes}}, upsert=True, session=uow.session
+    )
 
 
 async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
@@ -156,27 +190,46 @@ async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
             continue
         days = (now - since).days
         draft = Draft(
-            situation=situation, kind=InsightKind.initiative_evidence, severity=Severity.warning,
-            dedup_key=situation, initiative_id=initiative["_id"], product_area=initiative.get("product_area"),
+            situation=situation,
+            kind=InsightKind.initiative_evidence,
+            severity=Severity.warning,
+            dedup_key=situation,
+            initiative_id=initiative["_id"],
+            product_area=initiative.get("product_area"),
             owning_team_id=initiative.get("owner_team_id"),
             title=f"'{initiative['title']}' has no customer evidence after {days} days"[:200],
-            summary=(f"Initiative '{initiative['title']}' has been {initiative['status']} for {days} days and no "
-                     f"feedback is linked to it. Link the feedback that motivates it, or question it."),
-            metrics={"days_active": days, "links_total": 0})
+            summary=(
+                f"Initiative '{initiative['title']}' has been {initiative['status']} for {days} days and no "
+                f"feedback is linked to it. Link the feedback that motivates it, or question it."
+            ),
+            metrics={"days_active": days, "links_total": 0},
+        )
         await raise_or_update(uow, draft, None, None)
 
 
 async def refresh_candidates(uow: UnitOfWork, ctx: Context) -> int:
     """Replace the open emerging-theme candidates with a fresh clustering of recent unassigned items."""
-    recent = await items.unassigned_texts(uow, utcnow() - timedelta(days=ctx.detectors.demand_days), MAX_ITEMS)
+    recent = await items.unassigned_texts(
+        uow, utcnow() - timedelta(days=ctx.detectors.demand_days), MAX_ITEMS
+    )
     clusters = cluster_texts([doc["text"] for doc in recent])
     await uow[CANDIDATES].delete_many({"status": "open"}, session=uow.session)
     now = utcnow()
-    docs = [{"_id": f"cand-{uuid4().hex[:12]}", "status": "open", "label_terms": c.label_terms,
-             "size": len(c.members), "cohesion": c.cohesion, "created_at": now,
-             "feedback_ids": [recent[i]["_id"] for i in c.members][:200],
-             "examples": [{"feedback_id": recent[i]["_id"], "text": recent[i]["text"][:500]} for i in c.examples]}
-            for c in clusters]
+    docs = [
+        {
+            "_id": f"cand-{uuid4().hex[:12]}",
+            "status": "open",
+            "label_terms": c.label_terms,
+            "size": len(c.members),
+            "cohesion": c.cohesion,
+            "created_at": now,
+            "feedback_ids": [recent[i]["_id"] for i in c.members][:200],
+            "examples": [
+                {"feedback_id": recent[i]["_id"], "text": recent[i]["text"][:500]} for i in c.examples
+            ],
+        }
+        for c in clusters
+    ]
     if docs:
         await uow[CANDIDATES].insert_many(docs, session=uow.session)
     return len(docs)

@@ -9,7 +9,6 @@ from terrain_contracts.events.initiative import (
 )
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_contracts.events.team import TeamDeleted
-
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import detectors
@@ -22,11 +21,17 @@ from .raising import raise_or_update, resolve
 
 async def apply_team(event: Event, uow: UnitOfWork) -> None:
     if isinstance(event, TeamDeleted):
-        await projections.apply_team(uow, event.data.team_id, event.data.version, {"deleted": True, "areas": []})
+        await projections.apply_team(
+            uow, event.data.team_id, event.data.version, {"deleted": True, "areas": []}
+        )
         return
     team = event.data.team
-    await projections.apply_team(uow, team.team_id, team.version, {
-        "name": team.name, "areas": [a.area for a in team.product_areas], "deleted": False})
+    await projections.apply_team(
+        uow,
+        team.team_id,
+        team.version,
+        {"name": team.name, "areas": [a.area for a in team.product_areas], "deleted": False},
+    )
 
 
 async def apply_initiative(event: Event, uow: UnitOfWork, ctx: Context) -> None:
@@ -50,8 +55,13 @@ async def resolve_covered_unowned(uow: UnitOfWork, briefing: dict, cause: Event)
     for marker in await insights_store.open_situations(uow, "unowned:"):
         current = await insights_store.open_for(uow, marker["_id"])
         if current is not None and detectors.covers(briefing, current.theme or "", current.product_area):
-            await resolve(uow, current, f"initiative {briefing['initiative_id']} ('{briefing['title']}') is "
-                          f"{briefing['status']} and covers theme '{current.theme}'", cause)
+            await resolve(
+                uow,
+                current,
+                f"initiative {briefing['initiative_id']} ('{briefing['title']}') is "
+                f"{briefing['status']} and covers theme '{current.theme}'",
+                cause,
+            )
 
 
 async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
@@ -67,8 +77,9 @@ async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
     if lacking is not None:
         await resolve(uow, lacking, "the initiative received its first evidence", event)
     settings = ctx.detectors
-    recent = await projections.links_since(uow, data.initiative_id,
-                                           utcnow() - timedelta(days=settings.evidence_window_days))
+    recent = await projections.links_since(
+        uow, data.initiative_id, utcnow() - timedelta(days=settings.evidence_window_days)
+    )
     if len(recent) < settings.evidence_fast_count:
         return
     situation = f"evidence:{data.initiative_id}:gaining"
@@ -77,12 +88,20 @@ async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
         return
     total = len(await projections.links_since(uow, data.initiative_id, None))
     draft = Draft(
-        situation=situation, kind=InsightKind.initiative_evidence, severity=Severity.info, dedup_key=situation,
+        situation=situation,
+        kind=InsightKind.initiative_evidence,
+        severity=Severity.info,
+        dedup_key=situation,
         title=f"'{initiative['title']}' is gaining evidence fast: {len(recent)} links in "
-              f"{settings.evidence_window_days} days"[:200],
-        summary=(f"Initiative '{initiative['title']}' ({initiative['status']}) received {len(recent)} linked "
-                 f"feedback items in the last {settings.evidence_window_days} days ({total} in all)."),
-        product_area=initiative.get("product_area"), owning_team_id=initiative.get("owner_team_id"),
-        initiative_id=data.initiative_id, evidence=[link["feedback_id"] for link in recent][:100],
-        metrics={"links": len(recent), "links_total": total})
+        f"{settings.evidence_window_days} days"[:200],
+        summary=(
+            f"Initiative '{initiative['title']}' ({initiative['status']}) received {len(recent)} linked "
+            f"feedback items in the last {settings.evidence_window_days} days ({total} in all)."
+        ),
+        product_area=initiative.get("product_area"),
+        owning_team_id=initiative.get("owner_team_id"),
+        initiative_id=data.initiative_id,
+        evidence=[link["feedback_id"] for link in recent][:100],
+        metrics={"links": len(recent), "links_total": total},
+    )
     await raise_or_update(uow, draft, current, event)

@@ -13,7 +13,6 @@ from terrain_contracts.events.insight import (
     InsightUpdated,
     InsightUpdatedData,
 )
-
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
@@ -22,7 +21,9 @@ from ..store import insights as store
 from .context import SOURCE, utcnow
 
 
-async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None) -> Insight:
+async def raise_or_update(
+    uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None
+) -> Insight:
     """Detect a new situation, or update the open insight of an ongoing one (version + 1) if anything changed.
 
     Returns the situation's insight as it now stands."""
@@ -37,8 +38,11 @@ async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None
     if not changed:
         return current
     await store.replace(uow, updated, draft.situation)
-    uow.emit(InsightUpdated.create(InsightUpdatedData(insight=updated, changed_fields=changed), source=SOURCE,
-                                   cause=cause))
+    uow.emit(
+        InsightUpdated.create(
+            InsightUpdatedData(insight=updated, changed_fields=changed), source=SOURCE, cause=cause
+        )
+    )
     metrics.INSIGHTS.labels(updated.kind.value, updated.severity.value, "updated").inc()
     return updated
 
@@ -46,8 +50,11 @@ async def raise_or_update(uow: UnitOfWork, draft: Draft, current: Insight | None
 async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event | None = None) -> Insight:
     resolved = with_status(current, InsightStatus.resolved, utcnow())
     await store.replace(uow, resolved, situation=None)
-    uow.emit(InsightResolved.create(InsightResolvedData(insight=resolved, reason=reason[:2000]), source=SOURCE,
-                                    cause=cause))
+    uow.emit(
+        InsightResolved.create(
+            InsightResolvedData(insight=resolved, reason=reason[:2000]), source=SOURCE, cause=cause
+        )
+    )
     metrics.INSIGHTS.labels(resolved.kind.value, resolved.severity.value, "resolved").inc()
     return resolved
 
@@ -55,6 +62,9 @@ async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event |
 async def acknowledge(uow: UnitOfWork, current: Insight, situation: str | None) -> Insight:
     acknowledged = with_status(current, InsightStatus.acknowledged, utcnow())
     await store.replace(uow, acknowledged, situation)
-    uow.emit(InsightUpdated.create(InsightUpdatedData(insight=acknowledged, changed_fields=["status"]),
-                                   source=SOURCE))
+    uow.emit(
+        InsightUpdated.create(
+            InsightUpdatedData(insight=acknowledged, changed_fields=["status"]), source=SOURCE
+        )
+    )
     return acknowledged

@@ -24,16 +24,28 @@ async def request(uow: UnitOfWork, version: int | None, author: str) -> dict[str
     taxonomy = await (taxonomy_store.get(uow, version) if version else taxonomy_store.latest(uow))
     if taxonomy is None:
         raise LookupError(f"no taxonomy version {version}" if version else "no taxonomy yet")
-    job = {"_id": f"rep-{uuid4().hex[:12]}", "version": taxonomy.version, "status": "pending",
-           "requested_by": author, "requested_at": utcnow(), "total": await items.count(uow), "done": 0,
-           "moved": 0, "cursor": None, "before": {}, "after": {}, "moved_examples": []}
+    job = {
+        "_id": f"rep-{uuid4().hex[:12]}",
+        "version": taxonomy.version,
+        "status": "pending",
+        "requested_by": author,
+        "requested_at": utcnow(),
+        "total": await items.count(uow),
+        "done": 0,
+        "moved": 0,
+        "cursor": None,
+        "before": {},
+        "after": {},
+        "moved_examples": [],
+    }
     await uow[REPLAYS].insert_one(job, session=uow.session)
     return job
 
 
 async def next_job(uow: UnitOfWork) -> dict[str, Any] | None:
-    return await uow[REPLAYS].find_one({"status": {"$in": ["pending", "running"]}}, sort=[("requested_at", 1)],
-                                       session=uow.session)
+    return await uow[REPLAYS].find_one(
+        {"status": {"$in": ["pending", "running"]}}, sort=[("requested_at", 1)], session=uow.session
+    )
 
 
 async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bool:
@@ -66,5 +78,8 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bo
 
 
 async def finish(uow: UnitOfWork, job_id: str) -> None:
-    await uow[REPLAYS].update_one({"_id": job_id, "status": {"$in": ["pending", "running"]}},
-                                  {"$set": {"status": "done", "finished_at": utcnow()}}, session=uow.session)
+    await uow[REPLAYS].update_one(
+        {"_id": job_id, "status": {"$in": ["pending", "running"]}},
+        {"$set": {"status": "done", "finished_at": utcnow()}},
+        session=uow.session,
+    )

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from terrain_contracts import Event
 from terrain_contracts.events.insight import Insight
-
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.insights import Draft

@@ -41,8 +41,9 @@ async def delete_theme(uow: UnitOfWork, slug: str, author: str) -> Taxonomy:
     return await new_version(uow, taxonomy.without_theme(slug), author, f"theme {slug} removed")
 
 
-async def promote(uow: UnitOfWork, candidate_id: str, slug: str, name: str, area: str, description: str,
-                  author: str) -> tuple[Taxonomy, dict[str, Any]]:
+async def promote(
+    uow: UnitOfWork, candidate_id: str, slug: str, name: str, area: str, description: str, author: str
+) -> tuple[Taxonomy, dict[str, Any]]:
     candidate = await uow[CANDIDATES].find_one({"_id": candidate_id}, session=uow.session)
     if candidate is None:
         raise NotFound(f"no candidate {candidate_id}")
@@ -51,11 +52,26 @@ async def promote(uow: UnitOfWork, candidate_id: str, slug: str, name: str, area
     taxonomy = await current(uow)
     if taxonomy.theme(slug) is not None:
         raise Refused(f"theme {slug} already exists")
-    theme = Theme(slug=slug, name=name, description=description,
-                  examples=[e["text"] for e in candidate["examples"]] or [name],
-                  keywords=[t for t in candidate["label_terms"] if len(t) >= 2])
-    stored = await new_version(uow, taxonomy.with_theme(area, theme), author, f"candidate {candidate_id} promoted")
-    await uow[CANDIDATES].update_one({"_id": candidate_id}, {"$set": {
-        "status": "promoted", "theme": slug, "taxonomy_version": stored.version, "promoted_at": utcnow()}},
-        session=uow.session)
+    theme = Theme(
+        slug=slug,
+        name=name,
+        description=description,
+        examples=[e["text"] for e in candidate["examples"]] or [name],
+        keywords=[t for t in candidate["label_terms"] if len(t) >= 2],
+    )
+    stored = await new_version(
+        uow, taxonomy.with_theme(area, theme), author, f"candidate {candidate_id} promoted"
+    )
+    await uow[CANDIDATES].update_one(
+        {"_id": candidate_id},
+        {
+            "$set": {
+                "status": "promoted",
+                "theme": slug,
+                "taxonomy_version": stored.version,
+                "promoted_at": utcnow(),
+            }
+        },
+        session=uow.session,
+    )
     return stored, candidate

@@ -22,17 +22,26 @@ class DemandWindows:
 
     def changed(self, touched: dict[str, tuple[str, datetime, int]]) -> list[str]:
         """Themes of these day buckets ({id: (theme, start, writes)}) whose write count moved since read."""
-        return sorted({theme for theme, start, writes in touched.values()
-                       if (window := self.themes.get(theme)) is None
-                       or (day := window.days.get(start)) is None or day.writes != writes})
+        return sorted(
+            {
+                theme
+                for theme, start, writes in touched.values()
+                if (window := self.themes.get(theme)) is None
+                or (day := window.days.get(start)) is None
+                or day.writes != writes
+            }
+        )
 
-    async def current(self, uow: UnitOfWork, themes: list[str] | None, now: datetime
-                      ) -> dict[str, tuple[ThemeWindow, list[dict[str, Any]]]]:
+    async def current(
+        self, uow: UnitOfWork, themes: list[str] | None, now: datetime
+    ) -> dict[str, tuple[ThemeWindow, list[dict[str, Any]]]]:
         """These themes' windows (every theme with demand in the window by default), with their day buckets."""
         since = day_starts(now, self.days)[0]
         buckets = {theme: [] for theme in themes or []} | await aggregates.theme_days(uow, since, now, themes)
         stale = {t: self.themes[t].stale(b) for t, b in buckets.items() if t in self.themes}
-        days = await aggregates.members_on(uow, [(t, start) for t, starts in stale.items() for start in starts])
+        days = await aggregates.members_on(
+            uow, [(t, start) for t, starts in stale.items() for start in starts]
+        )
         whole = [t for t in buckets if t not in self.themes]
         for theme, starts in stale.items():
             window = self.themes[theme]

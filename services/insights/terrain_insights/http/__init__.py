@@ -1,7 +1,6 @@
 """HTTP routes of the insights service (every route needs an API key with a role)."""
 
 from fastapi import Request
-
 from terrain_kit.service import Service
 
 from ..handlers.context import Context

@@ -5,7 +5,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
-
 from terrain_contracts import Role
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus
 from terrain_kit.auth import Principal, require
@@ -30,14 +29,23 @@ class ResolveBody(BaseModel):
 
 
 @router.get("/insights", response_model=Page[Insight], dependencies=[reader])
-async def list_insights(request: Request, status: InsightStatus | None = None, kind: InsightKind | None = None,
-                        theme: str | None = None, product_area: str | None = None,
-                        limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None) -> Page[Insight]:
-    query: dict[str, Any] = {k: v.value if hasattr(v, "value") else v for k, v in
-                             {"status": status, "kind": kind, "theme": theme, "product_area": product_area}.items()
-                             if v is not None}
-    docs, next_cursor = await page(service(request).db[INSIGHTS], query, sort=("detected_at", -1), limit=limit,
-                                   cursor=cursor)
+async def list_insights(
+    request: Request,
+    status: InsightStatus | None = None,
+    kind: InsightKind | None = None,
+    theme: str | None = None,
+    product_area: str | None = None,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = None,
+) -> Page[Insight]:
+    query: dict[str, Any] = {
+        k: v.value if hasattr(v, "value") else v
+        for k, v in {"status": status, "kind": kind, "theme": theme, "product_area": product_area}.items()
+        if v is not None
+    }
+    docs, next_cursor = await page(
+        service(request).db[INSIGHTS], query, sort=("detected_at", -1), limit=limit, cursor=cursor
+    )
     return Page(items=[store._insight(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -64,8 +72,9 @@ async def acknowledge(insight_id: str, request: Request, principal: Principal = 
 
 
 @router.post("/insights/{insight_id}/resolve", response_model=Insight)
-async def resolve(insight_id: str, body: ResolveBody, request: Request,
-                  principal: Principal = Depends(deciders)) -> Insight:
+async def resolve(
+    insight_id: str, body: ResolveBody, request: Request, principal: Principal = Depends(deciders)
+) -> Insight:
     async def work(uow: UnitOfWork) -> Insight:
         found = await store.get(uow, insight_id)
         if found is None:
@@ -80,6 +89,7 @@ async def resolve(insight_id: str, body: ResolveBody, request: Request,
 @router.get("/themes", dependencies=[reader])
 async def themes(request: Request, days: int = Query(default=14, ge=1, le=90)) -> list[dict]:
     """Every theme with its area, owning team (null: unowned), and daily volume over ``days`` vs the days before."""
+
     async def work(uow: UnitOfWork) -> list[dict]:
         taxonomy = await taxonomy_handlers.current(uow)
         owners = await projections.owners(uow)
@@ -95,50 +105,85 @@ async def themes(request: Request, days: int = Query(default=14, ge=1, le=90)) -
             earlier = [day - timedelta(days=days) for day in recent]
             current = sum(int(by_day.get(d, {}).get("items", 0)) for d in recent)
             previous = sum(int(by_day.get(d, {}).get("items", 0)) for d in earlier)
-            out.append({"theme": theme.slug, "name": theme.name, "product_area": area,
-                        "owning_team_id": owners.get(area), "unowned": area not in owners,
-                        "items": current, "previous_items": previous,
-                        "change": None if previous == 0 else round((current - previous) / previous, 3),
-                        "daily": [{"day": d.date().isoformat(), "items": int(by_day.get(d, {}).get("items", 0))}
-                                  for d in recent]})
+            out.append(
+                {
+                    "theme": theme.slug,
+                    "name": theme.name,
+                    "product_area": area,
+                    "owning_team_id": owners.get(area),
+                    "unowned": area not in owners,
+                    "items": current,
+                    "previous_items": previous,
+                    "change": None if previous == 0 else round((current - previous) / previous, 3),
+                    "daily": [
+                        {"day": d.date().isoformat(), "items": int(by_day.get(d, {}).get("items", 0))}
+                        for d in recent
+                    ],
+                }
+            )
         return out
 
     return await service(request).transactions.run(work)
 
 
 @router.get("/themes/{slug}/trend", dependencies=[reader])
-async def trend(slug: str, request: Request, period: str = Query(default="day", pattern="^(hour|day)$"),
-                buckets: int = Query(default=30, ge=1, le=24 * 31)) -> dict:
+async def trend(
+    slug: str,
+    request: Request,
+    period: str = Query(default="day", pattern="^(hour|day)$"),
+    buckets: int = Query(default=30, ge=1, le=24 * 31),
+) -> dict:
     step = timedelta(hours=1) if period == "hour" else timedelta(days=1)
     last = bucket_start(utcnow(), period)
     starts = [last - step * n for n in range(buckets - 1, -1, -1)]
     docs = await service(request).transactions.run(
-        lambda uow: aggregates.buckets(uow, "theme", slug, period, starts))
+        lambda uow: aggregates.buckets(uow, "theme", slug, period, starts)
+    )
     by_start = {d["start"]: d for d in docs}
     points = []
     for start in starts:
         doc = by_start.get(start, {})
         items_count = int(doc.get("items", 0))
-        point = {"start": start, "items": items_count,
-                 "sentiment_mean": round(doc.get("sentiment_sum", 0.0) / items_count, 3) if items_count else None,
-                 "sentiment": doc.get("sentiment", {}), "categories": doc.get("category", {})}
+        point = {
+            "start": start,
+            "items": items_count,
+            "sentiment_mean": round(doc.get("sentiment_sum", 0.0) / items_count, 3) if items_count else None,
+            "sentiment": doc.get("sentiment", {}),
+            "categories": doc.get("category", {}),
+        }
         if period == "day":  # accounts are counted per day (hour buckets count items only)
-            point |= {"unique_accounts": int(doc.get("unique_accounts", 0)),
-                      "arr_minor_by_currency": {c: a for c, a in doc.get("arr", {}).items() if a}}
+            point |= {
+                "unique_accounts": int(doc.get("unique_accounts", 0)),
+                "arr_minor_by_currency": {c: a for c, a in doc.get("arr", {}).items() if a},
+            }
         points.append(point)
     return {"theme": slug, "period": period, "points": points}
 
 
 @router.get("/demand/top", dependencies=[reader])
-async def top_demand(request: Request, segment: str | None = None, days: int = Query(default=30, ge=1, le=365),
-                     by: str = Query(default="arr", pattern="^(arr|accounts|items)$"),
-                     limit: int = Query(default=10, ge=1, le=100)) -> list[dict]:
+async def top_demand(
+    request: Request,
+    segment: str | None = None,
+    days: int = Query(default=30, ge=1, le=365),
+    by: str = Query(default="arr", pattern="^(arr|accounts|items)$"),
+    limit: int = Query(default=10, ge=1, le=100),
+) -> list[dict]:
     """Themes ranked by ARR of the accounts asking (or unique accounts, or items), optionally per segment."""
     ranked = await service(request).transactions.run(lambda uow: periodic.ranking(uow, days, segment))
-    key = {"arr": lambda d: (-d.arr_minor, -d.unique_accounts), "accounts": lambda d: (-d.unique_accounts, -d.arr_minor),
-           "items": lambda d: (-d.items, -d.unique_accounts)}[by]
-    return [{"theme": d.theme, "items": d.items, "unique_accounts": d.unique_accounts,
-             "arr_minor_by_currency": d.arr_by_currency} for d in sorted(ranked, key=key)[:limit]]
+    key = {
+        "arr": lambda d: (-d.arr_minor, -d.unique_accounts),
+        "accounts": lambda d: (-d.unique_accounts, -d.arr_minor),
+        "items": lambda d: (-d.items, -d.unique_accounts),
+    }[by]
+    return [
+        {
+            "theme": d.theme,
+            "items": d.items,
+            "unique_accounts": d.unique_accounts,
+            "arr_minor_by_currency": d.arr_by_currency,
+        }
+        for d in sorted(ranked, key=key)[:limit]
+    ]
 
 
 @router.get("/items/{feedback_id}", dependencies=[reader])

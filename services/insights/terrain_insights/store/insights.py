@@ -3,7 +3,6 @@
 from typing import Any
 
 from terrain_contracts.events.insight import Insight
-
 from terrain_kit.uow import UnitOfWork
 
 from . import INSIGHTS, SITUATIONS
@@ -36,13 +35,17 @@ async def open_situations(uow: UnitOfWork, prefix: str) -> list[dict[str, Any]]:
 
 async def create(uow: UnitOfWork, insight: Insight, situation: str) -> None:
     # The situation's unique _id makes two replicas racing on one situation conflict, and one retry.
-    await uow[SITUATIONS].insert_one({"_id": situation, "insight_id": insight.insight_id}, session=uow.session)
+    await uow[SITUATIONS].insert_one(
+        {"_id": situation, "insight_id": insight.insight_id}, session=uow.session
+    )
     await uow[INSIGHTS].insert_one(_doc(insight, situation), session=uow.session)
 
 
 async def replace(uow: UnitOfWork, insight: Insight, situation: str | None) -> None:
     # Two replicas updating one insight write the same document: one conflicts and retries, no version is lost.
-    await uow[INSIGHTS].replace_one({"_id": insight.insight_id}, _doc(insight, situation), session=uow.session)
+    await uow[INSIGHTS].replace_one(
+        {"_id": insight.insight_id}, _doc(insight, situation), session=uow.session
+    )
     if situation is None:
         await uow[SITUATIONS].delete_many({"insight_id": insight.insight_id}, session=uow.session)
 
@@ -53,5 +56,8 @@ async def get(uow: UnitOfWork, insight_id: str) -> tuple[Insight, str | None] | 
 
 
 async def drop_evidence(uow: UnitOfWork, feedback_ids: list[str]) -> None:
-    await uow[INSIGHTS].update_many({"evidence_feedback_ids": {"$in": feedback_ids}},
-                                    {"$pull": {"evidence_feedback_ids": {"$in": feedback_ids}}}, session=uow.session)
+    await uow[INSIGHTS].update_many(
+        {"evidence_feedback_ids": {"$in": feedback_ids}},
+        {"$pull": {"evidence_feedback_ids": {"$in": feedback_ids}}},
+        session=uow.session,
+    )

@@ -1,9 +1,8 @@
 """Taxonomy versions: immutable documents, ``_id`` = version number (the unique key orders concurrent writers)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
-
 from terrain_kit.uow import UnitOfWork
 
 from ..taxonomy import Taxonomy
@@ -25,7 +24,13 @@ async def get(uow: UnitOfWork, version: int) -> Taxonomy | None:
 
 
 async def versions(uow: UnitOfWork, limit: int = 100) -> list[dict]:
-    return await uow[TAXONOMY].find({}, {"areas": 0}, session=uow.session).sort("_id", -1).limit(limit).to_list(None)
+    return (
+        await uow[TAXONOMY]
+        .find({}, {"areas": 0}, session=uow.session)
+        .sort("_id", -1)
+        .limit(limit)
+        .to_list(None)
+    )
 
 
 async def insert(uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | None) -> Taxonomy:
@@ -33,8 +38,16 @@ async def insert(uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | N
     version = (current.version if current else 0) + 1
     stored = taxonomy.model_copy(update={"version": version})
     try:
-        await uow[TAXONOMY].insert_one({"_id": version, **stored.content(), "created_at": datetime.now(timezone.utc),
-                                        "created_by": author, "note": note}, session=uow.session)
+        await uow[TAXONOMY].insert_one(
+            {
+                "_id": version,
+                **stored.content(),
+                "created_at": datetime.now(UTC),
+                "created_by": author,
+                "note": note,
+            },
+            session=uow.session,
+        )
     except DuplicateKeyError as exc:
         raise VersionConflict(f"taxonomy version {version} was just created by another change") from exc
     return stored

@@ -8,13 +8,12 @@
   present both ways counts once). One chunk per transaction.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
-
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.aggregates import MEMBERSHIP_SCOPE, Membership, membership_id
@@ -27,7 +26,10 @@ INDEX_NOT_FOUND = 27
 
 async def pending(db: AsyncDatabase) -> set[str]:
     """The upgrades this database still needs."""
-    done = {d["_id"] for d in await db[JOB_RUNS].find({"_id": {"$in": [ITEMS_MARKER, BUCKETS_MARKER]}}).to_list(None)}
+    done = {
+        d["_id"]
+        for d in await db[JOB_RUNS].find({"_id": {"$in": [ITEMS_MARKER, BUCKETS_MARKER]}}).to_list(None)
+    }
     return {ITEMS_MARKER, BUCKETS_MARKER} - done
 
 
@@ -45,18 +47,23 @@ async def items(db: AsyncDatabase) -> None:
 
 
 async def _mark(db: AsyncDatabase, marker: str, session=None) -> None:
-    await db[JOB_RUNS].update_one({"_id": marker}, {"$set": {"ran_at": datetime.now(timezone.utc)}}, upsert=True,
-                                  session=session)
+    await db[JOB_RUNS].update_one(
+        {"_id": marker}, {"$set": {"ran_at": datetime.now(UTC)}}, upsert=True, session=session
+    )
 
 
 async def buckets_chunk(uow: UnitOfWork, chunk: int) -> int:
     """Upgrade up to ``chunk`` legacy buckets; 0 once none is left (then the marker is written)."""
-    legacy = await uow[AGGREGATES].find({"accounts": {"$type": "object"}}, session=uow.session
-                                        ).limit(chunk).to_list(None)
+    legacy = (
+        await uow[AGGREGATES]
+        .find({"accounts": {"$type": "object"}}, session=uow.session)
+        .limit(chunk)
+        .to_list(None)
+    )
     if not legacy:
         await _mark(uow.db, BUCKETS_MARKER, uow.session)
         return 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for bucket in legacy:
         update: dict[str, Any] = {"$unset": {"accounts": ""}}
         if (bucket["scope"], bucket["period"]) == MEMBERSHIP_SCOPE:
@@ -73,10 +80,21 @@ async def _memberships(uow: UnitOfWork, bucket: dict[str, Any]) -> dict[str, int
         if a.get("n", 0) > 0:
             account_id = key.replace("%2E", ".").replace("%25", "%")  # the legacy field-name escaping
             members[membership_id(bucket["_id"], account_id)] = Membership(
-                bucket["_id"], bucket["key"], bucket["start"], account_id, delta=int(a["n"]), arr=a.get("arr"),
-                currency=a.get("currency"), segment=a.get("segment"))
-    known = {d["_id"] for d in await uow[MEMBERSHIPS].find({"_id": {"$in": list(members)}}, {"_id": 1},
-                                                           session=uow.session).to_list(None)}
+                bucket["_id"],
+                bucket["key"],
+                bucket["start"],
+                account_id,
+                delta=int(a["n"]),
+                arr=a.get("arr"),
+                currency=a.get("currency"),
+                segment=a.get("segment"),
+            )
+    known = {
+        d["_id"]
+        for d in await uow[MEMBERSHIPS]
+        .find({"_id": {"$in": list(members)}}, {"_id": 1}, session=uow.session)
+        .to_list(None)
+    }
     inc: dict[str, int] = {}
     for member_id, member in members.items():
         if member_id not in known:
@@ -84,6 +102,11 @@ async def _memberships(uow: UnitOfWork, bucket: dict[str, Any]) -> dict[str, int
                 inc[name] = inc.get(name, 0) + amount
     if members:
         await uow[MEMBERSHIPS].bulk_write(
-            [UpdateOne({"_id": i}, {"$inc": {"n": m.delta}}) if i in known else InsertOne(m.document(i))
-             for i, m in members.items()], ordered=False, session=uow.session)
+            [
+                UpdateOne({"_id": i}, {"$inc": {"n": m.delta}}) if i in known else InsertOne(m.document(i))
+                for i, m in members.items()
+            ],
+            ordered=False,
+            session=uow.session,
+        )
     return inc

@@ -143,8 +143,9 @@ class Rules(Strict):
     product_ops_members: list[Id] = Field(default_factory=list, max_length=200)
     defaults: Defaults = Defaults()
     # Bounded: an escalation is due at now + this, and a huge one overflows the date in every consumer.
-    escalation_minutes: float | None = Field(default=None, gt=0, le=MAX_ESCALATION_MINUTES,
-                                             description="Overrides the service setting.")
+    escalation_minutes: float | None = Field(
+        default=None, gt=0, le=MAX_ESCALATION_MINUTES, description="Overrides the service setting."
+    )
     endpoints: dict[Slug, Endpoint] = Field(default_factory=dict, max_length=500)
     routes: list[Route] = Field(default_factory=list, max_length=500)
 

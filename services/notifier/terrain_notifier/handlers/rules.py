@@ -21,7 +21,9 @@ def parse_text(text: str, ssrf_allow: Sequence[str], *, empty_allowed: bool = Tr
     except yaml.YAMLError as exc:
         raise RulesError([{"field": "(document)", "message": f"not valid YAML: {exc}"}]) from None
     if data is None and not empty_allowed:
-        raise RulesError([{"field": "(document)", "message": "empty or null: send the rules (or {} for none)"}])
+        raise RulesError(
+            [{"field": "(document)", "message": "empty or null: send the rules (or {} for none)"}]
+        )
     return parse_rules(data, ssrf_allow)
 
 
