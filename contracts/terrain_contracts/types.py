@@ -6,7 +6,8 @@ anything loose: naive datetimes, free-form currencies, floats for money.
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -76,6 +77,19 @@ class FieldError(Contract):
 
     field: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     message: Reason
+
+
+def field_errors(
+    errors: Iterable[Mapping[str, Any]], *, prefix: str = "", root: str = "(root)", limit: int = 50
+) -> list[FieldError]:
+    """Pydantic's errors (``ValidationError.errors()``, FastAPI's ``RequestValidationError.errors()``), one
+    :class:`FieldError` each, the field as a dotted path (``root`` for the whole input)."""
+    found = []
+    for error in list(errors)[:limit]:
+        where = ".".join(str(part) for part in error["loc"]) or root
+        message = str(error["msg"]).removeprefix("Value error, ") or "invalid"
+        found.append(FieldError(field=f"{prefix}{where}"[:300], message=message[:2000]))
+    return found
 
 
 class Role(StrEnum):

@@ -5,7 +5,8 @@ stored (the secret is 256 random bits, so a slow hash adds nothing); it is
 shown once, when created. The bootstrap admin key comes from settings.
 Each service keeps its own keys: a service is its own security boundary.
 
-    @router.post("/v1/things", dependencies=[Depends(require(Role.pm, Role.product_ops))])
+    @router.post("/v1/things")
+    async def create_thing(body: Thing, principal: Writer) -> ThingView: ...
 """
 
 import hashlib
@@ -13,15 +14,17 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 from terrain_contracts import Role
-from terrain_contracts.types import Id, Name
+from terrain_contracts.types import Id, Name, utcnow
+
+from .errors import NotFound
 
 KEYS = "api_keys"
 _CACHE_SECONDS = 10.0  # a revoked key stops working everywhere within this
@@ -90,7 +93,7 @@ class ApiKeys:
             "name": name,
             "role": role.value,
             "member_id": member_id,
-            "created_at": datetime.now(UTC),
+            "created_at": utcnow(),
             "revoked_at": None,
         }
         await self._keys.insert_one(record)
@@ -101,7 +104,7 @@ class ApiKeys:
 
     async def revoke(self, key_id: str) -> bool:
         result = await self._keys.update_one(
-            {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": datetime.now(UTC)}}
+            {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
         )
         self._cache.pop(key_id, None)
         return result.modified_count == 1
@@ -144,6 +147,19 @@ def require(*roles: Role):
         return principal
 
     return check
+
+
+def allowed(*roles: Role) -> Any:
+    """The principal of a route open to ``roles`` (admin always passes), as a parameter type."""
+    return Annotated[Principal, Depends(require(*roles))]
+
+
+# A route's parameter says who may call it: ``async def list_items(principal: Reader)``.
+Reader = allowed()  # any valid identity
+Writer = allowed(Role.pm, Role.product_ops)
+ProductOps = allowed(Role.product_ops)
+Director = allowed(Role.director)
+Admin = allowed(Role.admin)
 
 
 class KeyRequest(BaseModel):
@@ -189,5 +205,5 @@ async def list_keys(request: Request) -> list[dict]:
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_key(key_id: str, request: Request) -> Response:
     if not await request.app.state.api_keys.revoke(key_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no active key {key_id}")
+        raise NotFound(f"no active key {key_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import nats
 from nats.errors import NoServersError
@@ -22,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.headers import MSG_ID, REPLAY_FOR
+from terrain_contracts.types import utcnow
 
 _NOT_REPLAYED = (MSG_ID, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "Nats-Expected-Last-Sequence")
 # A record must fit in one message of the dead-letter stream (1 MiB, NATS's default maximum payload too),
@@ -58,7 +58,7 @@ def build(
         payload=text,
         payload_encoding=encoding,
         headers=dict(headers or {}),
-        dead_lettered_at=datetime.now(UTC),
+        dead_lettered_at=utcnow(),
     )
     keep = len(text)
     while len(record.model_dump_json()) > MAX_RECORD_BYTES and keep:

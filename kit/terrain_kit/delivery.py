@@ -22,7 +22,6 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any, Union
 from uuid import UUID
 
@@ -35,6 +34,7 @@ from nats.js.api import AckPolicy as ServerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 from terrain_contracts.headers import REPLAY_FOR
+from terrain_contracts.types import utcnow
 
 from . import deadletters, logs, metrics
 from .batching import Batcher, Item
@@ -204,7 +204,7 @@ class ConsumerRuntime:
             if await uow[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=uow.session):
                 return
             await self.consumer.on_invalid(raw.subject, raw.data, reason, uow)
-            now = datetime.now(UTC)
+            now = utcnow()
             await uow[PROCESSED].insert_one({"_id": marker, "at": now}, session=uow.session)
 
         await self._transactions.run(work)
@@ -298,7 +298,7 @@ class ConsumerRuntime:
                     for event in fresh:
                         await self.consumer.handler(event, uow)
             # A concurrent delivery of the same event aborts here on the unique _id, and its retry skips it.
-            now = datetime.now(UTC)
+            now = utcnow()
             await uow[PROCESSED].insert_many(
                 [{"_id": keys[e.id], "at": now} for e in fresh], session=uow.session
             )

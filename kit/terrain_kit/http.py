@@ -17,8 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from terrain_contracts.types import field_errors
 
 from . import auth, logs, metrics
+from .api import domain_error
+from .errors import DomainError
 
 if TYPE_CHECKING:
     from .service import Service
@@ -26,10 +29,6 @@ if TYPE_CHECKING:
 CORRELATION_HEADER = "x-correlation-id"
 UNTRACED_ROUTES = "/healthz,/readyz,/metrics,/asyncapi.yaml"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
 
 
 class FieldProblem(BaseModel):
@@ -45,7 +44,7 @@ class InvalidRequest(BaseModel):
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = field_errors(exc)
+    errors = [error.model_dump() for error in field_errors(exc.errors())]
     fields = ", ".join(e["field"] for e in errors)
     return JSONResponse(status_code=422, content={"detail": f"invalid request: {fields}", "errors": errors})
 
@@ -237,6 +236,7 @@ def create_app(
     app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DomainError, domain_error)
     _document_invalid_requests(app)
     app.add_middleware(ObservedRequests, max_body_bytes=service.settings.http.max_body_bytes)
 

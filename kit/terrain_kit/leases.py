@@ -9,11 +9,12 @@ a lease expiring mid-job lets another replica start the same work.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from terrain_contracts.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class Lease:
         self.ttl = timedelta(seconds=ttl_seconds)
 
     async def acquire(self) -> bool:
-        now = datetime.now(UTC)
+        now = utcnow()
         try:
             held = await self._leases.find_one_and_update(
                 {"_id": self.name, "$or": [{"holder": self.holder}, {"expires_at": {"$lt": now}}]},

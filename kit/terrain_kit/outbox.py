@@ -10,12 +10,13 @@ republishes an entry; JetStream's duplicate window stores it once.
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 from terrain_contracts.headers import MSG_ID
+from terrain_contracts.types import utcnow
 
 from . import metrics
 from .faults import Faults
@@ -83,7 +84,7 @@ class Relay:
     async def sweep(self, grace_seconds: float) -> int:
         """Publish what is left unpublished past the grace period; measure the backlog on the way."""
         async with self._lock:
-            now = datetime.now(UTC)
+            now = utcnow()
             oldest_first = (
                 await self._db[OUTBOX]
                 .find({"published_at": None})
@@ -113,7 +114,7 @@ class Relay:
     async def _publish(self, entries: list[dict[str, Any]], path: str) -> int:
         self._faults.hit("outbox.before_publish")
         js = self._jetstream()
-        # Pipelined: sent one after the other on the connection (so stored in commit order), acks awaited together.
+        # Pipelined: sent one after the other on the connection (stored in commit order), acks awaited together.
         pending = [
             await js.publish_async(
                 entry["subject"],
@@ -126,7 +127,11 @@ class Relay:
         acks = await asyncio.gather(
             *(asyncio.wait_for(ack, ACK_TIMEOUT_SECONDS) for ack in pending), return_exceptions=True
         )
-        done = [entry["_id"] for entry, ack in zip(entries, acks) if not isinstance(ack, BaseException)]
+        done = [
+            entry["_id"]
+            for entry, ack in zip(entries, acks, strict=True)
+            if not isinstance(ack, BaseException)
+        ]
         failures = [ack for ack in acks if isinstance(ack, BaseException)]
         if failures:
             log.warning(
@@ -135,8 +140,6 @@ class Relay:
             )
         self._faults.hit("outbox.after_publish")
         if done:
-            await self._db[OUTBOX].update_many(
-                {"_id": {"$in": done}}, {"$set": {"published_at": datetime.now(UTC)}}
-            )
+            await self._db[OUTBOX].update_many({"_id": {"$in": done}}, {"$set": {"published_at": utcnow()}})
             metrics.OUTBOX_PUBLISHED.labels(path).inc(len(done))
         return len(done)

@@ -11,9 +11,10 @@ import base64
 from typing import Any, Generic, TypeVar
 
 from bson import json_util
-from fastapi import HTTPException
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.collection import AsyncCollection
+
+from .errors import Invalid
 
 T = TypeVar("T")
 
@@ -35,9 +36,7 @@ def _decode(cursor: str) -> tuple[Any, Any]:
     try:
         value, identifier = json_util.loads(base64.urlsafe_b64decode(cursor.encode()))
     except Exception as exc:
-        raise HTTPException(
-            422, detail="invalid cursor: pass back the next_cursor of a previous page"
-        ) from exc
+        raise Invalid("cursor", "pass back the next_cursor of a previous page") from exc
     return value, identifier
 
 

@@ -156,8 +156,8 @@ class Service:
                     await undo()
                 await asyncio.sleep(min(2.0**attempt, 10.0))
 
-    async def _wait_for_mongo(self, timeout: float = 60.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def _wait_for_mongo(self, patience: float = 60.0) -> None:
+        deadline = asyncio.get_running_loop().time() + patience
         while True:
             try:
                 await self.mongo.admin.command("ping")

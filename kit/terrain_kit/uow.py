@@ -6,7 +6,6 @@ the same transaction and the relay publishes them after the commit.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from terrain_contracts import Event
+from terrain_contracts.types import utcnow
 
 from .mongo import Index, asc
 from .telemetry import current_trace_headers
@@ -56,6 +56,15 @@ class UnitOfWork:
         self.outbox: list[dict[str, Any]] = []
         self.committed_actions: list[Callable[[], None]] = []
 
+    @classmethod
+    def read_only(cls, db: AsyncDatabase) -> "UnitOfWork":
+        """A unit of work outside any transaction, for the store's read functions; emitting is refused."""
+        return cls(db, None, publishes=frozenset())  # type: ignore[arg-type]  # no session: reads only
+
+    def trace_of(self, event_id: UUID) -> dict[str, str]:
+        """The trace headers of the message that carried ``event_id`` (empty if unknown)."""
+        return dict(self._trace_for.get(event_id) or {})
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once this unit of work has committed; never for an attempt that rolled back.
 
@@ -64,7 +73,7 @@ class UnitOfWork:
 
     def emit(self, *events: Event) -> None:
         """Record events to publish once this unit of work commits."""
-        now = datetime.now(UTC)
+        now = utcnow()
         for event in events:
             if self._publishes is not None and event.subject not in self._publishes:
                 raise UndeclaredEvent(

@@ -92,7 +92,7 @@ async def traced(stack, ports, jetstream_of_stack):
 async def jetstream_of_stack(stack):
     import nats
 
-    connection = await nats.connect(stack.nats_url_as("tools"))
+    connection = await nats.connect(stack.nats_url_as("ops"))  # seeds accounts and reads the streams
     yield connection.jetstream()
     await connection.close()
 
