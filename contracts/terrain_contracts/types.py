@@ -4,9 +4,9 @@ Producers construct models with these types and get a validation error on
 anything loose: naive datetimes, free-form currencies, floats for money.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints

@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -138,8 +139,33 @@ def _announce(stack: Stack, printer: Printer) -> None:
 
 def test(rest: list[str]) -> int:
     os.chdir(REPO)
+    if "--fast" in rest:  # the tier without servers: domain rules and handlers on the in-memory unit of work
+        rest = ["-m", "unit", *(arg for arg in rest if arg != "--fast")]
     os.execv(sys.executable, [sys.executable, "-m", "pytest", *rest])
     return 0  # not reached
+
+
+# What `./terrain lint` type-checks: every component's package (tests are held to ruff only).
+TYPED = [
+    "contracts/terrain_contracts",
+    "kit/terrain_kit",
+    "dev/terrain_dev",
+    *(f"services/{name}/terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier")),
+]
+
+
+def lint(rest: list[str]) -> int:
+    """The house style, checked: formatting, ruff's rules (pyproject.toml) and mypy, on the whole tree."""
+    os.chdir(REPO)
+    steps = [["ruff", "format", "--check", "."], ["ruff", "check", "."], ["mypy", *TYPED]]
+    failed = [
+        " ".join(step)
+        for step in steps
+        if subprocess.run([sys.executable, "-m", *step, *rest]).returncode != 0
+    ]
+    for step in failed:
+        print(f"lint: {step} failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def deadletters(rest: list[str]) -> int:
@@ -165,7 +191,14 @@ def deploy(rest: list[str]) -> int:
 
 # Commands that hand their arguments to another tool untouched.
 PASS_THROUGH = {
-    "test": (test, "run the test suite (what CI runs); arguments go to pytest"),
+    "test": (
+        test,
+        "run the test suite (what CI runs); --fast: the tier without servers; other arguments go to pytest",
+    ),
+    "lint": (
+        lint,
+        "ruff format --check, ruff check and mypy on every component (CI runs it before the tests)",
+    ),
     "dlq": (deadletters, "dead letters: list [--consumer X] | replay SEQ... | replay --all [--nats URL]"),
     "contracts": (contracts, "JSON Schemas: check | write"),
     "deploy": (

@@ -18,7 +18,6 @@ import mongomock
 import mongomock.results
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from terrain_contracts import Event
-
 from terrain_kit.uow import UnitOfWork
 
 
@@ -65,7 +64,9 @@ class MemoryCollection:
     def find(self, *args: Any, session: Any = None, **kwargs: Any) -> MemoryCursor:
         return MemoryCursor(self._collection.find(*args, **kwargs))
 
-    async def aggregate(self, pipeline: list[dict[str, Any]], session: Any = None, **kwargs: Any) -> MemoryCursor:
+    async def aggregate(
+        self, pipeline: list[dict[str, Any]], session: Any = None, **kwargs: Any
+    ) -> MemoryCursor:
         return MemoryCursor(self._collection.aggregate(pipeline, **kwargs))
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True, session: Any = None) -> Any:
@@ -105,7 +106,9 @@ class MemoryDatabase:
     __getattr__ = __getitem__
 
 
-def memory_uow(db: MemoryDatabase | None = None, publishes: Iterable[type[Event]] | None = None) -> UnitOfWork:
+def memory_uow(
+    db: MemoryDatabase | None = None, publishes: Iterable[type[Event]] | None = None
+) -> UnitOfWork:
     """A real :class:`UnitOfWork` over an in-memory database; ``publishes`` limits what it may emit."""
     allowed = None if publishes is None else frozenset(event.subject for event in publishes)
     return UnitOfWork(db or MemoryDatabase(), None, publishes=allowed)  # type: ignore[arg-type]
