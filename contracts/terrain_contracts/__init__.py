@@ -3,9 +3,12 @@
 Importable with Pydantic alone: a Sales or CS tool builds an event here and
 publishes ``event.to_json()`` on ``event.subject`` with ``Nats-Msg-Id`` set
 to ``str(event.id)``.
+
+Every contract by subject and producer: ``terrain_contracts.registry``
+(imported on its own, not loaded with the package).
 """
 
-from . import headers, registry, streams, subjects
+from . import headers, streams, subjects
 from .deadletter import DeadLetter
 from .envelope import Event
 from .types import Contract, FieldError, Money, Role
@@ -18,7 +21,6 @@ __all__ = [
     "Money",
     "Role",
     "headers",
-    "registry",
     "streams",
     "subjects",
 ]

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from . import demo
 from .servers import free_port
 from .stack import PortBusy, Printer, Stack, StackConfig
+from .waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,58 +54,22 @@ async def _run_until_stopped(
     stack: Stack, printer: Printer, stop: threading.Event, ports: "demo.Ports | None"
 ) -> int:
     """Play the demo (unless disabled), then keep the stack up until Ctrl-C or a service crash."""
-    receivers = (
-        demo.Receivers(
-            ports.smtp,
-            ports.http,
-            on_message=lambda m: printer.line(
-                "demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}"
-            ),
-        )
-        if ports
-        else None
-    )
+    receivers = _receivers(ports, printer) if ports else None
     if receivers is not None:
         await receivers.start()
-    tasks = {
+    tasks: set[asyncio.Task[Any]] = {
         asyncio.create_task(asyncio.to_thread(stop.wait), name="stop"),
         asyncio.create_task(_watch_crashes(stack), name="crash"),
     }
     if receivers is not None:
-        urls = {name: process.base_url for name, process in stack.services.items()}
-        tasks.add(
-            asyncio.create_task(
-                demo.run(
-                    urls,
-                    demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops")),
-                    stack.admin_key,
-                    receivers,
-                    lambda line: printer.line("demo", line),
-                ),
-                name="demo",
-            )
-        )
+        tasks.add(asyncio.create_task(_play(stack, printer, receivers), name="demo"))
     try:
         while True:
             done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                if task.get_name() == "crash":
-                    for name, code in task.result():
-                        printer.line(
-                            "stack", f"{name} exited unexpectedly (code {code}); stopping everything"
-                        )
-                    return 1
-                if task.get_name() == "stop":
-                    printer.line("stack", "stopping: services finish in-flight work first")
-                    return 0
-                if task.exception() is not None:
-                    printer.line("demo", f"the demo stopped: {task.exception()!r}")
-                else:
-                    printer.line(
-                        "demo",
-                        "the demo is over; the stack keeps running for you to explore "
-                        "(API docs above). Ctrl-C stops it.",
-                    )
+                outcome = _ended(task, printer)
+                if outcome is not None:
+                    return outcome
     finally:
         for task in tasks:
             task.cancel()
@@ -112,10 +78,42 @@ async def _run_until_stopped(
             await receivers.stop()
 
 
+def _receivers(ports: "demo.Ports", printer: Printer) -> "demo.Receivers":
+    """The demo's mail and webhook receivers, narrating every message they get."""
+    return demo.Receivers(
+        ports.smtp,
+        ports.http,
+        on_message=lambda m: printer.line("demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}"),
+    )
+
+
+async def _play(stack: Stack, printer: Printer, receivers: "demo.Receivers") -> None:
+    urls = {name: process.base_url for name, process in stack.services.items()}
+    bus = demo.Bus(stack.nats_url_as("tools"), stack.nats_url_as("ops"))
+    await demo.run(urls, bus, stack.admin_key, receivers, lambda line: printer.line("demo", line))
+
+
+def _ended(task: "asyncio.Task[Any]", printer: Printer) -> int | None:
+    """The exit code when ``task`` ending stops the stack; None when the stack keeps running."""
+    if task.get_name() == "crash":
+        for name, code in task.result():
+            printer.line("stack", f"{name} exited unexpectedly (code {code}); stopping everything")
+        return 1
+    if task.get_name() == "stop":
+        printer.line("stack", "stopping: services finish in-flight work first")
+        return 0
+    if task.exception() is not None:
+        printer.line("demo", f"the demo stopped: {task.exception()!r}")
+    else:
+        printer.line(
+            "demo",
+            "the demo is over; the stack keeps running for you to explore (API docs above). Ctrl-C stops it.",
+        )
+    return None
+
+
 async def _watch_crashes(stack: Stack) -> list[tuple[str, int]]:
-    while not (crashed := stack.crashed()):
-        await asyncio.sleep(0.5)
-    return crashed
+    return await until(stack.crashed, interval=0.5)
 
 
 def _announce(stack: Stack, printer: Printer) -> None:
@@ -208,10 +206,7 @@ PASS_THROUGH = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in PASS_THROUGH:
-        return PASS_THROUGH[argv[0]][0](argv[1:])
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="./terrain", description="Terrain developer commands.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -230,7 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, help_text) in PASS_THROUGH.items():
         sub.add_parser(name, help=help_text, add_help=False)
 
+    sub.add_parser("help", help="list these commands")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASS_THROUGH:
+        return PASS_THROUGH[argv[0]][0](argv[1:])
+    parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "help":
+        parser.print_help()
+        return 0
     return args.handler(args)
 
 

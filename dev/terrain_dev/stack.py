@@ -46,11 +46,13 @@ class Printer:
         self._lock = threading.Lock()
 
     def line(self, name: str, text: str) -> None:
+        """Print ``text`` under ``name``'s prefix: every line of a multi-line text gets the prefix."""
         prefix = f"{name:<11}|"
         if self.colour:
             prefix = f"\033[{COLOURS.get(name, '0')}m{prefix}\033[0m"
+        lines = "\n".join(f"{prefix} {part}" for part in text.splitlines() or [""])
         with self._lock:
-            print(f"{prefix} {text}", flush=True)
+            print(lines, flush=True)
 
 
 @dataclass

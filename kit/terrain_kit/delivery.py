@@ -17,13 +17,9 @@ Per message, in this order:
    ADVISORIES stream, has it dead-lettered even if the service was down.
 """
 
-import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, Union
-from uuid import UUID
 
 from faststream import AckPolicy
 from faststream.middlewares import BaseMiddleware
@@ -39,6 +35,7 @@ from terrain_contracts.types import utcnow
 from . import deadletters, logs, metrics
 from .batching import Batcher, Item
 from .broker import inbox_prefix
+from .commits import BatchCommit
 from .consumers import Consumer, InvalidMessage, Rejected
 from .faults import Faults
 from .mongo import is_unavailable
@@ -80,7 +77,10 @@ class ConsumerRuntime:
         self.max_attempts = consumer.max_attempts or settings.max_attempts
         if self.max_attempts >= settings.max_deliveries:
             raise ValueError(f"{consumer.durable}: max_attempts must stay below max_deliveries")
-        self._batcher = Batcher(self._process, max_size=settings.batch_size, linger=settings.linger_ms / 1000)
+        self._commits = BatchCommit(consumer, transactions, settings, self._faults, self._settle)
+        self._batcher = Batcher(
+            self._commits.process, max_size=settings.batch_size, linger=settings.linger_ms / 1000
+        )
 
     @property
     def durable(self) -> str:
@@ -158,21 +158,7 @@ class ConsumerRuntime:
         try:
             await call_next(msg)
         except InvalidMessage as exc:
-            if self.consumer.on_invalid is not None:
-                try:
-                    await self._record_invalid(raw, str(exc))
-                except Exception as hook_error:
-                    # MongoDB away: retry (bounded by the server's max_deliveries). A hook that fails on this
-                    # payload every time must not keep it from its dead letter: bounded like a handler.
-                    if is_unavailable(hook_error) or attempt < self.max_attempts:
-                        log.warning(
-                            "invalid-message hook failed, will retry",
-                            extra={"consumer": self.durable, "attempt": attempt, "error": repr(hook_error)},
-                        )
-                        await self._settle(msg.nack, delay=self._backoff(attempt))
-                        return
-                    exc = InvalidMessage(f"{exc} (the service could not record the refusal: {hook_error!r})")
-            await self._dead_letter(msg, exc, cause="invalid")
+            await self._invalid(msg, exc, attempt)
         except Rejected as exc:
             await self._dead_letter(msg, exc, cause="rejected")
         except Exception as exc:
@@ -195,15 +181,36 @@ class ConsumerRuntime:
         else:
             await self._settle(msg.ack)
 
+    async def _invalid(self, msg: NatsMessage, exc: InvalidMessage, attempt: int) -> None:
+        """Record the refusal through the service's hook (if any), then dead-letter the message."""
+        if self.consumer.on_invalid is not None:
+            try:
+                await self._record_invalid(msg.raw_message, str(exc))
+            except Exception as hook_error:
+                # MongoDB away: retry (bounded by the server's max_deliveries). A hook that fails on this
+                # payload every time must not keep it from its dead letter: bounded like a handler.
+                if is_unavailable(hook_error) or attempt < self.max_attempts:
+                    log.warning(
+                        "invalid-message hook failed, will retry",
+                        extra={"consumer": self.durable, "attempt": attempt, "error": repr(hook_error)},
+                    )
+                    await self._settle(msg.nack, delay=self._backoff(attempt))
+                    return
+                exc = InvalidMessage(f"{exc} (the service could not record the refusal: {hook_error!r})")
+        await self._dead_letter(msg, exc, cause="invalid")
+
     async def _record_invalid(self, raw: Msg, reason: str) -> None:
         """Run the service's hook for an invalid payload, once per message: if dead-lettering fails after
         the hook committed, the redelivery must not record the refusal (announce it) a second time."""
         marker = f"{self.durable}:invalid:{raw.metadata.stream}:{raw.metadata.sequence.stream}"
+        hook = self.consumer.on_invalid
+        if hook is None:
+            return
 
         async def work(uow: UnitOfWork) -> None:
             if await uow[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=uow.session):
                 return
-            await self.consumer.on_invalid(raw.subject, raw.data, reason, uow)
+            await hook(raw.subject, raw.data, reason, uow)
             now = utcnow()
             await uow[PROCESSED].insert_one({"_id": marker, "at": now}, session=uow.session)
 
@@ -222,108 +229,6 @@ class ConsumerRuntime:
                 "could not settle message; it will be redelivered",
                 extra={"consumer": self.durable, "action": action.__name__, "error": repr(exc)},
             )
-
-    # -- batches -----------------------------------------------------------------------------
-
-    async def _process(self, items: list[Item]) -> None:
-        groups: dict[UUID, list[Item]] = defaultdict(list)
-        for item in items:  # the same event twice in one fetch: a redelivery overtook the first
-            groups[item.event.id].append(item)
-        firsts = [group[0] for group in groups.values()]
-        started = asyncio.get_running_loop().time()
-        async with self._heartbeat(items):
-            try:
-                await self._commit_holding(firsts)
-                outcomes: dict[UUID, BaseException | None] = dict.fromkeys(groups)
-            except Exception as exc:
-                if len(firsts) == 1 or is_unavailable(exc):
-                    outcomes = dict.fromkeys(groups, exc)
-                else:
-                    log.warning(
-                        "batch failed, isolating its events",
-                        extra={"consumer": self.durable, "events": len(firsts), "error": repr(exc)},
-                    )
-                    outcomes = {item.event.id: await self._try_alone(item) for item in firsts}
-        for event_id, outcome in outcomes.items():
-            for item in groups[event_id]:
-                item.fail(outcome) if outcome is not None else item.succeed()
-        metrics.BATCH_SIZE.labels(self.durable).observe(len(firsts))
-        metrics.BATCH_SECONDS.labels(self.durable).observe(asyncio.get_running_loop().time() - started)
-
-    async def _try_alone(self, item: Item) -> BaseException | None:
-        try:
-            await self._commit_holding([item])
-        except Exception as exc:
-            return exc
-        return None
-
-    async def _commit_holding(self, items: list[Item]) -> None:
-        """Commit; while MongoDB is unreachable keep trying (messages held in progress), up to a bound."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._settings.unavailable_hold_seconds
-        delay = 0.25
-        while True:
-            try:
-                return await self._commit(items)
-            except Exception as exc:
-                if not is_unavailable(exc) or loop.time() + delay > deadline:
-                    raise
-                log.warning(
-                    "MongoDB unavailable, holding the batch",
-                    extra={"consumer": self.durable, "events": len(items), "retry_in_seconds": delay},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-    async def _commit(self, items: list[Item]) -> None:
-        keys = {item.event.id: f"{self.durable}:{item.event.id}" for item in items}
-
-        async def work(uow: UnitOfWork) -> int:
-            seen = {
-                doc["_id"]
-                for doc in await uow[PROCESSED]
-                .find({"_id": {"$in": list(keys.values())}}, {"_id": 1}, session=uow.session)
-                .to_list(None)
-            }
-            fresh = [item.event for item in items if keys[item.event.id] not in seen]
-            if not fresh:
-                return 0
-            for item in items:
-                if keys[item.event.id] not in seen:
-                    self._faults.check_poison(item.message.raw_message.headers)
-            async with asyncio.timeout(self._settings.handler_timeout_seconds):
-                if self.consumer.batch:
-                    await self.consumer.handler(fresh, uow)
-                else:
-                    for event in fresh:
-                        await self.consumer.handler(event, uow)
-            # A concurrent delivery of the same event aborts here on the unique _id, and its retry skips it.
-            now = utcnow()
-            await uow[PROCESSED].insert_many(
-                [{"_id": keys[e.id], "at": now} for e in fresh], session=uow.session
-            )
-            return len(fresh)
-
-        fresh = await self._transactions.run(work, trace_for={item.event.id: item.trace for item in items})
-        metrics.EVENTS_CONSUMED.labels(self.durable, "processed").inc(fresh)
-        if fresh < len(items):
-            metrics.EVENTS_CONSUMED.labels(self.durable, "duplicate").inc(len(items) - fresh)
-
-    @asynccontextmanager
-    async def _heartbeat(self, items: list[Item]) -> AsyncIterator[None]:
-        """Tell the server a slow batch is still being worked on, so it is not redelivered meanwhile."""
-
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self._settings.ack_wait_seconds / 3)
-                for item in items:
-                    await self._settle(item.message.in_progress)
-
-        task = asyncio.create_task(beat())
-        try:
-            yield
-        finally:
-            task.cancel()
 
     # -- dead letters ------------------------------------------------------------------------
 

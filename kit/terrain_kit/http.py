@@ -216,6 +216,31 @@ class BodyTooLarge(Exception):
     pass
 
 
+def _add_operations_routes(app: FastAPI, service: "Service") -> None:
+    """Health, readiness, the AsyncAPI document and metrics: the same on every service."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service.name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks = await service.health()
+        ready = all(checks.values())
+        return JSONResponse(
+            status_code=200 if ready else 503,
+            content={"status": "ready" if ready else "not ready", "checks": checks},
+        )
+
+    @app.get("/asyncapi.yaml", include_in_schema=False)
+    async def asyncapi() -> PlainTextResponse:
+        return PlainTextResponse(service.asyncapi(), media_type="application/yaml")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
 def create_app(
     service: "Service",
     *,
@@ -240,27 +265,7 @@ def create_app(
     _document_invalid_requests(app)
     app.add_middleware(ObservedRequests, max_body_bytes=service.settings.http.max_body_bytes)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": service.name}
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> JSONResponse:
-        checks = await service.health()
-        ready = all(checks.values())
-        return JSONResponse(
-            status_code=200 if ready else 503,
-            content={"status": "ready" if ready else "not ready", "checks": checks},
-        )
-
-    @app.get("/asyncapi.yaml", include_in_schema=False)
-    async def asyncapi() -> PlainTextResponse:
-        return PlainTextResponse(service.asyncapi(), media_type="application/yaml")
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
+    _add_operations_routes(app, service)
     app.include_router(auth.router)
     for router in routers:
         app.include_router(router)

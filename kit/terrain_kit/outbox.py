@@ -114,7 +114,8 @@ class Relay:
     async def _publish(self, entries: list[dict[str, Any]], path: str) -> int:
         self._faults.hit("outbox.before_publish")
         js = self._jetstream()
-        # Pipelined: sent one after the other on the connection (stored in commit order), acks awaited together.
+        # Pipelined: sent one after the other on the connection (stored in commit order),
+        # acks awaited together.
         pending = [
             await js.publish_async(
                 entry["subject"],

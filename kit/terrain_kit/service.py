@@ -81,6 +81,15 @@ class Service:
         )
         for runtime in self.consumers.values():
             runtime.subscribe(self.broker)
+        self._declare_publishers()
+        if self.consumers:
+            self.streams.add(streams.ADVISORIES)
+            subscribe_advisories(self.broker, name, self.consumers)
+        self._background = list(background)
+        self._tasks: list[asyncio.Task] = []
+        self.started = False
+
+    def _declare_publishers(self) -> None:
         for event in self.publishes:  # declared for the AsyncAPI document; the outbox relay publishes
             self.broker.publisher(
                 event.subject,
@@ -88,12 +97,6 @@ class Service:
                 title=event.model_fields["type"].default,
                 description=(event.__doc__ or "").strip().split("\n")[0] or None,
             )
-        if self.consumers:
-            self.streams.add(streams.ADVISORIES)
-            subscribe_advisories(self.broker, name, self.consumers)
-        self._background = list(background)
-        self._tasks: list[asyncio.Task] = []
-        self.started = False
 
     def asyncapi(self) -> str:
         """The service's events, as it publishes and consumes them (AsyncAPI 3)."""

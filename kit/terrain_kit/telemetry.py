@@ -1,11 +1,10 @@
 """OpenTelemetry set-up and trace-context helpers for the outbox and NATS headers."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from threading import Lock
 
-from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -66,7 +65,3 @@ def current_trace_headers() -> dict[str, str]:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return carrier
-
-
-def context_from(headers: Mapping[str, str]) -> otel_context.Context:
-    return propagate.extract(dict(headers))

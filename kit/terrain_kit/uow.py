@@ -6,7 +6,7 @@ the same transaction and the relay publishes them after the commit.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from pymongo import AsyncMongoClient
@@ -17,9 +17,6 @@ from terrain_contracts.types import utcnow
 
 from .mongo import Index, asc
 from .telemetry import current_trace_headers
-
-if TYPE_CHECKING:
-    from .outbox import Relay
 
 T = TypeVar("T")
 
@@ -35,6 +32,12 @@ def kit_indexes(processed_ttl_days: int, published_ttl_hours: int) -> list[Index
         ),
         Index(PROCESSED, asc("at"), ttl_seconds=processed_ttl_days * 86400),
     ]
+
+
+class Publisher(Protocol):
+    """What a transaction hands its committed outbox entries to (the outbox ``Relay``)."""
+
+    def publish_soon(self, entries: list[dict[str, Any]]) -> None: ...
 
 
 class UndeclaredEvent(Exception):
@@ -105,7 +108,7 @@ class Transactions:
         self,
         client: AsyncMongoClient,
         db: AsyncDatabase,
-        relay: "Relay",
+        relay: Publisher,
         publishes: frozenset[str] | None = None,
     ) -> None:
         self._client = client

@@ -2,8 +2,8 @@
 
 import httpx
 import pytest
-from fastapi import HTTPException
 from pymongo import AsyncMongoClient
+from terrain_kit.errors import Invalid
 from terrain_kit.pagination import page
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,8 @@ async def test_a_filter_applies_on_every_page(items):
 
 
 async def test_a_forged_cursor_is_a_client_error(items):
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(Invalid) as refused:
         await page(items, {}, cursor="not-a-cursor")
-    assert refused.value.status_code == 422
-    assert httpx.codes.is_client_error(refused.value.status_code)
+    assert refused.value.status == 422
+    assert refused.value.field == "cursor"
+    assert httpx.codes.is_client_error(refused.value.status)

@@ -186,7 +186,8 @@ class Field:
             FeedbackKind.field,
             source="gong",
             text=(
-                "Call with their COO: they are seriously considering not renewing next month. Exports keep failing, "
-                "support answers late, and a competitor offered them a discount. Very unhappy."
+                "Call with their COO: they are seriously considering not renewing next month. "
+                "Exports keep failing, support answers late, and a competitor offered them a discount. "
+                "Very unhappy."
             ),
         )

@@ -27,7 +27,8 @@ BRIEFINGS = (
         "reporting",
         ["data-export"],
         "Fast, complete data exports",
-        "Large accounts cannot get their data out: CSV exports time out past 10,000 rows and drop custom fields.",
+        "Large accounts cannot get their data out: "
+        "CSV exports time out past 10,000 rows and drop custom fields.",
         "Stream exports in the background, with every field, to CSV, Excel and Google Sheets.",
         "m",
     ),
@@ -59,37 +60,72 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
     ops = ("product_ops", org.NADIA.member_id)
     await services.as_member("initiatives", "POST", "/v1/cycles", *ops, json={"quarter": quarter})
     briefings = {}
-    for pm, team, area, themes, title, problem, intention, size in BRIEFINGS:
-        created = await services.as_member(
-            "initiatives",
-            "POST",
-            "/v1/initiatives",
-            "pm",
-            pm.member_id,
-            json={
-                "title": title,
-                "problem": problem,
-                "source": "customer_feedback",
-                "size": size,
-                "intention": intention,
-                "owner_team_id": team.team_id,
-                "quarter": quarter,
-                "product_area": area,
-                "themes": themes,
-                "success_metric": {
-                    "kind": "kpi",
-                    "name": f"{title}: tickets about it",
-                    "target": "-50% by end of quarter",
-                },
-            },
-        )
-        briefing = Briefing(
-            created["initiative"]["initiative_id"], created["initiative"]["version"], title, pm
-        )
-        briefings[pm.member_id] = briefing
+    for drafted in BRIEFINGS:
+        briefing = await draft(services, quarter, *drafted)
+        briefings[briefing.pm.member_id] = briefing
         await move(services, briefing, "proposed")
-
     exports = briefings[org.HUGO.member_id]
+    dependency_id = await ask_platform(services, exports, today)
+    await phase(services, quarter, "alignment")
+    await services.as_member(
+        "initiatives",
+        "POST",
+        f"/v1/dependencies/{dependency_id}/answer",
+        "pm",
+        org.AMIR.member_id,
+        json={"answer": "accepted", "note": "Job workers land in week 3 of the quarter."},
+    )
+    for briefing in briefings.values():
+        await move(services, briefing, "aligned")
+    await vote(services, quarter, [b.initiative_id for b in briefings.values()])
+    await phase(services, quarter, "validation")
+    for briefing in briefings.values():
+        await move(services, briefing, "committed", as_ops=True)
+    await move(services, exports, "in_progress")
+    return briefings
+
+
+async def draft(
+    services: Services,
+    quarter: str,
+    pm: org.Person,
+    team: org.Team,
+    area: str,
+    themes: list[str],
+    title: str,
+    problem: str,
+    intention: str,
+    size: str,
+) -> Briefing:
+    """A PM drafts a briefing for the quarter."""
+    created = await services.as_member(
+        "initiatives",
+        "POST",
+        "/v1/initiatives",
+        "pm",
+        pm.member_id,
+        json={
+            "title": title,
+            "problem": problem,
+            "source": "customer_feedback",
+            "size": size,
+            "intention": intention,
+            "owner_team_id": team.team_id,
+            "quarter": quarter,
+            "product_area": area,
+            "themes": themes,
+            "success_metric": {
+                "kind": "kpi",
+                "name": f"{title}: tickets about it",
+                "target": "-50% by end of quarter",
+            },
+        },
+    )
+    return Briefing(created["initiative"]["initiative_id"], created["initiative"]["version"], title, pm)
+
+
+async def ask_platform(services: Services, exports: Briefing, today: date) -> str:
+    """The exports briefing depends on Platform's job workers; returns the dependency's id."""
     dependency = await services.as_member(
         "initiatives",
         "POST",
@@ -103,23 +139,7 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
         },
     )
     exports.version = (await read(services, exports))["initiative"]["version"]
-    await phase(services, quarter, "alignment")
-    await services.as_member(
-        "initiatives",
-        "POST",
-        f"/v1/dependencies/{dependency['dependency_id']}/answer",
-        "pm",
-        org.AMIR.member_id,
-        json={"answer": "accepted", "note": "Job workers land in week 3 of the quarter."},
-    )
-    for briefing in briefings.values():
-        await move(services, briefing, "aligned")
-    await vote(services, quarter, [b.initiative_id for b in briefings.values()])
-    await phase(services, quarter, "validation")
-    for briefing in briefings.values():
-        await move(services, briefing, "committed", as_ops=True)
-    await move(services, exports, "in_progress")
-    return briefings
+    return dependency["dependency_id"]
 
 
 async def read(services: Services, briefing: Briefing) -> dict:

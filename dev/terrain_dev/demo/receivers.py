@@ -12,6 +12,8 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request
 
+from ..waiting import eventually
+
 
 @dataclass(frozen=True)
 class Received:
@@ -69,12 +71,18 @@ class Receivers:
                 app, host="127.0.0.1", port=self.http_port, log_config=None, access_log=False, lifespan="off"
             )
         )
-        self._task = asyncio.create_task(self._http.serve())
-        while not self._http.started:
-            await asyncio.sleep(0.02)
+        server = self._http
+        task = self._task = asyncio.create_task(server.serve())
+
+        async def started() -> bool:
+            if task.done():
+                task.result()  # the server could not start: say why
+            return server.started
+
+        await eventually(started, timeout=30, what="the demo's webhook receiver")
 
     async def stop(self) -> None:
-        if self._http is not None:
+        if self._http is not None and self._task is not None:
             self._http.should_exit = True
             await self._task
         if self._smtp is not None:

@@ -119,7 +119,7 @@ async def channels(services: Services, receivers: Receivers) -> None:
         org.TOM: ["inbox"],
     }
     for person, wanted in choices.items():
-        body = {"channels": wanted}
+        body: dict[str, object] = {"channels": wanted}
         if "slack" in wanted:
             body["slack_url"] = receivers.slack_url(person.member_id)
         await services.as_member(

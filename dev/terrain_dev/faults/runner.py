@@ -78,12 +78,6 @@ class Run:
         except TimeoutError:
             return False
 
-    async def redelivered(self, durables: tuple[str, ...]) -> int:
-        total = 0
-        for durable in durables:
-            total += (await self.js.consumer_info(durable_stream(durable), durable)).num_redelivered
-        return total
-
 
 def durable_stream(durable: str) -> str:
     """The stream of the consumers the load goes through."""
