@@ -98,7 +98,8 @@ async def test_a_score_outside_one_to_three_is_refused_naming_the_field(api):
 
 
 async def test_a_quorum_past_what_mongodb_stores_is_refused_naming_the_field(api):
-    # Found with the API fuzzing (an unbounded integer in the document): past BSON's int64 raised OverflowError on insert (a 500).
+    # Found with the API fuzzing (an unbounded integer in the document): past BSON's int64
+    # raised OverflowError on insert (a 500).
     [candidate] = await candidates(api, 1)
     closes_at = (api.clock.now + timedelta(days=2)).isoformat()
     response = await api.call(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from terrain_initiatives.domain.ballots import TIE_BREAK, Vote, check_window, rank, voters
-from terrain_initiatives.domain.errors import Conflict
+from terrain_kit.errors import Conflict
 
 pytestmark = pytest.mark.unit
 

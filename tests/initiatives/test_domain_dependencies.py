@@ -15,7 +15,7 @@ from terrain_initiatives.domain.dependencies import (
     find_cycle,
     is_overdue,
 )
-from terrain_initiatives.domain.errors import Conflict
+from terrain_kit.errors import Conflict
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,6 @@
 
 import pytest
 from terrain_contracts.events.initiative import InitiativeStatus as S
-from terrain_initiatives.domain.errors import Conflict
 from terrain_initiatives.domain.lifecycle import (
     Phase,
     check_accepts_briefings,
@@ -10,6 +9,7 @@ from terrain_initiatives.domain.lifecycle import (
     check_phase_allows,
     check_phase_move,
 )
+from terrain_kit.errors import Conflict
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_initiatives.domain import teams
 from terrain_initiatives.domain.access import Actor, require_team_pm
-from terrain_initiatives.domain.errors import Conflict, Forbidden, Invalid
+from terrain_kit.errors import Conflict, Forbidden, Invalid
 
 pytestmark = pytest.mark.unit
 

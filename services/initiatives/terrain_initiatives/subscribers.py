@@ -5,20 +5,21 @@ from terrain_contracts.events.insight import InsightDetected, InsightUpdated
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import Context, projections
+from .handlers import projections
+from .handlers.context import Context
 
 
-def declare(ctx: Context) -> Consumers:
+def declare(context: Context) -> Consumers:
     consumers = Consumers("initiatives")
 
     @consumers.on(FeedbackIngested, FeedbackErased, durable="initiatives-feedback", batch=True)
     async def on_feedback(events: list[FeedbackIngested | FeedbackErased], uow: UnitOfWork) -> None:
         """Feedback facts (account, ARR, revision) for evidence summaries; erased feedback is unlinked."""
-        await projections.apply_feedback(events, uow, ctx.weights, ctx.now())
+        await projections.apply_feedback(uow, events, context.weights, context.now())
 
     @consumers.on(InsightDetected, InsightUpdated, durable="initiatives-insights")
     async def on_insight(event: InsightDetected | InsightUpdated, uow: UnitOfWork) -> None:
         """Insights of the themes initiatives cover, shown as link suggestions."""
-        await projections.apply_insight(event, uow)
+        await projections.apply_insight(uow, event)
 
     return consumers

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from terrain_contracts import Role
 from terrain_contracts.events.team import MemberRole, TeamState
-
-from .errors import Forbidden
+from terrain_kit.errors import Forbidden
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from .errors import Conflict
+from terrain_kit.errors import Conflict
 
 TIE_BREAK = (
     "Candidates are ranked by total score (the sum of the directors' 1-3 scores); "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .errors import Conflict
+from terrain_kit.errors import Conflict
 
 
 class DependencyState(StrEnum):

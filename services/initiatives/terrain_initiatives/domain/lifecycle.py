@@ -3,8 +3,7 @@
 from enum import StrEnum
 
 from terrain_contracts.events.initiative import InitiativeStatus as S
-
-from .errors import Conflict
+from terrain_kit.errors import Conflict
 
 FINAL = frozenset({S.shipped, S.dropped})
 

@@ -7,8 +7,7 @@ Every change produces the team's next full state (``version`` + 1), which the
 from typing import Any
 
 from terrain_contracts.events.team import Member, ProductArea, TeamKind, TeamState
-
-from .errors import Conflict, Invalid, NotFound
+from terrain_kit.errors import Conflict, Invalid, NotFound
 
 # The limits of TeamState in the contract.
 MAX_MEMBERS = TeamState.model_fields["members"].metadata[0].max_length

@@ -6,14 +6,15 @@ from typing import Any
 
 from terrain_contracts import Role
 from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote, RankedCandidate
+from terrain_kit.errors import Conflict, Forbidden, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import ballots as rules
 from ..domain.access import Actor
-from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..store import initiatives as initiative_store
 from ..store import planning as store
-from . import Context, event
+from . import event
+from .context import Context
 from .evidence import score
 
 CANDIDATE_STATUSES = ("proposed", "aligned", "committed")
@@ -22,14 +23,14 @@ CANDIDATE_STATUSES = ("proposed", "aligned", "committed")
 async def open_ballot(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     quarter: str,
     candidate_ids: list[str],
     opens_at: datetime | None,
     closes_at: datetime,
     quorum: int | None,
 ) -> dict[str, Any]:
-    now = ctx.now()
+    now = context.now()
     opens_at = opens_at or now
     if closes_at <= opens_at:
         raise Invalid("closes_at", "the window must close after it opens")
@@ -55,7 +56,7 @@ async def open_ballot(
         "candidates": candidate_ids,
         "opens_at": opens_at,
         "closes_at": closes_at,
-        "quorum": ctx.ballot_quorum if quorum is None else quorum,
+        "quorum": context.ballot_quorum if quorum is None else quorum,
         "state": "open",
         "created_by": actor.name,
         "created_at": now,
@@ -73,13 +74,13 @@ async def load(uow: UnitOfWork, ballot_id: str) -> dict[str, Any]:
 
 
 async def cast(
-    uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str, initiative_id: str, score_given: int
+    uow: UnitOfWork, actor: Actor, context: Context, ballot_id: str, initiative_id: str, score_given: int
 ) -> dict[str, Any]:
     """A director scores a candidate 1-3; voting again on it replaces their score, until close."""
     if actor.role is not Role.director:
         raise Forbidden(f"only directors vote; this key's role is {actor.role.value}")
     ballot = await load(uow, ballot_id)
-    now = ctx.now()
+    now = context.now()
     rules.check_window(now, ballot["opens_at"], ballot["closes_at"], ballot["state"] == "closed")
     if initiative_id not in ballot["candidates"]:
         raise NotFound(f"initiative {initiative_id} is not a candidate of ballot {ballot_id}")
@@ -104,12 +105,14 @@ def _votes(docs: list[dict[str, Any]]) -> list[rules.Vote]:
     return [rules.Vote(d["director_id"], d["initiative_id"], d["score"], d["cast_at"]) for d in docs]
 
 
-async def close(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str) -> tuple[dict[str, Any], bool]:
+async def close(
+    uow: UnitOfWork, actor: Actor, context: Context, ballot_id: str
+) -> tuple[dict[str, Any], bool]:
     """Close, rank and publish ``ballot.closed``; closing a closed ballot answers its result again."""
     ballot = await load(uow, ballot_id)
     if ballot["state"] == "closed":
         return ballot, False
-    now, closed_by = ctx.now(), actor.name
+    now, closed_by = context.now(), actor.name
     if now < ballot["opens_at"]:
         raise Conflict(f"ballot {ballot_id} has not opened yet (opens at {ballot['opens_at'].isoformat()})")
     votes = _votes(await store.votes(uow, ballot_id))
@@ -151,7 +154,7 @@ async def close(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str) -> 
                 {
                     "vote_average": average,
                     "voted_in": ballot_id,
-                    "priority": score(doc["evidence"], average, doc["size"], ctx.weights),
+                    "priority": score(doc["evidence"], average, doc["size"], context.weights),
                 },
             )
     uow.emit(
@@ -191,5 +194,5 @@ async def close(uow: UnitOfWork, actor: Actor, ctx: Context, ballot_id: str) -> 
     return {**ballot, "state": "closed", "result": result}, True
 
 
-async def close_ended(uow: UnitOfWork, ctx: Context) -> list[str]:
-    return await store.ended_ballots(uow, ctx.now())
+async def close_ended(uow: UnitOfWork, context: Context) -> list[str]:
+    return await store.ended_ballots(uow, context.now())

@@ -17,20 +17,21 @@ from terrain_contracts.events.initiative import (
     InitiativeUpdated,
 )
 from terrain_contracts.events.team import TeamState
+from terrain_kit.errors import Conflict, Invalid, NotFound, StaleVersion, check_version
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import lifecycle
 from ..domain.access import Actor, require_planning, require_team_pm
 from ..domain.briefings import changes
 from ..domain.dependencies import Blocking, DependencyState, check_alignable
-from ..domain.errors import Conflict, Invalid, NotFound, StaleVersion
 from ..domain.evidence import Summary, priority
 from ..store import dependencies as dependency_store
 from ..store import evidence as evidence_store
 from ..store import initiatives as store
 from ..store import planning as planning_store
 from ..store import teams as team_store
-from . import Context, check_version, event
+from . import event
+from .context import Context
 
 
 async def load(uow: UnitOfWork, initiative_id: str) -> dict[str, Any]:
@@ -59,7 +60,7 @@ async def phase_of(uow: UnitOfWork, quarter: str) -> lifecycle.Phase | None:
     return lifecycle.Phase(cycle["phase"]) if cycle else None
 
 
-async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
+async def create(uow: UnitOfWork, actor: Actor, context: Context, fields: dict[str, Any]) -> dict[str, Any]:
     """A new draft briefing; ``fields`` are the briefing's JSON-ready values."""
     require_team_pm(actor, await _team(uow, fields["owner_team_id"]), "write its briefings")
     lifecycle.check_accepts_briefings(fields["quarter"], await phase_of(uow, fields["quarter"]))
@@ -67,7 +68,7 @@ async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, 
     briefing = Briefing.model_validate(
         {**fields, "initiative_id": initiative_id, "status": InitiativeStatus.draft, "version": 1}
     )
-    now = ctx.now()
+    now = context.now()
     evidence = Summary().as_document()
     doc = {
         "_id": initiative_id,
@@ -79,7 +80,7 @@ async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, 
         "proposed_at": None,
         "evidence": evidence,
         "vote_average": None,
-        "priority": priority(Summary(), None, briefing.size.value, ctx.weights),
+        "priority": priority(Summary(), None, briefing.size.value, context.weights),
     }
     await store.insert(uow, doc)
     await team_store.touch(uow, briefing.owner_team_id, now)
@@ -97,14 +98,14 @@ async def create(uow: UnitOfWork, actor: Actor, ctx: Context, fields: dict[str, 
 async def _save(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     doc: dict[str, Any],
     fields: dict[str, Any],
     action: str,
     recorded: dict[str, Any],
 ) -> tuple[dict[str, Any], Briefing]:
     """Store the next version with ``fields`` changed and record it in the history."""
-    now = ctx.now()
+    now = context.now()
     version = doc["version"] + 1
     updated = {**doc, **fields, "version": version, "updated_at": now, "updated_by": actor.name}
     briefing = store.briefing_of(updated)
@@ -119,7 +120,7 @@ async def _save(
 async def edit(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     initiative_id: str,
     if_match: int | None,
     fields: dict[str, Any],
@@ -139,9 +140,9 @@ async def edit(
     new_values = {name: change["to"] for name, change in changed.items()}
     if "size" in changed:
         new_values["priority"] = priority(
-            Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"], ctx.weights
+            Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"], context.weights
         )
-    updated, briefing = await _save(uow, actor, ctx, doc, new_values, "edited", changed)
+    updated, briefing = await _save(uow, actor, context, doc, new_values, "edited", changed)
     if "owner_team_id" in changed:
         await team_store.touch(uow, briefing.owner_team_id, updated["updated_at"])
     if "quarter" in changed:
@@ -180,7 +181,7 @@ async def open_for(uow: UnitOfWork, actor: Actor, initiative_id: str, doing: str
 async def move(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     initiative_id: str,
     if_match: int | None,
     target: InitiativeStatus,
@@ -192,7 +193,7 @@ async def move(
         require_planning(actor, "commit initiatives (the validated set of the quarter)")
     lifecycle.check_phase_allows(doc["quarter"], await phase_of(uow, doc["quarter"]), target)
     if target in lifecycle.PHASES_FOR:
-        await planning_store.touch_cycle(uow, doc["quarter"], ctx.now())
+        await planning_store.touch_cycle(uow, doc["quarter"], context.now())
     if target is InitiativeStatus.aligned:
         check_alignable(
             Blocking(
@@ -206,11 +207,11 @@ async def move(
         )
     fields: dict[str, Any] = {"status": target.value}
     if target is InitiativeStatus.proposed and doc.get("proposed_at") is None:
-        fields["proposed_at"] = ctx.now()  # the first proposal: the ballot's tie-break
+        fields["proposed_at"] = context.now()  # the first proposal: the ballot's tie-break
     updated, briefing = await _save(
         uow,
         actor,
-        ctx,
+        context,
         doc,
         fields,
         "status_changed",
@@ -230,7 +231,7 @@ async def move(
 async def _final(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     initiative_id: str,
     if_match: int | None,
     target: InitiativeStatus,
@@ -254,7 +255,7 @@ async def _final(
             f"by {final['by']}; only an identical retry of that request is accepted"
         )
     current = await _check_move(uow, actor, doc, if_match, target)
-    now = ctx.now()
+    now = context.now()
     fields = {
         "status": target.value,
         "final": {
@@ -268,7 +269,7 @@ async def _final(
     return await _save(
         uow,
         actor,
-        ctx,
+        context,
         doc,
         fields,
         target.value,
@@ -277,11 +278,16 @@ async def _final(
 
 
 async def ship(
-    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None, release_note: str
+    uow: UnitOfWork,
+    actor: Actor,
+    context: Context,
+    initiative_id: str,
+    if_match: int | None,
+    release_note: str,
 ) -> tuple[dict[str, Any], bool]:
     """Ship: ``initiative.shipped`` carries every linked feedback id; returns (initiative, announced)."""
     doc, briefing = await _final(
-        uow, actor, ctx, initiative_id, if_match, InitiativeStatus.shipped, release_note
+        uow, actor, context, initiative_id, if_match, InitiativeStatus.shipped, release_note
     )
     if briefing is None:
         return doc, False
@@ -301,9 +307,11 @@ async def ship(
 
 
 async def drop(
-    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, if_match: int | None, reason: str
+    uow: UnitOfWork, actor: Actor, context: Context, initiative_id: str, if_match: int | None, reason: str
 ) -> tuple[dict[str, Any], bool]:
-    doc, briefing = await _final(uow, actor, ctx, initiative_id, if_match, InitiativeStatus.dropped, reason)
+    doc, briefing = await _final(
+        uow, actor, context, initiative_id, if_match, InitiativeStatus.dropped, reason
+    )
     if briefing is None:
         return doc, False
     uow.emit(

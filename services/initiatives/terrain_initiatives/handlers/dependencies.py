@@ -13,17 +13,18 @@ from terrain_contracts.events.initiative import (
     InitiativeDependencyRequested,
     InitiativeDependencyWithdrawn,
 )
+from terrain_kit.errors import Conflict, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.access import Actor, require_team_pm
 from ..domain.dependencies import DependencyState, Node, describe_cycle, find_cycle, is_overdue
-from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.lifecycle import FINAL
 from ..store import dependencies as store
 from ..store import initiatives as initiative_store
 from ..store import teams as team_store
-from . import Context, event
+from . import event
 from .briefings import load, open_for, owner_team
+from .context import Context
 
 
 def view(doc: dict[str, Any], today: date) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def view(doc: dict[str, Any], today: date) -> dict[str, Any]:
 async def request(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     initiative_id: str,
     on_team_id: str,
     on_initiative_id: str | None,
@@ -51,11 +52,11 @@ async def request(
         raise Invalid("on_team_id", f"no team {on_team_id}")
     if on_initiative_id is not None:
         await _check_target(uow, initiative_id, on_team_id, on_initiative_id)
-    if answer_by < ctx.today():
+    if answer_by < context.today():
         raise Invalid("answer_by", f"{answer_by} has passed: give the other team time to answer")
     if same := await store.similar(uow, initiative_id, on_team_id, on_initiative_id):
         raise Conflict(f"dependency {same['_id']} already asks this of team {on_team_id} ({same['state']})")
-    now = ctx.now()
+    now = context.now()
     dependency = {
         "_id": f"dep-{secrets.token_hex(6)}",
         "initiative_id": initiative_id,
@@ -164,7 +165,7 @@ async def _set_state(
 async def answer(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     dependency_id: str,
     answer: DependencyAnswer,
     note: str | None,
@@ -181,7 +182,7 @@ async def answer(
     if state.value == answer.value:
         return dependency, False
     initiative = await _requester_active(uow, dependency)
-    now = ctx.now()
+    now = context.now()
     fields = {"state": answer.value, "note": note, "answered_by": actor.name, "answered_at": now}
     await _set_state(uow, actor, now, dependency, initiative, fields, "dependency_answered")
     uow.emit(
@@ -201,7 +202,7 @@ async def answer(
 
 
 async def withdraw(
-    uow: UnitOfWork, actor: Actor, ctx: Context, dependency_id: str, reason: str
+    uow: UnitOfWork, actor: Actor, context: Context, dependency_id: str, reason: str
 ) -> tuple[dict[str, Any], bool]:
     dependency = await _load(uow, dependency_id)
     state = DependencyState(dependency["state"])
@@ -209,7 +210,7 @@ async def withdraw(
     require_team_pm(actor, await owner_team(uow, initiative), "withdraw its dependency requests")
     if state is DependencyState.withdrawn:
         return dependency, False
-    now = ctx.now()
+    now = context.now()
     fields = {
         "state": DependencyState.withdrawn.value,
         "note": reason,
@@ -232,5 +233,5 @@ async def withdraw(
     return {**dependency, **fields}, True
 
 
-async def flag_overdue(uow: UnitOfWork, ctx: Context) -> int:
-    return await store.flag_overdue(uow, ctx.today(), ctx.now())
+async def flag_overdue(uow: UnitOfWork, context: Context) -> int:
+    return await store.flag_overdue(uow, context.today(), context.now())

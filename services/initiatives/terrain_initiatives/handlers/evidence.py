@@ -10,15 +10,16 @@ from terrain_contracts.events.initiative import (
     InitiativeFeedbackUnlinked,
     LinkOrigin,
 )
+from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.access import Actor
-from ..domain.errors import Conflict, NotFound
 from ..domain.evidence import Summary, Weights, priority, summarize
 from ..store import evidence as store
 from ..store import initiatives as initiative_store
-from . import Context, event
+from . import event
 from .briefings import load, open_for
+from .context import Context
 
 
 def score(summary: dict[str, Any], vote_average: float | None, size: str, weights: Weights) -> float:
@@ -44,16 +45,16 @@ async def refresh(uow: UnitOfWork, initiative_ids: Iterable[str], weights: Weigh
 async def _changed(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     doc: dict[str, Any],
     feedback_id: str,
     action: str,
     change: dict[str, Any],
 ) -> None:
     """After a link or an unlink: the summary and score again, and the history."""
-    now = ctx.now()
+    now = context.now()
     await store.touch_feedback(uow, feedback_id, now)
-    await refresh(uow, [doc["_id"]], ctx.weights)
+    await refresh(uow, [doc["_id"]], context.weights)
     await initiative_store.record(
         uow, doc["_id"], doc["version"], now, actor.name, action, {"feedback_id": change}
     )
@@ -62,7 +63,7 @@ async def _changed(
 async def link(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     initiative_id: str,
     feedback_id: str,
     origin: LinkOrigin = LinkOrigin.manual,
@@ -73,11 +74,15 @@ async def link(
         return existing, False
     if await store.erased(uow, [feedback_id]):
         raise Conflict(f"feedback {feedback_id} was erased and cannot be linked")
-    if await store.count_links(uow, initiative_id) >= ctx.max_links:
-        raise Conflict(f"initiative {initiative_id} already has {ctx.max_links} linked items, the maximum")
-    now = ctx.now()
+    if await store.count_links(uow, initiative_id) >= context.max_links:
+        raise Conflict(
+            f"initiative {initiative_id} already has {context.max_links} linked items, the maximum"
+        )
+    now = context.now()
     created = await store.insert_link(uow, initiative_id, feedback_id, origin.value, actor.name, now)
-    await _changed(uow, actor, ctx, doc, feedback_id, "feedback_linked", {"from": None, "to": feedback_id})
+    await _changed(
+        uow, actor, context, doc, feedback_id, "feedback_linked", {"from": None, "to": feedback_id}
+    )
     uow.emit(
         event(
             InitiativeFeedbackLinked,
@@ -93,12 +98,16 @@ async def link(
     return created, True
 
 
-async def unlink(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str) -> bool:
+async def unlink(
+    uow: UnitOfWork, actor: Actor, context: Context, initiative_id: str, feedback_id: str
+) -> bool:
     """Unlink; unlinking what is not linked is a no-op (and emits nothing)."""
     doc = await open_for(uow, actor, initiative_id, "unlink feedback from its initiatives")
     if not await store.delete_link(uow, initiative_id, feedback_id):
         return False
-    await _changed(uow, actor, ctx, doc, feedback_id, "feedback_unlinked", {"from": feedback_id, "to": None})
+    await _changed(
+        uow, actor, context, doc, feedback_id, "feedback_unlinked", {"from": feedback_id, "to": None}
+    )
     uow.emit(
         event(
             InitiativeFeedbackUnlinked,
@@ -159,17 +168,19 @@ async def _suggested(uow: UnitOfWork, initiative_id: str, feedback_id: str) -> N
 
 
 async def accept(
-    uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str
+    uow: UnitOfWork, actor: Actor, context: Context, initiative_id: str, feedback_id: str
 ) -> tuple[dict[str, Any], bool]:
     if existing := await store.get_link(uow, initiative_id, feedback_id):
         return existing, False  # accepted already: a retried acceptance answers the same link
     await _suggested(uow, initiative_id, feedback_id)
-    return await link(uow, actor, ctx, initiative_id, feedback_id, LinkOrigin.suggestion)
+    return await link(uow, actor, context, initiative_id, feedback_id, LinkOrigin.suggestion)
 
 
-async def dismiss(uow: UnitOfWork, actor: Actor, ctx: Context, initiative_id: str, feedback_id: str) -> None:
+async def dismiss(
+    uow: UnitOfWork, actor: Actor, context: Context, initiative_id: str, feedback_id: str
+) -> None:
     await open_for(uow, actor, initiative_id, "dismiss suggestions for its initiatives")
     if feedback_id in await store.dismissed(uow, initiative_id):
         return
     await _suggested(uow, initiative_id, feedback_id)
-    await store.dismiss(uow, initiative_id, feedback_id, actor.name, ctx.now())
+    await store.dismiss(uow, initiative_id, feedback_id, actor.name, context.now())

@@ -2,25 +2,25 @@
 
 from typing import Any
 
+from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.access import Actor
 from ..domain.dependencies import DependencyState
-from ..domain.errors import Conflict, NotFound
 from ..domain.lifecycle import Phase, check_phase_move
 from ..store import dependencies as dependency_store
 from ..store import initiatives as initiative_store
 from ..store import planning as store
 from ..store import teams as team_store
 from ..store.initiatives import briefing_of
-from . import Context
+from .context import Context
 from .dependencies import view as dependency_view
 
 
-async def open_cycle(uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str) -> dict[str, Any]:
+async def open_cycle(uow: UnitOfWork, actor: Actor, context: Context, quarter: str) -> dict[str, Any]:
     if await store.get_cycle(uow, quarter) is not None:
         raise Conflict(f"quarter {quarter} already has a planning cycle")
-    now, by = ctx.now(), actor.name
+    now, by = context.now(), actor.name
     doc = {
         "_id": quarter,
         "quarter": quarter,
@@ -41,25 +41,25 @@ async def load_cycle(uow: UnitOfWork, quarter: str) -> dict[str, Any]:
 
 
 async def move_cycle(
-    uow: UnitOfWork, actor: Actor, ctx: Context, quarter: str, target: Phase
+    uow: UnitOfWork, actor: Actor, context: Context, quarter: str, target: Phase
 ) -> dict[str, Any]:
     doc = await load_cycle(uow, quarter)
     current = Phase(doc["phase"])
     if current is target:
         return doc  # a retried move answers the same
     check_phase_move(current, target)
-    entry = {"phase": target.value, "at": ctx.now(), "by": actor.name}
+    entry = {"phase": target.value, "at": context.now(), "by": actor.name}
     if not await store.move_cycle(uow, quarter, current.value, target.value, entry):
         raise Conflict(f"the planning cycle of {quarter} changed meanwhile: reload it")
     return {**doc, "phase": target.value, "phases": [*doc["phases"], entry]}
 
 
-async def board(uow: UnitOfWork, ctx: Context, quarter: str) -> dict[str, Any]:
+async def board(uow: UnitOfWork, context: Context, quarter: str) -> dict[str, Any]:
     """Every initiative of the quarter per owning team (best first), its dependencies and their state."""
     cycle = await store.get_cycle(uow, quarter)
     initiatives = await initiative_store.in_quarter(uow, quarter)
     ids = [doc["_id"] for doc in initiatives]
-    today = ctx.today()
+    today = context.today()
     dependencies = [dependency_view(d, today) for d in await dependency_store.of_initiatives(uow, ids)]
     outgoing: dict[str, list[dict[str, Any]]] = {}
     incoming: dict[str, list[dict[str, Any]]] = {}

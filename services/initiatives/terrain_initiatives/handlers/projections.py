@@ -30,7 +30,7 @@ def _projection(event_: FeedbackIngested) -> dict[str, Any]:
 
 
 async def apply_feedback(
-    events: list[FeedbackIngested | FeedbackErased], uow: UnitOfWork, weights: Weights, now: datetime
+    uow: UnitOfWork, events: list[FeedbackIngested | FeedbackErased], weights: Weights, now: datetime
 ) -> None:
     """Keep the newest revision of each item, forget erased ones, and rescore the initiatives linking them.
 
@@ -106,7 +106,7 @@ async def _erase(uow: UnitOfWork, erasures: list[FeedbackErased], now: datetime)
     return affected
 
 
-async def apply_insight(event_: InsightDetected | InsightUpdated, uow: UnitOfWork) -> None:
+async def apply_insight(uow: UnitOfWork, event_: InsightDetected | InsightUpdated) -> None:
     """Keep the newest version of each insight: its theme and evidence make link suggestions."""
     insight = event_.data.insight
     held = await store.insight_version(uow, insight.insight_id)

@@ -19,21 +19,22 @@ from terrain_contracts.events.team import (
     TeamState,
     TeamUpdated,
 )
+from terrain_kit.errors import Conflict, Invalid, NotFound, StaleVersion
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import teams as rules
 from ..domain.access import Actor
-from ..domain.errors import Conflict, Invalid, NotFound, StaleVersion
 from ..store import dependencies as dependency_store
 from ..store import initiatives as initiative_store
 from ..store import teams as store
-from . import Context, event
+from . import event
+from .context import Context
 
 
 async def create(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     team_id: str,
     name: str,
     kind: TeamKind,
@@ -44,7 +45,7 @@ async def create(
     parent = await store.get_state(uow, parent_team_id) if parent_team_id else None
     rules.check_parent(kind, parent, parent_team_id)
     state = TeamState(team_id=team_id, name=name, kind=kind, parent_team_id=parent_team_id, version=1)
-    await store.insert(uow, state, ctx.now(), actor.name)
+    await store.insert(uow, state, context.now(), actor.name)
     uow.emit(event(TeamCreated, TeamChangeData(team=state, changed_by=actor.name)))
     return state
 
@@ -59,7 +60,7 @@ async def load(uow: UnitOfWork, team_id: str) -> TeamState:
 async def _change(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     team_id: str,
     if_match: int | None,
     compute: Callable[[TeamState], TeamState | None],
@@ -73,7 +74,7 @@ async def _change(
     changed = compute(state)
     if changed is None:
         return state  # nothing to change: no new version, no event
-    if not await store.save(uow, changed, ctx.now()):
+    if not await store.save(uow, changed, context.now()):
         raise StaleVersion(state.version, state.version + 1)
     uow.emit(event(kind, TeamChangeData(team=changed, changed_by=actor.name, **concerned)))
     return changed
@@ -82,7 +83,7 @@ async def _change(
 async def update(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     team_id: str,
     if_match: int | None,
     name: str | None,
@@ -96,7 +97,7 @@ async def update(
     return await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.renamed(state, name, parent_team_id),
@@ -104,7 +105,7 @@ async def update(
     )
 
 
-async def delete(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None) -> None:
+async def delete(uow: UnitOfWork, actor: Actor, context: Context, team_id: str, if_match: int | None) -> None:
     state = await load(uow, team_id)
     if if_match is not None and if_match != state.version:
         raise StaleVersion(if_match, state.version)
@@ -123,18 +124,18 @@ async def delete(uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_m
     if blockers:
         raise Conflict(f"team {team_id} cannot be deleted: " + "; ".join(blockers))
     version = state.version + 1
-    if not await store.mark_deleted(uow, team_id, version, ctx.now()):
+    if not await store.mark_deleted(uow, team_id, version, context.now()):
         raise StaleVersion(state.version, version)
     uow.emit(event(TeamDeleted, TeamDeletedData(team_id=team_id, version=version, changed_by=actor.name)))
 
 
 async def add_member(
-    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, member: Member
+    uow: UnitOfWork, actor: Actor, context: Context, team_id: str, if_match: int | None, member: Member
 ) -> TeamState:
     return await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.with_member(state, member),
@@ -146,7 +147,7 @@ async def add_member(
 async def update_member(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     team_id: str,
     if_match: int | None,
     member_id: str,
@@ -155,7 +156,7 @@ async def update_member(
     return await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.with_member_changed(state, member_id, changes),
@@ -165,12 +166,12 @@ async def update_member(
 
 
 async def remove_member(
-    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, member_id: str
+    uow: UnitOfWork, actor: Actor, context: Context, team_id: str, if_match: int | None, member_id: str
 ) -> TeamState:
     return await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.without_member(state, member_id),
@@ -182,7 +183,7 @@ async def remove_member(
 async def assign_area(
     uow: UnitOfWork,
     actor: Actor,
-    ctx: Context,
+    context: Context,
     team_id: str,
     if_match: int | None,
     area: ProductArea,
@@ -200,7 +201,7 @@ async def assign_area(
         await _change(
             uow,
             actor,
-            ctx,
+            context,
             owner,
             None,
             lambda state: rules.without_area(state, area.area),
@@ -210,7 +211,7 @@ async def assign_area(
     changed = await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.with_area(state, area),
@@ -222,12 +223,12 @@ async def assign_area(
 
 
 async def release_area(
-    uow: UnitOfWork, actor: Actor, ctx: Context, team_id: str, if_match: int | None, area: str
+    uow: UnitOfWork, actor: Actor, context: Context, team_id: str, if_match: int | None, area: str
 ) -> TeamState:
     changed = await _change(
         uow,
         actor,
-        ctx,
+        context,
         team_id,
         if_match,
         lambda state: rules.without_area(state, area),

@@ -3,23 +3,20 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from terrain_contracts import Role
 from terrain_contracts.types import Id, Quarter
-from terrain_kit.auth import Principal, require
+from terrain_kit.api import Reads
+from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
 
 from .. import metrics
 from ..domain.ballots import TIE_BREAK
 from ..handlers import ballots as handlers
 from ..store import planning as store
-from .common import Reads, caller
+from .acting import Runner, Voter
 
 router = APIRouter(prefix="/v1/ballots", tags=["ballots"])
-Runner = caller(Role.product_ops)
-Director = caller(Role.director)
-Reader = Annotated[Principal, Depends(require())]
 
 
 class NewBallot(BaseModel):
@@ -142,7 +139,7 @@ async def get_ballot(ballot_id: Id, uow: Reads, principal: Reader) -> Ballot:
 
 
 @router.put("/{ballot_id}/votes/{initiative_id}", response_model=Vote)
-async def cast_vote(ballot_id: Id, initiative_id: Id, body: VoteRequest, call: Director) -> Vote:
+async def cast_vote(ballot_id: Id, initiative_id: Id, body: VoteRequest, call: Voter) -> Vote:
     """A director scores a candidate 1-3 inside the window; voting again replaces their score until close."""
     cast = await call.run(handlers.cast, ballot_id, initiative_id, body.score)
     metrics.VOTES.inc()

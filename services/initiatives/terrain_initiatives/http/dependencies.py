@@ -3,25 +3,24 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts import Role
 from terrain_contracts.events.initiative import DependencyAnswer
 from terrain_contracts.types import Id, Paragraph, Reason
-from terrain_kit.auth import require
+from terrain_kit.api import Reads
+from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
 
 from .. import metrics
 from ..domain.dependencies import DependencyState
-from ..handlers import Context, briefings
+from ..handlers import briefings
 from ..handlers import dependencies as handlers
+from ..handlers.context import Context
 from ..store import dependencies as store
 from . import views
-from .common import Call, Ctx, Reads, caller
+from .acting import Call, Ctx, Writer
 
 router = APIRouter(prefix="/v1", tags=["dependencies"])
-Writer = caller(Role.pm, Role.product_ops)
-Reader = Depends(require())
 
 
 class DependencyRequest(BaseModel):
@@ -45,8 +44,8 @@ class Withdrawal(BaseModel):
     reason: Reason
 
 
-def _view(doc: dict, ctx: Context) -> views.Dependency:
-    return views.dependency(handlers.view(doc, ctx.today()))
+def _view(doc: dict, context: Context) -> views.Dependency:
+    return views.dependency(handlers.view(doc, context.today()))
 
 
 def _answer(call: Call, response: Response, outcome: tuple[dict, bool]) -> views.Dependency:
@@ -55,7 +54,7 @@ def _answer(call: Call, response: Response, outcome: tuple[dict, bool]) -> views
         metrics.DEPENDENCIES.labels(doc["state"]).inc()
     else:
         response.headers["Idempotent-Replayed"] = "true"
-    return _view(doc, call.ctx)
+    return _view(doc, call.context)
 
 
 @router.post(
@@ -77,21 +76,22 @@ async def request_dependency(initiative_id: Id, body: DependencyRequest, call: W
         body.answer_by,
     )
     metrics.DEPENDENCIES.labels("requested").inc()
-    return _view(doc, call.ctx)
+    return _view(doc, call.context)
 
 
-@router.get(
-    "/initiatives/{initiative_id}/dependencies", response_model=list[views.Dependency], dependencies=[Reader]
-)
-async def initiative_dependencies(initiative_id: Id, uow: Reads, ctx: Ctx) -> list[views.Dependency]:
+@router.get("/initiatives/{initiative_id}/dependencies", response_model=list[views.Dependency])
+async def initiative_dependencies(
+    initiative_id: Id, uow: Reads, principal: Reader, context: Ctx
+) -> list[views.Dependency]:
     await briefings.load(uow, initiative_id)
-    return [_view(doc, ctx) for doc in await store.of_initiative(uow, initiative_id)]
+    return [_view(doc, context) for doc in await store.of_initiative(uow, initiative_id)]
 
 
-@router.get("/dependencies", response_model=Page[views.Dependency], dependencies=[Reader])
+@router.get("/dependencies", response_model=Page[views.Dependency])
 async def list_dependencies(
     uow: Reads,
-    ctx: Ctx,
+    principal: Reader,
+    context: Ctx,
     on_team_id: Annotated[Id | None, Query(description="Requests made to this team.")] = None,
     requesting_team_id: Id | None = None,
     state: DependencyState | None = None,
@@ -105,8 +105,8 @@ async def list_dependencies(
         "state": state.value if state else None,
         "overdue": overdue,
     }
-    docs, next_cursor = await store.listing(uow, filters, ctx.today(), limit, cursor)
-    return Page(items=[_view(doc, ctx) for doc in docs], next_cursor=next_cursor)
+    docs, next_cursor = await store.listing(uow, filters, context.today(), limit, cursor)
+    return Page(items=[_view(doc, context) for doc in docs], next_cursor=next_cursor)
 
 
 @router.post("/dependencies/{dependency_id}/answer", response_model=views.Dependency)

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts import Money, Role
+from terrain_contracts import Money
 from terrain_contracts.types import Id
-from terrain_kit.auth import require
+from terrain_kit.api import Reads
+from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
 
 from .. import metrics
@@ -14,11 +15,9 @@ from ..handlers import briefings
 from ..handlers import evidence as handlers
 from ..store import evidence as store
 from . import views
-from .common import Reads, caller
+from .acting import Writer
 
 router = APIRouter(prefix="/v1/initiatives/{initiative_id}", tags=["evidence"])
-Writer = caller(Role.pm, Role.product_ops)
-Reader = Depends(require())
 
 
 class LinkRequest(BaseModel):
@@ -68,17 +67,21 @@ async def unlink_feedback(initiative_id: Id, feedback_id: Id, call: Writer) -> R
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/links", response_model=Page[views.Link], dependencies=[Reader])
+@router.get("/links", response_model=Page[views.Link])
 async def list_links(
-    initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+    initiative_id: Id,
+    uow: Reads,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[views.Link]:
     await briefings.load(uow, initiative_id)
     docs, next_cursor = await store.links_page(uow, initiative_id, limit, cursor)
     return Page(items=[views.link(doc) for doc in docs], next_cursor=next_cursor)
 
 
-@router.get("/suggestions", response_model=list[Suggestion], dependencies=[Reader])
-async def list_suggestions(initiative_id: Id, uow: Reads) -> list[Suggestion]:
+@router.get("/suggestions", response_model=list[Suggestion])
+async def list_suggestions(initiative_id: Id, uow: Reads, principal: Reader) -> list[Suggestion]:
     """Feedback that insights of the initiative's themes point at, not linked or dismissed yet."""
     return [Suggestion(**found) for found in await handlers.suggestions(uow, initiative_id)]
 

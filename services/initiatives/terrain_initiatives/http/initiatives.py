@@ -2,25 +2,23 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts import Role
 from terrain_contracts.events.initiative import InitiativeStatus, NeedSource, Size, SuccessMetric
 from terrain_contracts.types import Id, Paragraph, Quarter, Reason, Slug, Title
-from terrain_kit.auth import require
+from terrain_kit.api import IfMatch, Reads, etag
+from terrain_kit.auth import Reader
+from terrain_kit.errors import Invalid
 from terrain_kit.pagination import Page
 
 from .. import metrics
 from ..domain.briefings import EDITABLE
-from ..domain.errors import Invalid
 from ..handlers import briefings as handlers
 from ..store import initiatives as store
 from . import views
-from .common import IfMatch, Reads, caller, etag
+from .acting import Writer
 
 router = APIRouter(prefix="/v1/initiatives", tags=["initiatives"])
-Writer = caller(Role.pm, Role.product_ops)
-Reader = Depends(require())
 
 
 class BriefingDraft(BaseModel):
@@ -88,9 +86,10 @@ async def create_initiative(body: BriefingDraft, call: Writer, response: Respons
     return _answer(response, doc)
 
 
-@router.get("", response_model=Page[views.Initiative], dependencies=[Reader])
+@router.get("", response_model=Page[views.Initiative])
 async def list_initiatives(
     uow: Reads,
+    principal: Reader,
     quarter: Quarter | None = None,
     owner_team_id: Id | None = None,
     status_: Annotated[InitiativeStatus | None, Query(alias="status")] = None,
@@ -112,8 +111,10 @@ async def list_initiatives(
     return Page(items=[views.initiative(doc) for doc in docs], next_cursor=next_cursor)
 
 
-@router.get("/{initiative_id}", response_model=views.Initiative, dependencies=[Reader])
-async def get_initiative(initiative_id: Id, uow: Reads, response: Response) -> views.Initiative:
+@router.get("/{initiative_id}", response_model=views.Initiative)
+async def get_initiative(
+    initiative_id: Id, uow: Reads, principal: Reader, response: Response
+) -> views.Initiative:
     """The briefing with its evidence summary and priority; the ETag is its version."""
     return _answer(response, await handlers.load(uow, initiative_id))
 
@@ -178,9 +179,13 @@ async def drop_initiative(
     return _final(response, "dropped", await call.run(handlers.drop, initiative_id, version, body.reason))
 
 
-@router.get("/{initiative_id}/history", response_model=Page[views.HistoryEntry], dependencies=[Reader])
+@router.get("/{initiative_id}/history", response_model=Page[views.HistoryEntry])
 async def initiative_history(
-    initiative_id: Id, uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+    initiative_id: Id,
+    uow: Reads,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[views.HistoryEntry]:
     """Every change, oldest first: who, when, what changed (from -> to)."""
     await handlers.load(uow, initiative_id)

@@ -3,24 +3,22 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts import Role
 from terrain_contracts.events.initiative import Briefing
 from terrain_contracts.events.team import TeamKind
 from terrain_contracts.types import Quarter
-from terrain_kit.auth import require
+from terrain_kit.api import Reads
+from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
 
 from ..domain.lifecycle import Phase
 from ..handlers import planning as handlers
 from ..store import planning as store
 from . import views
-from .common import Ctx, Reads, caller
+from .acting import Ctx, Runner
 
 router = APIRouter(prefix="/v1/cycles", tags=["planning"])
-Runner = caller(Role.product_ops)
-Reader = Depends(require())
 QuarterPath = Annotated[str, Path(pattern=r"^[0-9]{4}-Q[1-4]$", examples=["2027-Q1"])]
 
 
@@ -89,16 +87,16 @@ async def open_cycle(body: NewCycle, call: Runner) -> Cycle:
     return cycle(await call.run(handlers.open_cycle, body.quarter))
 
 
-@router.get("", response_model=Page[Cycle], dependencies=[Reader])
+@router.get("", response_model=Page[Cycle])
 async def list_cycles(
-    uow: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+    uow: Reads, principal: Reader, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
 ) -> Page[Cycle]:
     docs, next_cursor = await store.cycles(uow, limit, cursor)
     return Page(items=[cycle(doc) for doc in docs], next_cursor=next_cursor)
 
 
-@router.get("/{quarter}", response_model=Cycle, dependencies=[Reader])
-async def get_cycle(quarter: QuarterPath, uow: Reads) -> Cycle:
+@router.get("/{quarter}", response_model=Cycle)
+async def get_cycle(quarter: QuarterPath, uow: Reads, principal: Reader) -> Cycle:
     return cycle(await handlers.load_cycle(uow, quarter))
 
 
@@ -108,7 +106,7 @@ async def move_cycle(quarter: QuarterPath, body: PhaseMove, call: Runner) -> Cyc
     return cycle(await call.run(handlers.move_cycle, quarter, body.to))
 
 
-@router.get("/{quarter}/board", response_model=Board, dependencies=[Reader])
-async def board(quarter: QuarterPath, uow: Reads, ctx: Ctx) -> Board:
+@router.get("/{quarter}/board", response_model=Board)
+async def board(quarter: QuarterPath, uow: Reads, principal: Reader, context: Ctx) -> Board:
     """Every initiative of the quarter per team, its dependencies and their state."""
-    return Board(**await handlers.board(uow, ctx, quarter))
+    return Board(**await handlers.board(uow, context, quarter))

@@ -4,22 +4,20 @@ import secrets
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts import Role
 from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_contracts.types import Email, Id, Name, Slug
-from terrain_kit.auth import require
+from terrain_kit.api import IfMatch, Reads, etag
+from terrain_kit.auth import Reader
+from terrain_kit.errors import Invalid
 from terrain_kit.pagination import Page
 
-from ..domain.errors import Invalid
 from ..handlers import teams as handlers
 from ..store import teams as store
-from .common import IfMatch, Reads, caller, etag
+from .acting import Runner
 
 router = APIRouter(prefix="/v1", tags=["teams"])
-Writer = caller(Role.product_ops)
-Reader = Depends(require())
 
 
 class NewTeam(BaseModel):
@@ -63,7 +61,7 @@ def _answer(response: Response, team: TeamState) -> TeamState:
 
 
 @router.post("/teams", status_code=status.HTTP_201_CREATED, response_model=TeamState)
-async def create_team(body: NewTeam, call: Writer, response: Response) -> TeamState:
+async def create_team(body: NewTeam, call: Runner, response: Response) -> TeamState:
     """Create a tribe or a squad (a squad names its parent tribe); emits team.created."""
     team_id = body.team_id or f"team-{secrets.token_hex(5)}"
     team = await call.run(handlers.create, team_id, body.name, body.kind, body.parent_team_id)
@@ -71,9 +69,10 @@ async def create_team(body: NewTeam, call: Writer, response: Response) -> TeamSt
     return _answer(response, team)
 
 
-@router.get("/teams", response_model=Page[TeamState], dependencies=[Reader])
+@router.get("/teams", response_model=Page[TeamState])
 async def list_teams(
     uow: Reads,
+    principal: Reader,
     kind: TeamKind | None = None,
     parent_team_id: Id | None = None,
     member_id: Annotated[Id | None, Query(description="Teams this member belongs to.")] = None,
@@ -86,14 +85,14 @@ async def list_teams(
     return Page(items=teams, next_cursor=next_cursor)
 
 
-@router.get("/teams/{team_id}", response_model=TeamState, dependencies=[Reader])
-async def get_team(team_id: Id, uow: Reads, response: Response) -> TeamState:
+@router.get("/teams/{team_id}", response_model=TeamState)
+async def get_team(team_id: Id, uow: Reads, principal: Reader, response: Response) -> TeamState:
     return _answer(response, await handlers.load(uow, team_id))
 
 
 @router.patch("/teams/{team_id}", response_model=TeamState)
 async def update_team(
-    team_id: Id, body: TeamPatch, call: Writer, version: IfMatch, response: Response
+    team_id: Id, body: TeamPatch, call: Runner, version: IfMatch, response: Response
 ) -> TeamState:
     """Rename a team or move a squad to another tribe; emits team.updated (nothing if nothing changes)."""
     return _answer(
@@ -102,7 +101,7 @@ async def update_team(
 
 
 @router.delete("/teams/{team_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_team(team_id: Id, call: Writer, version: IfMatch) -> Response:
+async def delete_team(team_id: Id, call: Runner, version: IfMatch) -> Response:
     """Delete a team that owns nothing any more; emits team.deleted."""
     await call.run(handlers.delete, team_id, version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -110,7 +109,7 @@ async def delete_team(team_id: Id, call: Writer, version: IfMatch) -> Response:
 
 @router.post("/teams/{team_id}/members", status_code=status.HTTP_201_CREATED, response_model=TeamState)
 async def add_member(
-    team_id: Id, body: Member, call: Writer, version: IfMatch, response: Response
+    team_id: Id, body: Member, call: Runner, version: IfMatch, response: Response
 ) -> TeamState:
     """Add a member with their role; emits team.member_joined."""
     return _answer(response, await call.run(handlers.add_member, team_id, version, body))
@@ -118,7 +117,7 @@ async def add_member(
 
 @router.patch("/teams/{team_id}/members/{member_id}", response_model=TeamState)
 async def update_member(
-    team_id: Id, member_id: Id, body: MemberPatch, call: Writer, version: IfMatch, response: Response
+    team_id: Id, member_id: Id, body: MemberPatch, call: Runner, version: IfMatch, response: Response
 ) -> TeamState:
     """Change a member's role, contact, away period or backup; emits team.member_updated."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
@@ -130,7 +129,7 @@ async def update_member(
 
 @router.delete("/teams/{team_id}/members/{member_id}", response_model=TeamState)
 async def remove_member(
-    team_id: Id, member_id: Id, call: Writer, version: IfMatch, response: Response
+    team_id: Id, member_id: Id, call: Runner, version: IfMatch, response: Response
 ) -> TeamState:
     """Remove a member; emits team.member_left."""
     return _answer(response, await call.run(handlers.remove_member, team_id, version, member_id))
@@ -141,7 +140,7 @@ async def assign_area(
     team_id: Id,
     area: Slug,
     body: AreaRequest,
-    call: Writer,
+    call: Runner,
     version: IfMatch,
     response: Response,
     transfer: Annotated[bool, Query(description="Take the area from the team owning it.")] = False,
@@ -157,13 +156,13 @@ async def assign_area(
 
 @router.delete("/teams/{team_id}/areas/{area}", response_model=TeamState)
 async def release_area(
-    team_id: Id, area: Slug, call: Writer, version: IfMatch, response: Response
+    team_id: Id, area: Slug, call: Runner, version: IfMatch, response: Response
 ) -> TeamState:
     """The team no longer owns the area; emits team.area_released."""
     return _answer(response, await call.run(handlers.release_area, team_id, version, area))
 
 
-@router.get("/product-areas", response_model=list[AreaOwner], dependencies=[Reader])
-async def product_areas(uow: Reads) -> list[AreaOwner]:
+@router.get("/product-areas", response_model=list[AreaOwner])
+async def product_areas(uow: Reads, principal: Reader) -> list[AreaOwner]:
     """Every owned product area and its team."""
     return [AreaOwner(area=doc["_id"], team_id=doc["team_id"]) for doc in await store.areas(uow)]

@@ -1,12 +1,11 @@
 """The only package that speaks MongoDB for the initiatives service; one module per aggregate.
 
 Every function takes a :class:`UnitOfWork` and passes its session, so writes and
-the events they imply commit together. Reads outside a transaction use :func:`reader`.
+the events they imply commit together. Reads outside a transaction get
+``UnitOfWork.read_only(db)`` (the kit's ``Reads`` at a route).
 """
 
-from pymongo.asynchronous.database import AsyncDatabase
 from terrain_kit.mongo import Index, asc
-from terrain_kit.uow import UnitOfWork
 
 TEAMS = "teams"
 AREAS = "areas"
@@ -46,8 +45,3 @@ INDEXES = [
     Index(BALLOTS, asc("state", "closes_at")),
     Index(VOTES, asc("ballot_id", "director_id")),
 ]
-
-
-def reader(db: AsyncDatabase) -> UnitOfWork:
-    """A unit of work without a transaction, for reads only (it must never emit)."""
-    return UnitOfWork(db, None)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Background work of the initiatives service, started by the kit's Service."""
