@@ -9,7 +9,7 @@ from terrain_dev.probes import consumer_settled, stored_messages
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 from terrain_feedback.domain.items import IntakePlan
-from terrain_feedback.store import item_to_doc
+from terrain_feedback.store.items import item_to_doc
 
 from .builders import T0, submission, submitted
 

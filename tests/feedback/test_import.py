@@ -10,8 +10,8 @@ from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_dev.probes import consumer_settled
 from terrain_dev.waiting import eventually
-from terrain_feedback.importer.cli import Options, import_file
-from terrain_feedback.importer.mapping import Mapping
+from terrain_feedback.cli.importer import Options, import_file
+from terrain_feedback.domain.mapping import Mapping
 
 pytestmark = pytest.mark.integration
 

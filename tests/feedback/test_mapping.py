@@ -4,7 +4,7 @@ from datetime import UTC
 
 import pytest
 from terrain_contracts.events.feedback import FeedbackSubmitted
-from terrain_feedback.importer.mapping import Mapping, MappingError, to_event
+from terrain_feedback.domain.mapping import Mapping, MappingError, to_event
 
 pytestmark = pytest.mark.unit
 
@@ -71,7 +71,7 @@ def test_flags_override_the_file_and_unknown_or_missing_fields_are_refused():
 
 
 def test_the_command_line_reads_a_mapping_file_and_flags(tmp_path):
-    from terrain_feedback.importer.cli import parse_args
+    from terrain_feedback.cli.importer import parse_args
 
     (tmp_path / "map.yaml").write_text(
         "columns: {external_id: id, text: body, reporter.name: rep, occurred_at: at}\n"

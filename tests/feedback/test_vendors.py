@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from terrain_contracts.events.feedback import FeedbackKind, FeedbackSubmittedData, ReporterRole
 from terrain_dev.fuzzing import budget
-from terrain_feedback.webhooks.payloads import MAPPERS, html_text, slugs, when
-from terrain_feedback.webhooks.routes import Refused, to_contract
-from terrain_feedback.webhooks.signatures import VERIFIERS, SignedRequest, Unauthorized, hubspot_uri
+from terrain_feedback.domain.webhooks.payloads import MAPPERS, html_text, slugs, when
+from terrain_feedback.domain.webhooks.signatures import VERIFIERS, SignedRequest, Unauthorized, hubspot_uri
+from terrain_feedback.http.webhooks import Refused, to_contract
 
 from .payload_fuzzing import json_values, mutated
 from .signing import BASE_URL, FIXTURES, SECRETS, fixture, sign

@@ -1,4 +1,6 @@
-"""Composition root: settings -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
+"""Composition root: settings -> context -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
+
+from datetime import timedelta
 
 from fastapi import FastAPI
 from terrain_contracts.registry import published_by
@@ -6,20 +8,33 @@ from terrain_kit.http import create_app
 from terrain_kit.service import Service
 from terrain_kit.service import run as serve
 
-from . import http, store
-from .handlers import Rules
+from . import store
+from .domain.items import DuplicateRules
+from .handlers.context import Context
+from .http import ROUTERS
 from .settings import FeedbackSettings
-from .subscribers import make_consumers
-from .webhooks.routes import make_router
+from .store.recent import RecentItems
+from .subscribers import declare
 
 PUBLISHES = published_by("feedback")
 
 
+def context_for(settings: FeedbackSettings) -> Context:
+    """What every intake path shares: the rules from settings and the process's recent-items cache."""
+    d = settings.duplicates
+    return Context(
+        duplicates=DuplicateRules(d.threshold, timedelta(days=d.window_days), d.max_candidates),
+        redact=settings.redact_contacts,
+        recent=RecentItems(d.max_candidates, d.cache_seconds),
+        webhooks=settings.webhooks,
+    )
+
+
 def create(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
-    rules = Rules.of(settings)
+    context = context_for(settings)
     service = Service(
-        "feedback", settings, consumers=make_consumers(rules), indexes=store.INDEXES, publishes=PUBLISHES
+        "feedback", settings, consumers=declare(context), indexes=store.INDEXES, publishes=PUBLISHES
     )
     app = create_app(
         service,
@@ -27,9 +42,9 @@ def create(settings: FeedbackSettings | None = None) -> FastAPI:
         description="Intake of customer and field feedback: events, signed webhooks, "
         "bulk import; "
         "de-duplication and account enrichment.",
-        routers=[http.router, make_router(settings)],
+        routers=ROUTERS,
     )
-    app.state.rules = rules
+    app.state.context = context
     return app
 
 

@@ -1,12 +1,9 @@
 """Domain metrics of the feedback service. Labels are low-cardinality: never an id."""
 
-from typing import TYPE_CHECKING
-
 from prometheus_client import Counter, Histogram
+from terrain_contracts.events.feedback import FeedbackSubmittedData, IntakeChannel
 
-if TYPE_CHECKING:
-    from .domain.items import Decision
-    from .handlers import Submission
+from .domain.items import Decision
 
 INTAKE = Counter(
     "terrain_feedback_intake_total",
@@ -31,9 +28,8 @@ ERASED = Counter("terrain_feedback_erased_total", "Items deleted on erasure requ
 SHIPPED = Counter("terrain_feedback_marked_shipped_total", "Items marked shipped by an initiative.")
 
 
-def count_intake(submission: "Submission", decision: "Decision") -> None:
-    data = submission.data
-    INTAKE.labels(data.source, data.kind.value, submission.channel.value, decision.outcome.value).inc()
+def count_intake(data: FeedbackSubmittedData, channel: IntakeChannel, decision: Decision) -> None:
+    INTAKE.labels(data.source, data.kind.value, channel.value, decision.outcome.value).inc()
     if decision.item is not None and decision.item.ingested.duplicate_of is not None:
         DUPLICATES_LINKED.inc()
         SIMILARITY.observe(decision.item.ingested.duplicate_of.similarity)

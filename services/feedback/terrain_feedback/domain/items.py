@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ValidationError
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
     DuplicateLink,
@@ -44,14 +43,6 @@ def feedback_id(source: str, external_id: str) -> str:
     """Stable per (source, external id), so every replica and every replay agrees on it."""
     digest = hashlib.sha256(f"{source}\x1f{external_id}".encode()).hexdigest()
     return f"fb-{digest[:32]}"
-
-
-def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    errors = []
-    for err in exc.errors()[:50]:
-        where = ".".join(str(p) for p in err["loc"]) or "(root)"
-        errors.append(FieldError(field=f"{prefix}{where}"[:300], message=err["msg"][:2000] or "invalid"))
-    return errors
 
 
 def normalise(data: FeedbackSubmittedData, *, redact: bool) -> FeedbackSubmittedData | list[FieldError]:
@@ -109,7 +100,7 @@ class Accounts:
 
     @classmethod
     def of(cls, accounts: list[dict[str, Any]]) -> "Accounts":
-        by_domain = {}
+        by_domain: dict[str, dict[str, Any]] = {}
         # One winner per domain, always the same one.
         for account in sorted(accounts, key=lambda a: a["account_id"]):
             for domain in account.get("domains", []):
@@ -198,6 +189,7 @@ class IntakePlan:
         redact: bool,
         now: datetime,
     ) -> None:
+        self._read = existing
         self._items = dict(existing)
         self._erased = erased
         self._accounts = accounts
@@ -260,6 +252,10 @@ class IntakePlan:
             others = [c for c in self._candidates.get(key, ()) if c.feedback_id != fid]  # an edit replaces
             self._candidates[key] = [*others, Candidate(fid, data.occurred_at, sig, root)]
         return Decision(Outcome.edited if previous else Outcome.created, fid, item)
+
+    def revisions_read(self) -> dict[str, int]:
+        """The revision read of each stored item the batch changed: a replacement must find it unchanged."""
+        return {fid: self._read[fid].ingested.revision for fid in self.changed if fid in self._read}
 
     def _near_duplicate(
         self, fid: str, key: str | None, sig: str, occurred_at: datetime

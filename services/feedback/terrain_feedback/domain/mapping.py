@@ -20,15 +20,16 @@ what the whole file shares::
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
-from terrain_contracts.events.feedback import FeedbackSubmitted, FeedbackSubmittedData
-from terrain_contracts.types import FieldError
+from terrain_contracts.events.feedback import FeedbackSubmitted, FeedbackSubmittedData, IntakeChannel
+from terrain_contracts.types import FieldError, field_errors
 
-from ..domain.items import content_hash, feedback_id, field_errors
+from .items import content_hash, feedback_id
 
 FIELDS = {
     "source",
@@ -49,6 +50,8 @@ FIELDS = {
     "occurred_at",
     "url",
 }
+# The bulk import publishes with this envelope source, so its items say channel "import".
+IMPORT_PRODUCER = "feedback-import"
 # Row events' ids derive from the row's content: re-importing a row publishes the same event.
 ROW_NAMESPACE = uuid.UUID("6f0c5a4e-2f7b-4d8e-9a53-1c1e6a3b7d21")
 
@@ -63,7 +66,7 @@ class Mapping:
     constants: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: Any, maps: list[str] = (), sets: list[str] = ()) -> "Mapping":
+    def of(cls, document: Any, maps: Sequence[str] = (), sets: Sequence[str] = ()) -> "Mapping":
         """From a parsed YAML document, then ``field=column`` and ``field=value`` flags on top."""
         document = document or {}
         if not isinstance(document, dict):
@@ -159,6 +162,11 @@ def to_event(
     try:
         data = FeedbackSubmittedData.model_validate(row_data(row, mapping, default_tz))
     except ValidationError as exc:
-        return field_errors(exc)
+        return field_errors(exc.errors())
     row_id = f"{feedback_id(data.source, data.external_id)}:{content_hash(data)}"
     return FeedbackSubmitted(id=uuid.uuid5(ROW_NAMESPACE, row_id), data=data, source=producer)
+
+
+def channel_of(producer: str) -> IntakeChannel:
+    """The intake channel of a feedback.submitted event, from its envelope's source."""
+    return IntakeChannel.bulk_import if producer == IMPORT_PRODUCER else IntakeChannel.event

@@ -29,11 +29,12 @@ from zoneinfo import ZoneInfo
 import nats
 import nats.errors
 import yaml
+from nats.js import JetStreamContext
+from terrain_contracts.events.feedback import FeedbackSubmitted
 from terrain_contracts.headers import MSG_ID
 from tqdm import tqdm
 
-from ..subscribers import IMPORT_PRODUCER
-from .mapping import Mapping, MappingError, to_event
+from ..domain.mapping import IMPORT_PRODUCER, Mapping, MappingError, to_event
 
 WINDOW = 256  # publications in flight, acknowledged together before the checkpoint moves
 
@@ -124,41 +125,62 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
-async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
-    file_format = options.file_format or ("jsonl" if options.path.suffix in (".jsonl", ".ndjson") else "csv")
-    resume_after = load_checkpoint(options)
-    summary = Summary()
-    connection = await nats.connect(options.nats_url, connect_timeout=5, max_reconnect_attempts=3)
-    js = connection.jetstream()
-    report = options.report.open("a") if options.report else None
-    pending: list[tuple[int, Any]] = []
-    last_line = resume_after
+class Importer:
+    """One run of an import: the publications in flight, the rejections, the checkpoint."""
 
-    async def flush() -> None:
-        nonlocal last_line
-        if not pending:
+    def __init__(
+        self, options: Options, js: JetStreamContext, out: TextIO, report: TextIO | None, resume_after: int
+    ) -> None:
+        self.options, self.js, self.out, self.report = options, js, out, report
+        self.summary = Summary()
+        self.pending: list[tuple[int, FeedbackSubmitted]] = []
+        self.last_line = resume_after
+
+    async def take(self, line: int, row: dict[str, Any] | str) -> None:
+        self.summary.rows += 1
+        if isinstance(row, str):
+            self.reject(line, [row])
+            return
+        event = to_event(row, self.options.mapping, IMPORT_PRODUCER, self.options.default_tz)
+        if isinstance(event, list):
+            self.reject(line, [f"{e.field}: {e.message}" for e in event])
+            return
+        self.pending.append((line, event))
+        if len(self.pending) >= WINDOW:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Publish what is in flight; the checkpoint moves once JetStream acknowledged all of it."""
+        if not self.pending:
             return
         await asyncio.gather(
             *(
-                js.publish(
+                self.js.publish(
                     event.subject, event.to_json(), stream=event.stream, headers={MSG_ID: str(event.id)}
                 )
-                for _, event in pending
+                for _, event in self.pending
             )
         )
-        summary.published += len(pending)
-        last_line = pending[-1][0]
-        pending.clear()
-        save_checkpoint(options, last_line, summary)
+        self.summary.published += len(self.pending)
+        self.last_line = self.pending[-1][0]
+        self.pending.clear()
+        save_checkpoint(self.options, self.last_line, self.summary)
 
-    def reject(line: int, errors: list[str]) -> None:
+    def reject(self, line: int, errors: list[str]) -> None:
         entry = {"line": line, "errors": errors}
-        summary.rejected += 1
-        summary.rejections.append(entry)
-        tqdm.write(f"line {line}: rejected: {'; '.join(errors)}", file=out)
-        if report:
-            report.write(json.dumps(entry) + "\n")
+        self.summary.rejected += 1
+        self.summary.rejections.append(entry)
+        tqdm.write(f"line {line}: rejected: {'; '.join(errors)}", file=self.out)
+        if self.report:
+            self.report.write(json.dumps(entry) + "\n")
 
+
+async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
+    file_format = options.file_format or ("jsonl" if options.path.suffix in (".jsonl", ".ndjson") else "csv")
+    resume_after = load_checkpoint(options)
+    connection = await nats.connect(options.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+    report = options.report.open("a") if options.report else None
+    run = Importer(options, connection.jetstream(), out, report, resume_after)
     bar = tqdm(
         total=_count_lines(options.path),
         unit="line",
@@ -171,26 +193,17 @@ async def import_file(options: Options, out: TextIO = sys.stderr) -> Summary:
             for line, row in rows(handle, file_format):
                 bar.update(line - bar.n) if line > bar.n else None
                 if line <= resume_after:
-                    summary.skipped += 1
+                    run.summary.skipped += 1
                     continue
-                summary.rows += 1
-                if isinstance(row, str):
-                    reject(line, [row])
-                    continue
-                event = to_event(row, options.mapping, IMPORT_PRODUCER, options.default_tz)
-                if isinstance(event, list):
-                    reject(line, [f"{e.field}: {e.message}" for e in event])
-                    continue
-                pending.append((line, event))
-                if len(pending) >= WINDOW:
-                    await flush()
-            await flush()
-            save_checkpoint(options, last_line, summary, done=True)
+                await run.take(line, row)
+            await run.flush()
+            save_checkpoint(options, run.last_line, run.summary, done=True)
     finally:
         bar.close()
         if report:
             report.close()
         await connection.close()
+    summary = run.summary
     print(
         f"{options.path.name}: {summary.published} published, {summary.rejected} rejected, "
         f"{summary.skipped} skipped (imported by an earlier run)",

@@ -110,7 +110,7 @@ def _person(name: Any, email: Any, fallback: str) -> tuple[Any, Any]:
 # -- Zendesk: a trigger's JSON body (see README for the template), or a ticket event ------------------
 
 
-def zendesk(payload: Any, source: str) -> Mapped:
+def zendesk(payload: Any, source: str | None) -> Mapped:
     if isinstance(payload, dict) and str(payload.get("type", "")).startswith("zen:event-type:"):
         if payload["type"] != "zen:event-type:ticket.created":
             return None
@@ -152,7 +152,7 @@ _INTERCOM_TOPICS = {"conversation.user.created"}
 _INTERCOM_CUSTOMERS = {"user", "lead", "contact"}
 
 
-def intercom(payload: Any, source: str) -> Mapped:
+def intercom(payload: Any, source: str | None) -> Mapped:
     topic = dig(payload, "topic")
     if not isinstance(topic, str) or topic not in _INTERCOM_TOPICS:
         return None  # ping and topics that are not a customer's new conversation
@@ -186,7 +186,7 @@ def _property(properties: Any, name: str) -> Any:
     return value.get("value") if isinstance(value, dict) else value  # legacy bodies wrap values
 
 
-def hubspot(payload: Any, source: str) -> Mapped:
+def hubspot(payload: Any, source: str | None) -> Mapped:
     properties = dig(payload, "properties")
     first, last = _property(properties, "firstname"), _property(properties, "lastname")
     full = " ".join(p for p in (first, last) if isinstance(p, str) and p) or None
@@ -209,7 +209,7 @@ def hubspot(payload: Any, source: str) -> Mapped:
 # -- Salesforce: a Flow/Apex callout posting the record as JSON.serialize() renders it -------------
 
 
-def salesforce(payload: Any, source: str) -> Mapped:
+def salesforce(payload: Any, source: str | None) -> Mapped:
     record_type = dig(payload, "attributes.type")
     case = record_type == "Case"
     if case:  # the customer's words; the contact is the reporter

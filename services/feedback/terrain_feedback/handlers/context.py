@@ -1,0 +1,24 @@
+"""What the use cases need besides the database: the duplicate rules, redaction, the recent-items cache
+of this process, the webhooks' settings, and the clock (tests move it)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from terrain_contracts.types import utcnow
+
+from ..domain.items import DuplicateRules
+from ..settings import WebhookSettings
+from ..store.recent import RecentItems
+
+
+@dataclass(frozen=True)
+class Context:
+    duplicates: DuplicateRules
+    redact: bool
+    recent: RecentItems
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)  # the vendors' secrets and limits
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()

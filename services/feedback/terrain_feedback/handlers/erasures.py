@@ -1,0 +1,66 @@
+"""Erasure (GDPR): one customer's feedback deleted, its ids never ingested again, the others told."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
+from terrain_kit import logs
+from terrain_kit.uow import UnitOfWork
+
+from .. import metrics
+from ..store import erasures as store
+from .context import Context
+
+SOURCE = "feedback"
+ERASURE_PART = 1000  # ids per feedback.erased event (the contract's bound)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    erasure_id: str
+    feedback_ids: list[str]
+    replayed: bool  # the same request was already carried out: nothing more was done
+
+
+async def erase_customer(
+    uow: UnitOfWork,
+    context: Context,
+    *,
+    account_id: str | None,
+    customer_email: str | None,
+    reason: str,
+    requested_by: str,
+    erasure_id: str | None = None,
+) -> Erasure:
+    """Delete one customer's feedback and tell the other services, in parts of at most 1000 ids."""
+    erasure_id = erasure_id or f"er-{uuid.uuid4().hex}"
+    # Erased items must not be linked to from here on (a replayed request forgets too, as it always did).
+    uow.after_commit(context.recent.forget)
+    done = await store.find_erasure(uow, erasure_id)
+    if done is not None:
+        return Erasure(erasure_id, done.get("feedback_ids", []), replayed=True)
+    record: dict[str, Any] = {
+        "_id": erasure_id,
+        "account_id": account_id,
+        "customer_email": customer_email,
+        "reason": reason,
+        "requested_by": requested_by,
+        "at": context.now(),
+    }
+    ids = await store.erase(uow, account_id, customer_email, record)
+    parts = [ids[i : i + ERASURE_PART] for i in range(0, len(ids), ERASURE_PART)]
+    for number, part in enumerate(parts, start=1):
+        data = FeedbackErasedData(
+            erasure_id=erasure_id,
+            account_id=account_id,
+            customer_email=customer_email,
+            feedback_ids=part,
+            part=number,
+            parts=len(parts),
+            reason=reason,
+            requested_by=requested_by,
+        )
+        uow.emit(FeedbackErased.create(data, source=SOURCE, correlation_id=logs.correlation_id.get()))
+    metrics.ERASED.inc(len(ids))
+    return Erasure(erasure_id, ids, replayed=False)
