@@ -4,6 +4,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import Field
+from terrain_contracts.events.initiative import RankedCandidate
 from terrain_kit.errors import Conflict
 
 TIE_BREAK = (
@@ -21,14 +23,32 @@ class Vote:
     cast_at: datetime
 
 
+class Ranked(RankedCandidate):
+    """A candidate's place: the shape ``ballot.closed`` publishes, plus the 3-point votes the tie-break
+    counted. The ballot's stored result and the API show it whole."""
+
+    threes: int = Field(ge=0)
+
+    def published(self) -> RankedCandidate:
+        return RankedCandidate(**self.model_dump(exclude={"threes"}))
+
+    @property
+    def vote_average(self) -> float | None:
+        """What a quorate ballot gives the priority score: None for a candidate nobody scored."""
+        return self.average if self.votes else None
+
+
 @dataclass(frozen=True)
-class Ranked:
-    initiative_id: str
-    rank: int
-    total: int
-    votes: int
-    threes: int
-    average: float
+class Tally:
+    voters: int
+    quorum_met: bool
+    ranking: list[Ranked]
+
+
+def check_closable(ballot_id: str, now: datetime, opens_at: datetime) -> None:
+    """A ballot closes early if need be, but not before it opened."""
+    if now < opens_at:
+        raise Conflict(f"ballot {ballot_id} has not opened yet (opens at {opens_at.isoformat()})")
 
 
 def check_window(now: datetime, opens_at: datetime, closes_at: datetime, closed: bool) -> None:
@@ -74,3 +94,11 @@ def rank(
 
 def voters(votes: Iterable[Vote]) -> int:
     return len({vote.director_id for vote in votes})
+
+
+def tally(
+    candidates: Iterable[str], votes: list[Vote], proposed_at: Mapping[str, datetime | None], quorum: int
+) -> Tally:
+    """The result of a closing ballot: its ranking, and whether enough directors voted for it to count."""
+    counted = voters(votes)
+    return Tally(voters=counted, quorum_met=counted >= quorum, ranking=rank(candidates, votes, proposed_at))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from terrain_kit.errors import Conflict
+from terrain_kit.errors import Conflict, Invalid
 
 
 class DependencyState(StrEnum):
@@ -98,3 +98,11 @@ def check_alignable(dependencies: Iterable[Blocking]) -> None:
 def is_overdue(state: DependencyState, answer_by: date, today: date) -> bool:
     """Unanswered after the answer-by day."""
     return state is DependencyState.open and today > answer_by
+
+
+def check_request(owner_team_id: str, on_team_id: str, answer_by: date, today: date) -> None:
+    """A request asks another team, and leaves it time to answer."""
+    if on_team_id == owner_team_id:
+        raise Invalid("on_team_id", "an initiative depends on another team than its own")
+    if answer_by < today:
+        raise Invalid("answer_by", f"{answer_by} has passed: give the other team time to answer")

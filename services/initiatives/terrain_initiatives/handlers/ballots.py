@@ -1,11 +1,12 @@
 """The directors' ballot over a quarter's candidates: votes in a window, quorum, ranking, audit."""
 
 import secrets
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Role
-from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote, RankedCandidate
+from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote
 from terrain_kit.errors import Conflict, Forbidden, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 
@@ -112,86 +113,64 @@ async def close(
     ballot = await load(uow, ballot_id)
     if ballot["state"] == "closed":
         return ballot, False
-    now, closed_by = context.now(), actor.name
-    if now < ballot["opens_at"]:
-        raise Conflict(f"ballot {ballot_id} has not opened yet (opens at {ballot['opens_at'].isoformat()})")
+    now = context.now()
+    rules.check_closable(ballot_id, now, ballot["opens_at"])
     votes = _votes(await store.votes(uow, ballot_id))
     candidates = await initiative_store.by_ids(uow, ballot["candidates"])
-    ranking = rules.rank(
-        ballot["candidates"], votes, {i: doc.get("proposed_at") for i, doc in candidates.items()}
-    )
-    voters = rules.voters(votes)
-    quorum_met = voters >= ballot["quorum"]
+    proposed_at = {i: doc.get("proposed_at") for i, doc in candidates.items()}
+    tally = rules.tally(ballot["candidates"], votes, proposed_at, ballot["quorum"])
     result = {
         "closed_at": now,
-        "closed_by": closed_by,
-        "voters": voters,
-        "quorum_met": quorum_met,
+        "closed_by": actor.name,
+        "voters": tally.voters,
+        "quorum_met": tally.quorum_met,
         "tie_break": rules.TIE_BREAK,
-        "ranking": [
-            {
-                "initiative_id": r.initiative_id,
-                "rank": r.rank,
-                "total": r.total,
-                "votes": r.votes,
-                "threes": r.threes,
-                "average": r.average,
-            }
-            for r in ranking
-        ],
+        "ranking": [ranked.model_dump() for ranked in tally.ranking],
     }
     if not await store.close_ballot(uow, ballot_id, {"result": result}):
         raise Conflict(f"ballot {ballot_id} changed meanwhile: reload it")
-    if quorum_met:  # an inquorate vote does not move priorities
-        for ranked in ranking:
-            doc = candidates.get(ranked.initiative_id)
-            if doc is None:
-                continue
-            average = ranked.average if ranked.votes else None
-            await initiative_store.set_derived(
-                uow,
-                ranked.initiative_id,
-                {
-                    "vote_average": average,
-                    "voted_in": ballot_id,
-                    "priority": score(doc["evidence"], average, doc["size"], context.weights),
-                },
-            )
-    uow.emit(
-        event(
-            BallotClosed,
-            BallotClosedData(
-                ballot_id=ballot_id,
-                quarter=ballot["quarter"],
-                closed_at=now,
-                closed_by=closed_by,
-                quorum=ballot["quorum"],
-                voters=voters,
-                quorum_met=quorum_met,
-                ranking=[
-                    RankedCandidate(
-                        initiative_id=r.initiative_id,
-                        rank=r.rank,
-                        total=r.total,
-                        votes=r.votes,
-                        average=r.average,
-                    )
-                    for r in ranking
-                ],
-                tie_break=rules.TIE_BREAK,
-                audit=[
-                    CastVote(
-                        director_id=v.director_id,
-                        initiative_id=v.initiative_id,
-                        score=v.score,
-                        cast_at=v.cast_at,
-                    )
-                    for v in votes
-                ],
-            ),
-        )
-    )
+    if tally.quorum_met:  # an inquorate vote does not move priorities
+        await _score_votes(uow, context, ballot_id, tally.ranking, candidates)
+    uow.emit(event(BallotClosed, _announcement(ballot, result, tally, votes)))
     return {**ballot, "state": "closed", "result": result}, True
+
+
+async def _score_votes(
+    uow: UnitOfWork,
+    context: Context,
+    ballot_id: str,
+    ranking: list[rules.Ranked],
+    candidates: dict[str, dict[str, Any]],
+) -> None:
+    """A quorate ballot's averages feed the candidates' priority scores."""
+    for ranked in ranking:
+        doc = candidates.get(ranked.initiative_id)
+        if doc is None:
+            continue
+        average = ranked.vote_average
+        fields = {
+            "vote_average": average,
+            "voted_in": ballot_id,
+            "priority": score(doc["evidence"], average, doc["size"], context.weights),
+        }
+        await initiative_store.set_derived(uow, ranked.initiative_id, fields)
+
+
+def _announcement(
+    ballot: dict[str, Any], result: dict[str, Any], tally: rules.Tally, votes: list[rules.Vote]
+) -> BallotClosedData:
+    return BallotClosedData(
+        ballot_id=ballot["_id"],
+        quarter=ballot["quarter"],
+        closed_at=result["closed_at"],
+        closed_by=result["closed_by"],
+        quorum=ballot["quorum"],
+        voters=tally.voters,
+        quorum_met=tally.quorum_met,
+        ranking=[ranked.published() for ranked in tally.ranking],
+        tie_break=rules.TIE_BREAK,
+        audit=[CastVote(**asdict(vote)) for vote in votes],
+    )
 
 
 async def close_ended(uow: UnitOfWork, context: Context) -> list[str]:

@@ -7,10 +7,6 @@ from terrain_contracts.events.initiative import (
     Briefing,
     InitiativeChangeData,
     InitiativeCreated,
-    InitiativeDropped,
-    InitiativeDroppedData,
-    InitiativeShipped,
-    InitiativeShippedData,
     InitiativeStatus,
     InitiativeStatusChanged,
     InitiativeStatusChangedData,
@@ -26,7 +22,6 @@ from ..domain.briefings import changes
 from ..domain.dependencies import Blocking, DependencyState, check_alignable
 from ..domain.evidence import Summary, priority
 from ..store import dependencies as dependency_store
-from ..store import evidence as evidence_store
 from ..store import initiatives as store
 from ..store import planning as planning_store
 from ..store import teams as team_store
@@ -95,7 +90,7 @@ async def create(uow: UnitOfWork, actor: Actor, context: Context, fields: dict[s
     return doc
 
 
-async def _save(
+async def save(
     uow: UnitOfWork,
     actor: Actor,
     context: Context,
@@ -142,7 +137,7 @@ async def edit(
         new_values["priority"] = priority(
             Summary(**doc["evidence"]), doc.get("vote_average"), new_values["size"], context.weights
         )
-    updated, briefing = await _save(uow, actor, context, doc, new_values, "edited", changed)
+    updated, briefing = await save(uow, actor, context, doc, new_values, "edited", changed)
     if "owner_team_id" in changed:
         await team_store.touch(uow, briefing.owner_team_id, updated["updated_at"])
     if "quarter" in changed:
@@ -156,7 +151,7 @@ async def edit(
     return updated
 
 
-async def _check_move(
+async def check_move(
     uow: UnitOfWork, actor: Actor, doc: dict[str, Any], if_match: int | None, target: InitiativeStatus
 ) -> InitiativeStatus:
     """The checks every status change makes; returns the current status."""
@@ -188,7 +183,7 @@ async def move(
 ) -> dict[str, Any]:
     """A lifecycle move other than shipping or dropping (those carry a release note or a reason)."""
     doc = await load(uow, initiative_id)
-    current = await _check_move(uow, actor, doc, if_match, target)
+    current = await check_move(uow, actor, doc, if_match, target)
     if target is InitiativeStatus.committed:
         require_planning(actor, "commit initiatives (the validated set of the quarter)")
     lifecycle.check_phase_allows(doc["quarter"], await phase_of(uow, doc["quarter"]), target)
@@ -208,7 +203,7 @@ async def move(
     fields: dict[str, Any] = {"status": target.value}
     if target is InitiativeStatus.proposed and doc.get("proposed_at") is None:
         fields["proposed_at"] = context.now()  # the first proposal: the ballot's tie-break
-    updated, briefing = await _save(
+    updated, briefing = await save(
         uow,
         actor,
         context,
@@ -226,98 +221,3 @@ async def move(
         )
     )
     return updated
-
-
-async def _final(
-    uow: UnitOfWork,
-    actor: Actor,
-    context: Context,
-    initiative_id: str,
-    if_match: int | None,
-    target: InitiativeStatus,
-    note: str,
-) -> tuple[dict[str, Any], Briefing | None]:
-    """Shared by shipping and dropping: exactly once, and a retried identical request answers the same.
-
-    Returns the briefing to announce, or None for a replay (nothing to emit).
-    """
-    doc = await load(uow, initiative_id)
-    final = doc.get("final")
-    if final is not None:
-        if (
-            final["status"] == target.value
-            and final["note"] == note
-            and final["requested_version"] == if_match
-        ):
-            return doc, None
-        raise Conflict(
-            f"initiative {initiative_id} was already {final['status']} at {final['at'].isoformat()} "
-            f"by {final['by']}; only an identical retry of that request is accepted"
-        )
-    current = await _check_move(uow, actor, doc, if_match, target)
-    now = context.now()
-    fields = {
-        "status": target.value,
-        "final": {
-            "status": target.value,
-            "note": note,
-            "requested_version": if_match,
-            "at": now,
-            "by": actor.name,
-        },
-    }
-    return await _save(
-        uow,
-        actor,
-        context,
-        doc,
-        fields,
-        target.value,
-        {"status": {"from": current.value, "to": target.value}, "note": note},
-    )
-
-
-async def ship(
-    uow: UnitOfWork,
-    actor: Actor,
-    context: Context,
-    initiative_id: str,
-    if_match: int | None,
-    release_note: str,
-) -> tuple[dict[str, Any], bool]:
-    """Ship: ``initiative.shipped`` carries every linked feedback id; returns (initiative, announced)."""
-    doc, briefing = await _final(
-        uow, actor, context, initiative_id, if_match, InitiativeStatus.shipped, release_note
-    )
-    if briefing is None:
-        return doc, False
-    uow.emit(
-        event(
-            InitiativeShipped,
-            InitiativeShippedData(
-                initiative=briefing,
-                release_note=release_note,
-                linked_feedback_ids=await evidence_store.linked_feedback_ids(uow, initiative_id),
-                shipped_at=doc["final"]["at"],
-                shipped_by=actor.name,
-            ),
-        )
-    )
-    return doc, True
-
-
-async def drop(
-    uow: UnitOfWork, actor: Actor, context: Context, initiative_id: str, if_match: int | None, reason: str
-) -> tuple[dict[str, Any], bool]:
-    doc, briefing = await _final(
-        uow, actor, context, initiative_id, if_match, InitiativeStatus.dropped, reason
-    )
-    if briefing is None:
-        return doc, False
-    uow.emit(
-        event(
-            InitiativeDropped,
-            InitiativeDroppedData(initiative=briefing, reason=reason, dropped_by=actor.name),
-        )
-    )
-    return doc, True

@@ -17,7 +17,14 @@ from terrain_kit.errors import Conflict, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.access import Actor, require_team_pm
-from ..domain.dependencies import DependencyState, Node, describe_cycle, find_cycle, is_overdue
+from ..domain.dependencies import (
+    DependencyState,
+    Node,
+    check_request,
+    describe_cycle,
+    find_cycle,
+    is_overdue,
+)
 from ..domain.lifecycle import FINAL
 from ..store import dependencies as store
 from ..store import initiatives as initiative_store
@@ -25,6 +32,15 @@ from ..store import teams as team_store
 from . import event
 from .briefings import load, open_for, owner_team
 from .context import Context
+
+# A new request: open, not answered, not overdue yet.
+UNANSWERED = {
+    "state": DependencyState.open.value,
+    "note": None,
+    "answered_by": None,
+    "answered_at": None,
+    "overdue_since": None,
+}
 
 
 def view(doc: dict[str, Any], today: date) -> dict[str, Any]:
@@ -45,17 +61,10 @@ async def request(
     description: str,
     answer_by: date,
 ) -> dict[str, Any]:
+    """Ask another team (or one of its initiatives); a cycle or the same request twice is refused."""
     doc = await open_for(uow, actor, initiative_id, "request dependencies for its initiatives")
-    if on_team_id == doc["owner_team_id"]:
-        raise Invalid("on_team_id", "an initiative depends on another team than its own")
-    if await team_store.get_state(uow, on_team_id) is None:
-        raise Invalid("on_team_id", f"no team {on_team_id}")
-    if on_initiative_id is not None:
-        await _check_target(uow, initiative_id, on_team_id, on_initiative_id)
-    if answer_by < context.today():
-        raise Invalid("answer_by", f"{answer_by} has passed: give the other team time to answer")
-    if same := await store.similar(uow, initiative_id, on_team_id, on_initiative_id):
-        raise Conflict(f"dependency {same['_id']} already asks this of team {on_team_id} ({same['state']})")
+    check_request(doc["owner_team_id"], on_team_id, answer_by, context.today())
+    await _check_asked(uow, initiative_id, on_team_id, on_initiative_id)
     now = context.now()
     dependency = {
         "_id": f"dep-{secrets.token_hex(6)}",
@@ -67,40 +76,58 @@ async def request(
         "answer_by": answer_by,
         "requested_by": actor.name,
         "requested_at": now,
-        "state": DependencyState.open.value,
-        "note": None,
-        "answered_by": None,
-        "answered_at": None,
-        "overdue_since": None,
+        **UNANSWERED,
     }
     await store.insert(uow, dependency)
     await initiative_store.touch(uow, initiative_id, now)
     await team_store.touch(uow, on_team_id, now)
+    await _requested(uow, actor, doc, dependency)
+    return dependency
+
+
+async def _check_asked(
+    uow: UnitOfWork, initiative_id: str, on_team_id: str, on_initiative_id: str | None
+) -> None:
+    """The team (and initiative) asked exist, no cycle would close, and nothing asks the same already."""
+    if await team_store.get_state(uow, on_team_id) is None:
+        raise Invalid("on_team_id", f"no team {on_team_id}")
+    if on_initiative_id is not None:
+        await _check_target(uow, initiative_id, on_team_id, on_initiative_id)
+    if same := await store.similar(uow, initiative_id, on_team_id, on_initiative_id):
+        raise Conflict(f"dependency {same['_id']} already asks this of team {on_team_id} ({same['state']})")
+
+
+# What initiative.dependency_requested repeats of the stored request.
+ANNOUNCED = (
+    "initiative_id",
+    "requesting_team_id",
+    "on_team_id",
+    "on_initiative_id",
+    "description",
+    "answer_by",
+)
+
+
+async def _requested(
+    uow: UnitOfWork, actor: Actor, initiative: dict[str, Any], dependency: dict[str, Any]
+) -> None:
+    """The request in the initiative's history, and announced."""
+    recorded = {name: dependency[name] for name in ("on_team_id", "on_initiative_id")}
     await initiative_store.record(
         uow,
-        initiative_id,
-        doc["version"],
-        now,
+        initiative["_id"],
+        initiative["version"],
+        dependency["requested_at"],
         actor.name,
         "dependency_requested",
-        {"dependency_id": dependency["_id"], "on_team_id": on_team_id, "on_initiative_id": on_initiative_id},
+        {"dependency_id": dependency["_id"], **recorded},
     )
-    uow.emit(
-        event(
-            InitiativeDependencyRequested,
-            DependencyRequestedData(
-                dependency_id=dependency["_id"],
-                initiative_id=initiative_id,
-                requesting_team_id=doc["owner_team_id"],
-                on_team_id=on_team_id,
-                on_initiative_id=on_initiative_id,
-                description=description,
-                answer_by=answer_by,
-                requested_by=actor.name,
-            ),
-        )
+    data = DependencyRequestedData(
+        dependency_id=dependency["_id"],
+        requested_by=actor.name,
+        **{name: dependency[name] for name in ANNOUNCED},
     )
-    return dependency
+    uow.emit(event(InitiativeDependencyRequested, data))
 
 
 async def _check_target(uow: UnitOfWork, initiative_id: str, on_team_id: str, on_initiative_id: str) -> None:

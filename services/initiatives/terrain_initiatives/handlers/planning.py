@@ -2,11 +2,12 @@
 
 from typing import Any
 
+from terrain_contracts.events.team import TeamState
 from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
 
+from ..domain import board as board_rules
 from ..domain.access import Actor
-from ..domain.dependencies import DependencyState
 from ..domain.lifecycle import Phase, check_phase_move
 from ..store import dependencies as dependency_store
 from ..store import initiatives as initiative_store
@@ -61,50 +62,35 @@ async def board(uow: UnitOfWork, context: Context, quarter: str) -> dict[str, An
     ids = [doc["_id"] for doc in initiatives]
     today = context.today()
     dependencies = [dependency_view(d, today) for d in await dependency_store.of_initiatives(uow, ids)]
-    outgoing: dict[str, list[dict[str, Any]]] = {}
-    incoming: dict[str, list[dict[str, Any]]] = {}
-    asked_of_team: dict[str, list[dict[str, Any]]] = {}
-    for dep in dependencies:
-        if dep["initiative_id"] in ids:
-            outgoing.setdefault(dep["initiative_id"], []).append(dep)
-            asked_of_team.setdefault(dep["on_team_id"], []).append(dep)
-        if dep.get("on_initiative_id") in ids:
-            incoming.setdefault(dep["on_initiative_id"], []).append(dep)
-    team_ids = sorted({doc["owner_team_id"] for doc in initiatives} | set(asked_of_team))
+    grouped = board_rules.group(dependencies, ids)
+    team_ids = sorted({doc["owner_team_id"] for doc in initiatives} | set(grouped.asked_of_team))
     teams = await team_store.states(uow, team_ids)
-    lanes = []
-    for team_id in team_ids:
-        team = teams.get(team_id)
-        lanes.append(
-            {
-                "team_id": team_id,
-                "name": team.name if team else None,
-                "kind": team.kind if team else None,
-                "parent_team_id": team.parent_team_id if team else None,
-                "initiatives": [
-                    {
-                        "initiative": briefing_of(doc),
-                        "priority": doc["priority"],
-                        "evidence": doc["evidence"],
-                        "dependencies": outgoing.get(doc["_id"], []),
-                        "depended_on_by": incoming.get(doc["_id"], []),
-                    }
-                    for doc in initiatives
-                    if doc["owner_team_id"] == team_id
-                ],
-                "requests_to_team": asked_of_team.get(team_id, []),
-            }
-        )
-    counts: dict[str, int] = {}
-    for doc in initiatives:
-        counts[doc["status"]] = counts.get(doc["status"], 0) + 1
-    outgoing_all = [d for deps in outgoing.values() for d in deps]
     return {
         "quarter": quarter,
         "phase": cycle["phase"] if cycle else None,
-        "teams": lanes,
-        "initiatives_by_status": counts,
-        "open_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.open.value),
-        "declined_dependencies": sum(1 for d in outgoing_all if d["state"] == DependencyState.declined.value),
-        "overdue_dependencies": sum(1 for d in outgoing_all if d["overdue"]),
+        "teams": [_lane(team_id, teams.get(team_id), initiatives, grouped) for team_id in team_ids],
+        **board_rules.counts(initiatives, grouped),
+    }
+
+
+def _lane(
+    team_id: str, team: TeamState | None, initiatives: list[dict[str, Any]], grouped: board_rules.Grouped
+) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "name": team.name if team else None,
+        "kind": team.kind if team else None,
+        "parent_team_id": team.parent_team_id if team else None,
+        "initiatives": [
+            {
+                "initiative": briefing_of(doc),
+                "priority": doc["priority"],
+                "evidence": doc["evidence"],
+                "dependencies": grouped.outgoing.get(doc["_id"], []),
+                "depended_on_by": grouped.incoming.get(doc["_id"], []),
+            }
+            for doc in initiatives
+            if doc["owner_team_id"] == team_id
+        ],
+        "requests_to_team": grouped.asked_of_team.get(team_id, []),
     }

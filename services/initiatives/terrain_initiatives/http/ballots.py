@@ -11,7 +11,7 @@ from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
 
 from .. import metrics
-from ..domain.ballots import TIE_BREAK
+from ..domain.ballots import TIE_BREAK, Ranked
 from ..handlers import ballots as handlers
 from ..store import planning as store
 from .acting import Runner, Voter
@@ -49,22 +49,13 @@ class Vote(BaseModel):
     changes: int = Field(description="How many times this vote was cast (1 = never changed).")
 
 
-class RankedCandidate(BaseModel):
-    initiative_id: str
-    rank: int
-    total: int
-    votes: int
-    threes: int
-    average: float
-
-
 class Result(BaseModel):
     closed_at: datetime
     closed_by: str
     voters: int
     quorum_met: bool
     tie_break: str
-    ranking: list[RankedCandidate]
+    ranking: list[Ranked]
 
 
 class Ballot(BaseModel):

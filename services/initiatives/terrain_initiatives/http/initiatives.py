@@ -14,6 +14,7 @@ from terrain_kit.pagination import Page
 from .. import metrics
 from ..domain.briefings import EDITABLE
 from ..handlers import briefings as handlers
+from ..handlers import shipping
 from ..store import initiatives as store
 from . import views
 from .acting import Writer
@@ -167,7 +168,7 @@ async def ship_initiative(
     result and publishes nothing (header Idempotent-Replayed: true).
     """
     return _final(
-        response, "shipped", await call.run(handlers.ship, initiative_id, version, body.release_note)
+        response, "shipped", await call.run(shipping.ship, initiative_id, version, body.release_note)
     )
 
 
@@ -176,7 +177,7 @@ async def drop_initiative(
     initiative_id: Id, body: DropRequest, call: Writer, version: IfMatch, response: Response
 ) -> views.Initiative:
     """Drop a non-final initiative with a reason; emits initiative.dropped (once, like shipping)."""
-    return _final(response, "dropped", await call.run(handlers.drop, initiative_id, version, body.reason))
+    return _final(response, "dropped", await call.run(shipping.drop, initiative_id, version, body.reason))
 
 
 @router.get("/{initiative_id}/history", response_model=Page[views.HistoryEntry])
