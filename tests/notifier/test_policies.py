@@ -7,7 +7,7 @@ from terrain_contracts.events.insight import InsightStatus, Severity
 from terrain_contracts.events.team import MemberRole
 from terrain_dev.testing import running
 from terrain_dev.waiting import eventually
-from terrain_notifier.handlers import periodic
+from terrain_notifier.jobs import periodic
 from terrain_notifier.main import create
 from terrain_notifier.settings import PolicySettings
 
@@ -29,7 +29,7 @@ class Clock:
 @pytest.fixture
 async def clocked(notifier_settings):
     app = create(notifier_settings)
-    clock = app.state.ctx.clock = Clock()
+    clock = app.state.context.clock = Clock()
     async with running(app) as service:
         yield service, clock
 
@@ -88,7 +88,7 @@ async def test_an_hourly_digest_merges_insights_into_one_message(clocked, jetstr
     assert smtp_receiver.all() == []
 
     clock.now += timedelta(hours=1)
-    assert await periodic.send_digests(service.service.transactions, service.app.state.ctx) in (0, 1)
+    assert await periodic.send_digests(service.service.transactions, service.app.state.context) in (0, 1)
     [mail] = await eventually(lambda: value(smtp_receiver.all()), what="the digest")
     assert mail["Subject"] == "Terrain digest: 2 insights"
     assert text_of(mail).count("[warning] Spike in billing") == 2
@@ -120,12 +120,12 @@ async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_p
 ):
     service, clock = clocked
     await org(jetstream)
-    ctx = service.app.state.ctx
+    context = service.app.state.context
     await feed(jetstream, detected(insight("ins-1", severity=Severity.critical)))
     await eventually(lambda: value(smtp_receiver.to("pm-ann@example.com")), what="first email")
 
     clock.now += timedelta(minutes=31)  # the default 30 minutes
-    await periodic.escalate(service.service.transactions, ctx)
+    await periodic.escalate(service.service.transactions, context)
     [to_backup] = await eventually(
         lambda: value(smtp_receiver.to("pm-cat@example.com")), what="to the backup"
     )
@@ -134,14 +134,14 @@ async def test_an_unacknowledged_critical_insight_escalates_to_the_backup_then_p
     assert smtp_receiver.to("ops-olga@example.com") == []
 
     clock.now += timedelta(minutes=31)
-    await periodic.escalate(service.service.transactions, ctx)
+    await periodic.escalate(service.service.transactions, context)
     [to_ops] = await eventually(
         lambda: value(smtp_receiver.to("ops-olga@example.com")), what="to Product Ops"
     )
     assert "Product Ops" in text_of(to_ops)
 
     clock.now += timedelta(minutes=31)
-    assert await periodic.escalate(service.service.transactions, ctx) == 0  # nothing further
+    assert await periodic.escalate(service.service.transactions, context) == 0  # nothing further
 
 
 async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(
@@ -149,7 +149,7 @@ async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(
 ):
     service, clock = clocked
     await org(jetstream)
-    ctx = service.app.state.ctx
+    context = service.app.state.context
     await feed(
         jetstream,
         detected(insight("ins-1", severity=Severity.critical, dedup_key="k-1")),
@@ -177,7 +177,7 @@ async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(
     )
 
     clock.now += timedelta(minutes=31)
-    assert await periodic.escalate(service.service.transactions, ctx) == 0
+    assert await periodic.escalate(service.service.transactions, context) == 0
     assert smtp_receiver.to("pm-cat@example.com") == []
 
 

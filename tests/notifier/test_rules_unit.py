@@ -13,7 +13,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 def errors_of(data, allow=()) -> dict[str, str]:
     with pytest.raises(RulesError) as refused:
         parse_rules(data, allow)
-    return {e["field"]: e["message"] for e in refused.value.errors}
+    return {e.field: e.message for e in refused.value.errors}
 
 
 @pytest.mark.parametrize(

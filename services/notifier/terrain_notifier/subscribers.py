@@ -1,5 +1,6 @@
 """The notifier's durable consumers: parse contract -> call a handler, nothing else."""
 
+from terrain_contracts import Event
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.initiative import InitiativeShipped
 from terrain_contracts.events.insight import InsightDetected, InsightResolved, InsightUpdated
@@ -7,10 +8,11 @@ from terrain_contracts.events.team import TEAM_STATE_EVENTS, TeamDeleted
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import Context, insights, loops, projections
+from .handlers import insights, loops, projections
+from .handlers.context import Context
 
 
-def build(ctx: Context) -> Consumers:
+def declare(context: Context) -> Consumers:
     consumers = Consumers("notifier")
 
     @consumers.on(InsightDetected, InsightUpdated, InsightResolved, durable="notifier-insights", batch=True)
@@ -18,21 +20,21 @@ def build(ctx: Context) -> Consumers:
         events: list[InsightDetected | InsightUpdated | InsightResolved], uow: UnitOfWork
     ) -> None:
         """Route insights to the owning PMs, subscribers and rules, and record their notifications."""
-        await insights.on_insights(events, uow, ctx)
+        await insights.on_insights(uow, context, list(events))
 
     @consumers.on(*TEAM_STATE_EVENTS, TeamDeleted, durable="notifier-teams", batch=True)
-    async def project_teams(events: list, uow: UnitOfWork) -> None:
+    async def project_teams(events: list[Event], uow: UnitOfWork) -> None:
         """Keep the notifier's projection of teams, members and product-area ownership."""
-        await projections.apply_teams(events, uow)
+        await projections.apply_teams(uow, events)
 
     @consumers.on(FeedbackIngested, FeedbackErased, durable="notifier-reporters", batch=True)
     async def project_reporters(events: list[FeedbackIngested | FeedbackErased], uow: UnitOfWork) -> None:
         """Keep who reported each feedback item and the customer's words; drop erased ones."""
-        await projections.apply_feedback(events, uow, ctx)
+        await projections.apply_feedback(uow, context, events)
 
     @consumers.on(InitiativeShipped, durable="notifier-loops")
     async def close_loops(event: InitiativeShipped, uow: UnitOfWork) -> None:
         """Tell every reporter of a shipped initiative's feedback, once each."""
-        await loops.on_shipped(event, uow, ctx)
+        await loops.on_shipped(uow, context, event)
 
     return consumers

@@ -68,7 +68,7 @@ def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
 
 
 def loop_closure_message(
-    reporter_name: str, title: str, release_note: str, initiative_id: str, texts: list[dict[str, str]]
+    reporter_name: str, title: str, release_note: str, initiative_id: str, texts: list[dict[str, Any]]
 ) -> Message:
     """``texts``: the customers' original words, each with its account name when known."""
     quoted = tuple(Section(t.get("account") or "A customer", f"\u201c{t['text']}\u201d") for t in texts)

@@ -8,9 +8,11 @@ Acknowledged or resolved situations notify nobody and cancel escalations.
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from terrain_contracts.events.insight import Insight, InsightStatus, Severity
 
@@ -123,3 +125,30 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = N
     (half fixed, half random) so that many failed deliveries do not come back all at once."""
     ceiling = min(cap, base * (2 ** (attempt - 1)))
     return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def escalation(level: int, now: datetime, minutes: float) -> dict[str, Any]:
+    """An escalation step, due when nobody acknowledged within ``minutes``."""
+    return {"level": level, "due_at": now + timedelta(minutes=minutes), "started_at": now}
+
+
+def escalation_for(
+    held: Mapping[str, Any] | None, severity: Severity, now: datetime, minutes: float
+) -> dict[str, Any] | None:
+    """A critical insight starts an escalation unless one is under way already; others keep what is held."""
+    current = held.get("escalation") if held else None
+    if severity is Severity.critical and current is None:
+        return escalation(1, now, minutes)
+    return current
+
+
+def after_escalating(reached_level: int, now: datetime, minutes: float) -> dict[str, Any] | None:
+    """What follows an escalation: from the backups (level 1) to Product Ops (level 2), then nothing."""
+    return escalation(2, now, minutes) if reached_level == 1 else None
+
+
+def throttle_window(now: datetime, minutes: int) -> tuple[datetime, timedelta]:
+    """The fixed throttle window containing ``now``: its start and its length."""
+    window = timedelta(minutes=minutes)
+    seconds = window.total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo), window

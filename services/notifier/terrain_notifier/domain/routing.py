@@ -24,6 +24,7 @@ from .members import Subscription
 from .rules import Rules
 
 MAX_BACKUP_CHAIN = 5
+SUBSCRIPTION = "subscription"  # how a personal subscription's reason starts
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,18 @@ def route(
     subscriptions: Sequence[tuple[str, Subscription]],
     now: datetime,
 ) -> list[Recipient]:
+    picks = _hand_over(_duties(insight, directory, rules), directory, rules, now)
+    for member_id, subscription in subscriptions:
+        if subscription.matches(insight):
+            picks.add(
+                f"{SUBSCRIPTION} {subscription.subscription_id} ({subscription.describe()})",
+                member_id=member_id,
+            )
+    return list(picks.by_key.values())
+
+
+def _duties(insight: Insight, directory: Directory, rules: Rules) -> _Picks:
+    """Who is on duty for this insight: the owning team's PMs (else Product Ops), and the matching routes."""
     duties = _Picks()
     area = insight.product_area or "(none)"
     team = directory.owning_team(insight)
@@ -141,7 +154,11 @@ def route(
                 duties.add(f"rule {rule.name} ({rule.when.describe()})", member_id=member)
             for endpoint in rule.endpoints:
                 duties.add(f"rule {rule.name} ({rule.when.describe()})", endpoint=endpoint)
+    return duties
 
+
+def _hand_over(duties: _Picks, directory: Directory, rules: Rules, now: datetime) -> _Picks:
+    """Members away hand their duties to their backup, or to Product Ops when nobody can stand in."""
     picks = _Picks()
     for recipient in duties.by_key.values():
         if recipient.member_id is None:
@@ -151,16 +168,50 @@ def route(
         stand_in, why = stand_in_for(recipient.member_id, directory, now)
         if stand_in is None:
             _fallback(picks, directory, rules, why, reasons=recipient.reasons)
+            continue
+        own = duties.by_key.get(f"member:{stand_in}")
         for reason in recipient.reasons:
-            if stand_in is not None:
-                picks.add(f"{why}, who is {reason}" if why else reason, member_id=stand_in)
-    for member_id, subscription in subscriptions:
-        if subscription.matches(insight):
-            picks.add(
-                f"subscription {subscription.subscription_id} ({subscription.describe()})",
-                member_id=member_id,
-            )
-    return list(picks.by_key.values())
+            picks.add(standing_in(why, reason, own.reasons if own else []), member_id=stand_in)
+    return picks
+
+
+def standing_in(why: str, duty: str, own_duties: Sequence[str]) -> str:
+    """A backup's reason, read once: whom they stand in for and as what; when that duty is the backup's
+    own as well (a PM standing in for the other PM of their team), it is said once, by their own reason."""
+    if not why:
+        return duty
+    return why if duty in own_duties else f"{why}, who is {duty}"
+
+
+def on_duty(recipients: Iterable[Recipient]) -> set[str]:
+    """The members on duty for an insight: escalations go to their backups, not to mere subscribers'."""
+    return {
+        r.member_id
+        for r in recipients
+        if r.member_id and not all(reason.startswith(f"{SUBSCRIPTION} ") for reason in r.reasons)
+    }
+
+
+def escalation_recipients(
+    level: int, notified: Sequence[str], directory: Directory, rules: Rules, waited: str, now: datetime
+) -> tuple[list[Recipient], int]:
+    """Who hears of an unacknowledged critical insight, and the level reached: at level 1 the available
+    backups of those notified; when there is none (or at level 2), Product Ops."""
+    recipients: list[Recipient] = []
+    if level == 1:
+        for member in notified:
+            backup = directory.person(member).backup_member_id
+            if backup and backup not in notified and not directory.person(backup).away(now):
+                recipients.append(
+                    Recipient(member_id=backup, reasons=[f"escalation: {waited}; backup of {member}"])
+                )
+    if recipients:
+        return recipients, level
+    ops = [
+        Recipient(member_id=member, reasons=[f"escalation: {waited}; Product Ops"])
+        for member in directory.product_ops(rules)
+    ]
+    return ops, 2
 
 
 def stand_in_for(member_id: str, directory: Directory, now: datetime) -> tuple[str | None, str]:

@@ -33,7 +33,8 @@ from pydantic import (
 )
 from terrain_contracts.events.insight import Insight, InsightKind, Severity
 from terrain_contracts.events.notification import Channel
-from terrain_contracts.types import Id, Slug
+from terrain_contracts.types import FieldError, Id, Slug, field_errors
+from terrain_kit.errors import Invalid
 
 from .targets import check_secret, literal_address, networks, refusal, split_url
 
@@ -164,30 +165,27 @@ class Rules(Strict):
         return [(f"endpoints.{name}.url", endpoint.url) for name, endpoint in self.endpoints.items()]
 
 
-class RulesError(ValueError):
-    """Rules that do not validate; ``errors`` name each field."""
+class RulesError(Invalid):
+    """Rules that do not validate; ``errors`` name each field (the API answers 422 with them)."""
 
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = list(errors)
+        self.reason = f"invalid: {', '.join(error.field for error in errors)}"
+        # What a bad rules file stops the start-up with: every field and why.
+        self.args = ("; ".join(f"{error.field}: {error.message}" for error in errors),)
 
-
-def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [
-        {
-            "field": ".".join(str(p) for p in err["loc"]) or "(root)",
-            "message": err["msg"].removeprefix("Value error, "),
-        }
-        for err in exc.errors()
-    ]
+    @classmethod
+    def of(cls, field: str, message: str) -> "RulesError":
+        return cls([FieldError(field=field[:300], message=message[:2000] or "invalid")])
 
 
 def parse_rules(data: Any, ssrf_allow: Sequence[str] = ()) -> Rules:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RulesError([{"field": "(root)", "message": "rules must be a mapping"}])
+        raise RulesError.of("(root)", "rules must be a mapping")
     try:
         return Rules.model_validate(data, context={"ssrf_allow": list(ssrf_allow)})
     except ValidationError as exc:
-        raise RulesError(field_errors(exc)) from None
+        raise RulesError(field_errors(exc.errors())) from None

@@ -5,10 +5,10 @@ pending and sent by the dispatcher; the in-app inbox is written at once.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from terrain_contracts import Event
 from terrain_contracts.events.insight import Insight, Severity
 from terrain_contracts.events.notification import (
     Channel,
@@ -16,38 +16,32 @@ from terrain_contracts.events.notification import (
     NotificationDeliveredData,
     Purpose,
 )
+from terrain_kit.telemetry import current_trace_headers
+from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..domain.members import DigestMode, Preferences
+from ..domain.deliveries import DELIVERED, notification_id
+from ..domain.members import Preferences
 from ..domain.messages import Message, render
-from ..domain.policies import Timing, plan_push
+from ..domain.planning import Planned, channels_of, for_endpoint, push, target_of, throttled, to_inbox
+from ..domain.policies import Timing, plan_push, throttle_window
 from ..domain.routing import Recipient
 from ..store import deliveries, state
-from . import Context, flow_of, notification_id
+from .context import Context
 from .snapshot import Snapshot
 
 
-@dataclass
-class Planned:
-    recipient: Recipient
-    channel: Channel
-    timing: Timing | None  # None: skipped, ``why`` says why
-    at: datetime | None
-    why: str
-    target: dict[str, Any] | None = None
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel.value,
-            "timing": self.timing.value if self.timing else "skipped",
-            "at": self.at,
-            "why": self.why,
-        }
+def flow_of(uow: UnitOfWork, cause: Event | None) -> dict[str, Any]:
+    """What a delivery keeps of its causing event, so the dispatcher's events join that flow and trace."""
+    if cause is None:
+        return {}
+    trace = uow.trace_of(cause.id) or current_trace_headers()
+    return {"correlation_id": cause.correlation_id, "cause_id": str(cause.id), "trace": trace}
 
 
 async def plan(
-    uow,
-    ctx: Context,
+    uow: UnitOfWork,
+    context: Context,
     severity: Severity,
     recipients: list[Recipient],
     snapshot: Snapshot,
@@ -56,121 +50,51 @@ async def plan(
     dry_run: bool = False,
 ) -> list[Planned]:
     """Channels and timing per recipient. Counts throttle slots unless ``dry_run``."""
-    rules, people = snapshot.rules, snapshot.people
     prefs = await snapshot.preferences(uow, [r.member_id for r in recipients if r.member_id])
-    policy = ctx.settings.policy
-    window = timedelta(minutes=policy.throttle_window_minutes)
-    window_start = datetime.fromtimestamp(
-        now.timestamp() // window.total_seconds() * window.total_seconds(), now.tzinfo
-    )
     planned: list[Planned] = []
     for recipient in recipients:
-        if recipient.endpoint is not None:
-            endpoint = rules.endpoints.get(recipient.endpoint)
-            if endpoint is None:
-                planned.append(Planned(recipient, Channel.webhook, None, None, "endpoint no longer declared"))
-                continue
-            planned.append(
-                Planned(
-                    recipient,
-                    Channel(endpoint.channel.value),
-                    Timing.now,
-                    now,
-                    "team endpoint",
-                    {"url": endpoint.url, "secret": endpoint.secret},
-                )
-            )
+        if recipient.member_id is None:
+            planned.append(for_endpoint(recipient, recipient.endpoint or "", snapshot.rules, now))
             continue
         chosen = prefs.get(recipient.member_id) or Preferences()
-        for name in chosen.channels or rules.defaults.channels:
-            channel = Channel(name)
+        email = snapshot.people.person(recipient.member_id).email
+        for channel in channels_of(chosen, snapshot.rules):
             if channel is Channel.inbox:
-                planned.append(
-                    Planned(
-                        recipient,
-                        channel,
-                        Timing.now,
-                        now,
-                        "in-app inbox",
-                        {"member_id": recipient.member_id},
-                    )
-                )
+                planned.append(to_inbox(recipient, recipient.member_id, now))
                 continue
-            target, missing = _target(channel, chosen, people.person(recipient.member_id).email)
+            target, missing = target_of(channel, chosen, email)
             if target is None:
                 planned.append(Planned(recipient, channel, None, None, missing))
                 continue
             sent = 0
-            if not urgent and chosen.digest is DigestMode.off:
-                member = recipient.member_id
-                sent = (
-                    await deliveries.slots_taken(uow, member, channel.value, window_start)
-                    if dry_run
-                    else await deliveries.take_slot(uow, member, channel.value, window_start, window)
-                )
-            decided = plan_push(
-                chosen,
-                Severity.critical if urgent else severity,
-                sent,
-                policy.throttle_max,
-                now,
-                policy.daily_digest_hour,
-            )
-            planned.append(Planned(recipient, channel, decided.timing, decided.at, decided.why, target))
+            if throttled(chosen, urgent):
+                sent = await _sent_in_window(uow, context, recipient.member_id, channel, now, dry_run)
+            policy = context.settings.policy
+            worst = Severity.critical if urgent else severity
+            decided = plan_push(chosen, worst, sent, policy.throttle_max, now, policy.daily_digest_hour)
+            planned.append(push(recipient, channel, target, decided))
     return planned
 
 
-def _target(channel: Channel, prefs: Preferences, email: str | None) -> tuple[dict[str, Any] | None, str]:
-    if channel is Channel.email:
-        return ({"email": email}, "") if email else (None, "no email address known for this member")
-    if channel is Channel.slack:
-        return ({"url": prefs.slack_url}, "") if prefs.slack_url else (None, "no personal Slack webhook")
-    if prefs.webhook_url and prefs.webhook_secret:
-        return {"url": prefs.webhook_url, "secret": prefs.webhook_secret}, ""
-    return None, "no personal webhook"
-
-
-def delivery_doc(
-    nid: str,
-    purpose: Purpose,
-    channel: Channel,
-    recipient_id: str,
-    target: dict[str, Any],
-    body: dict[str, Any],
-    now: datetime,
-    at: datetime,
-    **refs: Any,
-) -> dict[str, Any]:
-    return {
-        "_id": nid,
-        "purpose": purpose.value,
-        "channel": channel.value,
-        "recipient_id": recipient_id,
-        "target": target,
-        "body": body,
-        "status": deliveries.PENDING,
-        "attempts": 0,
-        "next_attempt_at": at,
-        "created_at": now,
-        "claimed_by": None,
-        "claim_until": None,
-        "last_error": None,
-        "history": [],
-        "insight_ids": refs.pop("insight_ids", []),
-        "initiative_id": refs.pop("initiative_id", None),
-        **refs,
-    }
+async def _sent_in_window(
+    uow: UnitOfWork, context: Context, member_id: str, channel: Channel, now: datetime, dry_run: bool
+) -> int:
+    """Immediate notifications sent before this one in the member's throttle window (this one counted)."""
+    start, window = throttle_window(now, context.settings.policy.throttle_window_minutes)
+    if dry_run:
+        return await deliveries.slots_taken(uow, member_id, channel.value, start)
+    return await deliveries.take_slot(uow, member_id, channel.value, start, window)
 
 
 async def record(
-    uow,
+    uow: UnitOfWork,
     planned: list[Planned],
     insight: Insight,
     purpose: Purpose,
     compose: Callable[[list[str]], Message],
     now: datetime,
     id_scope: tuple[object, ...],
-    cause=None,
+    cause: Event | None = None,
 ) -> list[str]:
     """Record every planned notification (``compose`` writes it from the recipient's reasons).
 
@@ -181,9 +105,7 @@ async def record(
             continue
         metrics.PLANNED.labels(item.channel.value, item.timing.value).inc()
         recipient = item.recipient
-        recipient_id = recipient.member_id or recipient.endpoint
         nid = notification_id(purpose.value, *id_scope, recipient.key, item.channel.value)
-        personal = compose(recipient.reasons)
         refs = {
             "insight_ids": [insight.insight_id],
             "dedup_key": insight.dedup_key,
@@ -192,53 +114,36 @@ async def record(
             "why": item.why,
             **flow_of(uow, cause),
         }
+        message = compose(recipient.reasons)
         if recipient.member_id:
             reached.append(recipient.member_id)
-        if item.channel is Channel.inbox:
-            await _to_inbox(uow, nid, recipient.member_id, insight, purpose, personal, refs, now, cause)
-        elif item.timing is Timing.digest:
-            await state.add_digest_item(
-                uow,
-                {
-                    "_id": nid,
-                    "member_id": recipient.member_id,
-                    "channel": item.channel.value,
-                    "target": item.target,
-                    "due_at": item.at,
-                    "status": "pending",
-                    "created_at": now,
-                    "insight_id": insight.insight_id,
-                    "summary": {
-                        "title": insight.title,
-                        "severity": insight.severity.value,
-                        "kind": insight.kind.value,
-                        "product_area": insight.product_area,
-                        "summary": insight.summary,
-                        "insight_id": insight.insight_id,
-                        "reasons": recipient.reasons,
-                    },
-                },
-            )
-        else:
-            await deliveries.add(
-                uow,
-                delivery_doc(
-                    nid,
-                    purpose,
-                    item.channel,
-                    recipient_id,
-                    item.target,
-                    render(item.channel, personal, nid),
-                    now,
-                    item.at,
-                    **refs,
-                ),
-            )
+            if item.channel is Channel.inbox:
+                await _to_inbox(uow, nid, recipient.member_id, insight, purpose, message, refs, now, cause)
+                continue
+            if item.timing is Timing.digest:
+                await _to_digest(uow, nid, recipient.member_id, item, insight, now)
+                continue
+        recipient_id = recipient.member_id or recipient.endpoint or ""
+        body = render(item.channel, message, nid)
+        doc = deliveries.document(
+            nid, purpose, item.channel, recipient_id, item.target or {}, body, now, item.at or now, **refs
+        )
+        await deliveries.add(uow, doc)
     return list(dict.fromkeys(reached))
 
 
+async def _to_digest(
+    uow: UnitOfWork, nid: str, member_id: str, item: Planned, insight: Insight, now: datetime
+) -> None:
+    reasons = item.recipient.reasons
+    digest = state.digest_item(
+        nid, member_id, item.channel.value, item.target, item.at, insight, reasons, now
+    )
+    await state.add_digest_item(uow, digest)
+
+
 async def _to_inbox(
-    uow,
+    uow: UnitOfWork,
     nid: str,
     member_id: str,
     insight: Insight,
@@ -246,47 +151,24 @@ async def _to_inbox(
     message: Message,
     refs: dict[str, Any],
     now: datetime,
-    cause,
+    cause: Event | None,
 ) -> None:
     """The inbox is ours: written in this transaction, delivered at once, recorded like any delivery."""
     body = render(Channel.inbox, message, nid)
-    inserted = await state.add_inbox_item(
-        uow,
-        {
-            "_id": nid,
-            "member_id": member_id,
-            "purpose": purpose.value,
-            "insight_id": insight.insight_id,
-            "dedup_key": insight.dedup_key,
-            "severity": insight.severity.value,
-            "kind": insight.kind.value,
-            "subject": body["subject"],
-            "text": body["text"],
-            "reasons": refs["reasons"],
-            "created_at": now,
-            "read_at": None,
-            "acknowledged_at": None,
-        },
-    )
-    if not inserted:
+    item = state.inbox_item(nid, member_id, insight, purpose.value, body, refs["reasons"], now)
+    if not await state.add_inbox_item(uow, item):
         return
-    doc = delivery_doc(
-        nid, purpose, Channel.inbox, member_id, {"member_id": member_id}, body, now, now, **refs
+    target = {"member_id": member_id}
+    doc = deliveries.document(nid, purpose, Channel.inbox, member_id, target, body, now, now, **refs)
+    await deliveries.add(uow, {**doc, "status": DELIVERED, "attempts": 1, "delivered_at": now})
+    delivered = NotificationDeliveredData(
+        notification_id=nid,
+        purpose=purpose,
+        channel=Channel.inbox,
+        recipient_id=member_id,
+        insight_ids=[insight.insight_id],
+        attempts=1,
+        delivered_at=now,
     )
-    await deliveries.add(uow, {**doc, "status": deliveries.DELIVERED, "attempts": 1, "delivered_at": now})
-    uow.emit(
-        NotificationDelivered.create(
-            NotificationDeliveredData(
-                notification_id=nid,
-                purpose=purpose,
-                channel=Channel.inbox,
-                recipient_id=member_id,
-                insight_ids=[insight.insight_id],
-                attempts=1,
-                delivered_at=now,
-            ),
-            source="notifier",
-            cause=cause,
-        )
-    )
+    uow.emit(NotificationDelivered.create(delivered, source="notifier", cause=cause))
     metrics.NOTIFICATIONS.labels(Channel.inbox.value, purpose.value, "delivered").inc()

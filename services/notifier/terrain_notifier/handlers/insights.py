@@ -2,26 +2,28 @@
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Event
-from terrain_contracts.events.insight import Insight, InsightStatus, Severity
+from terrain_contracts.events.insight import Insight, InsightStatus
 from terrain_contracts.events.notification import Purpose
+from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
 from ..domain.messages import insight_message
-from ..domain.policies import decide
-from ..domain.routing import Recipient, route
-from ..domain.rules import Rules
+from ..domain.planning import Planned
+from ..domain.policies import decide, escalation_for
+from ..domain.routing import Directory, Recipient, on_duty, route
 from ..store import state
-from . import Context, fanout
+from . import fanout
+from .context import Context
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 
-async def on_insights(events: list[Event], uow, ctx: Context) -> None:
+async def on_insights(uow: UnitOfWork, context: Context, events: list[Event]) -> None:
     """A fetched batch, in order; routing reads (rules, directory, subscriptions) are loaded once for it."""
     snapshot: list[Snapshot] = []
 
@@ -31,25 +33,23 @@ async def on_insights(events: list[Event], uow, ctx: Context) -> None:
         return snapshot[0]
 
     for event in events:
-        await on_insight(event, event.data.insight, uow, ctx, shared)
+        await on_insight(uow, context, event, event.data.insight, shared)
 
 
 async def on_insight(
-    event: Event, insight: Insight, uow, ctx: Context, shared: Callable[[], Awaitable[Snapshot]]
+    uow: UnitOfWork,
+    context: Context,
+    event: Event,
+    insight: Insight,
+    shared: Callable[[], Awaitable[Snapshot]],
 ) -> None:
-    now = ctx.clock()
+    now = context.now()
     previous, held = await state.situation(uow, insight.dedup_key)
     decision = decide(previous, insight)
     if decision.stale:
         metrics.INSIGHTS.labels("stale").inc()
         return
-    fields: dict[str, Any] = {
-        "insight_id": insight.insight_id,
-        "version": insight.version,
-        "status": insight.status.value,
-        "insight": insight.model_dump(mode="json"),
-        "updated_at": now,
-    }
+    fields = state.situation_fields(insight, now)
     if insight.status is not InsightStatus.open:
         # Acknowledged or resolved: whatever escalation was pending is cancelled.
         await state.save_situation(uow, insight.dedup_key, {**fields, "escalation": None})
@@ -60,65 +60,47 @@ async def on_insight(
         metrics.INSIGHTS.labels("deduplicated").inc()
         return
     snapshot = await shared()
+    reached = await _notify(uow, context, event, insight, snapshot, now)
+    escalation = escalation_for(held, insight.severity, now, context.escalation_minutes(snapshot.rules))
+    notified = state.notified_fields(insight, now, escalation, decision.reason)
+    await state.save_situation(uow, insight.dedup_key, {**fields, **notified}, add_notified=reached)
+    uow.after_commit(context.wake)
+
+
+async def _notify(
+    uow: UnitOfWork, context: Context, event: Event, insight: Insight, snapshot: Snapshot, now: datetime
+) -> list[str]:
+    """Route a situation to be notified and record its notifications; returns the members reached on
+    duty (escalations go to their backups, not to the backups of those who merely subscribed)."""
     recipients = route(insight, snapshot.people, snapshot.rules, snapshot.subscriptions, now)
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now)
+    planned = await fanout.plan(uow, context, insight.severity, recipients, snapshot, now)
     reached = await fanout.record(
         uow,
         planned,
         insight,
         Purpose.insight,
-        lambda reasons: insight_message(insight, reasons, link=ctx.inbox_link),
+        lambda reasons: insight_message(insight, reasons, link=context.inbox_link),
         now,
         (insight.dedup_key, insight.insight_id, insight.version),
         cause=event,
     )
-    # Escalations go to the backups of those on duty for it, not of those who merely subscribed.
-    on_duty = {
-        r.member_id
-        for r in recipients
-        if r.member_id and not all(reason.startswith("subscription ") for reason in r.reasons)
-    }
-    reached = [member for member in reached if member in on_duty]
     if not recipients:
         log.warning(
             "insight routed to nobody: no owner and no Product Ops member known",
             extra={"insight_id": insight.insight_id, "product_area": insight.product_area},
         )
     metrics.INSIGHTS.labels("notified" if recipients else "unrouted").inc()
-    escalation = (held or {}).get("escalation")
-    if insight.severity is Severity.critical and escalation is None:
-        escalation = {
-            "level": 1,
-            "due_at": now + timedelta(minutes=escalation_minutes(snapshot.rules, ctx)),
-            "started_at": now,
-        }
-    await state.save_situation(
-        uow,
-        insight.dedup_key,
-        {
-            **fields,
-            "notified_severity": insight.severity.value,
-            "notified_at": now,
-            "escalation": escalation,
-            "acknowledged_at": None,
-            "decision": decision.reason,
-        },
-        add_notified=reached,
-    )
-    uow.after_commit(ctx.wake)
+    duty = on_duty(recipients)
+    return [member for member in reached if member in duty]
 
 
-def escalation_minutes(rules: Rules, ctx: Context) -> float:
-    return rules.escalation_minutes or ctx.settings.policy.escalation_minutes
-
-
-async def dry_run(uow, ctx: Context, insight: Insight, now: datetime) -> dict[str, Any]:
+async def dry_run(uow: UnitOfWork, context: Context, insight: Insight, now: datetime) -> dict[str, Any]:
     """Who would receive this insight, and why, with each channel's timing; nothing is recorded."""
     previous, _ = await state.situation(uow, insight.dedup_key)
     decision = decide(previous, insight)
     snapshot = await Snapshot.load(uow)
     recipients = route(insight, snapshot.people, snapshot.rules, snapshot.subscriptions, now)
-    planned = await fanout.plan(uow, ctx, insight.severity, recipients, snapshot, now, dry_run=True)
+    planned = await fanout.plan(uow, context, insight.severity, recipients, snapshot, now, dry_run=True)
     return {
         "would_notify": decision.notify,
         "decision": decision.reason,
@@ -128,7 +110,7 @@ async def dry_run(uow, ctx: Context, insight: Insight, now: datetime) -> dict[st
     }
 
 
-def _view(recipient: Recipient, planned: list[fanout.Planned], people) -> dict[str, Any]:
+def _view(recipient: Recipient, planned: list[Planned], people: Directory) -> dict[str, Any]:
     name = people.person(recipient.member_id).name if recipient.member_id else recipient.endpoint
     return {
         "member_id": recipient.member_id,

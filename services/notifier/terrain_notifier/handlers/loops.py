@@ -1,7 +1,5 @@
 """Closing the loop: an initiative shipped, so everyone who reported the need hears about it, once."""
 
-import hashlib
-import re
 from datetime import datetime
 from typing import Any
 
@@ -12,114 +10,68 @@ from terrain_contracts.events.notification import (
     NotificationLoopClosed,
     Purpose,
 )
+from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..domain.loops import group_by_reporter
+from ..domain.deliveries import PENDING, notification_id
+from ..domain.loops import CLOSED, ReporterLoops, Shipped, group_by_reporter, message_status, reporter_id
 from ..domain.messages import loop_closure_message, render
-from ..store import deliveries, state
-from ..store import directory as config
-from . import Context, fanout, flow_of, notification_id
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
+from ..store import deliveries, directory, state
+from .context import Context
+from .fanout import flow_of
 
 
-def reporter_id(email: str) -> str:
-    """The reporter's email as a contract Id when it fits one, else a stable stand-in."""
-    return (
-        email if _ID.match(email) else "reporter-" + hashlib.sha256(email.lower().encode()).hexdigest()[:24]
-    )
-
-
-async def on_shipped(event: InitiativeShipped, uow, ctx: Context) -> None:
-    data = event.data
-    initiative = data.initiative
-    now = ctx.clock()
-    grouped = group_by_reporter(
-        data.linked_feedback_ids, await config.reporters(uow, data.linked_feedback_ids)
-    )
-    base = {
-        "initiative_id": initiative.initiative_id,
-        "owner_team_id": initiative.owner_team_id,
-        "created_at": now,
-    }
-    loops: list[dict[str, Any]] = [
-        {
-            **base,
-            "_id": f"{initiative.initiative_id}:{fid}",
-            "feedback_id": fid,
-            "reporter_key": key,
-            "reporter_email": None,
-            "status": "not_closed",
-            "reason": reason,
-            "notification_id": None,
-            "settled_at": now,
-        }
-        for fid, key, reason in grouped.not_closed
-    ]
-    closed_now: list[dict[str, Any]] = []
+async def on_shipped(uow: UnitOfWork, context: Context, event: InitiativeShipped) -> None:
+    """One message per reporter and initiative, whatever the number of shipped events or linked items."""
+    data, initiative = event.data, event.data.initiative
+    shipped = Shipped(initiative.initiative_id, initiative.owner_team_id, context.now())
+    known = await directory.reporters(uow, data.linked_feedback_ids)
+    grouped = group_by_reporter(data.linked_feedback_ids, known)
+    loops = shipped.unreachable(grouped)
     for key, reporter in grouped.by_reporter.items():
-        # One message per reporter and initiative, whatever the number of shipped events or linked items.
-        nid = notification_id(Purpose.loop_closure.value, initiative.initiative_id, key)
-        message = loop_closure_message(
-            reporter.name, initiative.title, data.release_note, initiative.initiative_id, reporter.texts
-        )
-        await deliveries.add(
-            uow,
-            fanout.delivery_doc(
-                nid,
-                Purpose.loop_closure,
-                Channel.email,
-                reporter_id(reporter.email),
-                {"email": reporter.email},
-                render(Channel.email, message, nid),
-                now,
-                now,
-                initiative_id=initiative.initiative_id,
-                feedback_ids=reporter.feedback_ids,
-                owner_team_id=initiative.owner_team_id,
-                **flow_of(uow, event),
-            ),
-        )
-        status, reason = await _status_of_message(uow, nid)
-        for fid in reporter.feedback_ids:
-            loop = {
-                **base,
-                "_id": f"{initiative.initiative_id}:{fid}",
-                "feedback_id": fid,
-                "reporter_key": key,
-                "reporter_email": reporter.email,
-                "status": status,
-                "reason": reason,
-                "notification_id": nid,
-                "settled_at": now if status != "pending" else None,
-            }
-            loops.append(loop)
-            if status == "closed":
-                closed_now.append(loop)
+        nid = await _tell(uow, event, key, reporter, shipped.at)
+        status, reason = message_status(await deliveries.get(uow, nid))
+        loops += shipped.of_reporter(key, reporter, nid, status, reason)
     inserted = await state.add_loops(uow, loops)
-    for loop in loops:
-        if loop["_id"] in inserted and loop["status"] != "pending":
+    recorded = [loop for loop in loops if loop["_id"] in inserted]
+    for loop in recorded:
+        if loop["status"] != PENDING:
             metrics.LOOPS.labels(loop["status"]).inc()
-    emit_closed(
-        uow,
-        [loop for loop in closed_now if loop["_id"] in inserted],
-        now,
-        {"source": "notifier", "correlation_id": event.correlation_id, "causation_id": event.id},
+    envelope = {"source": "notifier", "correlation_id": event.correlation_id, "causation_id": event.id}
+    emit_closed(uow, [loop for loop in recorded if loop["status"] == CLOSED], shipped.at, envelope)
+    uow.after_commit(context.wake)
+
+
+async def _tell(
+    uow: UnitOfWork, event: InitiativeShipped, key: str, reporter: ReporterLoops, now: datetime
+) -> str:
+    """Record the reporter's message (a second recording of the same one is a no-op); returns its id."""
+    data, initiative = event.data, event.data.initiative
+    nid = notification_id(Purpose.loop_closure.value, initiative.initiative_id, key)
+    message = loop_closure_message(
+        reporter.name, initiative.title, data.release_note, initiative.initiative_id, reporter.texts
     )
-    uow.after_commit(ctx.wake)
+    doc = deliveries.document(
+        nid,
+        Purpose.loop_closure,
+        Channel.email,
+        reporter_id(reporter.email),
+        {"email": reporter.email},
+        render(Channel.email, message, nid),
+        now,
+        now,
+        initiative_id=initiative.initiative_id,
+        feedback_ids=reporter.feedback_ids,
+        owner_team_id=initiative.owner_team_id,
+        **flow_of(uow, event),
+    )
+    await deliveries.add(uow, doc)
+    return nid
 
 
-async def _status_of_message(uow, nid: str) -> tuple[str, str | None]:
-    """A reporter already told about this initiative (an earlier shipped event) has new items closed too."""
-    held = await deliveries.get(uow, nid)
-    if held is None or held["status"] in (deliveries.PENDING, deliveries.SENDING):
-        return "pending", None
-    if held["status"] == deliveries.DELIVERED:
-        return "closed", "reporter already told about this initiative"
-    return "not_closed", f"message failed: {held.get('last_error')}"
-
-
-def emit_closed(uow, loops: list[dict[str, Any]], now: datetime, envelope: dict[str, Any]) -> None:
+def emit_closed(
+    uow: UnitOfWork, loops: list[dict[str, Any]], now: datetime, envelope: dict[str, Any]
+) -> None:
     for loop in loops:
         uow.emit(
             NotificationLoopClosed(

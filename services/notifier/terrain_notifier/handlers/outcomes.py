@@ -13,8 +13,10 @@ from terrain_contracts.events.notification import (
     Purpose,
 )
 from terrain_kit import deadletters
+from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
+from ..domain.loops import CLOSED, NOT_CLOSED
 from ..store import deliveries, state
 from .loops import emit_closed
 
@@ -42,7 +44,9 @@ def _refs(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def delivered(uow, doc: dict[str, Any], instance: str, attempts: int, now: datetime) -> bool:
+async def delivered(
+    uow: UnitOfWork, doc: dict[str, Any], instance: str, attempts: int, now: datetime
+) -> bool:
     if not await deliveries.mark_delivered(uow, doc, instance, attempts, now):
         return False
     uow.emit(
@@ -51,14 +55,20 @@ async def delivered(uow, doc: dict[str, Any], instance: str, attempts: int, now:
         )
     )
     if doc["purpose"] == Purpose.loop_closure.value:
-        loops = await state.settle_loops(uow, doc["_id"], "closed", None, now)
+        loops = await state.settle_loops(uow, doc["_id"], CLOSED, None, now)
         emit_closed(uow, loops, now, envelope(doc))
-        metrics.LOOPS.labels("closed").inc(len(loops))
+        metrics.LOOPS.labels(CLOSED).inc(len(loops))
     return True
 
 
 async def failed(
-    uow, doc: dict[str, Any], instance: str, attempts: int, reason: str, error_type: str, now: datetime
+    uow: UnitOfWork,
+    doc: dict[str, Any],
+    instance: str,
+    attempts: int,
+    reason: str,
+    error_type: str,
+    now: datetime,
 ) -> bool:
     """Final failure: NotificationFailed through the outbox, and a dead letter kept for publishing."""
     event = NotificationFailed(
@@ -91,8 +101,6 @@ async def failed(
         return False
     uow.emit(event)
     if doc["purpose"] == Purpose.loop_closure.value:
-        loops = await state.settle_loops(
-            uow, doc["_id"], "not_closed", f"message failed: {reason}"[:500], now
-        )
-        metrics.LOOPS.labels("not_closed").inc(len(loops))
+        loops = await state.settle_loops(uow, doc["_id"], NOT_CLOSED, f"message failed: {reason}"[:500], now)
+        metrics.LOOPS.labels(NOT_CLOSED).inc(len(loops))
     return True

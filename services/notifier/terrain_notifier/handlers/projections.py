@@ -1,14 +1,18 @@
 """The notifier's own copies of others' data: teams (for routing) and reporters (for closing the loop)."""
 
+from typing import Any
+
+from terrain_contracts import Event
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.team import TeamDeleted, TeamState
+from terrain_kit.uow import UnitOfWork
 
 from ..store import deliveries
 from ..store import directory as config
-from . import Context
+from .context import Context
 
 
-async def apply_teams(events: list, uow) -> None:
+async def apply_teams(uow: UnitOfWork, events: list[Event]) -> None:
     states: list[TeamState] = []
     for event in events:
         if isinstance(event, TeamDeleted):
@@ -20,23 +24,25 @@ async def apply_teams(events: list, uow) -> None:
     await config.apply_team_states(uow, states)
 
 
-async def apply_feedback(events: list[FeedbackIngested | FeedbackErased], uow, ctx: Context) -> None:
+async def apply_feedback(
+    uow: UnitOfWork, context: Context, events: list[FeedbackIngested | FeedbackErased]
+) -> None:
     """Keep who reported each item, their customer's words and account (latest revision); drop erased ones."""
     ingested: list[FeedbackIngested] = []
     for event in events:
         if isinstance(event, FeedbackErased):
-            await config.apply_reporters(
-                uow, [_reporter(e) for e in ingested]
-            )  # in order: ingest, then erase
+            # In order: what was ingested before the erasure, then the erasure.
+            await config.apply_reporters(uow, [_reporter(e) for e in ingested])
             ingested = []
-            await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, ctx.clock())
-            await deliveries.redact_feedback(uow, event.data.feedback_ids, ctx.clock())
+            now = context.now()
+            await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, now)
+            await deliveries.redact_feedback(uow, event.data.feedback_ids, now)
         else:
             ingested.append(event)
     await config.apply_reporters(uow, [_reporter(e) for e in ingested])
 
 
-def _reporter(event: FeedbackIngested) -> dict:
+def _reporter(event: FeedbackIngested) -> dict[str, Any]:
     data = event.data
     return {
         "_id": data.feedback_id,

@@ -1,58 +1,75 @@
 """Routing rules as code: parsed from YAML or JSON, validated, SSRF-checked, then stored as the live rules."""
 
 import hashlib
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from terrain_contracts.types import FieldError
+from terrain_kit.uow import UnitOfWork
 
-from ..channels.http import check_hosts
 from ..domain.rules import Rules, RulesError, parse_rules
-from ..store import directory as config
+from ..store import directory
+from .context import Context
+
+DOCUMENT = "(document)"  # the field named when the document as a whole is refused
 
 
-def parse_text(text: str, ssrf_allow: Sequence[str], *, empty_allowed: bool = True) -> Rules:
+def parse_text(text: str, ssrf_allow: list[str], *, empty_allowed: bool = True) -> Rules:
     """``empty_allowed``: whether an empty (or null) document means no rules; by API it is a mistake
     (it replaced the rules with none), and "{}" says "no rules"."""
     try:
         data = yaml.safe_load(text)  # YAML is a superset of JSON: one parser for both
     except yaml.YAMLError as exc:
-        raise RulesError([{"field": "(document)", "message": f"not valid YAML: {exc}"}]) from None
+        raise RulesError.of(DOCUMENT, f"not valid YAML: {exc}") from None
     if data is None and not empty_allowed:
-        raise RulesError(
-            [{"field": "(document)", "message": "empty or null: send the rules (or {} for none)"}]
-        )
+        raise RulesError.of(DOCUMENT, "empty or null: send the rules (or {} for none)")
     return parse_rules(data, ssrf_allow)
 
 
-async def validate(rules: Rules, ssrf_allow: Sequence[str]) -> list[str]:
-    """Resolve endpoint hosts and refuse private targets; returns warnings (hosts that do not resolve now)."""
-    errors, warnings = await check_hosts(rules.endpoint_urls(), ssrf_allow)
+def parse_body(body: bytes, ssrf_allow: list[str]) -> Rules:
+    """Rules sent by API: UTF-8 YAML or JSON, never empty."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RulesError.of(DOCUMENT, "not UTF-8 text") from None
+    return parse_text(text, ssrf_allow, empty_allowed=False)
+
+
+async def validate(context: Context, rules: Rules) -> list[str]:
+    """Resolve endpoint hosts and refuse private targets; returns warnings (hosts that do not resolve now).
+
+    Outside any transaction: it waits on DNS."""
+    errors, warnings = await context.check_hosts(rules.endpoint_urls(), context.ssrf_allow)
     if errors:
         raise RulesError(errors)
     return warnings
 
 
-def load_file(path: Path, ssrf_allow: Sequence[str]) -> tuple[Rules, str]:
+def load_file(path: Path, ssrf_allow: list[str]) -> tuple[Rules, str]:
     """The rules file, validated (structure and literal addresses): a bad file stops the start-up."""
     text = path.read_text()
     try:
         rules = parse_text(text, ssrf_allow)
     except RulesError as exc:
         raise RulesError(
-            [{"field": f"{path}: {e['field']}", "message": e["message"]} for e in exc.errors]
+            [FieldError(field=f"{path}: {e.field}"[:300], message=e.message) for e in exc.errors]
         ) from None
     return rules, hashlib.sha256(text.encode()).hexdigest()
 
 
-async def apply_file(uow, rules: Rules, file_hash: str, now: datetime) -> int | None:
+async def apply_file(uow: UnitOfWork, rules: Rules, file_hash: str, now: datetime) -> int | None:
     """Store the file's rules unless this very file was applied already (API edits survive restarts)."""
-    record = await config.rules_record(uow)
+    record = await directory.rules_record(uow)
     if record is not None and record.get("file_hash") == file_hash:
         return None
-    return await config.save_rules(uow, rules, "file", "rules-file", now, file_hash=file_hash)
+    return await directory.save_rules(uow, rules, "file", "rules-file", now, file_hash=file_hash)
+
+
+async def replace(uow: UnitOfWork, context: Context, rules: Rules, actor: str) -> int:
+    """The rules edited by API become the live rules; returns their version."""
+    return await directory.save_rules(uow, rules, "api", actor, context.now())
 
 
 def masked(rules: Rules) -> dict[str, Any]:

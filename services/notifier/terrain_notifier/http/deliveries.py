@@ -1,19 +1,36 @@
 """Every delivery recorded (status, attempts, history), a retry for failed ones, and loop-closure rates."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from terrain_contracts import Role
-from terrain_kit.auth import require
-from terrain_kit.pagination import Page, page
+from fastapi import APIRouter, Query
+from terrain_kit.api import Reads
+from terrain_kit.errors import NotFound
+from terrain_kit.pagination import Page
 
-from ..domain.loops import __doc__ as LOOPS_DEFINITION
-from ..domain.loops import rate
-from ..store import DELIVERIES, deliveries, state
-from . import ctx_of, reader, service_of
+from ..domain.loops import LOOP_CLOSURE_DEFINITION, rate
+from ..handlers import deliveries as handlers
+from ..store import deliveries, state
+from .access import Ops, ProductOpsCall, Viewer
 
 router = APIRouter(tags=["deliveries"])
-OPS = Depends(require(Role.product_ops, Role.director))
+SHOWN = (
+    "purpose",
+    "channel",
+    "recipient_id",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "delivered_at",
+    "failed_at",
+    "last_error",
+    "insight_ids",
+    "initiative_id",
+    "reasons",
+    "timing",
+    "why",
+    "history",
+)
 
 
 def _view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -23,40 +40,21 @@ def _view(doc: dict[str, Any]) -> dict[str, Any]:
         "notification_id": doc["_id"],
         "target": target,
         "dead_letter_sequence": dead.get("sequence") if dead else None,
-        **{
-            k: doc.get(k)
-            for k in (
-                "purpose",
-                "channel",
-                "recipient_id",
-                "status",
-                "attempts",
-                "created_at",
-                "next_attempt_at",
-                "delivered_at",
-                "failed_at",
-                "last_error",
-                "insight_ids",
-                "initiative_id",
-                "reasons",
-                "timing",
-                "why",
-                "history",
-            )
-        },
+        **{k: doc.get(k) for k in SHOWN},
     }
 
 
-@router.get("/v1/deliveries", dependencies=[OPS], response_model=Page[dict[str, Any]])
+@router.get("/v1/deliveries", response_model=Page[dict[str, Any]])
 async def list_deliveries(
-    request: Request,
-    status_: str | None = Query(None, alias="status"),
+    uow: Reads,
+    principal: Ops,
+    status_: Annotated[str | None, Query(alias="status")] = None,
     channel: str | None = None,
     purpose: str | None = None,
     insight_id: str | None = None,
     initiative_id: str | None = None,
     recipient_id: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[dict[str, Any]]:
     filters = {
@@ -67,32 +65,22 @@ async def list_deliveries(
         "initiative_id": initiative_id,
         "recipient_id": recipient_id,
     }
-    query = {k: v for k, v in filters.items() if v is not None}
-    docs, next_cursor = await page(
-        service_of(request).db[DELIVERIES], query, sort=("created_at", -1), limit=limit, cursor=cursor
-    )
+    docs, next_cursor = await deliveries.listed(uow, filters, limit, cursor)
     return Page[dict[str, Any]](items=[_view(doc) for doc in docs], next_cursor=next_cursor)
 
 
-@router.get("/v1/deliveries/{notification_id}", dependencies=[OPS])
-async def get_delivery(notification_id: str, request: Request) -> dict[str, Any]:
-    doc = await deliveries.get(reader(request), notification_id)
+@router.get("/v1/deliveries/{notification_id}")
+async def get_delivery(notification_id: str, uow: Reads, principal: Ops) -> dict[str, Any]:
+    doc = await deliveries.get(uow, notification_id)
     if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no delivery {notification_id}")
+        raise NotFound(f"no delivery {notification_id}")
     return _view(doc)
 
 
-@router.post("/v1/deliveries/{notification_id}/retry", dependencies=[Depends(require(Role.product_ops))])
-async def retry_delivery(notification_id: str, request: Request) -> dict[str, Any]:
+@router.post("/v1/deliveries/{notification_id}/retry")
+async def retry_delivery(notification_id: str, call: ProductOpsCall) -> dict[str, Any]:
     """Send a failed delivery again from its first attempt (after fixing the endpoint)."""
-    ctx = ctx_of(request)
-    now = ctx.clock()
-    if not await service_of(request).transactions.run(
-        lambda uow: deliveries.requeue(uow, notification_id, now)
-    ):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{notification_id} is not a failed delivery")
-    ctx.wake()
-    return _view(await deliveries.get(reader(request), notification_id))
+    return _view(await call.run(handlers.retry, call.context, notification_id))
 
 
 def _rates(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -108,14 +96,13 @@ def _rates(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/v1/loop-closure", dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))])
-async def loop_closure(request: Request, team_id: str | None = None) -> dict[str, Any]:
+@router.get("/v1/loop-closure")
+async def loop_closure(uow: Reads, principal: Viewer, team_id: str | None = None) -> dict[str, Any]:
     """Loop-closure rates per team (the shipped initiative's owner) and per reporter."""
-    db = service_of(request).db
-    teams = _rates(await state.loop_counts(db, "owner_team_id", team_id), "team_id")
+    teams = _rates(await state.loop_counts(uow, "owner_team_id", team_id), "team_id")
     closed, not_closed = sum(t["closed"] for t in teams), sum(t["not_closed"] for t in teams)
     return {
-        "definition": " ".join(LOOPS_DEFINITION.split("\n\n", 1)[1].split()),
+        "definition": LOOP_CLOSURE_DEFINITION,
         "overall": {
             "closed": closed,
             "not_closed": not_closed,
@@ -123,5 +110,5 @@ async def loop_closure(request: Request, team_id: str | None = None) -> dict[str
             "rate": rate(closed, not_closed),
         },
         "teams": teams,
-        "reporters": _rates(await state.loop_counts(db, "reporter_key", team_id), "reporter"),
+        "reporters": _rates(await state.loop_counts(uow, "reporter_key", team_id), "reporter"),
     }

@@ -1,15 +1,17 @@
 """The in-app inbox of the member the API key belongs to: list, mark read, acknowledge."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from terrain_kit.auth import Principal, require
-from terrain_kit.pagination import Page, page
+from terrain_kit.api import Call, Reads
+from terrain_kit.auth import Reader
+from terrain_kit.pagination import Page
 
-from ..store import INBOX, state
-from . import ctx_of, member_of, service_of
+from ..handlers import inbox
+from ..store import state
+from .access import Member, member_of
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 
@@ -34,45 +36,27 @@ def _view(doc: dict[str, Any]) -> InboxItem:
 
 @router.get("", response_model=Page[InboxItem])
 async def list_inbox(
-    request: Request,
+    uow: Reads,
+    principal: Reader,
     unread: bool = False,
-    limit: int = Query(50, ge=1, le=200),
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-    principal: Principal = Depends(require()),
 ) -> Page[InboxItem]:
-    query: dict[str, Any] = {"member_id": member_of(principal)}
-    if unread:
-        query["read_at"] = None
-    docs, next_cursor = await page(
-        service_of(request).db[INBOX], query, sort=("created_at", -1), limit=limit, cursor=cursor
-    )
+    docs, next_cursor = await state.inbox_page(uow, member_of(principal), unread, limit, cursor)
     return Page[InboxItem](items=[_view(doc) for doc in docs], next_cursor=next_cursor)
 
 
-async def _mark(request: Request, principal: Principal, item_id: str, field: str) -> InboxItem:
-    member = member_of(principal)
-    now = ctx_of(request).clock()
-
-    async def work(uow) -> dict[str, Any] | None:
-        item = await state.mark_inbox(uow, member, item_id, field, now)
-        if item is not None and field == "acknowledged_at":
-            await state.mark_inbox(uow, member, item_id, "read_at", now)
-            # Acknowledging the situation stops its escalation for everyone.
-            await state.acknowledge(uow, item["dedup_key"], member, now)
-        return item
-
-    item = await service_of(request).transactions.run(work)
-    if item is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no inbox item {item_id} for {member}")
-    return _view(item)
+async def _mark(call: Call, item_id: str, field: str) -> InboxItem:
+    member = member_of(call.principal)
+    return _view(await call.run(inbox.mark, call.context, member, item_id, field))
 
 
 @router.post("/{item_id}/read", response_model=InboxItem)
-async def mark_read(item_id: str, request: Request, principal: Principal = Depends(require())) -> InboxItem:
-    return await _mark(request, principal, item_id, "read_at")
+async def mark_read(item_id: str, call: Member) -> InboxItem:
+    return await _mark(call, item_id, inbox.READ)
 
 
 @router.post("/{item_id}/acknowledge", response_model=InboxItem)
-async def acknowledge(item_id: str, request: Request, principal: Principal = Depends(require())) -> InboxItem:
+async def acknowledge(item_id: str, call: Member) -> InboxItem:
     """Acknowledge the insight: pending escalations of its situation are cancelled."""
-    return await _mark(request, principal, item_id, "acknowledged_at")
+    return await _mark(call, item_id, inbox.ACKNOWLEDGED)

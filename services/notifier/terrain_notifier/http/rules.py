@@ -2,17 +2,15 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from terrain_contracts import Role
+from fastapi import APIRouter, Request
 from terrain_contracts.events.insight import Insight
-from terrain_kit.auth import Principal, require
+from terrain_kit.api import Reads
 
-from ..domain.rules import Rules, RulesError
-from ..handlers import insights
-from ..handlers import rules as rules_handlers
-from ..store import directory as config
-from . import ctx_of, invalid, reader, service_of
+from ..domain.rules import Rules
+from ..handlers import insights, rules
+from ..handlers.context import Context
+from ..store import directory
+from .access import ContextOf, ProductOpsCall, Viewer
 
 router = APIRouter(tags=["routing"])
 RULES_BODY = {
@@ -26,59 +24,41 @@ RULES_BODY = {
 }
 
 
-async def _parsed(request: Request) -> tuple[Rules, list[str]] | JSONResponse:
-    allow = ctx_of(request).settings.ssrf_allow
-    try:
-        rules = rules_handlers.parse_text((await request.body()).decode("utf-8"), allow, empty_allowed=False)
-        return rules, await rules_handlers.validate(rules, allow)
-    except UnicodeDecodeError:
-        return invalid([{"field": "(document)", "message": "not UTF-8 text"}])
-    except RulesError as exc:
-        return invalid(exc.errors)
+async def _parsed(request: Request, context: Context) -> tuple[Rules, list[str]]:
+    """The rules in the body, validated (422 names every bad field), and the warnings of their check."""
+    parsed = rules.parse_body(await request.body(), context.ssrf_allow)
+    return parsed, await rules.validate(context, parsed)
 
 
-@router.get("/v1/rules", dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))])
-async def get_rules(request: Request) -> dict[str, Any]:
+@router.get("/v1/rules")
+async def get_rules(uow: Reads, principal: Viewer) -> dict[str, Any]:
     """The live routing rules (webhook secrets masked), their version and where they came from."""
-    record = await config.rules_record(reader(request)) or {}
+    record = await directory.rules_record(uow) or {}
     return {
         "version": record.get("version", 0),
         "source": record.get("source"),
         "updated_by": record.get("updated_by"),
         "updated_at": record.get("updated_at"),
-        "rules": rules_handlers.masked(await config.rules(reader(request))),
+        "rules": rules.masked(await directory.rules(uow)),
     }
 
 
 @router.put("/v1/rules", openapi_extra=RULES_BODY)
-async def put_rules(request: Request, principal: Principal = Depends(require(Role.product_ops))) -> Any:
+async def put_rules(request: Request, call: ProductOpsCall) -> dict[str, Any]:
     """Replace the routing rules (YAML or JSON body). Validated first: 422 names every bad field."""
-    parsed = await _parsed(request)
-    if isinstance(parsed, JSONResponse):
-        return parsed
-    rules, warnings = parsed
-    now = ctx_of(request).clock()
-    version = await service_of(request).transactions.run(
-        lambda uow: config.save_rules(uow, rules, "api", principal.actor, now)
-    )
-    return {"version": version, "warnings": warnings, "rules": rules_handlers.masked(rules)}
+    parsed, warnings = await _parsed(request, call.context)
+    version = await call.run(rules.replace, call.context, parsed, call.principal.actor)
+    return {"version": version, "warnings": warnings, "rules": rules.masked(parsed)}
 
 
-@router.post(
-    "/v1/rules/validate",
-    openapi_extra=RULES_BODY,
-    dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))],
-)
-async def validate_rules(request: Request) -> Any:
+@router.post("/v1/rules/validate", openapi_extra=RULES_BODY)
+async def validate_rules(request: Request, context: ContextOf, principal: Viewer) -> dict[str, Any]:
     """Validate rules without applying them (for CI of a rules repository)."""
-    parsed = await _parsed(request)
-    if isinstance(parsed, JSONResponse):
-        return parsed
-    return {"valid": True, "warnings": parsed[1]}
+    _, warnings = await _parsed(request, context)
+    return {"valid": True, "warnings": warnings}
 
 
-@router.post("/v1/routing/dry-run", dependencies=[Depends(require(Role.pm, Role.product_ops, Role.director))])
-async def dry_run(insight: Insight, request: Request) -> dict[str, Any]:
+@router.post("/v1/routing/dry-run")
+async def dry_run(insight: Insight, uow: Reads, context: ContextOf, principal: Viewer) -> dict[str, Any]:
     """Who would receive this insight, and why (reasons, channels, timing). Records nothing."""
-    ctx = ctx_of(request)
-    return await insights.dry_run(reader(request), ctx, insight, ctx.clock())
+    return await insights.dry_run(uow, context, insight, context.now())

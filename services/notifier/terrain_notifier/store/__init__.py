@@ -1,13 +1,10 @@
 """The only package that speaks MongoDB for the notifier; declares its indexes.
 
-Every function takes a unit of work (``uow[collection]``, ``uow.session``);
-reads outside a transaction use :class:`Reader`.
+Every function takes a unit of work (``uow[collection]``, ``uow.session``); reads outside a
+transaction are given ``UnitOfWork.read_only(db)``. The dispatcher's claims and the periodic jobs'
+look-ups run outside any transaction, on the database itself.
 """
 
-from dataclasses import dataclass
-from typing import Any
-
-from pymongo.asynchronous.database import AsyncDatabase
 from terrain_kit.mongo import Index, asc
 
 TEAMS = "teams"
@@ -38,14 +35,3 @@ INDEXES = [
     Index(LOOPS, asc("reporter_key", "status")),
     Index(THROTTLE, asc("expires_at"), ttl_seconds=0),
 ]
-
-
-@dataclass
-class Reader:
-    """Reads outside a transaction, through the same store functions."""
-
-    db: AsyncDatabase
-    session: Any = None
-
-    def __getitem__(self, collection: str):
-        return self.db[collection]

@@ -4,14 +4,52 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from terrain_contracts.events.notification import Channel, Purpose
+from terrain_kit.pagination import page
+from terrain_kit.uow import UnitOfWork
 
+from ..domain.deliveries import DELIVERED, FAILED, PENDING, SENDING
 from . import COUNTERS, DELIVERIES, THROTTLE
 
-PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 HISTORY_KEPT = 20
+FILTERS = ("status", "channel", "purpose", "insight_ids", "initiative_id", "recipient_id")
 
 
-async def add(uow, doc: dict[str, Any]) -> bool:
+def document(
+    nid: str,
+    purpose: Purpose,
+    channel: Channel,
+    recipient_id: str,
+    target: dict[str, Any],
+    body: dict[str, Any],
+    now: datetime,
+    at: datetime,
+    **refs: Any,
+) -> dict[str, Any]:
+    """A new pending delivery, due ``at``; ``refs`` (insight_ids, initiative_id, reasons...) are kept."""
+    return {
+        "_id": nid,
+        "purpose": purpose.value,
+        "channel": channel.value,
+        "recipient_id": recipient_id,
+        "target": target,
+        "body": body,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": now,
+        "claimed_by": None,
+        "claim_until": None,
+        "last_error": None,
+        "history": [],
+        "insight_ids": refs.pop("insight_ids", []),
+        "initiative_id": refs.pop("initiative_id", None),
+        **refs,
+    }
+
+
+async def add(uow: UnitOfWork, doc: dict[str, Any]) -> bool:
     """Record a delivery; the deterministic id makes a second recording of the same one a no-op."""
     result = await uow[DELIVERIES].update_one(
         {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=uow.session
@@ -58,7 +96,9 @@ def _history(now: datetime, outcome: str, detail: str) -> dict[str, Any]:
     }
 
 
-async def mark_delivered(uow, doc: dict[str, Any], instance: str, attempts: int, now: datetime) -> bool:
+async def mark_delivered(
+    uow: UnitOfWork, doc: dict[str, Any], instance: str, attempts: int, now: datetime
+) -> bool:
     result = await uow[DELIVERIES].update_one(
         _mine(doc, instance),
         {
@@ -71,7 +111,13 @@ async def mark_delivered(uow, doc: dict[str, Any], instance: str, attempts: int,
 
 
 async def mark_retry(
-    uow, doc: dict[str, Any], instance: str, attempts: int, next_at: datetime, error: str, now: datetime
+    uow: UnitOfWork,
+    doc: dict[str, Any],
+    instance: str,
+    attempts: int,
+    next_at: datetime,
+    error: str,
+    now: datetime,
 ) -> bool:
     result = await uow[DELIVERIES].update_one(
         _mine(doc, instance),
@@ -91,7 +137,7 @@ async def mark_retry(
 
 
 async def mark_failed(
-    uow,
+    uow: UnitOfWork,
     doc: dict[str, Any],
     instance: str,
     attempts: int,
@@ -117,7 +163,7 @@ async def mark_failed(
     return result.modified_count == 1
 
 
-async def next_dead_letter_sequence(uow) -> int:
+async def next_dead_letter_sequence(uow: UnitOfWork) -> int:
     """A sequence of the dispatcher's own dead letters: their JetStream de-duplication id."""
     counter = await uow[COUNTERS].find_one_and_update(
         {"_id": "dead_letters"},
@@ -129,7 +175,7 @@ async def next_dead_letter_sequence(uow) -> int:
     return counter["value"]
 
 
-async def unpublished_dead_letters(db, limit: int = 50) -> list[dict[str, Any]]:
+async def unpublished_dead_letters(db: AsyncDatabase, limit: int = 50) -> list[dict[str, Any]]:
     return (
         await db[DELIVERIES]
         .find({"dead_letter.published": False}, {"dead_letter": 1})
@@ -138,11 +184,13 @@ async def unpublished_dead_letters(db, limit: int = 50) -> list[dict[str, Any]]:
     )
 
 
-async def dead_letter_published(db, delivery_id: str) -> None:
+async def dead_letter_published(db: AsyncDatabase, delivery_id: str) -> None:
     await db[DELIVERIES].update_one({"_id": delivery_id}, {"$set": {"dead_letter.published": True}})
 
 
-async def take_slot(uow, recipient_id: str, channel: str, window_start: datetime, window: timedelta) -> int:
+async def take_slot(
+    uow: UnitOfWork, recipient_id: str, channel: str, window_start: datetime, window: timedelta
+) -> int:
     """Count one immediate notification in the recipient's throttle window; returns how many came before.
 
     One counter document per recipient, channel and window: two transactions counting at once write the
@@ -157,14 +205,14 @@ async def take_slot(uow, recipient_id: str, channel: str, window_start: datetime
     return counter["count"] - 1
 
 
-async def slots_taken(uow, recipient_id: str, channel: str, window_start: datetime) -> int:
+async def slots_taken(uow: UnitOfWork, recipient_id: str, channel: str, window_start: datetime) -> int:
     counter = await uow[THROTTLE].find_one(
         {"_id": f"{recipient_id}:{channel}:{window_start.isoformat()}"}, session=uow.session
     )
     return counter["count"] if counter else 0
 
 
-async def requeue(uow, delivery_id: str, now: datetime) -> bool:
+async def requeue(uow: UnitOfWork, delivery_id: str, now: datetime) -> bool:
     result = await uow[DELIVERIES].update_one(
         {"_id": delivery_id, "status": FAILED},
         {
@@ -177,7 +225,7 @@ async def requeue(uow, delivery_id: str, now: datetime) -> bool:
     return result.modified_count == 1
 
 
-async def redact_feedback(uow, feedback_ids: list[str], now: datetime) -> None:
+async def redact_feedback(uow: UnitOfWork, feedback_ids: list[str], now: datetime) -> None:
     """Erased feedback: loop-closure messages already settled no longer keep the customer's words."""
     await uow[DELIVERIES].update_many(
         {
@@ -190,9 +238,17 @@ async def redact_feedback(uow, feedback_ids: list[str], now: datetime) -> None:
     )
 
 
-async def get(uow, delivery_id: str) -> dict[str, Any] | None:
+async def listed(
+    uow: UnitOfWork, filters: dict[str, str | None], limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of deliveries, newest first; ``filters`` are equalities on :data:`FILTERS` (None: any)."""
+    query = {name: value for name, value in filters.items() if name in FILTERS and value is not None}
+    return await page(uow[DELIVERIES], query, sort=("created_at", -1), limit=limit, cursor=cursor)
+
+
+async def get(uow: UnitOfWork, delivery_id: str) -> dict[str, Any] | None:
     return await uow[DELIVERIES].find_one({"_id": delivery_id}, session=uow.session)
 
 
-async def pending_count(db) -> int:
+async def pending_count(db: AsyncDatabase) -> int:
     return await db[DELIVERIES].count_documents({"status": {"$in": [PENDING, SENDING]}})

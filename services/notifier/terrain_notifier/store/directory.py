@@ -5,6 +5,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 from terrain_contracts.events.team import TeamState
+from terrain_kit.uow import UnitOfWork
 
 from ..domain.members import Preferences, Subscription
 from ..domain.routing import Directory
@@ -17,7 +18,7 @@ STORED = {"ssrf_allow": ["0.0.0.0/0", "::/0"]}
 # -- teams ---------------------------------------------------------------------------------------
 
 
-async def apply_team_states(uow, states: list[TeamState]) -> None:
+async def apply_team_states(uow: UnitOfWork, states: list[TeamState]) -> None:
     """Apply full team snapshots whose version is newer than what is held (replays are harmless)."""
     newest: dict[str, TeamState] = {}
     for state in states:
@@ -39,12 +40,12 @@ async def apply_team_states(uow, states: list[TeamState]) -> None:
             )
 
 
-async def _older_or_missing(uow, team_id: str, version: int) -> bool:
+async def _older_or_missing(uow: UnitOfWork, team_id: str, version: int) -> bool:
     held = await uow[TEAMS].find_one({"_id": team_id}, {"version": 1}, session=uow.session)
     return held is None or held["version"] < version
 
 
-async def delete_team(uow, team_id: str, version: int) -> None:
+async def delete_team(uow: UnitOfWork, team_id: str, version: int) -> None:
     if await _older_or_missing(uow, team_id, version):
         await uow[TEAMS].update_one(
             {"_id": team_id},
@@ -54,7 +55,7 @@ async def delete_team(uow, team_id: str, version: int) -> None:
         )
 
 
-async def directory(uow) -> Directory:
+async def directory(uow: UnitOfWork) -> Directory:
     docs = await uow[TEAMS].find({"deleted": False}, session=uow.session).to_list(None)
     return Directory.of(TeamState.model_validate(doc["state"]) for doc in docs)
 
@@ -62,7 +63,7 @@ async def directory(uow) -> Directory:
 # -- reporters -----------------------------------------------------------------------------------
 
 
-async def apply_reporters(uow, items: list[dict[str, Any]]) -> None:
+async def apply_reporters(uow: UnitOfWork, items: list[dict[str, Any]]) -> None:
     """Upsert reporter records when their revision is newer; erased feedback stays erased."""
     if not items:
         return
@@ -85,7 +86,7 @@ async def apply_reporters(uow, items: list[dict[str, Any]]) -> None:
         await uow[REPORTERS].bulk_write(writes, ordered=False, session=uow.session)
 
 
-async def erase_reporters(uow, feedback_ids: list[str], erasure_id: str, now: datetime) -> None:
+async def erase_reporters(uow: UnitOfWork, feedback_ids: list[str], erasure_id: str, now: datetime) -> None:
     """Drop everything personal; a tombstone keeps a late ingestion from bringing it back."""
     writes = [
         UpdateOne(
@@ -102,7 +103,7 @@ async def erase_reporters(uow, feedback_ids: list[str], erasure_id: str, now: da
         await uow[REPORTERS].bulk_write(writes, ordered=False, session=uow.session)
 
 
-async def reporters(uow, feedback_ids: list[str]) -> dict[str, dict[str, Any]]:
+async def reporters(uow: UnitOfWork, feedback_ids: list[str]) -> dict[str, dict[str, Any]]:
     docs = await uow[REPORTERS].find({"_id": {"$in": feedback_ids}}, session=uow.session).to_list(None)
     return {doc["_id"]: doc for doc in docs}
 
@@ -110,17 +111,17 @@ async def reporters(uow, feedback_ids: list[str]) -> dict[str, dict[str, Any]]:
 # -- rules, preferences, subscriptions -------------------------------------------------------------
 
 
-async def rules_record(uow) -> dict[str, Any] | None:
+async def rules_record(uow: UnitOfWork) -> dict[str, Any] | None:
     return await uow[RULES].find_one({"_id": "current"}, session=uow.session)
 
 
-async def rules(uow) -> Rules:
+async def rules(uow: UnitOfWork) -> Rules:
     record = await rules_record(uow)
     return Rules.model_validate(record["rules"], context=STORED) if record else Rules()
 
 
 async def save_rules(
-    uow, rules: Rules, source: str, by: str, now: datetime, file_hash: str | None = None
+    uow: UnitOfWork, rules: Rules, source: str, by: str, now: datetime, file_hash: str | None = None
 ) -> int:
     record = await rules_record(uow)
     version = (record["version"] + 1) if record else 1
@@ -140,12 +141,12 @@ async def save_rules(
     return version
 
 
-async def preferences(uow, member_ids: list[str]) -> dict[str, Preferences]:
+async def preferences(uow: UnitOfWork, member_ids: list[str]) -> dict[str, Preferences]:
     docs = await uow[PREFERENCES].find({"_id": {"$in": member_ids}}, session=uow.session).to_list(None)
     return {doc["_id"]: Preferences.model_validate(doc["preferences"], context=STORED) for doc in docs}
 
 
-async def save_preferences(uow, member_id: str, prefs: Preferences, now: datetime) -> None:
+async def save_preferences(uow: UnitOfWork, member_id: str, prefs: Preferences, now: datetime) -> None:
     await uow[PREFERENCES].replace_one(
         {"_id": member_id},
         {"preferences": prefs.model_dump(mode="json"), "updated_at": now},
@@ -154,7 +155,7 @@ async def save_preferences(uow, member_id: str, prefs: Preferences, now: datetim
     )
 
 
-async def subscriptions(uow, member_id: str | None = None) -> list[tuple[str, Subscription]]:
+async def subscriptions(uow: UnitOfWork, member_id: str | None = None) -> list[tuple[str, Subscription]]:
     query = {"member_id": member_id} if member_id else {}
     docs = await uow[SUBSCRIPTIONS].find(query, session=uow.session).sort("_id", 1).to_list(None)
     return [
@@ -163,7 +164,9 @@ async def subscriptions(uow, member_id: str | None = None) -> list[tuple[str, Su
     ]
 
 
-async def add_subscription(uow, member_id: str, subscription: Subscription, now: datetime) -> None:
+async def add_subscription(
+    uow: UnitOfWork, member_id: str, subscription: Subscription, now: datetime
+) -> None:
     match = subscription.model_dump(mode="json", exclude={"subscription_id"})
     await uow[SUBSCRIPTIONS].insert_one(
         {"_id": subscription.subscription_id, "member_id": member_id, "match": match, "created_at": now},
@@ -171,7 +174,7 @@ async def add_subscription(uow, member_id: str, subscription: Subscription, now:
     )
 
 
-async def remove_subscription(uow, member_id: str, subscription_id: str) -> bool:
+async def remove_subscription(uow: UnitOfWork, member_id: str, subscription_id: str) -> bool:
     result = await uow[SUBSCRIPTIONS].delete_one(
         {"_id": subscription_id, "member_id": member_id}, session=uow.session
     )

@@ -1,10 +1,14 @@
 """Situations (one per dedup_key), the in-app inbox, digest items and feedback loops."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
-from terrain_contracts.events.insight import InsightStatus, Severity
+from pymongo.asynchronous.database import AsyncDatabase
+from terrain_contracts.events.insight import Insight, InsightStatus, Severity
+from terrain_kit.pagination import page
+from terrain_kit.uow import UnitOfWork
 
 from ..domain.policies import Situation
 from . import DIGEST_ITEMS, INBOX, LOOPS, SITUATIONS
@@ -12,7 +16,7 @@ from . import DIGEST_ITEMS, INBOX, LOOPS, SITUATIONS
 # -- situations ------------------------------------------------------------------------------------
 
 
-async def situation(uow, dedup_key: str) -> tuple[Situation | None, dict[str, Any] | None]:
+async def situation(uow: UnitOfWork, dedup_key: str) -> tuple[Situation | None, dict[str, Any] | None]:
     doc = await uow[SITUATIONS].find_one({"_id": dedup_key}, session=uow.session)
     if doc is None:
         return None, None
@@ -25,14 +29,40 @@ async def situation(uow, dedup_key: str) -> tuple[Situation | None, dict[str, An
     ), doc
 
 
-async def save_situation(uow, dedup_key: str, fields: dict[str, Any], add_notified: list[str] = ()) -> None:
+async def save_situation(
+    uow: UnitOfWork, dedup_key: str, fields: dict[str, Any], add_notified: Sequence[str] = ()
+) -> None:
     update: dict[str, Any] = {"$set": fields}
     if add_notified:
         update["$addToSet"] = {"notified_members": {"$each": list(add_notified)}}
     await uow[SITUATIONS].update_one({"_id": dedup_key}, update, upsert=True, session=uow.session)
 
 
-async def due_escalations(db, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+def situation_fields(insight: Insight, now: datetime) -> dict[str, Any]:
+    """What a situation keeps of the latest insight under its dedup_key."""
+    return {
+        "insight_id": insight.insight_id,
+        "version": insight.version,
+        "status": insight.status.value,
+        "insight": insight.model_dump(mode="json"),
+        "updated_at": now,
+    }
+
+
+def notified_fields(
+    insight: Insight, now: datetime, escalation: dict[str, Any] | None, decision: str
+) -> dict[str, Any]:
+    """What a situation keeps once notified: the severity (de-duplication) and its escalation."""
+    return {
+        "notified_severity": insight.severity.value,
+        "notified_at": now,
+        "escalation": escalation,
+        "acknowledged_at": None,
+        "decision": decision,
+    }
+
+
+async def due_escalations(db: AsyncDatabase, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
     return (
         await db[SITUATIONS]
         .find({"escalation.due_at": {"$lte": now}, "status": "open", "acknowledged_at": None})
@@ -41,7 +71,7 @@ async def due_escalations(db, now: datetime, limit: int = 100) -> list[dict[str,
     )
 
 
-async def advance_escalation(uow, dedup_key: str, level: int, nxt: dict[str, Any] | None) -> bool:
+async def advance_escalation(uow: UnitOfWork, dedup_key: str, level: int, nxt: dict[str, Any] | None) -> bool:
     """Move an escalation on, once: the level in the filter makes a concurrent second run a no-op."""
     result = await uow[SITUATIONS].update_one(
         {"_id": dedup_key, "escalation.level": level}, {"$set": {"escalation": nxt}}, session=uow.session
@@ -49,7 +79,7 @@ async def advance_escalation(uow, dedup_key: str, level: int, nxt: dict[str, Any
     return result.modified_count == 1
 
 
-async def acknowledge(uow, dedup_key: str, member_id: str, now: datetime) -> None:
+async def acknowledge(uow: UnitOfWork, dedup_key: str, member_id: str, now: datetime) -> None:
     await uow[SITUATIONS].update_one(
         {"_id": dedup_key},
         {"$set": {"acknowledged_at": now, "acknowledged_by": member_id, "escalation": None}},
@@ -60,35 +90,105 @@ async def acknowledge(uow, dedup_key: str, member_id: str, now: datetime) -> Non
 # -- inbox -------------------------------------------------------------------------------------------
 
 
-async def add_inbox_item(uow, item: dict[str, Any]) -> bool:
+def inbox_item(
+    nid: str,
+    member_id: str,
+    insight: Insight,
+    purpose: str,
+    body: dict[str, Any],
+    reasons: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "_id": nid,
+        "member_id": member_id,
+        "purpose": purpose,
+        "insight_id": insight.insight_id,
+        "dedup_key": insight.dedup_key,
+        "severity": insight.severity.value,
+        "kind": insight.kind.value,
+        "subject": body["subject"],
+        "text": body["text"],
+        "reasons": reasons,
+        "created_at": now,
+        "read_at": None,
+        "acknowledged_at": None,
+    }
+
+
+async def add_inbox_item(uow: UnitOfWork, item: dict[str, Any]) -> bool:
     result = await uow[INBOX].update_one(
         {"_id": item["_id"]}, {"$setOnInsert": item}, upsert=True, session=uow.session
     )
     return result.upserted_id is not None
 
 
-async def inbox_item(uow, member_id: str, item_id: str) -> dict[str, Any] | None:
+async def inbox_page(
+    uow: UnitOfWork, member_id: str, unread: bool, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A member's inbox, newest first; ``unread``: only the items not read yet."""
+    query: dict[str, Any] = {"member_id": member_id}
+    if unread:
+        query["read_at"] = None
+    return await page(uow[INBOX], query, sort=("created_at", -1), limit=limit, cursor=cursor)
+
+
+async def held_inbox_item(uow: UnitOfWork, member_id: str, item_id: str) -> dict[str, Any] | None:
     return await uow[INBOX].find_one({"_id": item_id, "member_id": member_id}, session=uow.session)
 
 
-async def mark_inbox(uow, member_id: str, item_id: str, field: str, now: datetime) -> dict[str, Any] | None:
+async def mark_inbox(
+    uow: UnitOfWork, member_id: str, item_id: str, field: str, now: datetime
+) -> dict[str, Any] | None:
     """Set read_at / acknowledged_at once (the first time counts); None if the item is not theirs."""
     await uow[INBOX].update_one(
         {"_id": item_id, "member_id": member_id, field: None}, {"$set": {field: now}}, session=uow.session
     )
-    return await inbox_item(uow, member_id, item_id)
+    return await held_inbox_item(uow, member_id, item_id)
 
 
 # -- digests -------------------------------------------------------------------------------------------
 
 
-async def add_digest_item(uow, item: dict[str, Any]) -> None:
+def digest_item(
+    nid: str,
+    member_id: str,
+    channel: str,
+    target: dict[str, Any] | None,
+    due_at: datetime | None,
+    insight: Insight,
+    reasons: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """One insight kept for a member's digest on one channel, with what the digest will say of it."""
+    return {
+        "_id": nid,
+        "member_id": member_id,
+        "channel": channel,
+        "target": target,
+        "due_at": due_at,
+        "status": "pending",
+        "created_at": now,
+        "insight_id": insight.insight_id,
+        "summary": {
+            "title": insight.title,
+            "severity": insight.severity.value,
+            "kind": insight.kind.value,
+            "product_area": insight.product_area,
+            "summary": insight.summary,
+            "insight_id": insight.insight_id,
+            "reasons": reasons,
+        },
+    }
+
+
+async def add_digest_item(uow: UnitOfWork, item: dict[str, Any]) -> None:
     await uow[DIGEST_ITEMS].update_one(
         {"_id": item["_id"]}, {"$setOnInsert": item}, upsert=True, session=uow.session
     )
 
 
-async def due_digest_groups(db, now: datetime) -> list[dict[str, Any]]:
+async def due_digest_groups(db: AsyncDatabase, now: datetime) -> list[dict[str, Any]]:
     return await (
         await db[DIGEST_ITEMS].aggregate(
             [
@@ -100,7 +200,9 @@ async def due_digest_groups(db, now: datetime) -> list[dict[str, Any]]:
     ).to_list(None)
 
 
-async def digest_items(uow, member_id: str, channel: str, due_at: datetime) -> list[dict[str, Any]]:
+async def digest_items(
+    uow: UnitOfWork, member_id: str, channel: str, due_at: datetime
+) -> list[dict[str, Any]]:
     return (
         await uow[DIGEST_ITEMS]
         .find(
@@ -112,7 +214,7 @@ async def digest_items(uow, member_id: str, channel: str, due_at: datetime) -> l
     )
 
 
-async def close_digest_items(uow, item_ids: list[str], delivery_id: str) -> None:
+async def close_digest_items(uow: UnitOfWork, item_ids: list[str], delivery_id: str) -> None:
     await uow[DIGEST_ITEMS].update_many(
         {"_id": {"$in": item_ids}, "status": "pending"},
         {"$set": {"status": "sent", "delivery_id": delivery_id}},
@@ -123,20 +225,28 @@ async def close_digest_items(uow, item_ids: list[str], delivery_id: str) -> None
 # -- loops ---------------------------------------------------------------------------------------------
 
 
-async def add_loops(uow, loops: list[dict[str, Any]]) -> set[str]:
+async def add_loops(uow: UnitOfWork, loops: list[dict[str, Any]]) -> set[str]:
     """Record loops once (a second shipped event changes nothing); returns the ids recorded now."""
     if not loops:
         return set()
-    result = await uow[LOOPS].bulk_write(
-        [UpdateOne({"_id": loop["_id"]}, {"$setOnInsert": loop}, upsert=True) for loop in loops],
-        ordered=False,
-        session=uow.session,
-    )
-    return set(result.upserted_ids.values())
+    ids = [loop["_id"] for loop in loops]
+    held = {
+        doc["_id"]
+        for doc in await uow[LOOPS].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session).to_list(None)
+    }
+    new = [loop for loop in loops if loop["_id"] not in held]
+    if new:
+        # $setOnInsert: a concurrent transaction recording the same loops conflicts and is retried whole.
+        await uow[LOOPS].bulk_write(
+            [UpdateOne({"_id": loop["_id"]}, {"$setOnInsert": loop}, upsert=True) for loop in new],
+            ordered=False,
+            session=uow.session,
+        )
+    return {loop["_id"] for loop in new}
 
 
 async def settle_loops(
-    uow, delivery_id: str, status: str, reason: str | None, now: datetime
+    uow: UnitOfWork, delivery_id: str, status: str, reason: str | None, now: datetime
 ) -> list[dict[str, Any]]:
     """Settle the loops a loop-closure delivery carries; returns those settled now (not before)."""
     loops = (
@@ -153,11 +263,11 @@ async def settle_loops(
     return loops
 
 
-async def loop_counts(db, group_by: str, team_id: str | None = None) -> list[dict[str, Any]]:
+async def loop_counts(uow: UnitOfWork, group_by: str, team_id: str | None = None) -> list[dict[str, Any]]:
     """closed / not_closed / pending per ``group_by`` (owner_team_id or reporter_key)."""
     match = {"owner_team_id": team_id} if team_id else {}
     return await (
-        await db[LOOPS].aggregate(
+        await uow[LOOPS].aggregate(
             [
                 {"$match": match},
                 {
@@ -169,6 +279,7 @@ async def loop_counts(db, group_by: str, team_id: str | None = None) -> list[dic
                     }
                 },
                 {"$sort": {"_id": 1}},
-            ]
+            ],
+            session=uow.session,
         )
     ).to_list(None)

@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 
-from ..domain.targets import SECRET_PREFIX
+from .targets import SECRET_PREFIX
 
 
 def signature_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:

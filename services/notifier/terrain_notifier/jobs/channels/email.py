@@ -5,7 +5,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from ..settings import SmtpSettings
+from ...settings import SmtpSettings
 from . import SendError
 
 

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from terrain_contracts.types import FieldError
 
-from ..domain.targets import Network, literal_address, networks, refusal, split_url
+from ...domain.signing import signature_headers
+from ...domain.targets import Network, literal_address, networks, refusal, split_url
 from . import SendError
-from .signing import signature_headers
 
 RETRYABLE_STATUS = {408, 425, 429}
 
@@ -31,7 +32,7 @@ async def resolve(host: str, port: int) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise SendError(f"cannot resolve {host}: {exc}", retryable=True) from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 async def checked_address(url: str, allow: Sequence[Network]) -> tuple[str, str, int]:
@@ -92,10 +93,11 @@ class HttpSender:
 
 async def check_hosts(
     urls: Sequence[tuple[str, str]], allow_cidrs: Sequence[str]
-) -> tuple[list[dict], list[str]]:
+) -> tuple[list[FieldError], list[str]]:
     """SSRF check of configured targets: (errors naming the field, warnings for hosts that do not resolve)."""
     allow = networks(allow_cidrs)
-    errors, warnings = [], []
+    errors: list[FieldError] = []
+    warnings: list[str] = []
     for field, url in urls:
         try:
             await checked_address(url, allow)
@@ -103,5 +105,5 @@ async def check_hosts(
             if exc.retryable:
                 warnings.append(f"{field}: {exc.reason} (checked again before each send)")
             else:
-                errors.append({"field": field, "message": exc.reason})
+                errors.append(FieldError(field=field, message=exc.reason[:2000]))
     return errors, warnings

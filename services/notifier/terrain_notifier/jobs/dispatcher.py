@@ -12,39 +12,43 @@ a circuit breaker per endpoint; the last failure is recorded, announced as
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
 from terrain_contracts import DeadLetter
 from terrain_kit import deadletters
 from terrain_kit.service import Service
+from terrain_kit.uow import Transactions, UnitOfWork
 
-from . import metrics
+from .. import metrics
+from ..domain.breaker import Breakers
+from ..domain.deliveries import endpoint_of
+from ..domain.loops import rate
+from ..domain.policies import backoff
+from ..domain.targets import networks
+from ..handlers import outcomes
+from ..handlers.context import Context
+from ..store import deliveries, state
 from .channels import SendError
 from .channels.email import EmailSender
 from .channels.http import HttpSender
-from .domain.breaker import Breakers
-from .domain.loops import rate
-from .domain.policies import backoff
-from .domain.targets import networks
-from .handlers import Context, outcomes
-from .store import deliveries, state
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Dispatcher:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.settings = ctx.settings.dispatch
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.settings = context.settings.dispatch
         self.breakers = Breakers(
             self.settings.breaker_failures, self.settings.breaker_cooldown_seconds, time.monotonic
         )
-        self.email = EmailSender(ctx.settings.smtp)
+        self.email = EmailSender(context.settings.smtp)
         self._wake = asyncio.Event()
         self._last_error: dict[str, str] = {}
 
@@ -59,7 +63,7 @@ class Dispatcher:
         timeout = httpx.Timeout(self.settings.http_timeout_seconds)
         # No redirects: a redirect could lead past the SSRF check to an internal address.
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            self.http = HttpSender(client, networks(self.ctx.settings.ssrf_allow))
+            self.http = HttpSender(client, networks(self.context.settings.ssrf_allow))
             await asyncio.gather(
                 *(self._worker() for _ in range(self.settings.workers)), self._housekeeping()
             )
@@ -68,7 +72,7 @@ class Dispatcher:
         while True:
             try:
                 doc = await deliveries.claim(
-                    self.service.db, self.service.instance, self.ctx.clock(), self.settings.claim_seconds
+                    self.service.db, self.service.instance, self.context.now(), self.settings.claim_seconds
                 )
             except Exception as exc:
                 log.warning("could not claim deliveries", extra={"error": repr(exc)})
@@ -130,7 +134,7 @@ class Dispatcher:
     async def _record(
         self, doc: dict[str, Any], attempts: int, error: SendError | None, wait: float | None
     ) -> None:
-        now = self.ctx.clock()
+        now = self.context.now()
         instance = self.service.instance
         # The events recorded here carry the trace of the event that caused the delivery.
         trace_for = {UUID(doc["cause_id"]): doc.get("trace") or {}} if doc.get("cause_id") else None
@@ -176,11 +180,12 @@ class Dispatcher:
 
     async def _housekeeping(self) -> None:
         while True:
-            await asyncio.sleep(self.ctx.settings.policy.periodic_seconds)
+            await asyncio.sleep(self.context.settings.policy.periodic_seconds)
             try:
                 await self.publish_dead_letters()
                 metrics.PENDING.set(await deliveries.pending_count(self.service.db))
-                for row in await state.loop_counts(self.service.db, "owner_team_id"):
+                reads = UnitOfWork.read_only(self.service.db)
+                for row in await state.loop_counts(reads, "owner_team_id"):
                     value = rate(row["closed"], row["not_closed"])
                     if value is not None:
                         metrics.LOOP_CLOSURE_RATE.labels(row["_id"]).set(value)
@@ -188,13 +193,9 @@ class Dispatcher:
                 log.warning("dispatcher housekeeping failed", extra={"error": repr(exc)})
 
 
-async def _run_traced(transactions, trace_for, work):
+async def _run_traced(
+    transactions: Transactions,
+    trace_for: dict[UUID, dict[str, str]] | None,
+    work: Callable[[UnitOfWork], Awaitable[T]],
+) -> T:
     return await transactions.run(work, trace_for=trace_for)
-
-
-def endpoint_of(doc: dict[str, Any], smtp: str) -> str:
-    """What a circuit protects: an HTTP target's URL (without its query), the SMTP server for email."""
-    if doc["channel"] == "email":
-        return smtp
-    parts = urlsplit(doc["target"]["url"])
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
