@@ -1,4 +1,5 @@
-"""The initiatives service running in the test's loop on the real servers, and a small API client."""
+"""The initiatives service in the test's loop on the real servers and a small API client; the fast
+tier's in-memory unit of work and context."""
 
 import json
 from dataclasses import dataclass, field
@@ -8,11 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from terrain_contracts import streams
-from terrain_contracts.registry import BY_SUBJECT
+from terrain_contracts.registry import BY_SUBJECT, published_by
+from terrain_dev.memory import memory_uow
 from terrain_dev.probes import stored_messages
 from terrain_dev.testing import RunningService, running, settings_for
-from terrain_initiatives.main import create
+from terrain_initiatives.handlers.context import Context
+from terrain_initiatives.main import context_for, create
 from terrain_initiatives.settings import InitiativesSettings
+from terrain_kit.uow import UnitOfWork
 
 QUARTER = "2027-Q1"
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -170,3 +174,16 @@ async def api(nats_server, mongo_server, database_name, jetstream, clock) -> Api
     app.state.context.clock = clock
     async with running(app) as svc:
         yield Api(svc, clock)
+
+
+@pytest.fixture
+def uow() -> UnitOfWork:
+    """The fast tier's unit of work: in memory, allowed what the service publishes."""
+    return memory_uow(publishes=published_by("initiatives"))
+
+
+@pytest.fixture
+def context(clock: Clock) -> Context:
+    context = context_for(InitiativesSettings(ballot_quorum=2, max_links_per_initiative=3))
+    context.clock = clock
+    return context

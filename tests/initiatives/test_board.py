@@ -9,6 +9,13 @@ from .conftest import QUARTER
 pytestmark = pytest.mark.integration
 
 
+async def ask(api, initiative_id: str, team_id: str, description: str, due: str, **more: str) -> dict:
+    body = {"on_team_id": team_id, "description": description, "answer_by": due, **more}
+    response = await api.call("POST", f"/v1/initiatives/{initiative_id}/dependencies", json_body=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 async def test_the_board_shows_each_teams_initiatives_with_their_dependencies_and_states(api):
     await api.team("squad-a")
     await api.team("squad-b")
@@ -18,25 +25,8 @@ async def test_the_board_shows_each_teams_initiatives_with_their_dependencies_an
     other_quarter = (await api.briefing("squad-a", quarter="2027-Q2"))["initiative_id"]
     await api.cycle(phase="alignment")
     due = (api.clock.now.date() + timedelta(days=1)).isoformat()
-    on_b = (
-        await api.call(
-            "POST",
-            f"/v1/initiatives/{a}/dependencies",
-            json_body={
-                "on_team_id": "squad-b",
-                "on_initiative_id": b,
-                "description": "Directory sync",
-                "answer_by": due,
-            },
-        )
-    ).json()
-    on_c = (
-        await api.call(
-            "POST",
-            f"/v1/initiatives/{a}/dependencies",
-            json_body={"on_team_id": "squad-c", "description": "Review", "answer_by": due},
-        )
-    ).json()
+    on_b = await ask(api, a, "squad-b", "Directory sync", due, on_initiative_id=b)
+    on_c = await ask(api, a, "squad-c", "Review", due)
     await api.call(
         "POST", f"/v1/dependencies/{on_b['dependency_id']}/answer", json_body={"answer": "accepted"}
     )
