@@ -247,11 +247,17 @@ class IntakePlan:
         if previous is not None:  # an edit keeps what happened to the item since
             item = replace(item, status=previous.status, shipped_in=previous.shipped_in)
         self._items[fid] = self.changed[fid] = item
-        if key is not None:
-            root = duplicate.feedback_id if duplicate else fid
-            others = [c for c in self._candidates.get(key, ()) if c.feedback_id != fid]  # an edit replaces
-            self._candidates[key] = [*others, Candidate(fid, data.occurred_at, sig, root)]
+        self._remember(item, data.occurred_at)
         return Decision(Outcome.edited if previous else Outcome.created, fid, item)
+
+    def _remember(self, item: Item, occurred_at: datetime) -> None:
+        """Later submissions of the batch compare with this item (an edit replaces its earlier entry)."""
+        key, fid = item.dup_key, item.feedback_id
+        if key is None:
+            return
+        root = item.ingested.duplicate_of.feedback_id if item.ingested.duplicate_of else fid
+        others = [c for c in self._candidates.get(key, ()) if c.feedback_id != fid]
+        self._candidates[key] = [*others, Candidate(fid, occurred_at, item.signature, root)]
 
     def revisions_read(self) -> dict[str, int]:
         """The revision read of each stored item the batch changed: a replacement must find it unchanged."""

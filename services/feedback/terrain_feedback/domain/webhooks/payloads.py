@@ -5,106 +5,15 @@ reported under the vendor's own field names through ``ORIGINS``), or ``None``
 for a delivery that carries no feedback (a ping, a topic we do not take).
 """
 
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
 from terrain_contracts.events.feedback import FeedbackKind, ReporterRole
 
+from .values import as_id, dig, html_text, person, slugs, text_of, when
+
 Mapped = dict[str, Any] | None
 Mapper = Callable[[Any, str | None], Mapped]
-
-
-def dig(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def text_of(*parts: Any) -> str | None:
-    """Join the string parts (subject, body); None when there is none, so the contract names the field."""
-    found = [p.strip() for p in parts if isinstance(p, str) and p.strip()]
-    return "\n\n".join(dict.fromkeys(found)) or None
-
-
-def as_id(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def slugs(value: Any) -> list[str]:
-    """Vendor tags as slugs: a list or a space/comma separated string ('{{ticket.tags}}' renders so)."""
-    items = re.split(r"[\s,]+", value) if isinstance(value, str) else value if isinstance(value, list) else []
-    found = []
-    for item in items:
-        name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str):
-            slug = re.sub(r"[^a-z0-9_\-]+", "-", name.strip().lower()).strip("-_")[:64]
-            if slug:
-                found.append(slug)
-    return list(dict.fromkeys(found))[:50]
-
-
-def when(value: Any) -> Any:
-    """ISO 8601, Salesforce's '...000+0000', or epoch seconds/milliseconds, as an aware datetime."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return value  # the contract reports it
-    if isinstance(value, str):
-        for parse in (
-            lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
-            lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%f%z"),
-        ):
-            try:
-                return parse(value)
-            except ValueError:
-                continue
-    return value
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("br", "p", "div", "li"):
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def html_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    parser = _Text()
-    try:
-        parser.feed(value)
-        parser.close()
-    except Exception:  # markup too broken to parse: keep the raw text rather than refuse the feedback
-        return value
-    return "".join(parser.parts).strip()
-
-
-def _person(name: Any, email: Any, fallback: str) -> tuple[Any, Any]:
-    return (
-        name
-        if isinstance(name, str) and name.strip()
-        else email
-        if isinstance(email, str) and email
-        else fallback
-    ), email or None
 
 
 # -- Zendesk: a trigger's JSON body (see README for the template), or a ticket event ------------------
@@ -127,7 +36,7 @@ def zendesk(payload: Any, source: str | None) -> Mapped:
     else:
         ticket = dig(payload, "ticket")
     requester = dig(ticket, "requester")
-    name, email = _person(dig(requester, "name"), dig(requester, "email"), "Zendesk requester")
+    name, email = person(dig(requester, "name"), dig(requester, "email"), "Zendesk requester")
     organization = dig(ticket, "organization")
     return {
         "source": source,
@@ -160,7 +69,7 @@ def intercom(payload: Any, source: str | None) -> Mapped:
     author = dig(item, "source.author")
     author_type = dig(author, "type")
     customer = isinstance(author_type, str) and author_type in _INTERCOM_CUSTOMERS
-    name, email = _person(dig(author, "name"), dig(author, "email"), "Intercom user")
+    name, email = person(dig(author, "name"), dig(author, "email"), "Intercom user")
     return {
         "source": source,
         "external_id": as_id(dig(item, "id")),
@@ -190,7 +99,7 @@ def hubspot(payload: Any, source: str | None) -> Mapped:
     properties = dig(payload, "properties")
     first, last = _property(properties, "firstname"), _property(properties, "lastname")
     full = " ".join(p for p in (first, last) if isinstance(p, str) and p) or None
-    name, email = _person(full, _property(properties, "email"), "HubSpot contact")
+    name, email = person(full, _property(properties, "email"), "HubSpot contact")
     return {
         "source": source,
         "external_id": as_id(dig(payload, "objectId")),
@@ -213,14 +122,14 @@ def salesforce(payload: Any, source: str | None) -> Mapped:
     record_type = dig(payload, "attributes.type")
     case = record_type == "Case"
     if case:  # the customer's words; the contact is the reporter
-        name, email = _person(
+        name, email = person(
             dig(payload, "Contact.Name") or dig(payload, "SuppliedName"),
             dig(payload, "Contact.Email") or dig(payload, "SuppliedEmail"),
             "Salesforce contact",
         )
         reporter = {"name": name, "email": email, "role": ReporterRole.customer}
     else:  # a record a rep logged on the customer's behalf
-        name, email = _person(
+        name, email = person(
             dig(payload, "CreatedBy.Name"), dig(payload, "CreatedBy.Email"), "Salesforce user"
         )
         reporter = {"name": name, "email": email, "role": ReporterRole.sales_rep}
