@@ -3,13 +3,38 @@ from typing import Any
 
 import pytest
 from terrain_contracts import streams
+from terrain_contracts.registry import published_by
+from terrain_dev.memory import MemoryDatabase, memory_uow
 from terrain_dev.probes import consumer_settled
 from terrain_dev.testing import publish, running, settings_for
 from terrain_dev.waiting import eventually
+from terrain_kit.uow import UnitOfWork
+from terrain_notifier.handlers.context import Context
 from terrain_notifier.main import create
 from terrain_notifier.settings import DispatchSettings, NotifierSettings, PolicySettings, SmtpSettings
 
+from .memory import Clock, no_dns
 from .receivers import HttpReceiver, SmtpReceiver
+
+# -- the fast tier: an in-memory unit of work and a context whose clock the test moves ------------------
+
+
+@pytest.fixture
+def uow() -> UnitOfWork:
+    return memory_uow(MemoryDatabase(), publishes=published_by("notifier"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def context(clock) -> Context:
+    return Context(NotifierSettings(), check_hosts=no_dns, clock=clock)
+
+
+# -- the integration tier: the service on the real servers, and receivers for what it sends ------------
 
 
 @pytest.fixture

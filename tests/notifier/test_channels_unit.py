@@ -6,10 +6,10 @@ import time
 import pytest
 from standardwebhooks import Webhook
 from terrain_contracts.events.notification import Channel
-from terrain_notifier.domain.signing import signature_headers
 from terrain_notifier.domain.breaker import Breakers, State
 from terrain_notifier.domain.loops import group_by_reporter, rate
 from terrain_notifier.domain.messages import digest_message, insight_message, loop_closure_message, render
+from terrain_notifier.domain.signing import signature_headers
 
 from .factories import insight
 

@@ -21,16 +21,13 @@ async def loops_closed(jetstream) -> list[NotificationLoopClosed]:
     ]
 
 
-async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
-    notifier, jetstream, smtp_receiver
-):
-    await feed(
-        jetstream,
+def reported() -> list:
+    """Four items from three reporters (one without email); Sam's first item later edited in the source."""
+    return [
         ingested("fb-1", "Sam Rivera", "sam@sales.example.com", "Acme needs SAML before renewal", "Acme"),
         ingested("fb-2", "Sam Rivera", "sam@sales.example.com", "Globex asks for Okta SSO", "Globex"),
         ingested("fb-3", "Alex Field", None, "Initech wants SSO", "Initech"),
         ingested("fb-4", "Kim Lee", "kim@cs.example.com", "Umbrella: SSO is a blocker", "Umbrella"),
-        # Sam's first item was edited in the source: the latest revision's words are the ones quoted.
         ingested(
             "fb-1",
             "Sam Rivera",
@@ -39,7 +36,13 @@ async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
             "Acme",
             revision=2,
         ),
-    )
+    ]
+
+
+async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
+    notifier, jetstream, smtp_receiver
+):
+    await feed(jetstream, *reported())
 
     await feed(jetstream, shipped("init-sso", ["fb-1", "fb-2", "fb-3", "fb-4", "fb-unknown"]))
 
@@ -50,7 +53,7 @@ async def test_shipping_notifies_each_reporter_once_with_their_customers_words(
     assert sam["Subject"] == "Shipped: SAML single sign-on"
     body = text_of(sam)
     assert "SAML SSO is available on every Enterprise plan." in body
-    assert "\u201cAcme needs SAML SSO before renewal\u201d" in body
+    assert "\u201cAcme needs SAML SSO before renewal\u201d" in body  # the latest revision's words
     assert "\u201cGlobex asks for Okta SSO\u201d" in body
     assert "Umbrella" not in body and "Initech" not in body
     assert "\u201cUmbrella: SSO is a blocker\u201d" in text_of(kim)

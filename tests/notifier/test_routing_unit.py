@@ -91,6 +91,25 @@ def test_an_away_member_is_replaced_by_the_first_available_backup_in_the_chain()
     assert recipient.reasons[0].endswith(", who is PM of Team t-billing (t-billing), owner of area billing")
 
 
+def test_a_pm_standing_in_for_the_other_pm_of_their_team_reads_their_shared_duty_once():
+    # The demo's Hugo: PM of the owning team, and backup of its other PM, who is away.
+    directory = Directory.of(
+        [
+            team(
+                "t-billing",
+                [member("pm-hugo"), member("pm-julia", away_days=7, backup="pm-hugo")],
+                ["billing"],
+            )
+        ]
+    )
+    [hugo] = route(insight(), directory, parse_rules({}), [], NOW)
+    assert hugo.member_id == "pm-hugo"
+    duty = "PM of Team t-billing (t-billing), owner of area billing"
+    assert hugo.reasons[0] == duty
+    assert hugo.reasons[1].startswith("backup for pm-julia, away until")
+    assert duty not in hugo.reasons[1]
+
+
 def test_an_away_member_without_backup_hands_over_to_product_ops():
     directory = org(team("t-pay", [member("pm-pat", away_days=1)], ["payments"]))
     found = who(route(insight(area="payments"), directory, parse_rules({}), [], NOW))
