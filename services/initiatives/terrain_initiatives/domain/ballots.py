@@ -4,7 +4,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import Field
 from terrain_contracts.events.initiative import RankedCandidate
 from terrain_kit.errors import Conflict
 
@@ -27,7 +26,7 @@ class Ranked(RankedCandidate):
     """A candidate's place: the shape ``ballot.closed`` publishes, plus the 3-point votes the tie-break
     counted. The ballot's stored result and the API show it whole."""
 
-    threes: int = Field(ge=0)
+    threes: int
 
     def published(self) -> RankedCandidate:
         return RankedCandidate(**self.model_dump(exclude={"threes"}))

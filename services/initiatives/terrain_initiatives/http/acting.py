@@ -25,6 +25,8 @@ def actor_of(principal: Principal) -> Actor:
 
 
 class Call(api.Call):
+    """The kit's call, running this service's use cases with the acting person and the context."""
+
     @property
     def actor(self) -> Actor:
         return actor_of(self.principal)
