@@ -1,7 +1,7 @@
 """What every service's routes share: who calls, the use case run for them in one transaction, reads,
 versions as ETags, and domain refusals answered as JSON.
 
-    Writer = caller(Role.pm, Role.product_ops)
+    Writer = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops))]
 
     @router.put("/v1/briefings/{briefing_id}")
     async def edit(briefing_id: Id, body: BriefingEdit, call: Writer, version: IfMatch, response: Response):
@@ -50,13 +50,20 @@ class Call:
         )
 
 
-def caller(*roles: Role) -> Any:
-    """The dependency of a write route open to ``roles`` (admin always passes; none: any valid identity)."""
+def call_for(*roles: Role) -> Callable[..., Awaitable[Call]]:
+    """The dependency of a write route open to ``roles`` (admin always passes; none: any valid identity):
+
+        Writer = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops))]
+    """
 
     async def build(request: Request, principal: Annotated[Principal, Depends(require(*roles))]) -> Call:
         return Call(request, principal)
 
-    return Annotated[Call, Depends(build)]
+    return build
+
+
+def caller(*roles: Role) -> Any:  # to be replaced by Annotated[Call, Depends(call_for(...))] in the services
+    return Annotated[Call, Depends(call_for(*roles))]
 
 
 def reads(request: Request) -> UnitOfWork:

@@ -149,17 +149,17 @@ def require(*roles: Role):
     return check
 
 
-def allowed(*roles: Role) -> Any:
-    """The principal of a route open to ``roles`` (admin always passes), as a parameter type."""
+def allowed(*roles: Role) -> Any:  # to be replaced by Annotated[Principal, Depends(require(...))] in the services
     return Annotated[Principal, Depends(require(*roles))]
 
 
-# A route's parameter says who may call it: ``async def list_items(principal: Reader)``.
-Reader = allowed()  # any valid identity
-Writer = allowed(Role.pm, Role.product_ops)
-ProductOps = allowed(Role.product_ops)
-Director = allowed(Role.director)
-Admin = allowed(Role.admin)
+# A route's parameter says who may call it: ``async def list_items(principal: Reader)``; other sets of roles
+# are written the same way, ``Annotated[Principal, Depends(require(Role.pm, Role.director))]``.
+Reader = Annotated[Principal, Depends(require())]  # any valid identity
+Writer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops))]
+ProductOps = Annotated[Principal, Depends(require(Role.product_ops))]
+Director = Annotated[Principal, Depends(require(Role.director))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
 
 
 class KeyRequest(BaseModel):
