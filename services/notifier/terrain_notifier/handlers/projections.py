@@ -7,8 +7,7 @@ from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.team import TeamDeleted, TeamState
 from terrain_kit.uow import UnitOfWork
 
-from ..store import deliveries
-from ..store import directory as config
+from ..store import deliveries, directory
 from .context import Context
 
 
@@ -16,12 +15,14 @@ async def apply_teams(uow: UnitOfWork, events: list[Event]) -> None:
     states: list[TeamState] = []
     for event in events:
         if isinstance(event, TeamDeleted):
-            await config.apply_team_states(uow, states)  # keep the order of a create-then-delete in one batch
+            await directory.apply_team_states(
+                uow, states
+            )  # keep the order of a create-then-delete in one batch
             states = []
-            await config.delete_team(uow, event.data.team_id, event.data.version)
+            await directory.delete_team(uow, event.data.team_id, event.data.version)
         else:
             states.append(event.data.team)
-    await config.apply_team_states(uow, states)
+    await directory.apply_team_states(uow, states)
 
 
 async def apply_feedback(
@@ -32,14 +33,14 @@ async def apply_feedback(
     for event in events:
         if isinstance(event, FeedbackErased):
             # In order: what was ingested before the erasure, then the erasure.
-            await config.apply_reporters(uow, [_reporter(e) for e in ingested])
+            await directory.apply_reporters(uow, [_reporter(e) for e in ingested])
             ingested = []
             now = context.now()
-            await config.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, now)
+            await directory.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, now)
             await deliveries.redact_feedback(uow, event.data.feedback_ids, now)
         else:
             ingested.append(event)
-    await config.apply_reporters(uow, [_reporter(e) for e in ingested])
+    await directory.apply_reporters(uow, [_reporter(e) for e in ingested])
 
 
 def _reporter(event: FeedbackIngested) -> dict[str, Any]:
