@@ -1,5 +1,6 @@
-"""What the fast tests share: an in-memory unit of work's helpers, a movable clock, fake target checks."""
+"""What the tests share: an in-memory unit of work's helpers, a movable clock, fake target checks."""
 
+from datetime import datetime
 from typing import Any
 
 from terrain_contracts.events.team import Member, MemberRole
@@ -11,10 +12,12 @@ from .factories import NOW, member, team, team_created
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
+    """The Context's clock, moved by the test (``clock.now += timedelta(...)``)."""
 
-    def __call__(self):
+    def __init__(self, start: datetime = NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
         return self.now
 
 

@@ -13,23 +13,16 @@ from terrain_notifier.settings import PolicySettings
 
 from .conftest import feed, make_settings, value
 from .factories import detected, insight, member, team, team_created, updated
+from .memory import Clock
 from .receivers import text_of
 
 pytestmark = pytest.mark.integration
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def clocked(notifier_settings):
     app = create(notifier_settings)
-    clock = app.state.context.clock = Clock()
+    clock = app.state.context.clock = Clock(datetime.now(UTC))
     async with running(app) as service:
         yield service, clock
 
