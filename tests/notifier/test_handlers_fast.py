@@ -129,6 +129,16 @@ class TestInsightFanOut:
         assert await docs(uow, "deliveries") == [] and uow.outbox == []
 
 
+async def claimed_loop_message(uow, context) -> dict:
+    """Sam's loop-closure message, as the dispatcher of replica r1 holds it while sending."""
+    await projections.apply_feedback(uow, context, [ingested("fb-1", "Sam", "sam@example.com", "SSO")])
+    await loops.on_shipped(uow, context, shipped("ini-1", ["fb-1"]))
+    [message] = await docs(uow, "deliveries")
+    claimed = {"status": "sending", "claimed_by": "r1"}
+    await uow["deliveries"].update_one({"_id": message["_id"]}, {"$set": claimed})
+    return {**message, **claimed}
+
+
 class TestLoops:
     async def test_each_reporter_is_told_once_with_their_customers_words(self, uow, context):
         await projections.apply_feedback(
@@ -168,13 +178,7 @@ class TestLoops:
         assert len(await docs(uow, "loops")) == 1
 
     async def test_a_delivered_message_closes_its_loops_and_says_so(self, uow, context):
-        await projections.apply_feedback(uow, context, [ingested("fb-1", "Sam", "sam@example.com", "SSO")])
-        await loops.on_shipped(uow, context, shipped("ini-1", ["fb-1"]))
-        [message] = await docs(uow, "deliveries")
-        await uow["deliveries"].update_one(
-            {"_id": message["_id"]}, {"$set": {"status": "sending", "claimed_by": "r1"}}
-        )
-        message = {**message, "status": "sending"}
+        message = await claimed_loop_message(uow, context)
 
         assert await outcomes.delivered(uow, message, "r1", 1, NOW) is True
 
@@ -184,12 +188,7 @@ class TestLoops:
         assert await outcomes.delivered(uow, message, "r1", 1, NOW) is False  # recorded once
 
     async def test_a_finally_failed_message_leaves_its_loops_not_closed_and_a_dead_letter(self, uow, context):
-        await projections.apply_feedback(uow, context, [ingested("fb-1", "Sam", "sam@example.com", "SSO")])
-        await loops.on_shipped(uow, context, shipped("ini-1", ["fb-1"]))
-        [message] = await docs(uow, "deliveries")
-        await uow["deliveries"].update_one(
-            {"_id": message["_id"]}, {"$set": {"status": "sending", "claimed_by": "r1"}}
-        )
+        message = await claimed_loop_message(uow, context)
 
         await outcomes.failed(uow, message, "r1", 3, "HTTP 550: no such user", "DeliveryRefused", NOW)
 
