@@ -1,9 +1,11 @@
-"""API keys with roles, required on every route but health and metrics.
+"""Who calls: required on every route but health and metrics, as an identity token or an API key.
 
-A key reads ``trn_<key id>_<secret>``. Only the SHA-256 of the secret is
-stored (the secret is 256 random bits, so a slow hash adds nothing); it is
-shown once, when created. The bootstrap admin key comes from settings.
-Each service keeps its own keys: a service is its own security boundary.
+People carry one identity token across the services (``terrain_kit.identity``: signed by an issuer,
+verified here with its public key). Integrations use API keys, kept per service: a key reads
+``trn_<key id>_<secret>``; only the SHA-256 of the secret is stored (the secret is 256 random bits, so a
+slow hash adds nothing); it is shown once, when created. A key may be limited to feedback sources (a
+Zendesk integration's key sees Zendesk's items only): such a principal is refused by every route that does
+not filter by source itself. The bootstrap admin key comes from settings.
 
     @router.post("/v1/things")
     async def create_thing(body: Thing, principal: Writer) -> ThingView: ...
@@ -22,9 +24,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, Field, SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 from terrain_contracts import Role
-from terrain_contracts.types import Id, Name, utcnow
+from terrain_contracts.types import Id, Name, Slug, utcnow
 
 from .errors import NotFound
+from .identity import Verifier
 
 KEYS = "api_keys"
 _CACHE_SECONDS = 10.0  # a revoked key stops working everywhere within this
@@ -36,11 +39,15 @@ class Principal:
     name: str
     role: Role
     member_id: str | None = None
+    sources: frozenset[str] | None = None  # None: every source; else only these (integration keys)
 
     @property
     def actor(self) -> str:
         """Who to record in histories: the member if the key belongs to one."""
         return self.member_id or f"key:{self.key_id}"
+
+    def may_see(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
 
 
 def _hash(secret: str) -> str:
@@ -55,14 +62,28 @@ def _split(presented: str) -> tuple[str, str] | None:
 
 
 class ApiKeys:
-    def __init__(self, db: AsyncDatabase, admin_key: SecretStr | None) -> None:
+    def __init__(
+        self, db: AsyncDatabase, admin_key: SecretStr | None, tokens: Verifier | None = None
+    ) -> None:
         self._keys = db[KEYS]
         self._admin_key = admin_key.get_secret_value() if admin_key else None
+        self._tokens = tokens
         self._cache: dict[str, tuple[float, dict | None]] = {}
 
     async def authenticate(self, presented: str) -> Principal | None:
         if self._admin_key and hmac.compare_digest(presented.encode(), self._admin_key.encode()):
             return Principal(key_id="bootstrap", name="bootstrap admin", role=Role.admin)
+        if presented.count(".") == 2:  # a JWT: header.claims.signature
+            identity = self._tokens.verify(presented) if self._tokens else None
+            if identity is None:
+                return None
+            return Principal(
+                key_id=f"token:{identity.token_id}",
+                name=identity.name,
+                role=identity.role,
+                member_id=identity.member_id,
+                sources=identity.sources,
+            )
         split = _split(presented)
         if split is None:
             return None
@@ -72,8 +93,13 @@ class ApiKeys:
             return None
         if not hmac.compare_digest(record["hash"], _hash(secret)):
             return None
+        sources = record.get("sources")
         return Principal(
-            key_id=key_id, name=record["name"], role=Role(record["role"]), member_id=record.get("member_id")
+            key_id=key_id,
+            name=record["name"],
+            role=Role(record["role"]),
+            member_id=record.get("member_id"),
+            sources=frozenset(sources) if sources is not None else None,
         )
 
     async def _lookup(self, key_id: str) -> dict | None:
@@ -85,7 +111,9 @@ class ApiKeys:
         self._cache[key_id] = (now + _CACHE_SECONDS, record)
         return record
 
-    async def create(self, name: str, role: Role, member_id: str | None) -> tuple[dict, str]:
+    async def create(
+        self, name: str, role: Role, member_id: str | None, sources: list[str] | None = None
+    ) -> tuple[dict, str]:
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         record = {
             "_id": key_id,
@@ -93,6 +121,7 @@ class ApiKeys:
             "name": name,
             "role": role.value,
             "member_id": member_id,
+            "sources": sorted(set(sources)) if sources is not None else None,
             "created_at": utcnow(),
             "revoked_at": None,
         }
@@ -123,21 +152,32 @@ async def authenticated(
     if not presented:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "an API key is required (X-API-Key or Bearer)",
+            "an identity token or an API key is required (Authorization: Bearer, or X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     principal = await request.app.state.api_keys.authenticate(presented)
     if principal is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid, expired or revoked token or API key",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return principal
 
 
-def require(*roles: Role):
-    """Dependency: an authenticated principal with one of ``roles`` (admin always passes; none: any role)."""
+def require(*roles: Role, per_source: bool = False):
+    """Dependency: an authenticated principal with one of ``roles`` (admin always passes; none: any role).
+
+    A principal limited to some sources passes only where ``per_source`` says the route filters by source
+    (``principal.may_see``); everywhere else it is refused, whatever its role."""
 
     async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if principal.sources is not None and not per_source:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"this key is limited to the sources {', '.join(sorted(principal.sources))}; "
+                "this route is not filtered by source",
+            )
         if roles and principal.role not in roles and principal.role is not Role.admin:
             allowed = ", ".join(role.value for role in roles)
             raise HTTPException(
@@ -149,7 +189,9 @@ def require(*roles: Role):
     return check
 
 
-def allowed(*roles: Role) -> Any:  # to be replaced by Annotated[Principal, Depends(require(...))] in the services
+def allowed(
+    *roles: Role,
+) -> Any:  # to be replaced by Annotated[Principal, Depends(require(...))] in the services
     return Annotated[Principal, Depends(require(*roles))]
 
 
@@ -160,12 +202,20 @@ Writer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops))]
 ProductOps = Annotated[Principal, Depends(require(Role.product_ops))]
 Director = Annotated[Principal, Depends(require(Role.director))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
+# Routes that filter what they return or accept by ``principal.may_see(source)`` take integration keys too.
+SourceReader = Annotated[Principal, Depends(require(per_source=True))]
 
 
 class KeyRequest(BaseModel):
     name: Name
     role: Role
     member_id: Id | None = Field(default=None, description="The team member the key acts for.")
+    sources: list[Slug] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Limit the key to these feedback sources (an integration's key); omitted: every source.",
+    )
 
 
 class KeyView(BaseModel):
@@ -173,6 +223,7 @@ class KeyView(BaseModel):
     name: str
     role: Role
     member_id: str | None
+    sources: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -184,7 +235,7 @@ class NewKey(KeyView):
 def _view(record: dict) -> dict:
     return {
         "key_id": record["_id"],
-        **{k: record.get(k) for k in ("name", "role", "member_id", "created_at", "revoked_at")},
+        **{k: record.get(k) for k in ("name", "role", "member_id", "sources", "created_at", "revoked_at")},
     }
 
 
@@ -193,7 +244,7 @@ router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], dependencies=[Depen
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=NewKey)
 async def create_key(body: KeyRequest, request: Request) -> dict:
-    record, key = await request.app.state.api_keys.create(body.name, body.role, body.member_id)
+    record, key = await request.app.state.api_keys.create(body.name, body.role, body.member_id, body.sources)
     return {**_view(record), "key": key}
 
 

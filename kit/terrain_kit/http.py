@@ -22,6 +22,7 @@ from terrain_contracts.types import field_errors
 from . import auth, logs, metrics
 from .api import domain_error
 from .errors import DomainError
+from .identity import Verifier
 
 if TYPE_CHECKING:
     from .service import Service
@@ -258,7 +259,10 @@ def create_app(
         **fastapi_kwargs,
     )
     app.state.service = service
-    app.state.api_keys = auth.ApiKeys(service.db, service.settings.admin_key)
+    identity = service.settings.identity
+    app.state.api_keys = auth.ApiKeys(
+        service.db, service.settings.admin_key, Verifier(identity.public_keys, identity.leeway_seconds)
+    )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DomainError, domain_error)

@@ -85,6 +85,15 @@ class TelemetrySettings(BaseModel):
     )
 
 
+class IdentitySettings(BaseModel):
+    public_keys: list[str] = Field(
+        default_factory=list,
+        description="PEM public keys (Ed25519) of the issuers whose identity tokens this service accepts; "
+        "none: tokens are refused and only API keys work.",
+    )
+    leeway_seconds: float = Field(default=30.0, ge=0, le=300, description="Clock skew allowed on expiry.")
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
 
@@ -94,6 +103,7 @@ class ServiceSettings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     http: HttpSettings = HttpSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    identity: IdentitySettings = IdentitySettings()
     admin_key: SecretStr | None = Field(default=None, description="Bootstrap admin API key; unset: none.")
     instance: str | None = Field(
         default=None, description="Replica name in logs and metrics; default host:pid."
