@@ -1,5 +1,6 @@
 """What the README tells people to run, run for real."""
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -32,7 +33,9 @@ async def test_the_readme_publisher_puts_a_valid_event_on_the_stream(nats_server
     await provision(jetstream, [streams.FEEDBACK], replicas=1)
     code = publisher_example().replace("nats://127.0.0.1:4222", nats_server.url)
 
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
 
     assert result.returncode == 0, result.stderr
     [stored] = await stored_messages(jetstream, streams.FEEDBACK)

@@ -79,7 +79,7 @@ class _Comparison:
                     f"{path}: type changed ({key} has {len(old_options)} -> {len(new_options)} options)"
                 )
                 continue
-            for i, (o, n) in enumerate(zip(old_options, new_options)):
+            for i, (o, n) in enumerate(zip(old_options, new_options, strict=True)):
                 problems += self.compare(o, n, f"{path}<{key}[{i}]>")
         return problems
 

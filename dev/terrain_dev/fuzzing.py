@@ -121,7 +121,8 @@ def openapi_schema(create: Callable[[], FastAPI]) -> "BaseSchema":
 @contextmanager
 def serving(schema: "BaseSchema", app: FastAPI) -> Iterator[Any]:
     """``app``'s service started on the real servers, on schemathesis' event-loop thread, answering the
-    cases of ``schema`` in-process until the end of the block; yields a client (``requests`` API) for set-up."""
+    cases of ``schema`` in-process until the end of the block; yields a client (``requests`` API)
+    for set-up."""
     from schemathesis.python import asgi
 
     stand_in: StandIn = schema.app
@@ -146,7 +147,8 @@ def api_budget(suite: int = 3) -> settings:
 
 
 def call_and_validate(case: Any, api_key: str) -> None:
-    """Send ``case`` with ``api_key`` (per call, so the auth check can take it away) and run :data:`CHECKS`."""
+    """Send ``case`` with ``api_key`` (per call, so the auth check can take it away)
+    and run :data:`CHECKS`."""
     from schemathesis.checks import CHECKS as REGISTERED
 
     case.call_and_validate(

@@ -14,7 +14,7 @@ from typing import Any
 from .processes import ServiceProcess
 from .servers import MongoServer, NatsServer, free_port, port_in_use
 
-SERVICES = (  # name, module, offset from the HTTP port base
+SERVICES: tuple[tuple[str, str, int], ...] = (  # name, module, offset from the HTTP port base
     ("feedback", "terrain_feedback", 1),
     ("initiatives", "terrain_initiatives", 2),
     ("insights", "terrain_insights", 3),
@@ -106,7 +106,8 @@ class Stack:
 
     @property
     def nats_passwords(self) -> dict[str, str]:
-        """One password per NATS user (each service, tools, ops, sys), kept in .terrain/nats-passwords.json."""
+        """One password per NATS user (each service, tools, ops, sys),
+        kept in .terrain/nats-passwords.json."""
         return json.loads(
             self._secret_file(
                 "nats-passwords.json",
@@ -124,7 +125,8 @@ class Stack:
             raise PortBusy(
                 f"port(s) already in use: {', '.join(busy)}.\n"
                 "Another Terrain stack or another program holds them. Stop it, or choose other ports:\n"
-                "  ./terrain up --nats-port 14222 --nats-monitor-port 18222 --mongo-port 27018 --http-port-base 9100"
+                "  ./terrain up --nats-port 14222 --nats-monitor-port 18222 "
+                "--mongo-port 27018 --http-port-base 9100"
             )
 
     def reset(self) -> None:
@@ -150,7 +152,8 @@ class Stack:
         }
 
     def _nats_config(self) -> Path:
-        """The production users and permissions; no anonymous access (nats-server refuses a client without one)."""
+        """The production users and permissions; no anonymous access
+        (nats-server refuses a client without one)."""
         path = self.config.root / "nats.conf"
         path.write_text(
             f"# written by ./terrain up: the users of {ACCOUNTS_CONF.name}, passwords from the environment\n"

@@ -141,7 +141,8 @@ def test_fields_unknown_to_this_version_are_ignored_at_any_depth(event, data):
     for path in data.draw(st.lists(st.sampled_from(targets), min_size=1, max_size=4), label="objects"):
         model = at(extended, path)
         name = data.draw(
-            st.from_regex(r"[a-z_]{1,20}", fullmatch=True).filter(lambda key: key not in model), label="field"
+            st.from_regex(r"[a-z_]{1,20}", fullmatch=True).filter(lambda key, taken=model: key not in taken),
+            label="field",
         )
         model[name] = data.draw(json_values, label="value")
 

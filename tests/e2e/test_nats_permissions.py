@@ -133,7 +133,7 @@ async def test_a_service_cannot_pull_from_another_services_consumer_or_read_its_
 
 
 async def test_an_anonymous_client_is_refused(stack):
-    with pytest.raises(nats.errors.Error, match="(?i)authorization"):
+    with pytest.raises(nats.errors.Error, match=r"(?i)authorization"):
         await nats.connect(stack.nats.url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=5)
 
 

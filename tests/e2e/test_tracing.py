@@ -61,7 +61,9 @@ async def traced(stack, ports, jetstream_of_stack):
                 "ticket": {
                     "id": "trace-1",
                     "subject": "We will not renew",
-                    "description": "Exports fail every day and nobody answers. We are moving to a competitor next month.",
+                    "description": (
+                        "Exports fail every day and nobody answers. We are moving to a competitor next month."
+                    ),
                     "created_at": "2026-11-21T10:00:00Z",
                     "requester": {"name": "Zoé", "email": f"zoe@{account.domain}"},
                     "organization": {"name": account.name, "external_id": account.account_id},

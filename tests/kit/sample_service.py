@@ -12,11 +12,10 @@ import os
 import signal
 from collections import Counter
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic_settings import SettingsConfigDict
-from terrain_contracts import Role
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import ProductOps, Reader
 from terrain_kit.consumers import Consumers, Rejected
 from terrain_kit.http import create_app
 from terrain_kit.service import Service, run
@@ -66,9 +65,7 @@ router = APIRouter()
 
 
 @router.post("/v1/accounts", status_code=201)
-async def put_account(
-    account: Account, request: Request, principal: Principal = Depends(require(Role.product_ops))
-) -> dict:
+async def put_account(account: Account, request: Request, principal: ProductOps) -> dict:
     service: Service = request.app.state.service
     event = AccountUpdated.create(AccountUpdatedData(account=account), source="sample")
 
@@ -83,7 +80,7 @@ async def put_account(
 
 
 @router.get("/v1/whoami")
-async def whoami(principal: Principal = Depends(require())) -> dict:
+async def whoami(principal: Reader) -> dict:
     return {"name": principal.name, "role": principal.role.value}
 
 

@@ -1,6 +1,7 @@
 """SIGKILL at the worst moments, on a real process: nothing lost, nothing published twice."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -124,7 +125,7 @@ async def test_a_message_that_crashes_its_consumer_every_time_is_dead_lettered(l
     while not await dead_letters(jetstream, "sample-accounts"):
         process = launch(max_deliveries=3, max_attempts=2, ack_wait_seconds=1, wait=False)
         await eventually(
-            lambda: _exited_or_dead_lettered(process, jetstream),
+            partial(_exited_or_dead_lettered, process, jetstream),
             timeout=20,
             what="a crash or the dead letter",
         )

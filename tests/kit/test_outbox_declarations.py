@@ -1,4 +1,5 @@
-"""A service's outbox takes only the events the contract registry lists for it (its NATS user may publish them)."""
+"""A service's outbox takes only the events the contract registry lists for it
+(its NATS user may publish them)."""
 
 import pytest
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData

@@ -77,7 +77,8 @@ async def raw_jetstream(
 
 
 def machine() -> str:
-    return f"{platform.node()} · {platform.processor() or platform.machine()} · Python {platform.python_version()}"
+    processor = platform.processor() or platform.machine()
+    return f"{platform.node()} · {processor} · Python {platform.python_version()}"
 
 
 def print_report(title: str, raw: RawJetStream, rows: list[tuple[str, float, str]]) -> None:

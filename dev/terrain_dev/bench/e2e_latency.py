@@ -1,4 +1,5 @@
-"""Benchmark: end-to-end latency, feedback submitted -> its PM notified on Slack, at fixed rates on the local stack.
+"""Benchmark: end-to-end latency, feedback submitted -> its PM notified on Slack,
+at fixed rates on the local stack.
 
     .venv/bin/python -m terrain_dev.bench.e2e_latency --rates 100 500 1000 --seconds 10 --drain 60
 
@@ -41,18 +42,16 @@ most database time; ``--profile notifier insights ...`` runs those services unde
 import argparse
 import asyncio
 import json
-import math
 import os
 import tempfile
-import time
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 import nats
-from pymongo import AsyncMongoClient
-from terrain_contracts import Money, streams, subjects
-from terrain_contracts.events.account import Account as AccountContract
-from terrain_contracts.events.feedback import FeedbackKind
+from nats.js import JetStreamContext
+from terrain_contracts import streams, subjects
 from terrain_contracts.headers import MSG_ID
 
 from ..demo import org, seed
@@ -64,19 +63,9 @@ from ..stack import Printer, Stack, StackConfig
 from ..waiting import eventually
 from . import dbprofile
 from .common import RawJetStream, raw_jetstream
+from .e2e_load import accounts, backlog, hold, seed_registry, submissions
 from .e2e_timeline import Run, report
 
-TEXT = (
-    "Our CSV export to Excel has failed for a week and the team is furious: we will cancel and move to a "
-    "competitor if the export is not fixed (ticket {n})."
-)
-BACKLOG = (
-    (streams.FEEDBACK, "feedback-intake"),
-    (streams.FEEDBACK, "insights-classifier"),
-    (streams.FEEDBACK, "notifier-reporters"),
-    (streams.FEEDBACK, "initiatives-feedback"),
-    (streams.INSIGHTS, "notifier-insights"),
-)
 DATABASES = tuple(f"terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier"))
 PROJECTIONS = ((streams.TEAMS, "insights-teams"), (streams.TEAMS, "notifier-teams"))
 ENVIRONMENT = {
@@ -84,96 +73,6 @@ ENVIRONMENT = {
     "NOTIFIER_POLICY__THROTTLE_MAX": "1000000",  # see the docstring: no delivery folds into a digest
     "{SERVICE}_TELEMETRY__LOG_LEVEL": "WARNING",
 }
-
-
-def accounts(count: int) -> list[org.Account]:
-    return [
-        org.Account(
-            f"acc-bench-{n}",
-            f"Bench account {n}",
-            f"bench{n}.example",
-            100_000,
-            "business",
-            "mid_market",
-            300,
-            org.PRIYA,
-        )
-        for n in range(count)
-    ]
-
-
-async def seed_registry(mongo_uri: str, bench_accounts: list[org.Account], today: date) -> None:
-    """The feedback service's account registry as its consumer writes it (handlers.apply_account)."""
-    as_of = datetime.now(UTC)
-    docs = [
-        {
-            "_id": a.account_id,
-            **AccountContract(
-                account_id=a.account_id,
-                name=a.name,
-                domains=[a.domain],
-                arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"),
-                plan=a.plan,
-                segment=a.segment,
-                renewal_date=a.renewal(today),
-                owner_rep_email=a.owner.email,
-            ).model_dump(mode="json"),
-            "as_of": as_of,
-        }
-        for a in bench_accounts
-    ]
-    client = AsyncMongoClient(mongo_uri)
-    try:
-        for start in range(0, len(docs), 1000):
-            await client["terrain_feedback"]["accounts"].insert_many(docs[start : start + 1000])
-    finally:
-        await client.close()
-
-
-def submissions(bench_accounts: list[org.Account], first: int, count: int) -> list[tuple[str, bytes]]:
-    now = datetime.now(UTC) - timedelta(seconds=5)
-    events = [
-        seed.submission(
-            {"text": TEXT.format(n=n)},
-            bench_accounts[n],
-            FeedbackKind.customer,
-            now,
-            f"E-{n}",
-            source="zendesk",
-        )
-        for n in range(first, first + count)
-    ]
-    return [(str(event.id), event.to_json()) for event in events]
-
-
-async def hold(js, run: Run, events: list[tuple[str, bytes]], seconds: float) -> None:
-    """Publish ``run.rate`` submissions per second for ``seconds``, each when it is due."""
-    started = time.perf_counter()
-    sent = 0
-    while sent < len(events):
-        due = min(len(events), math.floor(run.rate * (time.perf_counter() - started)) + 1)
-        for msg_id, body in events[sent:due]:
-            run.submitted.append(time.time())
-            await js.publish_async(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
-        sent = max(sent, due)
-        await asyncio.sleep(max(0.0, sent / run.rate - (time.perf_counter() - started)) or 0.001)
-    await js.publish_async_completed()
-    run.publish_seconds = time.perf_counter() - started
-
-
-async def backlog(js, mongo_uri: str) -> dict[str, int]:
-    found = {}
-    for stream, durable in BACKLOG:
-        info = await js.consumer_info(stream, durable)
-        found[durable] = info.num_pending + info.num_ack_pending
-    client = AsyncMongoClient(mongo_uri)
-    try:
-        found["notifier deliveries not sent"] = await client["terrain_notifier"][
-            "deliveries"
-        ].count_documents({"status": {"$in": ["pending", "sending"]}})
-    finally:
-        await client.close()
-    return found
 
 
 async def one_rate(
@@ -190,75 +89,112 @@ async def one_rate(
         root / f"rate-{rate}",
         extra_env={**ENVIRONMENT, "NOTIFIER_SMTP__HOST": "127.0.0.1", "NOTIFIER_SMTP__PORT": str(smtp_port)},
     )
-    logs = (root / f"rate-{rate}.log").open("a")
-    stack = Stack(config, Printer(colour=False))
-    stack.printer.line = lambda name, text: print(f"{name:<11}| {text}", file=logs, flush=True)
-    items = int(rate * seconds)
-    run = Run(rate, items)
-    receivers = Receivers(smtp_port, slack_port, on_message=run.on_slack)
-    if profile:
-        _profiled(stack, profile, root / f"rate-{rate}")
-    stack.start()
-    raw = None
-    try:
-        await receivers.start()
-        connection = await nats.connect(stack.nats_url_as("ops"), pending_size=256 * 1024 * 1024)
-        js = connection.jetstream(publish_async_max_pending=4000)
-        urls = {name: process.base_url for name, process in stack.services.items()}
-        services = Services(urls, stack.admin_key)
+    with (root / f"rate-{rate}.log").open("a") as logs:
+        stack = Stack(config, FilePrinter(logs))
+        run = Run(rate, int(rate * seconds))
+        receivers = Receivers(smtp_port, slack_port, on_message=run.on_slack)
+        if profile:
+            _profiled(stack, profile, root / f"rate-{rate}")
+        stack.start()
         try:
-            if want_raw:
-                raw = await raw_jetstream(stack.nats_url_as("ops"))
-            today = date.today()
-            bench_accounts = accounts(items + 1)
-            await seed.organisation(services)
-            await seed.taxonomy(services)
-            await seed.channels(services, receivers)
-            await seed_registry(stack.mongo.uri, bench_accounts, today)
-            await eventually(lambda: _all_settled(js, PROJECTIONS), timeout=60, what="team projections")
-            # Warm-up: the last account's item, followed to Slack (routing, projections and channels work).
-            warm = Run(rate, items + 1)
-            receivers.on_message = warm.on_slack
-            [(msg_id, body)] = submissions(bench_accounts, items, 1)
-            await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
-            await eventually(
-                lambda: _has(warm.reached["slack"], items), timeout=90, what="warm-up item on Slack"
-            )
-            receivers.on_message = run.on_slack
-            if db_profile:
-                await dbprofile.start(stack.mongo.uri, DATABASES, db_profile)
-            for subject in (
-                subjects.FEEDBACK_INGESTED,
-                subjects.FEEDBACK_CLASSIFIED,
-                subjects.INSIGHT_DETECTED,
-                subjects.NOTIFICATION_DELIVERED,
-            ):
-                await connection.subscribe(subject, cb=_sync(run.on_event))
-            events = submissions(bench_accounts, 0, items)
-            run.load = (os.getloadavg()[0], 0.0)
-            await hold(js, run, events, seconds)
-            deadline = time.time() + drain
-            while (
-                time.time() < deadline
-                and min(len(run.reached["slack"]), len(run.reached["delivered"])) < items
-            ):
-                await asyncio.sleep(0.25)
-            run.backlog = await backlog(js, stack.mongo.uri)
-            run.load = (run.load[0], os.getloadavg()[0])
-            if db_profile:
-                run.db_time = await dbprofile.summary(stack.mongo.uri, DATABASES, db_profile)
+            await receivers.start()
+            raw = await _measure(stack, receivers, run, Load(seconds, drain, want_raw, db_profile))
         finally:
-            await services.close()
-            await connection.close()
-            await receivers.stop()
-    finally:
-        stack.stop()
-        logs.close()
+            stack.stop()
     return run, raw
 
 
+class FilePrinter(Printer):
+    """The stack's process lines, into the run's log file instead of the terminal."""
+
+    def __init__(self, output: TextIO) -> None:
+        super().__init__(colour=False)
+        self._output = output
+
+    def line(self, name: str, text: str) -> None:
+        print(f"{name:<11}| {text}", file=self._output, flush=True)
+
+
+@dataclass(frozen=True)
+class Load:
+    seconds: float
+    drain: float
+    want_raw: bool
+    db_profile: float
+
+
+async def _measure(stack: Stack, receivers: Receivers, run: Run, load: Load) -> RawJetStream | None:
+    """Seed, warm up, hold the rate, drain; the raw JetStream reference if asked for."""
+    assert stack.mongo is not None, "the stack is started"
+    mongo_uri = stack.mongo.uri
+    connection = await nats.connect(stack.nats_url_as("ops"), pending_size=256 * 1024 * 1024)
+    js = connection.jetstream(publish_async_max_pending=4000)
+    urls = {name: process.base_url for name, process in stack.services.items()}
+    services = Services(urls, stack.admin_key)
+    try:
+        raw = await raw_jetstream(stack.nats_url_as("ops")) if load.want_raw else None
+        bench_accounts = accounts(run.items + 1)
+        await _seed(services, receivers, js, mongo_uri, bench_accounts)
+        await _warm_up(js, receivers, run, bench_accounts)
+        if load.db_profile:
+            await dbprofile.start(mongo_uri, DATABASES, load.db_profile)
+        for subject in (
+            subjects.FEEDBACK_INGESTED,
+            subjects.FEEDBACK_CLASSIFIED,
+            subjects.INSIGHT_DETECTED,
+            subjects.NOTIFICATION_DELIVERED,
+        ):
+            await connection.subscribe(subject, cb=_sync(run.on_event))
+        run.load = (os.getloadavg()[0], 0.0)
+        await hold(js, run, submissions(bench_accounts, 0, run.items), load.seconds)
+        await _drained(run, load.drain)
+        run.backlog = await backlog(js, mongo_uri)
+        run.load = (run.load[0], os.getloadavg()[0])
+        if load.db_profile:
+            run.db_time = await dbprofile.summary(mongo_uri, DATABASES, load.db_profile)
+        return raw
+    finally:
+        await services.close()
+        await connection.close()
+        await receivers.stop()
+
+
+async def _seed(
+    services: Services, receivers: Receivers, js: JetStreamContext, mongo_uri: str, bench: list[org.Account]
+) -> None:
+    """The demo's organisation, taxonomy and channels; the accounts straight into the registry."""
+    await seed.organisation(services)
+    await seed.taxonomy(services)
+    await seed.channels(services, receivers)
+    await seed_registry(mongo_uri, bench, date.today())
+    await eventually(lambda: _all_settled(js, PROJECTIONS), timeout=60, what="team projections")
+
+
+async def _warm_up(js: JetStreamContext, receivers: Receivers, run: Run, bench: list[org.Account]) -> None:
+    """The last account's item, followed to Slack (routing, projections and channels work)."""
+    warm = Run(run.rate, run.items + 1)
+    receivers.on_message = warm.on_slack
+    [(msg_id, body)] = submissions(bench, run.items, 1)
+    await js.publish(subjects.FEEDBACK_SUBMITTED, body, headers={MSG_ID: msg_id})
+    await eventually(lambda: _has(warm.reached["slack"], run.items), timeout=90, what="warm-up item on Slack")
+    receivers.on_message = run.on_slack
+
+
+async def _drained(run: Run, drain: float) -> None:
+    """Wait up to ``drain`` seconds for every item on Slack and delivered; what is missing is reported."""
+
+    async def all_reached() -> bool:
+        return min(len(run.reached["slack"]), len(run.reached["delivered"])) >= run.items
+
+    try:
+        await eventually(all_reached, timeout=drain, interval=0.25, what="every item delivered")
+    except TimeoutError:
+        pass  # the report counts the items that never arrived
+
+
 def _profiled(stack: Stack, names: list[str], folder: Path) -> None:
-    """Run these services under pyinstrument (``terrain_dev.bench.profiled``), each report written to ``folder``."""
+    """Run these services under pyinstrument (``terrain_dev.bench.profiled``),
+    each report written to ``folder``."""
     from .. import stack as stack_module  # the stack starts the modules it lists: list the wrapper instead
 
     stack_module.SERVICES = tuple(
@@ -285,6 +221,16 @@ async def _all_settled(js, consumers) -> bool:
     return all([await consumer_settled(js, stream, durable) for stream, durable in consumers])
 
 
+def _keep_profiles(root: Path) -> list[Path]:
+    """Copy the profiles out of the temporary folder before it goes."""
+    kept = []
+    for found in sorted(root.glob("rate-*/profile-*.txt")):
+        target = Path(tempfile.gettempdir()) / f"terrain-{found.parent.name}-{found.name}"
+        target.write_text(found.read_text())
+        kept.append(target)
+    return kept
+
+
 async def main(rates: list[int], seconds: float, drain: float, profile: list[str], db_profile: float) -> None:
     runs, raw = [], None
     with tempfile.TemporaryDirectory(prefix="terrain-e2e-") as folder:
@@ -297,9 +243,7 @@ async def main(rates: list[int], seconds: float, drain: float, profile: list[str
             raw = raw or measured
             runs.append(run)
             print(f"rate {rate}/s: {len(run.reached['slack'])} of {run.items} on Slack", flush=True)
-        for found in sorted(root.glob("rate-*/profile-*.txt")):
-            target = Path(tempfile.gettempdir()) / f"terrain-{found.parent.name}-{found.name}"
-            target.write_text(found.read_text())
+        for target in await asyncio.to_thread(_keep_profiles, root):
             print(f"profile: {target}")
     report(runs, raw, seconds, drain)
 

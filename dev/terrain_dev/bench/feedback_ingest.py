@@ -103,10 +103,7 @@ async def ingest_rate(
         "FEEDBACK_HTTP__PORT": str(port),
         "FEEDBACK_TELEMETRY__LOG_LEVEL": "WARNING",
     }
-    with log.open("ab") as output:
-        service = subprocess.Popen(
-            [sys.executable, "-m", "terrain_feedback"], env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+    service = await asyncio.to_thread(_start_service, env, log)
     client = AsyncMongoClient(mongo.uri)
     feedback = client["bench_feedback"]["feedback"]
     nc = await nats.connect(nats_server.url)
@@ -133,6 +130,14 @@ async def ingest_rate(
         service.wait(30)
         await nc.close()
         await client.close()
+
+
+def _start_service(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """The feedback service as a process, its output appended to ``log``."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "terrain_feedback"], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 async def _consumer_exists(js) -> bool:

@@ -72,7 +72,8 @@ def main() -> None:
     print(f"missed at {chosen}: {dict(misses)}; wrongly linked: {dict(false)}")
     accuracy, unknown, texts = language_accuracy()
     print(
-        f"language (en/fr), {texts} texts: accuracy {accuracy:.3f} where it answered, left unknown {unknown:.3f}"
+        f"language (en/fr), {texts} texts: accuracy {accuracy:.3f} where it answered, "
+        f"left unknown {unknown:.3f}"
     )
 
 

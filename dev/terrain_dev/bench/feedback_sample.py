@@ -12,7 +12,8 @@ NEEDS: dict[str, list[tuple[str, str]]] = {
     "exports": [
         (
             "Exporting the quarterly usage report to Excel times out after a minute every time.",
-            "Customer says the Excel export of their quarterly usage report times out, takes over a minute and fails.",
+            "Customer says the Excel export of their quarterly usage report times out, "
+            "takes over a minute and fails.",
         ),
         (
             "The PDF export drops our logo and the page numbers.",
@@ -26,11 +27,13 @@ NEEDS: dict[str, list[tuple[str, str]]] = {
     "sso": [
         (
             "Our admins need SAML single sign-on with Okta before we can roll out to 400 more users.",
-            "Acme cannot roll out to another 400 users until SAML SSO with Okta is available for their admins.",
+            "Acme cannot roll out to another 400 users "
+            "until SAML SSO with Okta is available for their admins.",
         ),
         (
             "We need SCIM provisioning so leavers are removed automatically from your app.",
-            "Customer asks for SCIM user provisioning: people who leave should be deprovisioned automatically.",
+            "Customer asks for SCIM user provisioning: "
+            "people who leave should be deprovisioned automatically.",
         ),
         (
             "Two-factor authentication should be enforceable for every user in our workspace.",
@@ -40,7 +43,8 @@ NEEDS: dict[str, list[tuple[str, str]]] = {
     "billing": [
         (
             "Invoices must show our purchase order number or finance rejects them.",
-            "Finance at the customer rejects invoices that don't carry their PO number; please add the PO on invoices.",
+            "Finance at the customer rejects invoices that don't carry their PO number; "
+            "please add the PO on invoices.",
         ),
         (
             "We would like to pay annually by bank transfer instead of by card.",
@@ -100,7 +104,8 @@ NEEDS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "Guests should only see the projects they are invited to.",
-            "Customer wants guest users restricted to the projects they were invited to, not the whole workspace.",
+            "Customer wants guest users restricted to the projects they were invited to, "
+            "not the whole workspace.",
         ),
         (
             "Custom roles would let us give managers read-only access to budgets.",

@@ -27,15 +27,12 @@ another small burst (only the day buckets written since are read).
 
 import argparse
 import asyncio
-import json
 import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 from pymongo import AsyncMongoClient
 from terrain_contracts import Money, streams
@@ -48,195 +45,27 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
 )
-from terrain_insights.classify import Classification, ThemeMatch
-from terrain_insights.domain.aggregates import Account, Ops, bucket_start, contribution
 from terrain_insights.handlers import periodic
 from terrain_insights.handlers.windows import DemandWindows
 from terrain_insights.jobs import UNOWNED_CHUNK
 from terrain_insights.main import create
 from terrain_insights.settings import InsightsHttp, InsightsSettings, PeriodicSettings
 from terrain_insights.store import (
-    AGGREGATES,
-    INDEXES,
     INSIGHTS,
-    ITEMS,
-    JOB_RUNS,
-    MEMBERSHIPS,
-    TAXONOMY,
-    upgrade,
 )
-from terrain_insights.taxonomy import from_yaml
 from terrain_kit.leases import LEASES
-from terrain_kit.mongo import ensure_indexes
 from terrain_kit.settings import ConsumerSettings, OutboxSettings
-from terrain_kit.uow import OUTBOX, PROCESSED, kit_indexes
 
 from terrain_dev.bench.common import print_report, raw_jetstream, servers
+from terrain_dev.bench.insights_history import ACCOUNTS, CONSUMER, seed, texts
 from terrain_dev.probes import consumer_settled
 from terrain_dev.servers import free_port
 from terrain_dev.testing import RunningService, publish, running, settings_for
-
-ROOT = Path(__file__).resolve().parents[3]
-EVALUATION = ROOT / "services" / "insights" / "evaluation"
-HISTORY_DAYS = 90
-PROCESSED_DAYS = 29  # the kit keeps processed-markers 30 days (none expires during the run)
-ACCOUNTS = 5000
-CHUNK = 10_000
-CONSUMER = "insights-classifier"
-
-
-def _texts() -> list[str]:
-    lines = (EVALUATION / "labelled.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["text"] for line in lines if line.strip()]
-
-
-def _flatten(update: dict[str, Any], _id: str) -> dict[str, Any]:
-    """The document an upsert of ``update`` creates in an empty collection."""
-    doc: dict[str, Any] = {"_id": _id, **update.get("$setOnInsert", {}), **update.get("$max", {})}
-    for path, amount in {**update.get("$inc", {}), **update.get("$set", {})}.items():
-        *parents, leaf = path.split(".")
-        target = doc
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = amount
-    return doc
-
-
-def history_day(
-    day: datetime, count: int, first: int, themes: list[tuple[str, str]], texts: list[str], rng: random.Random
-) -> tuple[list[dict], list[dict], list[dict]]:
-    """One day of history: (items, buckets, memberships), as ingestion would have written them."""
-    from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
-
-    ops, items = Ops(), []
-    for n in range(first, first + count):
-        area, theme = themes[rng.randrange(len(themes))]
-        at = day + timedelta(seconds=rng.randrange(86_400))
-        account = Account(
-            f"acc-{rng.randrange(ACCOUNTS)}",
-            1_000_000 * rng.randint(1, 20),
-            "EUR",
-            rng.choice(["smb", "mid_market", "enterprise"]),
-        )
-        result = Classification(
-            1, [ThemeMatch(theme, area, 0.4)], FeedbackCategory.bug, SentimentLabel.negative, -0.4
-        )
-        contrib = contribution(result, at, account)
-        feedback_id = f"seed-{n:08d}"
-        ops.add(contrib, +1, feedback_id)
-        items.append(
-            {
-                "_id": feedback_id,
-                "revision": 1,
-                "text": texts[n % len(texts)],
-                "occurred_at": at,
-                "language": "en",
-                "account": {
-                    "account_id": account.account_id,
-                    "arr": account.arr_minor,
-                    "currency": "EUR",
-                    "segment": account.segment,
-                    "renewal_date": None,
-                },
-                "classification": {
-                    "taxonomy_version": 1,
-                    "category": "bug",
-                    "sentiment": "negative",
-                    "sentiment_score": -0.4,
-                    "language": "en",
-                    "themes": [{"theme": theme, "product_area": area, "confidence": 0.4}],
-                },
-                "unassigned": False,
-                "contribution": contrib,
-            }
-        )
-    members = list(ops.members.values())  # a fresh day: every membership appears
-    buckets = [_flatten(update, doc_id) for doc_id, update in ops.bucket_updates(members, [], day)]
-    memberships = [
-        {
-            "_id": member_id,
-            "bucket": m.bucket,
-            "key": m.key,
-            "start": m.start,
-            "account": m.account,
-            "n": m.delta,
-            "arr": m.arr,
-            "currency": m.currency,
-            "segment": m.segment,
-            "feedback_id": m.feedback_id,
-        }
-        for member_id, m in ops.members.items()
-    ]
-    return items, buckets, memberships
-
-
-async def _insert(collection, docs: list[dict]) -> None:
-    for n in range(0, len(docs), CHUNK):
-        await collection.insert_many(docs[n : n + CHUNK], ordered=False)
-
-
-async def seed(db, size: int, max_seconds: float) -> int:
-    """Seed ``size`` items of history (fewer if ``max_seconds`` runs out); the number seeded."""
-    await ensure_indexes(db, [*kit_indexes(30, 24), *INDEXES])
-    taxonomy = from_yaml((EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8"))
-    now = datetime.now(UTC)
-    await db[TAXONOMY].insert_one(
-        {"_id": 1, **taxonomy.content(), "created_at": now, "created_by": "bench", "note": None}
-    )
-    # A system that has been running: upgraded, its unowned-demand detector up to date.
-    await db[JOB_RUNS].insert_many(
-        [
-            {"_id": upgrade.BUCKETS_MARKER, "ran_at": now},
-            {"_id": upgrade.ITEMS_MARKER, "ran_at": now},
-            {"_id": periodic.UNOWNED_JOB, "ran_at": now, "themes": 0},
-        ]
-    )
-    themes, texts, rng = [(area, t.slug) for area, t in taxonomy.themes], _texts(), random.Random(7)
-    per_day = -(-size // HISTORY_DAYS)
-    today = bucket_start(now, "day")
-    started, done = time.perf_counter(), 0
-    for back in range(HISTORY_DAYS, 0, -1):
-        if done >= size or time.perf_counter() - started > max_seconds:
-            break
-        day = today - timedelta(days=back)
-        items, buckets, memberships = history_day(day, min(per_day, size - done), done, themes, texts, rng)
-        await _insert(db[ITEMS], items)
-        await _insert(db[MEMBERSHIPS], memberships)
-        await _insert(db[AGGREGATES], buckets)
-        if back <= PROCESSED_DAYS:
-            await _insert(
-                db[PROCESSED], [{"_id": f"{CONSUMER}:{uuid4()}", "at": i["occurred_at"]} for i in items]
-            )
-        if back == 1:  # published outbox entries are kept a day
-            sent = now - timedelta(hours=12)
-            await _insert(
-                db[OUTBOX],
-                [
-                    {
-                        "_id": str(uuid4()),
-                        "subject": "terrain.feedback.classified.v1",
-                        "stream": streams.FEEDBACK,
-                        "body": "{}",
-                        "headers": {},
-                        "created_at": sent,
-                        "published_at": sent,
-                    }
-                    for _ in items
-                ],
-            )
-        done += len(items)
-        elapsed = time.perf_counter() - started
-        if back % 10 == 0 or back == 1 or done >= size:
-            print(
-                f"    day -{back:2d}: {done:>9,} items, {len(memberships):,} memberships that day, "
-                f"{elapsed:5.0f}s ({done / elapsed:,.0f} items/s)",
-                flush=True,
-            )
-    return done
+from terrain_dev.waiting import eventually
 
 
 def _events(count: int, occurred_at: datetime, tag: str) -> list[FeedbackIngested]:
-    texts, rng, now = _texts(), random.Random(tag), datetime.now(UTC)
+    lines, rng, now = texts(), random.Random(tag), datetime.now(UTC)
     return [
         FeedbackIngested.create(
             FeedbackIngestedData(
@@ -253,7 +82,7 @@ def _events(count: int, occurred_at: datetime, tag: str) -> list[FeedbackIngeste
                     segment="smb",
                     arr=Money(amount_minor=1_000_000, currency="EUR"),
                 ),
-                text=texts[rng.randrange(len(texts))],
+                text=lines[rng.randrange(len(lines))],
                 occurred_at=occurred_at,
                 ingested_at=now,
             ),
@@ -286,8 +115,12 @@ async def burst(svc, events: list[FeedbackIngested]) -> tuple[float, str]:
     batches_before, insights_before = _batches(), await _insight_counts(svc.db)
     started = time.perf_counter()
     await publish(js, *events)
-    while not await consumer_settled(js, streams.FEEDBACK, CONSUMER):
-        await asyncio.sleep(0.02)
+    await eventually(
+        lambda: consumer_settled(js, streams.FEEDBACK, CONSUMER),
+        timeout=3600,
+        interval=0.02,
+        what="the burst acknowledged",
+    )
     elapsed = time.perf_counter() - started
     count, total = (after - before for after, before in zip(_batches(), batches_before, strict=True))
     insights_after = await _insight_counts(svc.db)
@@ -300,7 +133,8 @@ async def burst(svc, events: list[FeedbackIngested]) -> tuple[float, str]:
 
 
 async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
-    """Seconds for one pass of the unowned-demand detector, as its job runs it, and the themes it looked at."""
+    """Seconds for one pass of the unowned-demand detector, as its job runs it,
+    and the themes it looked at."""
     ctx, run = svc.app.state.insights, svc.service.transactions.run
     started = time.perf_counter()
     touched, _ = await run(lambda uow: periodic.buckets_touched(uow, ctx))

@@ -1,6 +1,7 @@
 """Runs a service module under pyinstrument, for ``e2e_latency --profile``: the report is written on exit.
 
-    TERRAIN_PROFILE_MODULE=terrain_notifier TERRAIN_PROFILE_OUTPUT=/tmp/p.txt python -m terrain_dev.bench.profiled
+    TERRAIN_PROFILE_MODULE=terrain_notifier TERRAIN_PROFILE_OUTPUT=/tmp/p.txt \\
+        python -m terrain_dev.bench.profiled
 
 pyinstrument is not a project dependency: ``.venv/bin/pip install pyinstrument``.
 """

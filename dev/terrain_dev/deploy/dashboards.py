@@ -111,7 +111,8 @@ SERVICE_RED: list[Panel] = [
         "reqps",
         [
             (
-                'sum by (handler, status) (rate(faststream_received_processed_messages_total{job=~"$job"}[5m]))',
+                "sum by (handler, status) "
+                '(rate(faststream_received_processed_messages_total{job=~"$job"}[5m]))',
                 "{{handler}} {{status}}",
             )
         ],
@@ -220,7 +221,8 @@ NOTIFICATIONS: list[Panel] = [
         "s",
         [
             (
-                "histogram_quantile(0.95, sum by (le, channel) (rate(terrain_notifier_send_seconds_bucket[5m])))",
+                "histogram_quantile(0.95, "
+                "sum by (le, channel) (rate(terrain_notifier_send_seconds_bucket[5m])))",
                 "{{channel}}",
             )
         ],

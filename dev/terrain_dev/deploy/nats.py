@@ -51,7 +51,7 @@ def accounts_conf(specs: list[ServiceSpec]) -> str:
         ]
     lines += [
         "      {user: tools, password: $TOOLS_NATS_PASSWORD, permissions: {",
-        f"        publish: {{allow: {_list(list(TOOLS_PUBLISH) + ['$JS.API.INFO'])}}}",
+        f"        publish: {{allow: {_list([*TOOLS_PUBLISH, '$JS.API.INFO'])}}}",
         '        subscribe: {allow: ["_INBOX.>"]}',
         "      }}",
         "      # operators and tooling (dead-letter replay, nats CLI): everything in the account",
