@@ -70,11 +70,29 @@ class MemoryCollection:
         return MemoryCursor(self._collection.aggregate(pipeline, **kwargs))
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True, session: Any = None) -> Any:
-        # mongomock's own bulk_write predates the operations of PyMongo 4.x: each is applied here.
-        for request in requests:
-            apply = _OPERATIONS[type(request)]
-            apply(self._collection, request)
-        return mongomock.results.BulkWriteResult({"nInserted": len(requests)}, True)
+        # mongomock's own bulk_write predates the operations of PyMongo 4.x: each is applied here, and the
+        # counts a store reads (matched, modified, upserted ids...) are added up as the server reports them.
+        totals = {
+            "nInserted": 0,
+            "nUpserted": 0,
+            "nMatched": 0,
+            "nModified": 0,
+            "nRemoved": 0,
+            "upserted": [],
+        }
+        for index, request in enumerate(requests):
+            result = _OPERATIONS[type(request)](self._collection, request)
+            if isinstance(request, InsertOne):
+                totals["nInserted"] += 1
+            elif isinstance(request, DeleteOne | DeleteMany):
+                totals["nRemoved"] += result.deleted_count
+            elif result.upserted_id is not None:
+                totals["nUpserted"] += 1
+                totals["upserted"].append({"index": index, "_id": result.upserted_id})
+            else:
+                totals["nMatched"] += result.matched_count
+                totals["nModified"] += result.modified_count
+        return mongomock.results.BulkWriteResult(totals, True)
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._collection, name)
