@@ -6,7 +6,7 @@ from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 from terrain_insights.handlers import periodic
 from terrain_insights.handlers.windows import DemandWindows
-from terrain_insights.taxonomy import from_yaml
+from terrain_insights.domain.taxonomy import from_yaml
 
 from .conftest import TAXONOMY_YAML, ingested
 
@@ -88,7 +88,7 @@ async def test_themes_trends_and_top_demand_by_segment(insights, jetstream):
     smb = (await insights.http.get("/v1/demand/top", params={"segment": "smb"})).json()
     assert [d["theme"] for d in smb] == ["data-export"]
 
-    ctx = insights.app.state.insights
+    ctx = insights.app.state.context
     windows = DemandWindows(ctx.detectors.demand_days)
     await insights.service.transactions.run(lambda uow: periodic.top_demand(uow, ctx, windows))
     top = (await insights.http.get("/v1/insights", params={"kind": "top_demand"})).json()["items"]
@@ -135,7 +135,7 @@ async def test_unassigned_feedback_becomes_candidates_that_can_be_promoted(insig
 
     await eventually(unassigned, what="unassigned items")
     await insights.service.transactions.run(
-        lambda uow: periodic.refresh_candidates(uow, insights.app.state.insights)
+        lambda uow: periodic.refresh_candidates(uow, insights.app.state.context)
     )
     candidates = (await insights.http.get("/v1/candidates")).json()
     dark = next(c for c in candidates if "dark" in c["label_terms"])

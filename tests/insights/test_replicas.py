@@ -91,7 +91,7 @@ async def test_two_replicas_count_a_burst_as_one_does_and_raise_one_spike_per_th
             lambda: consumed(jetstream, 72, a, b), what="burst consumed by the replicas", timeout=60
         )
         # Both took part: each built its own baselines while detecting spikes in the batches it committed.
-        assert a.app.state.insights.baselines and b.app.state.insights.baselines
+        assert a.app.state.context.baselines and b.app.state.context.baselines
         replicated = await counts(a)
         # One spike insight per theme that spiked, however the replicas shared its items.
         spikes = await spikes_detected(jetstream)

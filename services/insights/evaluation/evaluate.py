@@ -23,9 +23,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-from terrain_insights.classify import Classifier
-from terrain_insights.classify.themes import NgramScorer, VectorScorer
-from terrain_insights.taxonomy import from_yaml
+from terrain_insights.domain.classify import Classifier
+from terrain_insights.domain.classify.themes import NgramScorer, VectorScorer
+from terrain_insights.domain.taxonomy import from_yaml
 
 HERE = Path(__file__).parent
 UNASSIGNED = "(unassigned)"

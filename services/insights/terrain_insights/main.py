@@ -10,8 +10,7 @@ from terrain_kit.service import run as serve
 
 from . import jobs, subscribers
 from .handlers.context import Context
-from .http import insights as insights_http
-from .http import taxonomy as taxonomy_http
+from .http import ROUTERS
 from .settings import InsightsSettings
 from .store import INDEXES
 
@@ -20,30 +19,30 @@ PUBLISHES = published_by("insights")
 
 def create(settings: InsightsSettings | None = None) -> FastAPI:
     settings = settings or InsightsSettings()
-    ctx = Context(settings)
+    context = Context(settings)
     service = Service(
         "insights",
         settings,
-        consumers=subscribers.declare(ctx),
+        consumers=subscribers.declare(context),
         indexes=INDEXES,
         publishes=PUBLISHES,
-        background=jobs.background(ctx),
+        background=jobs.background(context),
     )
     app = create_app(
         service,
         title="Terrain insights",
         description="Taxonomy, classification, incremental aggregates and detectors that turn "
         "feedback into insights.",
-        routers=[taxonomy_http.router, insights_http.router],
+        routers=ROUTERS,
     )
-    app.state.insights = ctx
+    app.state.context = context
     return app
 
 
 def run() -> None:
     """``terrain-insights`` serves; ``terrain-insights replay ...`` drives a replay from the command line."""
     if len(sys.argv) > 1 and sys.argv[1] == "replay":
-        from .replay_cli import main
+        from .cli.replay import main
 
         sys.exit(main(sys.argv[2:]))
     settings = InsightsSettings()

@@ -19,23 +19,23 @@ from .handlers import feedback, projections
 from .handlers.context import Context
 
 
-def declare(ctx: Context) -> Consumers:
+def declare(context: Context) -> Consumers:
     consumers = Consumers("insights")
 
     @consumers.on(FeedbackIngested, durable="insights-classifier", batch=True)
     async def classify(events: list[FeedbackIngested], uow: UnitOfWork) -> None:
         """Classify ingested feedback, update aggregates and run the event-driven detectors."""
-        await feedback.ingest(events, uow, ctx)
+        await feedback.ingest(uow, events, context)
 
     @consumers.on(FeedbackErased, durable="insights-erasure")
     async def erase(event: FeedbackErased, uow: UnitOfWork) -> None:
         """Drop classifications of erased feedback and take back their contribution to aggregates."""
-        await feedback.erase(event, uow)
+        await feedback.erase(uow, event, context)
 
     @consumers.on(*TEAM_STATE_EVENTS, TeamDeleted, durable="insights-teams")
     async def teams(event: Event, uow: UnitOfWork) -> None:
         """Project which team owns which product area."""
-        await projections.apply_team(event, uow)
+        await projections.apply_team(uow, event)
 
     @consumers.on(
         InitiativeCreated,
@@ -49,6 +49,6 @@ def declare(ctx: Context) -> Consumers:
     )
     async def initiatives(event: Event, uow: UnitOfWork) -> None:
         """Project initiatives and their evidence; resolve unowned demand an initiative now covers."""
-        await projections.apply_initiative(event, uow, ctx)
+        await projections.apply_initiative(uow, event, context)
 
     return consumers

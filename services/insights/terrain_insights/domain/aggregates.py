@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ..classify import Classification
+from .classify import Classification
 
 PERIODS = ("hour", "day")
 MEMBERSHIP_SCOPE = ("theme", "day")  # (scope, period) of the buckets that count unique accounts

@@ -14,7 +14,7 @@ from terrain_contracts.events.feedback import FeedbackCategory, FeedbackIngested
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_kit.uow import UnitOfWork
 
-from ..classify import Classification
+from ..domain.classify import Classification
 from ..domain import detectors
 from ..domain.aggregates import bucket_id, bucket_start
 from ..domain.insights import Draft, money
@@ -59,7 +59,7 @@ async def after_ingest(
     spiking = {theme: verdict for theme, verdict in verdicts.items() if verdict.is_spike}
     if not spiking and not at_risk:
         return  # a spike that faded is resolved by the periodic sweep
-    situations = Situations(uow)
+    situations = Situations(uow, now)
     await situations.load([f"spike:{t}" for t in spiking] + [f"churn:{a}" for a in at_risk])
     for theme, verdict in spiking.items():
         await spike(situations, ctx, theme, live[theme], verdict, now)

@@ -21,12 +21,12 @@ from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..classify import Classification
+from ..domain.classify import Classification
 from ..domain.aggregates import Account, Ops, contribution
 from ..store import aggregates, items
 from ..store import insights as insights_store
 from . import detect
-from .context import SOURCE, Context, utcnow
+from .context import SOURCE, Context
 
 
 def account_of(data: FeedbackIngestedData) -> Account | None:
@@ -112,7 +112,7 @@ def classified_event(
     )
 
 
-async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) -> None:
+async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], ctx: Context) -> None:
     newest: dict[str, FeedbackIngested] = {}
     for event in events:  # two revisions of one item in a batch: the later one wins, counted once
         known = newest.get(event.data.feedback_id)
@@ -122,7 +122,7 @@ async def ingest(events: list[FeedbackIngested], uow: UnitOfWork, ctx: Context) 
     fresh = [e for e in newest.values() if _is_news(stored.get(e.data.feedback_id), e.data.revision)]
     if not fresh:
         return
-    now = utcnow()
+    now = ctx.now()
     classifier = await ctx.classifier(uow)
     started = time.perf_counter()
     results = classifier.classify_many([e.data.text for e in fresh])
@@ -152,19 +152,21 @@ def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
     return not stored.get("erased") and revision > stored.get("revision", 0)
 
 
-async def erase(event: FeedbackErased, uow: UnitOfWork) -> None:
+async def erase(uow: UnitOfWork, event: FeedbackErased, ctx: Context) -> None:
     ids = list(dict.fromkeys(event.data.feedback_ids))
     stored = await items.states(uow, ids)
     ops = Ops()
     for doc in stored.values():
         if doc.get("contribution"):
             ops.add(doc["contribution"], -1)
-    await aggregates.apply(uow, ops, utcnow())
+    await aggregates.apply(uow, ops, ctx.now())
     await items.erase(uow, ids)
     await insights_store.drop_evidence(uow, ids)
 
 
-async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Classification]) -> list[bool]:
+async def reapply(
+    uow: UnitOfWork, ctx: Context, docs: list[dict[str, Any]], results: list[Classification]
+) -> list[bool]:
     """Replace stored items' classifications (replay), moving their contributions in one write per
     collection; for each item, whether its themes changed."""
     ops = Ops()
@@ -189,6 +191,6 @@ async def reapply(uow: UnitOfWork, docs: list[dict[str, Any]], results: list[Cla
         moved.append(before != [m.theme for m in result.themes])
         if moved[-1] or doc["classification"]["taxonomy_version"] != result.taxonomy_version:
             uow.emit(classified_event(doc["_id"], doc["revision"], result, doc.get("language"), None))
-    await aggregates.apply(uow, ops, utcnow())
+    await aggregates.apply(uow, ops, ctx.now())
     await items.save(uow, saved, existing={doc["_id"] for doc in docs})
     return moved

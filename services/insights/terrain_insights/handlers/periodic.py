@@ -8,14 +8,14 @@ from uuid import uuid4
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_kit.uow import UnitOfWork
 
-from ..classify.cluster import MAX_ITEMS, cluster_texts
+from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain import detectors
 from ..domain.aggregates import Demand, by_demand, day_starts, ranked
 from ..domain.insights import MAX_EVIDENCE, Draft, money
-from ..store import CANDIDATES, JOB_RUNS, aggregates, items, projections
+from ..store import aggregates, candidates, items, job_runs, projections
 from ..store import insights as insights_store
 from ..store import taxonomy as taxonomy_store
-from .context import Context, utcnow
+from .context import Context
 from .detect import spike_verdicts
 from .raising import raise_or_update, resolve
 from .situations import Situations
@@ -29,7 +29,8 @@ async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
     themes = [
         marker["_id"].split(":", 1)[1] for marker in await insights_store.open_situations(uow, "spike:")
     ]
-    verdicts = await spike_verdicts(uow, ctx, themes, utcnow())
+    now = ctx.now()
+    verdicts = await spike_verdicts(uow, ctx, themes, now)
     faded = [theme for theme in themes if not verdicts[theme].is_spike]
     current = await insights_store.open_for_many(uow, [f"spike:{theme}" for theme in faded])
     for theme in faded:
@@ -41,26 +42,27 @@ async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
                 insight,
                 f"volume back to {verdict.count} items in "
                 f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)",
+                now,
             )
 
 
-async def ranking(uow: UnitOfWork, days: int, segment: str | None = None) -> list[Demand]:
+async def ranking(uow: UnitOfWork, now: datetime, days: int, segment: str | None = None) -> list[Demand]:
     """Themes by demand over ``days``, read whole (any window, on any replica): ARR of the accounts asking,
     then unique accounts, then items."""
-    since, now = day_starts(utcnow(), days)[0], utcnow()
+    since = day_starts(now, days)[0]
     buckets = await aggregates.theme_days(uow, since, now)
     return ranked(buckets, await aggregates.members(uow, list(buckets), since), segment)
 
 
 async def themes_in_demand(uow: UnitOfWork, ctx: Context) -> list[str]:
     """Themes with day buckets in the demand window."""
-    now = utcnow()
+    now = ctx.now()
     return sorted(await aggregates.theme_days(uow, day_starts(now, ctx.detectors.demand_days)[0], now))
 
 
 async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> None:
     settings = ctx.detectors
-    views = await windows.current(uow, None, utcnow())
+    views = await windows.current(uow, None, ctx.now())
     segments = {s for window, _ in views.values() for s in window.segments()}
     for segment in sorted({None, *segments}, key=lambda s: s or ""):
         ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[
@@ -91,7 +93,7 @@ async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> N
             ],
             metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked_themes, 1)},
         )
-        await raise_or_update(uow, draft, current, None)
+        await raise_or_update(uow, draft, current, None, ctx.now())
 
 
 def _headline(order: list[str]) -> str:
@@ -106,10 +108,10 @@ async def buckets_touched(
 
     The look-back overlaps the previous run by the longest a consumer transaction can take: a batch that
     stamped its buckets before that run read them, but committed after, is seen by this one."""
-    now = utcnow()
-    state = await uow[JOB_RUNS].find_one({"_id": UNOWNED_JOB}, session=uow.session)
+    now = ctx.now()
+    ran_at = await job_runs.ran_at(uow, UNOWNED_JOB)
     overlap = timedelta(seconds=ctx.settings.consumer.handler_timeout_seconds + OVERLAP_MARGIN_SECONDS)
-    since = state["ran_at"] - overlap if state else day_starts(now, ctx.detectors.demand_days)[0]
+    since = ran_at - overlap if ran_at else day_starts(now, ctx.detectors.demand_days)[0]
     return await aggregates.touched(uow, since), now
 
 
@@ -119,14 +121,15 @@ async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, 
     materially (the accounts cross a step, the owner or severity changes)."""
     settings = ctx.detectors
     taxonomy = await taxonomy_store.latest(uow)
-    active = await projections.covering_initiatives(uow, utcnow() - timedelta(days=settings.demand_days))
+    now = ctx.now()
+    active = await projections.covering_initiatives(uow, now - timedelta(days=settings.demand_days))
     areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
     # A theme gone from the taxonomy is no longer demand to own; a covered one is someone's work already.
     themes = [t for t in themes if areas.get(t) and not any(detectors.covers(i, t, areas[t]) for i in active)]
     if not themes:
         return
-    views = await windows.current(uow, themes, utcnow())
-    situations = Situations(uow)
+    views = await windows.current(uow, themes, now)
+    situations = Situations(uow, now)
     await situations.load([f"unowned:{theme}" for theme in themes])
     for theme in themes:
         window, buckets = views[theme]
@@ -171,14 +174,12 @@ async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, 
 
 
 async def unowned_demand_ran(uow: UnitOfWork, ran_at: datetime, themes: int) -> None:
-    await uow[JOB_RUNS].update_one(
-        {"_id": UNOWNED_JOB}, {"$set": {"ran_at": ran_at, "themes": themes}}, upsert=True, session=uow.session
-    )
+    await job_runs.ran(uow, UNOWNED_JOB, ran_at, themes=themes)
 
 
 async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
     settings = ctx.detectors
-    now = utcnow()
+    now = ctx.now()
     for initiative in await projections.active_initiatives(uow):
         since = initiative.get("active_since")
         if since is None or now - since < timedelta(days=settings.evidence_lacking_after_days):
@@ -204,17 +205,14 @@ async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
             ),
             metrics={"days_active": days, "links_total": 0},
         )
-        await raise_or_update(uow, draft, None, None)
+        await raise_or_update(uow, draft, None, None, now)
 
 
 async def refresh_candidates(uow: UnitOfWork, ctx: Context) -> int:
     """Replace the open emerging-theme candidates with a fresh clustering of recent unassigned items."""
-    recent = await items.unassigned_texts(
-        uow, utcnow() - timedelta(days=ctx.detectors.demand_days), MAX_ITEMS
-    )
+    now = ctx.now()
+    recent = await items.unassigned_texts(uow, now - timedelta(days=ctx.detectors.demand_days), MAX_ITEMS)
     clusters = cluster_texts([doc["text"] for doc in recent])
-    await uow[CANDIDATES].delete_many({"status": "open"}, session=uow.session)
-    now = utcnow()
     docs = [
         {
             "_id": f"cand-{uuid4().hex[:12]}",
@@ -230,6 +228,5 @@ async def refresh_candidates(uow: UnitOfWork, ctx: Context) -> int:
         }
         for c in clusters
     ]
-    if docs:
-        await uow[CANDIDATES].insert_many(docs, session=uow.session)
+    await candidates.replace_open(uow, docs)
     return len(docs)

@@ -15,11 +15,11 @@ from ..domain import detectors
 from ..domain.insights import Draft
 from ..store import insights as insights_store
 from ..store import projections
-from .context import Context, utcnow
+from .context import Context
 from .raising import raise_or_update, resolve
 
 
-async def apply_team(event: Event, uow: UnitOfWork) -> None:
+async def apply_team(uow: UnitOfWork, event: Event) -> None:
     if isinstance(event, TeamDeleted):
         await projections.apply_team(
             uow, event.data.team_id, event.data.version, {"deleted": True, "areas": []}
@@ -34,24 +34,24 @@ async def apply_team(event: Event, uow: UnitOfWork) -> None:
     )
 
 
-async def apply_initiative(event: Event, uow: UnitOfWork, ctx: Context) -> None:
+async def apply_initiative(uow: UnitOfWork, event: Event, ctx: Context) -> None:
     if isinstance(event, InitiativeFeedbackLinked | InitiativeFeedbackUnlinked):
-        await apply_link(event, uow, ctx)
+        await apply_link(uow, event, ctx)
         return
     briefing = event.data.initiative.model_dump(mode="python")
     previous = await projections.apply_initiative(uow, briefing, event.occurred_at)
     if previous is not None and previous.get("stale"):
         return
     if briefing["status"] in detectors.ACTIVE_STATUSES:
-        await resolve_covered_unowned(uow, briefing, event)
+        await resolve_covered_unowned(uow, ctx, briefing, event)
     else:  # shipped, dropped or back to planning: evidence insights about it no longer apply
         for suffix in ("gaining", "lacking"):
             current = await insights_store.open_for(uow, f"evidence:{briefing['initiative_id']}:{suffix}")
             if current is not None:
-                await resolve(uow, current, f"initiative is now {briefing['status']}", event)
+                await resolve(uow, current, f"initiative is now {briefing['status']}", ctx.now(), event)
 
 
-async def resolve_covered_unowned(uow: UnitOfWork, briefing: dict, cause: Event) -> None:
+async def resolve_covered_unowned(uow: UnitOfWork, ctx: Context, briefing: dict, cause: Event) -> None:
     for marker in await insights_store.open_situations(uow, "unowned:"):
         current = await insights_store.open_for(uow, marker["_id"])
         if current is not None and detectors.covers(briefing, current.theme or "", current.product_area):
@@ -60,11 +60,12 @@ async def resolve_covered_unowned(uow: UnitOfWork, briefing: dict, cause: Event)
                 current,
                 f"initiative {briefing['initiative_id']} ('{briefing['title']}') is "
                 f"{briefing['status']} and covers theme '{current.theme}'",
+                ctx.now(),
                 cause,
             )
 
 
-async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
+async def apply_link(uow: UnitOfWork, event: Event, ctx: Context) -> None:
     data = event.data
     if isinstance(event, InitiativeFeedbackUnlinked):
         await projections.unlink(uow, data.initiative_id, data.feedback_id)
@@ -75,10 +76,10 @@ async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
         return
     lacking = await insights_store.open_for(uow, f"evidence:{data.initiative_id}:lacking")
     if lacking is not None:
-        await resolve(uow, lacking, "the initiative received its first evidence", event)
+        await resolve(uow, lacking, "the initiative received its first evidence", ctx.now(), event)
     settings = ctx.detectors
     recent = await projections.links_since(
-        uow, data.initiative_id, utcnow() - timedelta(days=settings.evidence_window_days)
+        uow, data.initiative_id, ctx.now() - timedelta(days=settings.evidence_window_days)
     )
     if len(recent) < settings.evidence_fast_count:
         return
@@ -104,4 +105,4 @@ async def apply_link(event: Event, uow: UnitOfWork, ctx: Context) -> None:
         evidence=[link["feedback_id"] for link in recent][:100],
         metrics={"links": len(recent), "links_total": total},
     )
-    await raise_or_update(uow, draft, current, event)
+    await raise_or_update(uow, draft, current, event, ctx.now())

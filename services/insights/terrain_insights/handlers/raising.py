@@ -1,5 +1,6 @@
 """Raising, updating and resolving insights: one insight per ongoing situation, versions counted."""
 
+from datetime import datetime
 from uuid import uuid4
 
 from terrain_contracts import Event
@@ -13,21 +14,21 @@ from terrain_contracts.events.insight import (
     InsightUpdated,
     InsightUpdatedData,
 )
+from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
 from ..domain.insights import Draft, new_insight, revised, with_status
 from ..store import insights as store
-from .context import SOURCE, utcnow
+from .context import SOURCE, Context
 
 
 async def raise_or_update(
-    uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None
+    uow: UnitOfWork, draft: Draft, current: Insight | None, cause: Event | None, now: datetime
 ) -> Insight:
     """Detect a new situation, or update the open insight of an ongoing one (version + 1) if anything changed.
 
     Returns the situation's insight as it now stands."""
-    now = utcnow()
     if current is None:
         insight = new_insight(f"ins-{uuid4().hex[:20]}", draft, now)
         await store.create(uow, insight, draft.situation)
@@ -47,8 +48,10 @@ async def raise_or_update(
     return updated
 
 
-async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event | None = None) -> Insight:
-    resolved = with_status(current, InsightStatus.resolved, utcnow())
+async def resolve(
+    uow: UnitOfWork, current: Insight, reason: str, now: datetime, cause: Event | None = None
+) -> Insight:
+    resolved = with_status(current, InsightStatus.resolved, now)
     await store.replace(uow, resolved, situation=None)
     uow.emit(
         InsightResolved.create(
@@ -59,8 +62,15 @@ async def resolve(uow: UnitOfWork, current: Insight, reason: str, cause: Event |
     return resolved
 
 
-async def acknowledge(uow: UnitOfWork, current: Insight, situation: str | None) -> Insight:
-    acknowledged = with_status(current, InsightStatus.acknowledged, utcnow())
+async def acknowledge(uow: UnitOfWork, context: Context, insight_id: str) -> Insight:
+    """A person has seen the insight: it stays the situation's insight, acknowledged."""
+    found = await store.get(uow, insight_id)
+    if found is None:
+        raise NotFound(f"no insight {insight_id}")
+    insight, situation = found
+    if insight.status is not InsightStatus.open:
+        raise Conflict(f"insight {insight_id} is {insight.status.value}")
+    acknowledged = with_status(insight, InsightStatus.acknowledged, context.now())
     await store.replace(uow, acknowledged, situation)
     uow.emit(
         InsightUpdated.create(
@@ -68,3 +78,13 @@ async def acknowledge(uow: UnitOfWork, current: Insight, situation: str | None) 
         )
     )
     return acknowledged
+
+
+async def resolve_by(uow: UnitOfWork, context: Context, insight_id: str, reason: str, actor: str) -> Insight:
+    """A person resolves the insight (churn risk is resolved only this way)."""
+    found = await store.get(uow, insight_id)
+    if found is None:
+        raise NotFound(f"no insight {insight_id}")
+    if found[0].status is InsightStatus.resolved:
+        raise Conflict(f"insight {insight_id} is already resolved")
+    return await resolve(uow, found[0], f"{reason} (by {actor})", context.now())

@@ -9,27 +9,28 @@ them, so a replay interrupted anywhere resumes from its cursor.
 from typing import Any
 from uuid import uuid4
 
+from terrain_kit.errors import Conflict
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..store import REPLAYS, items
+from ..store import items, replays
 from ..store import taxonomy as taxonomy_store
-from .context import Context, utcnow
+from .context import Context
 from .feedback import reapply
 
 MAX_MOVED_EXAMPLES = 50
 
 
-async def request(uow: UnitOfWork, version: int | None, author: str) -> dict[str, Any]:
+async def request(uow: UnitOfWork, ctx: Context, version: int | None, author: str) -> dict[str, Any]:
     taxonomy = await (taxonomy_store.get(uow, version) if version else taxonomy_store.latest(uow))
     if taxonomy is None:
-        raise LookupError(f"no taxonomy version {version}" if version else "no taxonomy yet")
+        raise Conflict(f"no taxonomy version {version}" if version else "no taxonomy yet")
     job = {
         "_id": f"rep-{uuid4().hex[:12]}",
         "version": taxonomy.version,
         "status": "pending",
         "requested_by": author,
-        "requested_at": utcnow(),
+        "requested_at": ctx.now(),
         "total": await items.count(uow),
         "done": 0,
         "moved": 0,
@@ -38,27 +39,25 @@ async def request(uow: UnitOfWork, version: int | None, author: str) -> dict[str
         "after": {},
         "moved_examples": [],
     }
-    await uow[REPLAYS].insert_one(job, session=uow.session)
+    await replays.insert(uow, job)
     return job
 
 
 async def next_job(uow: UnitOfWork) -> dict[str, Any] | None:
-    return await uow[REPLAYS].find_one(
-        {"status": {"$in": ["pending", "running"]}}, sort=[("requested_at", 1)], session=uow.session
-    )
+    return await replays.next_ongoing(uow)
 
 
 async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bool:
     """Reclassify the items of ``ids`` (the next ones past the job's cursor); False if the job is over."""
-    job = await uow[REPLAYS].find_one({"_id": job_id}, session=uow.session)
-    if job is None or job["status"] not in ("pending", "running"):
+    job = await replays.get(uow, job_id)
+    if job is None or job["status"] not in replays.ONGOING:
         return False
     docs = await items.chunk(uow, ids)
     classifier = await ctx.classifier(uow, job["version"])
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
     results = classifier.classify_many([d["text"] for d in docs])
-    for doc, result, moved in zip(docs, results, await reapply(uow, docs, results), strict=True):
+    for doc, result, moved in zip(docs, results, await reapply(uow, ctx, docs, results), strict=True):
         before = [t["theme"] for t in doc["classification"]["themes"]]
         after = [m.theme for m in result.themes]
         for theme in before or ["unassigned"]:
@@ -69,17 +68,10 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bo
             inc["moved"] = inc.get("moved", 0) + 1
             moved_examples.append({"feedback_id": doc["_id"], "from": before, "to": after})
         metrics.REPLAYED.labels(str(moved).lower()).inc()
-    update: dict[str, Any] = {"$inc": inc, "$set": {"status": "running", "cursor": ids[-1]}}
-    room = MAX_MOVED_EXAMPLES - len(job.get("moved_examples", []))
-    if room > 0 and moved_examples:
-        update["$push"] = {"moved_examples": {"$each": moved_examples[:room]}}
-    await uow[REPLAYS].update_one({"_id": job_id}, update, session=uow.session)
+    room = max(0, MAX_MOVED_EXAMPLES - len(job.get("moved_examples", [])))
+    await replays.advance(uow, job_id, inc, ids[-1], moved_examples[:room])
     return True
 
 
-async def finish(uow: UnitOfWork, job_id: str) -> None:
-    await uow[REPLAYS].update_one(
-        {"_id": job_id, "status": {"$in": ["pending", "running"]}},
-        {"$set": {"status": "done", "finished_at": utcnow()}},
-        session=uow.session,
-    )
+async def finish(uow: UnitOfWork, ctx: Context, job_id: str) -> None:
+    await replays.finish(uow, job_id, ctx.now())

@@ -7,6 +7,7 @@ updates them, instead of reading each one back.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from terrain_contracts import Event
 from terrain_contracts.events.insight import Insight
@@ -19,8 +20,9 @@ from .raising import raise_or_update
 
 
 class Situations:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
         self.uow = uow
+        self.now = now
         self._open: dict[str, Insight | None] = {}
         self._owners: dict[str, str] | None = None
 
@@ -42,6 +44,8 @@ class Situations:
         return self._owners.get(area)
 
     async def raise_or_update(self, draft: Draft, cause: Event | None) -> Insight:
-        insight = await raise_or_update(self.uow, draft, await self.current(draft.situation), cause)
+        insight = await raise_or_update(
+            self.uow, draft, await self.current(draft.situation), cause, self.now
+        )
         self._open[draft.situation] = insight
         return insight

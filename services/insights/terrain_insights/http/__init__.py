@@ -1,14 +1,6 @@
 """HTTP routes of the insights service (every route needs an API key with a role)."""
 
-from fastapi import Request
-from terrain_kit.service import Service
+from .insights import router as insights_router
+from .taxonomy import router as taxonomy_router
 
-from ..handlers.context import Context
-
-
-def service(request: Request) -> Service:
-    return request.app.state.service
-
-
-def context(request: Request) -> Context:
-    return request.app.state.insights
+ROUTERS = [taxonomy_router, insights_router]

@@ -3,25 +3,22 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 from terrain_contracts import Role
-from terrain_contracts.types import Slug
-from terrain_kit.auth import Principal, require
-from terrain_kit.uow import UnitOfWork
+from terrain_contracts.types import FieldError, Slug, field_errors
+from terrain_kit.api import Reads, caller
+from terrain_kit.auth import Reader
+from terrain_kit.errors import Invalid, NotFound
 
+from ..domain.taxonomy import Taxonomy, TaxonomyFileError, Theme, from_yaml, to_yaml
 from ..handlers import replay
 from ..handlers import taxonomy as handlers
-from ..store import CANDIDATES, REPLAYS
+from ..store import candidates, replays
 from ..store import taxonomy as store
-from ..store.taxonomy import VersionConflict
-from ..taxonomy import Taxonomy, TaxonomyFileError, Theme, from_yaml, to_yaml
-from . import service
 
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
-reader = Depends(require())
-product_ops = require(Role.product_ops)
+ProductOpsCall = caller(Role.product_ops)
 # The YAML document has the shape of a Taxonomy (its version is ignored: a stored one is assigned).
 YAML_BODY = {
     "requestBody": {
@@ -62,156 +59,121 @@ class ReplayBody(BaseModel):
     )
 
 
-async def _run(request: Request, work) -> Any:
-    try:
-        return await service(request).transactions.run(work)
-    except VersionConflict as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except handlers.NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except (handlers.Refused, LookupError) as exc:
-        raise HTTPException(409, str(exc)) from exc
-
-
-def _invalid(exc: ValidationError | TaxonomyFileError) -> JSONResponse:
+def invalid(exc: ValidationError | TaxonomyFileError) -> Invalid:
+    """A taxonomy refused as a whole: 422 naming every field at fault."""
     if isinstance(exc, TaxonomyFileError):
-        errors = [{"field": "body", "message": str(exc)}]
+        errors = [FieldError(field="body", message=str(exc))]
     else:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
-        ]
-    return JSONResponse(
-        status_code=422,
-        content={"detail": f"invalid taxonomy: {', '.join(e['field'] for e in errors)}", "errors": errors},
-    )
+        errors = field_errors(exc.errors(), root="body")
+    return Invalid.fields(errors, what="invalid taxonomy")
 
 
-@router.get("/taxonomy", response_model=Taxonomy, dependencies=[reader])
-async def current_taxonomy(request: Request) -> Taxonomy:
-    return await service(request).transactions.run(handlers.current)
+@router.get("/taxonomy", response_model=Taxonomy)
+async def current_taxonomy(principal: Reader, uow: Reads) -> Taxonomy:
+    return await handlers.current(uow)
 
 
-@router.get("/taxonomy/versions", response_model=list[VersionView], dependencies=[reader])
-async def list_versions(request: Request) -> list[dict]:
-    docs = await service(request).transactions.run(store.versions)
+@router.get("/taxonomy/versions", response_model=list[VersionView])
+async def list_versions(principal: Reader, uow: Reads) -> list[dict]:
+    docs = await store.versions(uow)
     return [
         {"version": d["_id"], **{k: d.get(k) for k in ("created_at", "created_by", "note")}} for d in docs
     ]
 
 
-@router.get("/taxonomy/versions/{version}", response_model=Taxonomy, dependencies=[reader])
-async def get_version(version: Annotated[int, Path(ge=1, le=MAX_VERSION)], request: Request) -> Taxonomy:
-    found = await service(request).transactions.run(lambda uow: store.get(uow, version))
+@router.get("/taxonomy/versions/{version}", response_model=Taxonomy)
+async def get_version(
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)], principal: Reader, uow: Reads
+) -> Taxonomy:
+    found = await store.get(uow, version)
     if found is None:
-        raise HTTPException(404, f"no taxonomy version {version}")
+        raise NotFound(f"no taxonomy version {version}")
     return found
 
 
 @router.get(
     "/taxonomy/export",
-    dependencies=[reader],
     response_class=Response,
     responses={200: {"content": {"application/yaml": {}}}},
 )
 async def export_yaml(
-    request: Request, version: int | None = Query(default=None, ge=1, le=MAX_VERSION)
+    principal: Reader, uow: Reads, version: int | None = Query(default=None, ge=1, le=MAX_VERSION)
 ) -> Response:
-    found = await service(request).transactions.run(
-        lambda uow: store.get(uow, version) if version else handlers.current(uow)
-    )
+    found = await (store.get(uow, version) if version else handlers.current(uow))
     if found is None:
-        raise HTTPException(404, f"no taxonomy version {version}")
+        raise NotFound(f"no taxonomy version {version}")
     return Response(to_yaml(found), media_type="application/yaml")
 
 
 @router.put("/taxonomy", response_model=Taxonomy, status_code=201)
-async def replace_taxonomy(
-    body: Taxonomy, request: Request, principal: Principal = Depends(product_ops)
-) -> Taxonomy:
+async def replace_taxonomy(body: Taxonomy, call: ProductOpsCall) -> Taxonomy:
     """Store a whole taxonomy as a new version (unchanged content creates none)."""
-    return await _run(
-        request, lambda uow: handlers.new_version(uow, body, principal.actor, "replaced by API")
-    )
+    return await call.run(handlers.new_version, call.context, body, call.principal.actor, "replaced by API")
 
 
 @router.post("/taxonomy/import", response_model=Taxonomy, status_code=201, openapi_extra=YAML_BODY)
-async def import_yaml(request: Request, principal: Principal = Depends(product_ops)) -> Any:
+async def import_yaml(request: Request, call: ProductOpsCall) -> Taxonomy:
     """Import a YAML taxonomy (the format of /v1/taxonomy/export) as a new version."""
     try:
         taxonomy = from_yaml(await request.body())
     except (ValidationError, TaxonomyFileError) as exc:
-        return _invalid(exc)
-    return await _run(
-        request, lambda uow: handlers.new_version(uow, taxonomy, principal.actor, "YAML import")
-    )
+        raise invalid(exc) from exc
+    return await call.run(handlers.new_version, call.context, taxonomy, call.principal.actor, "YAML import")
 
 
 @router.put("/taxonomy/areas/{area}/themes/{slug}", response_model=Taxonomy)
-async def put_theme(
-    area: Slug, slug: Slug, body: ThemeBody, request: Request, principal: Principal = Depends(product_ops)
-) -> Any:
+async def put_theme(area: Slug, slug: Slug, body: ThemeBody, call: ProductOpsCall) -> Taxonomy:
     try:  # Theme strips whitespace where ThemeBody does not: an example of only spaces is refused here
         theme = Theme(slug=slug, **body.model_dump())
     except ValidationError as exc:
-        return _invalid(exc)
-    return await _run(request, lambda uow: handlers.put_theme(uow, area, theme, principal.actor))
+        raise invalid(exc) from exc
+    return await call.run(handlers.put_theme, call.context, area, theme, call.principal.actor)
 
 
 @router.delete("/taxonomy/themes/{slug}", response_model=Taxonomy)
-async def delete_theme(slug: Slug, request: Request, principal: Principal = Depends(product_ops)) -> Taxonomy:
-    return await _run(request, lambda uow: handlers.delete_theme(uow, slug, principal.actor))
+async def delete_theme(slug: Slug, call: ProductOpsCall) -> Taxonomy:
+    return await call.run(handlers.delete_theme, call.context, slug, call.principal.actor)
 
 
-@router.get("/candidates", dependencies=[reader])
+@router.get("/candidates")
 async def list_candidates(
-    request: Request,
+    principal: Reader,
+    uow: Reads,
     status: str = Query(default="open", pattern="^(open|promoted)$"),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[dict]:
     """Emerging-theme candidates clustered from unassigned feedback, largest first."""
-
-    async def work(uow: UnitOfWork) -> list[dict]:
-        return (
-            await uow[CANDIDATES]
-            .find({"status": status}, session=uow.session)
-            .sort([("size", -1), ("_id", 1)])
-            .limit(limit)
-            .to_list(None)
-        )
-
-    return [{"candidate_id": d.pop("_id"), **d} for d in await service(request).transactions.run(work)]
+    return [{"candidate_id": d.pop("_id"), **d} for d in await candidates.listing(uow, status, limit)]
 
 
 @router.post("/candidates/{candidate_id}/promote", response_model=Taxonomy, status_code=201)
-async def promote(
-    candidate_id: str, body: PromoteBody, request: Request, principal: Principal = Depends(product_ops)
-) -> Taxonomy:
+async def promote(candidate_id: str, body: PromoteBody, call: ProductOpsCall) -> Taxonomy:
     """Turn a candidate into a theme (its examples and label terms seed the theme): a new version."""
-    taxonomy, _ = await _run(
-        request,
-        lambda uow: handlers.promote(
-            uow, candidate_id, body.slug, body.name, body.product_area, body.description, principal.actor
-        ),
+    taxonomy, _ = await call.run(
+        handlers.promote,
+        call.context,
+        candidate_id,
+        body.slug,
+        body.name,
+        body.product_area,
+        body.description,
+        call.principal.actor,
     )
     return taxonomy
 
 
 @router.post("/replays", status_code=202)
-async def start_replay(
-    body: ReplayBody, request: Request, principal: Principal = Depends(product_ops)
-) -> dict:
+async def start_replay(body: ReplayBody, call: ProductOpsCall) -> dict:
     """Re-apply a taxonomy version to the whole history; follow it at /v1/replays/{replay_id}."""
-    job = await _run(request, lambda uow: replay.request(uow, body.version, principal.actor))
+    job = await call.run(replay.request, call.context, body.version, call.principal.actor)
     return _replay_view(job)
 
 
-@router.get("/replays/{replay_id}", dependencies=[reader])
-async def get_replay(replay_id: str, request: Request) -> dict:
-    job = await service(request).transactions.run(
-        lambda uow: uow[REPLAYS].find_one({"_id": replay_id}, session=uow.session)
-    )
+@router.get("/replays/{replay_id}")
+async def get_replay(replay_id: str, principal: Reader, uow: Reads) -> dict:
+    job = await replays.get(uow, replay_id)
     if job is None:
-        raise HTTPException(404, f"no replay {replay_id}")
+        raise NotFound(f"no replay {replay_id}")
     return _replay_view(job)
 
 

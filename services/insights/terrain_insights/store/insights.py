@@ -3,6 +3,7 @@
 from typing import Any
 
 from terrain_contracts.events.insight import Insight
+from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 
 from . import INSIGHTS, SITUATIONS
@@ -61,3 +62,13 @@ async def drop_evidence(uow: UnitOfWork, feedback_ids: list[str]) -> None:
         {"$pull": {"evidence_feedback_ids": {"$in": feedback_ids}}},
         session=uow.session,
     )
+
+
+async def listing(
+    uow: UnitOfWork, filters: dict[str, str], limit: int, cursor: str | None
+) -> tuple[list[Insight], str | None]:
+    """Insights matching ``filters`` (equality on fields), newest detected first, one keyset page."""
+    docs, next_cursor = await page(
+        uow[INSIGHTS], filters, sort=("detected_at", -1), limit=limit, cursor=cursor
+    )
+    return [_insight(d) for d in docs], next_cursor

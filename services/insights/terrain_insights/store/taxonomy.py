@@ -1,21 +1,27 @@
 """Taxonomy versions: immutable documents, ``_id`` = version number (the unique key orders concurrent writers)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
+from terrain_kit.errors import Conflict
 from terrain_kit.uow import UnitOfWork
 
-from ..taxonomy import Taxonomy
+from ..domain.taxonomy import Taxonomy
 from . import TAXONOMY
 
 
-class VersionConflict(Exception):
+class VersionConflict(Conflict):
     """Another change created this version first."""
 
 
 async def latest(uow: UnitOfWork) -> Taxonomy | None:
     doc = await uow[TAXONOMY].find_one({}, sort=[("_id", -1)], session=uow.session)
     return _taxonomy(doc) if doc else None
+
+
+async def latest_version(uow: UnitOfWork) -> int | None:
+    doc = await uow[TAXONOMY].find_one({}, {"_id": 1}, sort=[("_id", -1)], session=uow.session)
+    return doc["_id"] if doc else None
 
 
 async def get(uow: UnitOfWork, version: int) -> Taxonomy | None:
@@ -33,7 +39,9 @@ async def versions(uow: UnitOfWork, limit: int = 100) -> list[dict]:
     )
 
 
-async def insert(uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | None) -> Taxonomy:
+async def insert(
+    uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | None, at: datetime
+) -> Taxonomy:
     current = await latest(uow)
     version = (current.version if current else 0) + 1
     stored = taxonomy.model_copy(update={"version": version})
@@ -42,7 +50,7 @@ async def insert(uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | N
             {
                 "_id": version,
                 **stored.content(),
-                "created_at": datetime.now(UTC),
+                "created_at": at,
                 "created_by": author,
                 "note": note,
             },

@@ -52,7 +52,7 @@ async def _mark(db: AsyncDatabase, marker: str, session=None) -> None:
     )
 
 
-async def buckets_chunk(uow: UnitOfWork, chunk: int) -> int:
+async def buckets_chunk(uow: UnitOfWork, chunk: int, now: datetime) -> int:
     """Upgrade up to ``chunk`` legacy buckets; 0 once none is left (then the marker is written)."""
     legacy = (
         await uow[AGGREGATES]
@@ -63,7 +63,6 @@ async def buckets_chunk(uow: UnitOfWork, chunk: int) -> int:
     if not legacy:
         await _mark(uow.db, BUCKETS_MARKER, uow.session)
         return 0
-    now = datetime.now(UTC)
     for bucket in legacy:
         update: dict[str, Any] = {"$unset": {"accounts": ""}}
         if (bucket["scope"], bucket["period"]) == MEMBERSHIP_SCOPE:

@@ -1,7 +1,9 @@
 """Offline commands, on exactly the code path the service uses.
 
-    classify --taxonomy TAXONOMY.yaml --input ITEMS.jsonl --output OUT.jsonl
-    cluster --input ITEMS.jsonl --output OUT.jsonl
+    terrain-classify --taxonomy TAXONOMY.yaml --input ITEMS.jsonl --output OUT.jsonl
+    terrain-cluster --input ITEMS.jsonl --output OUT.jsonl
+
+``classify`` and ``cluster`` are deprecated aliases of these (removed in the next release).
 
 Input lines are ``{"id": ..., "text": ...}`` (other keys are ignored). A line
 that is not such an object is reported on stderr with its number and skipped.
@@ -16,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .classify import DEFAULT_THRESHOLD, Classifier
-from .classify.cluster import cluster_texts
-from .taxonomy import TaxonomyFileError, from_yaml
+from ..domain.classify import DEFAULT_THRESHOLD, Classifier
+from ..domain.classify.cluster import cluster_texts
+from ..domain.taxonomy import TaxonomyFileError, from_yaml
 
 BATCH = 256
 
@@ -51,7 +53,7 @@ def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[s
 
 
 def classify_command(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="classify", description="Classify feedback items with a taxonomy.")
+    parser = argparse.ArgumentParser(prog="terrain-classify", description="Classify feedback items with a taxonomy.")
     parser.add_argument("--taxonomy", type=Path, required=True, help="taxonomy YAML (as exported by the API)")
     parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
     parser.add_argument("--output", type=Path, required=True, help="JSON lines, one per classified item")
@@ -74,7 +76,7 @@ def classify_command(argv: list[str] | None = None) -> int:
     written = 0
     with args.output.open("w", encoding="utf-8") as out:
         for batch in _batches(read_items(args.input), BATCH):
-            for item, result in zip(batch, classifier.classify_many([i["text"] for i in batch])):
+            for item, result in zip(batch, classifier.classify_many([i["text"] for i in batch]), strict=True):
                 best = result.theme
                 out.write(
                     json.dumps(
@@ -99,7 +101,7 @@ def classify_command(argv: list[str] | None = None) -> int:
 
 def cluster_command(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="cluster",
+        prog="terrain-cluster",
         description="Group items into emerging-theme candidates; "
         "the number of clusters is chosen from the data.",
     )
@@ -144,3 +146,15 @@ def classify_main() -> None:
 
 def cluster_main() -> None:
     sys.exit(cluster_command())
+
+
+def classify_deprecated() -> None:
+    """``classify``: the former name of ``terrain-classify``, kept for one release."""
+    print("classify: deprecated, use terrain-classify (same arguments)", file=sys.stderr)
+    classify_main()
+
+
+def cluster_deprecated() -> None:
+    """``cluster``: the former name of ``terrain-cluster``, kept for one release."""
+    print("cluster: deprecated, use terrain-cluster (same arguments)", file=sys.stderr)
+    cluster_main()
