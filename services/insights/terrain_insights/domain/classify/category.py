@@ -9,7 +9,7 @@ import re
 
 from terrain_contracts.events.feedback import FeedbackCategory
 
-from .text import fold
+from .text import fold_head
 
 
 def _cues(*patterns: str) -> re.Pattern[str]:
@@ -214,7 +214,7 @@ CUES: dict[FeedbackCategory, tuple[re.Pattern[str], float]] = {
 
 def categorize(text: str) -> tuple[FeedbackCategory, float]:
     """The kind of item and how sure the cues make us (0..1)."""
-    folded = " ".join(fold(text).split())
+    folded = " ".join(fold_head(text).split())
     scores = {kind: weight * len(pattern.findall(folded)) for kind, (pattern, weight) in CUES.items()}
     if "?" in folded:
         scores[FeedbackCategory.question] += 0.8

@@ -10,7 +10,7 @@ import re
 
 from terrain_contracts.events.feedback import SentimentLabel
 
-from .text import fold
+from .text import fold_head
 
 _POSITIVE = {
     # English
@@ -257,7 +257,7 @@ DAMPENED = frozenset({"feature_request", "question"})
 
 
 def sentiment(text: str, category: str | None = None) -> tuple[SentimentLabel, float]:
-    folded = " ".join(_TOKEN.findall(fold(text)))
+    folded = " ".join(_TOKEN.findall(fold_head(text)))
     tokens = folded.split()
     total = 0.0
     for i, token in enumerate(tokens):

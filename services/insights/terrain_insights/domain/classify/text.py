@@ -1,38 +1,29 @@
-"""Text normalisation shared by every classifier: accent folding, words, character n-grams, language.
+"""Text as the classifiers see it, on the shared folding and function words (``terrain_kit.text``): elisions
+split, light stemming, words, character n-grams, the language.
 
 English and French first (the first users are French scale-ups). Everything
 here is total: any string, however mixed or broken, yields something.
 """
 
 import re
-import unicodedata
 from collections import Counter
+
+from terrain_kit.text import ALL_STOP_WORDS, fold
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ELISION = re.compile(r"\b(?:l|d|j|n|s|t|m|c|qu)'", re.IGNORECASE)
 MAX_CHARS = 4000  # feedback can be 20k characters; its first pages carry the signal
 
-STOPWORDS_EN = frozenset(
+# Words the shared list counts as function words but the theme scorer and the clusters were tuned with as
+# content ("need", "work", "besoin", "marche"...): kept, so that classification stays what was measured.
+KEPT_WORDS = frozenset(
     """
-a about above after again against all am an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having he her here hers
-him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our
-ours out over own same she should so some such than that the their theirs them then there these they this those
-through to too under until up very was we were what when where which while who whom why will with would you your
-yours also get got still us i'm it's we're don't can't doesn't isn't
+always cannot every like need needs never new nothing please want wants work working works
+aucun aucune avez besoin chaque comment doit doivent dont etaient ete fonctionne jamais lorsque marche merci
+nouveau nouvelle peuvent pourquoi quoi rien toujours toute toutes veulent veut
 """.split()
 )
-
-STOPWORDS_FR = frozenset(
-    """
-a ai aie au aux avec avoir c ca ce cela ces cet cette ceux chez comme d dans de des du elle elles en est et etait
-etre eu il ils j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne nos notre nous on ont ou par pas
-peu plus pour qu que qui s sa sans se ses si son sont sur t ta te tes toi ton tous tout tres tu un une vos votre
-vous y deja fait faire peut avons etes sommes aussi encore bien car donc alors quand cest nest jai
-""".split()
-)
-
-STOPWORDS = STOPWORDS_EN | STOPWORDS_FR
+STOPWORDS = ALL_STOP_WORDS - KEPT_WORDS
 
 # Words that mark a language well; counted to guess it (cheap, and good enough on a sentence).
 _MARKERS_EN = frozenset(
@@ -44,15 +35,14 @@ _MARKERS_FR = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: 'Facturé' and 'facture' meet."""
-    decomposed = unicodedata.normalize("NFKD", text[:MAX_CHARS].lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def fold_head(text: str) -> str:
+    """The first ``MAX_CHARS`` characters, folded: 'Facturé' and 'facture' meet."""
+    return fold(text[:MAX_CHARS])
 
 
 def normalize(text: str) -> str:
     """Folded, French elisions split ("l'export" -> "export"), only letters and digits."""
-    return _NON_WORD.sub(" ", _ELISION.sub(" ", fold(text).replace("\u2019", "'"))).strip()
+    return _NON_WORD.sub(" ", _ELISION.sub(" ", fold_head(text).replace("\u2019", "'"))).strip()
 
 
 def stem(word: str) -> str:
@@ -101,7 +91,7 @@ def word_features(text: str) -> Counter[str]:
     """Stemmed words and adjacent pairs: the vocabulary of cluster labels and word-level matching."""
     stems = [stem(w) for w in words(text)]
     features: Counter[str] = Counter(stems)
-    features.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+    features.update(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False))
     return features
 
 
