@@ -55,10 +55,10 @@ class _Comparison:
         old, old_ref = self._resolve(old, 0)
         new, new_ref = self._resolve(new, 1)
         if old_ref and new_ref:
-            key = (old_ref, new_ref, path)
-            if key in self._seen:  # recursive models
+            pair = (old_ref, new_ref, path)
+            if pair in self._seen:  # recursive models
                 return []
-            self._seen.add(key)
+            self._seen.add(pair)
         if "properties" in old or "properties" in new:
             return self._compare_objects(old, new, path)
         problems = []

@@ -47,11 +47,14 @@ class Event(Contract):
         """Build an event; ``cause`` links it into the flow that produced it."""
         if cause is not None:
             correlation_id = correlation_id or cause.correlation_id
-        return cls(
-            data=data,
-            source=source,
-            correlation_id=correlation_id,
-            causation_id=cause.id if cause is not None else None,
+        # Validated like the constructor; type and version come from the concrete event's defaults.
+        return cls.model_validate(
+            {
+                "data": data,
+                "source": source,
+                "correlation_id": correlation_id,
+                "causation_id": cause.id if cause is not None else None,
+            }
         )
 
     @classmethod

@@ -120,17 +120,17 @@ def _announce(stack: Stack, printer: Printer) -> None:
     printer.line("stack", "all four services are ready:")
     for name, process in stack.services.items():
         printer.line("stack", f"  {name:<12} {process.base_url}/docs")
+    nats = stack.nats_server
     printer.line(
         "stack",
-        f"  nats         {stack.nats.url}   (monitoring http://127.0.0.1:{stack.nats.monitor_port}, "
-        "loopback only)",
+        f"  nats         {nats.url}   (monitoring http://127.0.0.1:{nats.monitor_port}, loopback only)",
     )
     printer.line(
         "stack",
         f"               one user per service, tools and ops; passwords in "
         f"{stack.config.root / 'nats-passwords.json'}",
     )
-    printer.line("stack", f"  mongo        {stack.mongo.uri}")
+    printer.line("stack", f"  mongo        {stack.mongo_server.uri}")
     printer.line("stack", f"admin API key: {stack.admin_key}   (kept in {stack.config.root / 'admin-key'})")
     printer.line("stack", "press Ctrl-C to stop")
 

@@ -72,7 +72,7 @@ class MemoryCollection:
     async def bulk_write(self, requests: list[Any], ordered: bool = True, session: Any = None) -> Any:
         # mongomock's own bulk_write predates the operations of PyMongo 4.x: each is applied here, and the
         # counts a store reads (matched, modified, upserted ids...) are added up as the server reports them.
-        totals = {
+        totals: dict[str, Any] = {
             "nInserted": 0,
             "nUpserted": 0,
             "nMatched": 0,
@@ -115,7 +115,7 @@ _OPERATIONS = {
 
 class MemoryDatabase:
     def __init__(self, name: str = "memory") -> None:
-        self._db = mongomock.MongoClient(tz_aware=True)[name]
+        self._db: Any = mongomock.MongoClient(tz_aware=True)[name]  # mongomock has no type hints
         self.name = name
 
     def __getitem__(self, collection: str) -> MemoryCollection:
@@ -129,4 +129,5 @@ def memory_uow(
 ) -> UnitOfWork:
     """A real :class:`UnitOfWork` over an in-memory database; ``publishes`` limits what it may emit."""
     allowed = None if publishes is None else frozenset(event.subject for event in publishes)
+    # A stand-in for AsyncDatabase (the collections the handlers use) with no session: duck-typed on purpose.
     return UnitOfWork(db or MemoryDatabase(), None, publishes=allowed)  # type: ignore[arg-type]

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
+import terrain_kit.deadletters as deadletters
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from terrain_contracts import DeadLetter
 from terrain_contracts.headers import MSG_ID
-from terrain_kit import deadletters
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,15 @@ class Stored:
 
 async def stored_messages(js: JetStreamContext, stream: str, subject: str | None = None) -> list[Stored]:
     """Every message a stream holds (optionally of one subject), in order."""
-    found, sequence = [], 1
+    found: list[Stored] = []
+    sequence = 1
     while True:
         try:
             msg = await js.get_msg(stream, sequence, subject=subject, next=True)
         except NotFoundError:
             return found
+        # nats.py types a stored message's sequence and subject as optional: a stored message has both.
+        assert msg.seq is not None and msg.subject is not None
         found.append(Stored(msg.seq, msg.subject, msg.data or b"", dict(msg.headers or {})))
         sequence = msg.seq + 1
 

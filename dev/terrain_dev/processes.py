@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from .waiting import NotYet, wait_until
 
@@ -31,6 +32,7 @@ class ServiceProcess:
 
     def start(self, wait: bool = True, timeout: float = 60.0) -> "ServiceProcess":
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        out: int | IO[bytes]
         if self.on_line is not None:
             out = subprocess.PIPE
         elif self.log_path is not None:
@@ -46,22 +48,28 @@ class ServiceProcess:
             start_new_session=True,
         )
         if self.on_line is not None:
-            threading.Thread(target=self._pump, daemon=True).start()
+            threading.Thread(target=self._pump, args=(self.on_line,), daemon=True).start()
         if wait:
             self.wait_ready(timeout)
         return self
 
-    def _pump(self) -> None:
-        for raw in self.process.stdout:
-            self.on_line(self.name, raw.decode(errors="replace").rstrip("\n"))
+    @property
+    def _popen(self) -> subprocess.Popen:
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not started")
+        return self.process
+
+    def _pump(self, on_line: Callable[[str, str], None]) -> None:
+        for raw in self._popen.stdout or ():
+            on_line(self.name, raw.decode(errors="replace").rstrip("\n"))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         wait_until(self._ready, timeout=timeout, what=f"{self.name} ready on port {self.port}", interval=0.1)
 
     def _ready(self) -> bool:
-        if self.process.poll() is not None:
+        if self._popen.poll() is not None:
             where = f"; see {self.log_path}" if self.log_path else ""
-            raise RuntimeError(f"{self.name} exited with code {self.process.returncode} before ready{where}")
+            raise RuntimeError(f"{self.name} exited with code {self._popen.returncode} before ready{where}")
         try:
             with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as response:
                 return response.status == 200
@@ -72,22 +80,22 @@ class ServiceProcess:
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and self._popen.poll() is None
 
     def stop(self, timeout: float = 30.0) -> int | None:
         if not self.running:
             return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
+        self._popen.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(timeout)
+            return self._popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             return None
 
     def kill(self) -> None:
         if self.running:
-            self.process.kill()
-            self.process.wait(10)
+            self._popen.kill()
+            self._popen.wait(10)
 
     def wait_exit(self, timeout: float) -> int:
-        return self.process.wait(timeout)
+        return self._popen.wait(timeout)

@@ -43,8 +43,9 @@ async def jetstream(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     """A JetStream context on a server with no streams left by earlier tests."""
     connection = await nats.connect(nats_server.url)
     js = connection.jetstream()
-    for name in [info.config.name for info in await js.streams_info()]:
-        await js.delete_stream(name)
+    for info in await js.streams_info():
+        if info.config.name is not None:
+            await js.delete_stream(info.config.name)
     yield js
     await connection.close()
 

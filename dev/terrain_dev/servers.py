@@ -15,6 +15,7 @@ import sysconfig
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -103,18 +104,20 @@ class _Process:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time."""
-        if not self.running:
+        process = self.process
+        if process is None or process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout)
+            process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
 
     def kill(self) -> None:
-        if self.running:
-            self.process.kill()
-            self.process.wait(10)
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 @dataclass
@@ -212,7 +215,9 @@ class MongoServer(_Process):
 
     def _ready(self) -> bool:
         self._check_alive()
-        client = MongoClient(self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500)
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
+        )
         try:
             client.admin.command("ping")
         except PyMongoError as exc:

@@ -6,6 +6,7 @@ import secrets
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,21 @@ class Stack:
         self.mongo: MongoServer | None = None
         self.services: dict[str, ServiceProcess] = {}
 
-    def _secret_file(self, name: str, make) -> str:
+    @property
+    def nats_server(self) -> NatsServer:
+        """The started nats-server (``nats`` until then is None)."""
+        if self.nats is None:
+            raise RuntimeError("the stack's nats-server is not started")
+        return self.nats
+
+    @property
+    def mongo_server(self) -> MongoServer:
+        """The started Mongo-wire server."""
+        if self.mongo is None:
+            raise RuntimeError("the stack's Mongo-wire server is not started")
+        return self.mongo
+
+    def _secret_file(self, name: str, make: Callable[[], str]) -> str:
         """Generated on the first run and kept in .terrain/ (never committed), readable by its owner only."""
         path = self.config.root / name
         if not path.exists():
@@ -117,7 +132,7 @@ class Stack:
 
     def nats_url_as(self, user: str) -> str:
         """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
-        return f"nats://{user}:{self.nats_passwords[user]}@127.0.0.1:{self.nats.port}"
+        return f"nats://{user}:{self.nats_passwords[user]}@127.0.0.1:{self.nats_server.port}"
 
     def check_ports(self) -> None:
         busy = [f"{port} ({what})" for what, port in self.config.ports().items() if port_in_use(port)]
@@ -136,10 +151,10 @@ class Stack:
     def env_for(self, name: str) -> dict[str, str]:
         prefix = name.upper()
         return {
-            f"{prefix}_NATS__URL": self.nats.url,
+            f"{prefix}_NATS__URL": self.nats_server.url,
             f"{prefix}_NATS__USER": name,
             f"{prefix}_NATS__PASSWORD": self.nats_passwords[name],
-            f"{prefix}_MONGO__URI": self.mongo.uri,
+            f"{prefix}_MONGO__URI": self.mongo_server.uri,
             f"{prefix}_HTTP__PORT": str(
                 self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]
             ),
@@ -206,7 +221,11 @@ class Stack:
         self.stop()
 
     def crashed(self) -> list[tuple[str, int]]:
-        return [(name, p.process.returncode) for name, p in self.services.items() if not p.running]
+        return [
+            (name, p.process.returncode)
+            for name, p in self.services.items()
+            if p.process is not None and not p.running
+        ]
 
     def stop(self) -> None:
         with ThreadPoolExecutor(max(1, len(self.services))) as pool:

@@ -30,7 +30,7 @@ async def dead_letter(runtime: ConsumerRuntime, advisory: dict[str, Any]) -> Non
     record = deadletters.build(
         runtime.service,
         runtime.durable,
-        stored.subject,
+        stored.subject or "",  # typed optional by nats.py; a stored message has one
         stream,
         sequence,
         stored.data or b"",
@@ -53,6 +53,9 @@ async def dead_letter(runtime: ConsumerRuntime, advisory: dict[str, Any]) -> Non
     )
 
 
+ADVISORY_FILTER = f"{streams.MAX_DELIVERIES_ADVISORY}.>"
+
+
 def advisories_consumer(service: str) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=f"{service}-advisories",
@@ -60,7 +63,7 @@ def advisories_consumer(service: str) -> ConsumerConfig:
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=30,
         max_deliver=20,
-        filter_subject=f"{streams.MAX_DELIVERIES_ADVISORY}.>",
+        filter_subject=ADVISORY_FILTER,
     )
 
 
@@ -75,7 +78,7 @@ def subscribe_advisories(broker: NatsBroker, service: str, runtimes: dict[str, C
             await dead_letter(runtime, advisory)
 
     broker.subscriber(
-        config.filter_subject,
+        ADVISORY_FILTER,
         stream=JStream(name=streams.ADVISORIES, declare=False),
         durable=config.durable_name,
         config=config,

@@ -53,7 +53,7 @@ class Call:
 def call_for(*roles: Role) -> Callable[..., Awaitable[Call]]:
     """The dependency of a write route open to ``roles`` (admin always passes; none: any valid identity):
 
-        Writer = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops))]
+    Writer = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops))]
     """
 
     async def build(request: Request, principal: Annotated[Principal, Depends(require(*roles))]) -> Call:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 import nats
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
+from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.headers import MSG_ID, REPLAY_FOR
@@ -87,8 +88,16 @@ async def records(js: JetStreamContext, consumer: str | None = None) -> AsyncIte
             stored = await js.get_msg(streams.DEADLETTER, sequence, subject=wanted, next=True)
         except NotFoundError:
             return
-        yield stored.seq, DeadLetter.model_validate_json(stored.data)
-        sequence = stored.seq + 1
+        sequence, data = _sequence_and_data(stored)
+        yield sequence, DeadLetter.model_validate_json(data)
+        sequence += 1
+
+
+def _sequence_and_data(stored: RawStreamMsg) -> tuple[int, bytes]:
+    """A stored message's sequence and body (nats.py types both optional; a stored message has them)."""
+    if stored.seq is None or stored.data is None:
+        raise ValueError(f"not a stored message: {stored!r}")
+    return stored.seq, stored.data
 
 
 def original_payload(record: DeadLetter) -> bytes:
@@ -98,8 +107,8 @@ def original_payload(record: DeadLetter) -> bytes:
 
 
 async def replay(js: JetStreamContext, sequence: int) -> DeadLetter:
-    stored = await js.get_msg(streams.DEADLETTER, sequence)
-    record = DeadLetter.model_validate_json(stored.data)
+    _, data = _sequence_and_data(await js.get_msg(streams.DEADLETTER, sequence))
+    record = DeadLetter.model_validate_json(data)
     headers = {k: v for k, v in record.headers.items() if k not in _NOT_REPLAYED}
     headers |= {REPLAY_FOR: record.consumer, MSG_ID: f"replay.{sequence}"}
     if record.payload_truncated:  # only its start is in the record: the original is still in its stream

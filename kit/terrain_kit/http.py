@@ -44,13 +44,15 @@ class InvalidRequest(BaseModel):
     errors: list[FieldProblem] | None = None
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for it (Starlette types handlers loosely)
     errors = [error.model_dump() for error in field_errors(exc.errors())]
     fields = ", ".join(e["field"] for e in errors)
     return JSONResponse(status_code=422, content={"detail": f"invalid request: {fields}", "errors": errors})
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # registered for it
     if exc.status_code != 405:
         return await http_exception_handler(request, exc)
     # Starlette names only the methods of the first route on the path; RFC 9110 wants all the resource has.
@@ -96,7 +98,11 @@ def _body_adapters_of(route: Any) -> BodyAdapters:
             getattr(f.field_info, "embed", False) for f in fields
         )
         found = [
-            (f.alias if embedded else None, TypeAdapter(Annotated[f.field_info.annotation, f.field_info]))
+            (
+                f.alias if embedded else None,
+                # Built at run time from the route's fields: mypy cannot read a dynamic Annotated.
+                TypeAdapter(Annotated[f.field_info.annotation, f.field_info]),  # type: ignore[arg-type]
+            )
             for f in fields
         ]
         route._terrain_body_adapters = found  # built once per route (routes are not hashable)
@@ -120,13 +126,16 @@ async def strict_json_body(request: Request) -> None:
     body = await request.body()  # cached, and already decoded by FastAPI: malformed JSON never gets here
     if not body:
         return
+    targets: list[tuple[tuple[str, ...], str | bytes, TypeAdapter[Any]]]
     if adapters[0][0] is None:
         targets = [(("body",), body, adapters[0][1])]
     else:
         decoded = json.loads(body)
         present = decoded if isinstance(decoded, dict) else {}
         targets = [
-            (("body", key), json.dumps(present[key]), adapter) for key, adapter in adapters if key in present
+            (("body", key), json.dumps(present[key]), adapter)
+            for key, adapter in adapters
+            if key is not None and key in present  # embedded: every parameter has its key
         ]
     errors: list[dict[str, Any]] = []
     for loc, raw, adapter in targets:
@@ -147,14 +156,16 @@ def _document_invalid_requests(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schemas = generate().get("components", {}).get("schemas", {})
-            if "HTTPValidationError" in schemas:
-                body = InvalidRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(body.pop("$defs", {}))
-                schemas["HTTPValidationError"] = body
-                schemas.pop("ValidationError", None)
-        return app.openapi_schema
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # FastAPI keeps it as app.openapi_schema: amended in place, once
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            body = InvalidRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(body.pop("$defs", {}))
+            schemas["HTTPValidationError"] = body
+            schemas.pop("ValidationError", None)
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -74,7 +74,7 @@ class Issuer:
         now: datetime | None = None,
     ) -> str:
         issued = now or utcnow()
-        claims = {
+        claims: dict[str, object] = {
             "sub": subject,
             "name": name,
             "role": role.value,

@@ -39,7 +39,7 @@ class Lease:
             )
         except DuplicateKeyError:
             return False  # someone else holds it: our upsert collided with their document
-        return held["holder"] == self.holder
+        return held is not None and held["holder"] == self.holder
 
     async def release(self) -> None:
         await self._leases.delete_one({"_id": self.name, "holder": self.holder})

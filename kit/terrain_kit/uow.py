@@ -84,7 +84,8 @@ class UnitOfWork:
                     "(terrain_contracts.registry.PUBLISHED_BY)"
                 )
             # The trace of the message that caused the event, so one trace follows the flow.
-            headers = self._trace_for.get(event.causation_id) or current_trace_headers()
+            caused_by = self._trace_for.get(event.causation_id) if event.causation_id else None
+            headers = caused_by or current_trace_headers()
             self.outbox.append(
                 {
                     "_id": str(event.id),

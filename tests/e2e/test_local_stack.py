@@ -21,35 +21,38 @@ def ready(port: int) -> bool:
         return response.status == 200
 
 
-def test_up_brings_every_service_to_ready_and_ctrl_c_stops_everything(tmp_path):
-    base = free_port()
-    while any(port_in_use(base + offset) for _, _, offset in SERVICES):
-        base = free_port()
-    ports = {"nats": free_port(), "monitor": free_port(), "mongo": free_port()}
-    output = tmp_path / "up.log"
+def start_up(data_dir: Path, ports: dict[str, int], base: int, output: Path) -> subprocess.Popen:
+    """``./terrain up --no-demo`` on these ports, its output into ``output``."""
+    arguments = {
+        "--data-dir": str(data_dir),
+        "--nats-port": str(ports["nats"]),
+        "--nats-monitor-port": str(ports["monitor"]),
+        "--mongo-port": str(ports["mongo"]),
+        "--http-port-base": str(base),
+    }
     with output.open("wb") as log:
-        up = subprocess.Popen(
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "terrain_dev",
                 "up",
                 "--no-demo",
-                "--data-dir",
-                str(tmp_path / "data"),
-                "--nats-port",
-                str(ports["nats"]),
-                "--nats-monitor-port",
-                str(ports["monitor"]),
-                "--mongo-port",
-                str(ports["mongo"]),
-                "--http-port-base",
-                str(base),
+                *(x for pair in arguments.items() for x in pair),
             ],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+def test_up_brings_every_service_to_ready_and_ctrl_c_stops_everything(tmp_path):
+    base = free_port()
+    while any(port_in_use(base + offset) for _, _, offset in SERVICES):
+        base = free_port()
+    ports = {"nats": free_port(), "monitor": free_port(), "mongo": free_port()}
+    output = tmp_path / "up.log"
+    up = start_up(tmp_path / "data", ports, base, output)
     try:
         wait_until(
             lambda: "press Ctrl-C to stop" in output.read_text(),

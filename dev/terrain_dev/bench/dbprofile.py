@@ -26,7 +26,7 @@ COMMANDS = (
 
 
 async def start(uri: str, databases: tuple[str, ...], sample_rate: float) -> None:
-    client = AsyncMongoClient(uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     try:
         for name in databases:
             await client[name].command({"profile": 2, "sampleRate": sample_rate})
@@ -49,7 +49,7 @@ def shape(command: dict[str, Any]) -> str:
 
 
 async def summary(uri: str, databases: tuple[str, ...], sample_rate: float, top: int = 12) -> list[str]:
-    client = AsyncMongoClient(uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     try:
         for name in databases:

@@ -55,9 +55,9 @@ class Run:
                 self.insight_ids[insight.insight_id] = index
                 self.reached["insight"].setdefault(index, now)
         elif msg.subject == subjects.NOTIFICATION_DELIVERED:
-            data = NotificationDelivered.parse(msg.data).data
-            if data.channel.value == "slack":
-                for insight_id in data.insight_ids:
+            delivered = NotificationDelivered.parse(msg.data).data
+            if delivered.channel.value == "slack":
+                for insight_id in delivered.insight_ids:
                     if (index := self.insight_ids.get(insight_id)) is not None:
                         self.reached["delivered"].setdefault(index, now)
 

@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 from pymongo import AsyncMongoClient
@@ -104,7 +105,7 @@ async def ingest_rate(
         "FEEDBACK_TELEMETRY__LOG_LEVEL": "WARNING",
     }
     service = await asyncio.to_thread(_start_service, env, log)
-    client = AsyncMongoClient(mongo.uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.uri)
     feedback = client["bench_feedback"]["feedback"]
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()

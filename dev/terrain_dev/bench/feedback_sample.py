@@ -223,9 +223,9 @@ def labelled_pairs() -> list[tuple[str, str, bool, str]]:
                     pairs.append((original, other_retold, False, "same area, other need (one re-told)"))
                     pairs.append((retold, other, False, "same area, other need (one re-told)"))
     for n, (_, _, original, _) in enumerate(needs):  # easy negatives: other areas
-        other = needs[(n * 7 + 5) % len(needs)]
-        if other[2] != original:
-            pairs.append((original, other[3], False, "other area"))
+        far = needs[(n * 7 + 5) % len(needs)]
+        if far[2] != original:
+            pairs.append((original, far[3], False, "other area"))
     return pairs
 
 

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo import AsyncMongoClient
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
@@ -29,6 +30,7 @@ from terrain_insights.handlers.feedback import classified_event
 
 from terrain_dev.bench import insights_per_event as bench
 from terrain_dev.bench.common import print_report, raw_jetstream, servers
+from terrain_dev.bench.insights_history import seed
 
 UNCLASSIFIED = Classification(1, [], FeedbackCategory.bug, SentimentLabel.negative, -0.4)
 
@@ -54,8 +56,8 @@ async def main() -> None:
     with servers() as running_servers:
         raw = await raw_jetstream(running_servers.nats.url)
         database = f"bench_insights_floor_{int(time.time())}"
-        client = AsyncMongoClient(running_servers.mongo.uri, tz_aware=True)
-        seeded = await bench.seed(client[database], args.size, 3600)
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(running_servers.mongo.uri, tz_aware=True)
+        seeded = await seed(client[database], args.size, 3600)
         await bench.hold_periodic_jobs(client[database])
         for tag, label, handler in (
             ("kit", "kit only", nothing),

@@ -177,7 +177,7 @@ async def started(nats_server, mongo_server, database: str) -> AsyncIterator[Run
 
 async def measure(nats_server, mongo_server, size: int, events: int, max_seed: float) -> dict[str, Any]:
     database = f"bench_insights_{size}_{int(time.time())}"
-    client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_server.uri, tz_aware=True)
     print(f"{size:,} stored items: seeding", flush=True)
     started_at = time.perf_counter()
     seeded = await seed(client[database], size, max_seed)

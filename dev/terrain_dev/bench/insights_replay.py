@@ -4,7 +4,7 @@
 
 In one run, against one nats-server and one SecantusDB: the raw JetStream reference
 (``common.raw_jetstream``), then a database seeded with ``--size`` classified items over 90 days with
-their buckets and memberships (``insights_per_event.seed``: the history the pipeline would have written,
+their buckets and memberships (``insights_history.seed``: the history the pipeline would have written,
 taxonomy version 1), the insights service started on it (production replay settings: chunks of 200, one
 transaction each; the periodic detectors held off by leases), a version 2 of the taxonomy imported through
 the API (a new ``large-exports`` theme in Reporting, so exports items move), and ``POST /v1/replays``
@@ -14,12 +14,14 @@ timed until the replay reports ``done``. Progress is printed as it goes.
 import argparse
 import asyncio
 import time
+from typing import Any
 
 import yaml
 from pymongo import AsyncMongoClient
 
 from terrain_dev.bench import insights_per_event as history
 from terrain_dev.bench.common import print_report, raw_jetstream, servers
+from terrain_dev.bench.insights_history import EVALUATION, seed
 
 NEW_THEME = {
     "slug": "large-exports",
@@ -35,7 +37,7 @@ NEW_THEME = {
 
 
 def version_two() -> bytes:
-    taxonomy = yaml.safe_load((history.EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8"))
+    taxonomy = yaml.safe_load((EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8"))
     reporting = next(area for area in taxonomy["areas"] if area["slug"] == "reporting")
     reporting["themes"].append(NEW_THEME)
     return yaml.safe_dump(taxonomy, allow_unicode=True).encode()
@@ -69,9 +71,9 @@ async def main() -> None:
     with servers() as running_servers:
         raw = await raw_jetstream(running_servers.nats.url)
         database = f"bench_insights_replay_{int(time.time())}"
-        client = AsyncMongoClient(running_servers.mongo.uri, tz_aware=True)
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(running_servers.mongo.uri, tz_aware=True)
         started = time.perf_counter()
-        seeded = await history.seed(client[database], args.size, 3600)
+        seeded = await seed(client[database], args.size, 3600)
         print(f"seeded {seeded:,} items in {time.perf_counter() - started:.0f}s", flush=True)
         await history.hold_periodic_jobs(client[database])
         await client.close()  # idle for the whole replay: the server would have closed it

@@ -53,9 +53,9 @@ def _env(spec: ServiceSpec, consumers: bool) -> list[dict[str, Any]]:
     ]
 
 
-def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
+def _container(spec: ServiceSpec, consumers: bool) -> Manifest:
     probe = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
-    container = {
+    return {
         "name": spec.name,
         "image": IMAGE.format(name=spec.name),
         "ports": [{"name": "http", "containerPort": spec.port}],
@@ -74,6 +74,9 @@ def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
+
+
+def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -99,7 +102,7 @@ def deployment(spec: ServiceSpec, component: str, consumers: bool) -> Manifest:
                         "fsGroup": 10001,
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
-                    "containers": [container],
+                    "containers": [_container(spec, consumers)],
                     "volumes": [{"name": "tmp", "emptyDir": {}}],
                 },
             },
@@ -135,7 +138,22 @@ def network_policy(spec: ServiceSpec, component: str, public_http: bool) -> Mani
         sources.append(
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
         )
-    egress = [
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(component),
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": component}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": sources, "ports": [{"port": spec.port, "protocol": "TCP"}]}],
+            "egress": _egress(spec),
+        },
+    }
+
+
+def _egress(spec: ServiceSpec) -> list[Manifest]:
+    """The bus, the database, DNS and the trace collector; the notifier also reaches the internet."""
+    egress: list[Manifest] = [
         {
             "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "nats"}}}],
             "ports": [{"port": 4222, "protocol": "TCP"}],
@@ -167,17 +185,7 @@ def network_policy(spec: ServiceSpec, component: str, public_http: bool) -> Mani
                 "ports": [{"port": p, "protocol": "TCP"} for p in (443, 465, 587)],
             }
         )
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": _meta(component),
-        "spec": {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": component}},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": sources, "ports": [{"port": spec.port, "protocol": "TCP"}]}],
-            "egress": egress,
-        },
-    }
+    return egress
 
 
 def scaled_object(spec: ServiceSpec) -> Manifest:

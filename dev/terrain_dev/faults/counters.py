@@ -20,6 +20,7 @@ Webhooks receiver de-duplicates; it is counted apart as *resent*.
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
@@ -52,7 +53,7 @@ class Effects:
 
 async def collect(js: JetStreamContext, mongo_uri: str, webhooks: list[Webhook]) -> Effects:
     effects = Effects()
-    client = AsyncMongoClient(mongo_uri, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
     try:
         async for doc in client.terrain_feedback.feedback.find(
             {"source": SOURCE}, {"revision": 1, "ingested_at": 1}
@@ -152,17 +153,21 @@ def latencies(sent: list[Sent], effects: Effects) -> dict[int, float]:
     return found
 
 
+async def stream_names(js: JetStreamContext) -> list[str]:
+    return [info.config.name for info in await js.streams_info() if info.config.name is not None]
+
+
 async def settled(js: JetStreamContext) -> bool:
     """Every durable consumer of every stream has nothing pending and nothing awaiting an ack."""
-    for info in await js.streams_info():
-        for consumer in await js.consumers_info(info.config.name):
+    for stream in await stream_names(js):
+        for consumer in await js.consumers_info(stream):
             if consumer.num_pending or consumer.num_ack_pending:
                 return False
     return True
 
 
 async def outboxes_empty(mongo_uri: str) -> bool:
-    client = AsyncMongoClient(mongo_uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
     try:
         for service in ("feedback", "initiatives", "insights", "notifier"):
             if await client[f"terrain_{service}"].outbox.find_one({"published_at": None}, {"_id": 1}):
@@ -197,8 +202,7 @@ async def redeliveries(js: JetStreamContext) -> dict[str, int]:
     sequence number, so the consumer sequence reached minus the messages its filter matched is the count
     of redeliveries (naks, ack waits that ran out, a replica killed holding messages)."""
     found = {}
-    for info in await js.streams_info():
-        stream = info.config.name
+    for stream in await stream_names(js):
         for consumer in await js.consumers_info(stream):
             if consumer.delivered is None or not consumer.delivered.consumer_seq:
                 continue

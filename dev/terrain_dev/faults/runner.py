@@ -3,9 +3,10 @@ schedule, then (once nothing is in flight anywhere) the effects counted per ackn
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
@@ -107,7 +108,7 @@ class Outcome:
         )
 
 
-Schedule = Callable[[Run], Awaitable[None]]
+Schedule = Callable[[Run], Coroutine[Any, Any, None]]
 
 
 async def execute(
@@ -126,39 +127,53 @@ async def execute(
         load = Load(system.cluster.urls, run_id, rate=RATE)
         js = await load.connect()
         try:
-            await load.seed_accounts(js, range(events))
-            await eventually(
-                lambda: _accounts_stored(system.mongo.uri, events),
-                timeout=120,
-                interval=0.2,
-                what=f"{events} accounts in the feedback registry",
-            )
-            run = Run(system, js, load)
-            run.figures["planned_seconds"] = events / RATE
-            run.started = time.time()
-            faults = asyncio.create_task(schedule(run))
-            await load.run_for(js, range(events))
-            await faults
-            try:
-                await eventually(
-                    lambda: _all_notified(run, system),
-                    timeout=settle_timeout,
-                    interval=0.5,
-                    what="a notification for every acknowledged event",
-                )
-            except TimeoutError:
-                run.notes.append(f"not every acknowledged event was notified within {settle_timeout:.0f}s")
-            try:
-                await wait_idle(js, system.mongo.uri, within=settle_timeout)
-            except TimeoutError:
-                run.check(f"nothing left in flight {settle_timeout:.0f}s after the load", False)
+            run = await _loaded(system, js, load, events, schedule)
+            await _settle(run, settle_timeout)
             if after is not None:
                 await after(run)
             run.figures["redeliveries"] = sum((await redeliveries(js)).values())
             effects = await collect(js, system.mongo.uri, system.receiver.requests())
         finally:
             await load.close()
-    sent = list(load.sent.values())
+    return _outcome(name, run, list(load.sent.values()), effects, time.monotonic() - began)
+
+
+async def _loaded(system: System, js: JetStreamContext, load: Load, events: int, schedule: Schedule) -> Run:
+    """Seed the accounts, then send ``events`` at the load's rate while ``schedule`` plays its faults."""
+    await load.seed_accounts(js, range(events))
+    await eventually(
+        lambda: _accounts_stored(system.mongo.uri, events),
+        timeout=120,
+        interval=0.2,
+        what=f"{events} accounts in the feedback registry",
+    )
+    run = Run(system, js, load)
+    run.figures["planned_seconds"] = events / RATE
+    run.started = time.time()
+    faults = asyncio.create_task(schedule(run))
+    await load.run_for(js, range(events))
+    await faults
+    return run
+
+
+async def _settle(run: Run, settle_timeout: float) -> None:
+    """Wait until every acknowledged event is notified and nothing is left in flight; note what was not."""
+    try:
+        await eventually(
+            lambda: _all_notified(run, run.system),
+            timeout=settle_timeout,
+            interval=0.5,
+            what="a notification for every acknowledged event",
+        )
+    except TimeoutError:
+        run.notes.append(f"not every acknowledged event was notified within {settle_timeout:.0f}s")
+    try:
+        await wait_idle(run.js, run.system.mongo.uri, within=settle_timeout)
+    except TimeoutError:
+        run.check(f"nothing left in flight {settle_timeout:.0f}s after the load", False)
+
+
+def _outcome(name: str, run: Run, sent: list[Any], effects: Effects, seconds: float) -> Outcome:
     counted = tally(sent, effects)
     delays = latencies(sent, effects)
     return Outcome(
@@ -174,7 +189,7 @@ async def execute(
         notes=run.notes,
         checks=run.checks,
         figures=run.figures,
-        seconds=time.monotonic() - began,
+        seconds=seconds,
         effects=effects,
     )
 
@@ -203,7 +218,7 @@ def _async(probe: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
 
 
 async def _accounts_stored(mongo_uri: str, count: int) -> bool:
-    client = AsyncMongoClient(mongo_uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
     try:
         return await client.terrain_feedback.accounts.count_documents({}) >= count
     finally:
