@@ -4,9 +4,9 @@ import pytest
 import yaml
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
+from terrain_insights.domain.taxonomy import from_yaml
 from terrain_insights.handlers import periodic
 from terrain_insights.handlers.windows import DemandWindows
-from terrain_insights.domain.taxonomy import from_yaml
 
 from .conftest import TAXONOMY_YAML, ingested
 
@@ -206,7 +206,8 @@ async def test_a_version_past_what_mongodb_stores_is_refused_not_a_server_error(
 
 
 async def test_a_theme_whose_examples_are_only_spaces_is_refused_not_a_server_error(insights):
-    # Found by schemathesis: the request model kept "   ", the stored Theme strips it (a ValidationError, a 500).
+    # Found by schemathesis: the request model kept "   ", the stored Theme strips it (a ValidationError,
+    # a 500).
     response = await insights.http.put(
         "/v1/taxonomy/areas/billing/themes/refunds", json={"name": "Refunds", "examples": ["   "]}
     )

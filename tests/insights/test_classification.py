@@ -5,9 +5,9 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from terrain_insights.cli.offline import classify_command, cluster_command
 from terrain_insights.domain.classify import Classifier
 from terrain_insights.domain.classify.cluster import cluster_texts
-from terrain_insights.cli.offline import classify_command, cluster_command
 from terrain_insights.domain.taxonomy import from_yaml
 
 from .conftest import TAXONOMY_YAML

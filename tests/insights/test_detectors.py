@@ -160,7 +160,8 @@ async def test_unowned_demand_disappears_when_an_initiative_covering_the_theme_i
 
 
 async def next_unowned_run(svc) -> None:
-    """Wait for a run of the periodic unowned-demand detector that started after everything committed so far."""
+    """Wait for a run of the periodic unowned-demand detector that started after everything committed so
+    far."""
     now = datetime.now(UTC)
 
     async def ran() -> bool:

@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from terrain_contracts.events.insight import InsightKind, Severity
-from terrain_insights.domain.classify import Classification, ThemeMatch
 from terrain_insights.domain import detectors
 from terrain_insights.domain.aggregates import Account, Ops, contribution, demand
+from terrain_insights.domain.classify import Classification, ThemeMatch
 from terrain_insights.domain.insights import Draft, new_insight, revised
+from terrain_insights.domain.taxonomy import Taxonomy, Theme
 from terrain_insights.domain.windows import ThemeWindow
 from terrain_insights.settings import DetectorSettings
-from terrain_insights.domain.taxonomy import Taxonomy, Theme
 
 pytestmark = pytest.mark.unit
 

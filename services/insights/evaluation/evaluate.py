@@ -39,9 +39,9 @@ def macro_f1(gold: list[str], predicted: list[str]) -> float:
     labels = sorted(set(gold) | set(predicted))
     scores = []
     for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label and g != label for g, p in zip(gold, predicted))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == label and g != label for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
@@ -49,7 +49,7 @@ def macro_f1(gold: list[str], predicted: list[str]) -> float:
 
 
 def accuracy(gold: list, predicted: list) -> float:
-    return sum(g == p for g, p in zip(gold, predicted)) / len(gold) if gold else 0.0
+    return sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
 
 
 def report(items: list[dict], predictions: dict[str, dict]) -> dict[str, dict[str, float]]:
@@ -91,7 +91,7 @@ def predict(classifier: Classifier, items: list[dict]) -> dict[str, dict]:
             "kind": r.category.value,
             "sentiment": r.sentiment.value,
         }
-        for i, r in zip(items, results)
+        for i, r in zip(items, results, strict=True)
     }
 
 
@@ -199,7 +199,7 @@ def adjusted_rand_index(gold: list, predicted: list) -> float:
     def pairs(n: int) -> float:
         return n * (n - 1) / 2
 
-    contingency = Counter(zip(gold, predicted))
+    contingency = Counter(zip(gold, predicted, strict=True))
     index = sum(pairs(n) for n in contingency.values())
     rows = sum(pairs(n) for n in Counter(gold).values())
     columns = sum(pairs(n) for n in Counter(predicted).values())
@@ -215,7 +215,7 @@ def clusters(args: argparse.Namespace) -> None:
     # Noise items each form their own group, so leaving items out is not rewarded.
     predicted = [p["cluster"] if p["cluster"] is not None else f"noise-{p['id']}" for p in found]
     members: dict = defaultdict(list)
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=True):
         members[p].append(g)
     real = {k: v for k, v in members.items() if not str(k).startswith("noise-")}
     purity = sum(Counter(v).most_common(1)[0][1] for v in real.values()) / max(

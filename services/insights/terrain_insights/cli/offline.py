@@ -53,7 +53,9 @@ def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[s
 
 
 def classify_command(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="terrain-classify", description="Classify feedback items with a taxonomy.")
+    parser = argparse.ArgumentParser(
+        prog="terrain-classify", description="Classify feedback items with a taxonomy."
+    )
     parser.add_argument("--taxonomy", type=Path, required=True, help="taxonomy YAML (as exported by the API)")
     parser.add_argument("--input", type=Path, required=True, help='JSON lines {"id": ..., "text": ...}')
     parser.add_argument("--output", type=Path, required=True, help="JSON lines, one per classified item")

@@ -228,7 +228,8 @@ class Demand:
 def demand(
     theme: str, buckets: list[dict[str, Any]], members: list[dict[str, Any]], segment: str | None = None
 ) -> Demand:
-    """Fold a window's day buckets and account memberships into demand; with ``segment``, only its accounts."""
+    """Fold a window's day buckets and account memberships into demand; with ``segment``, only its
+    accounts."""
     result = Demand(theme)
     if segment is None:
         for bucket in buckets:

@@ -5,6 +5,9 @@ from datetime import datetime
 
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus, Severity
 
+from .aggregates import Demand
+from .detectors import demand_step
+
 MAX_EVIDENCE = 100
 
 
@@ -75,3 +78,43 @@ def money(amounts: dict[str, int]) -> str:
     if not amounts:
         return "no known ARR"
     return " + ".join(f"{currency} {amount // 100:,}" for currency, amount in sorted(amounts.items()))
+
+
+def unowned_demand_draft(
+    theme: str, area: str, found: Demand, owner: str | None, evidence: list[str], days: int
+) -> Draft:
+    """Demand for a theme that no committed initiative covers; critical when no team owns its area."""
+    situation = f"unowned:{theme}"
+    return Draft(
+        situation=situation,
+        kind=InsightKind.unowned_demand,
+        severity=Severity.critical if owner is None else Severity.warning,
+        dedup_key=situation,
+        title=f"Demand for '{theme}' with no committed initiative: {found.unique_accounts} accounts",
+        summary=(
+            f"{found.unique_accounts} accounts ({money(found.arr_by_currency)} ARR) sent {found.items} "
+            f"feedback items on theme '{theme}' ({area}) in the last {days} days, and "
+            f"no committed or in-progress initiative covers it. "
+            + ("No team owns this product area." if owner is None else f"Area owned by team {owner}.")
+        ),
+        product_area=area,
+        theme=theme,
+        owning_team_id=owner,
+        evidence=evidence,
+        metrics={
+            "accounts": found.unique_accounts,
+            "items": found.items,
+            "arr_minor": found.arr_minor,
+            **{f"arr_{c.lower()}_minor": a for c, a in found.arr_by_currency.items()},
+        },
+    )
+
+
+def unowned_demand_moved(current: Insight | None, owner: str | None, accounts: int) -> bool:
+    """Whether an unowned-demand insight has something new to say: the accounts asking crossed a step (up or
+    down), or the owner, hence the severity, changed."""
+    if current is None:
+        return True
+    severity = Severity.critical if owner is None else Severity.warning
+    same_step = demand_step(int(current.metrics.get("accounts", 0))) == demand_step(accounts)
+    return not (same_step and (current.severity, current.owning_team_id) == (severity, owner))

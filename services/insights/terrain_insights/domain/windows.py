@@ -56,7 +56,8 @@ class ThemeWindow:
         self.accounts = {a: m for a, m in self.accounts.items() if m["start"] >= since}
 
     def demand(self, theme: str, buckets: list[dict[str, Any]], segment: str | None = None) -> Demand:
-        """The window's demand (its day buckets give items and sentiment); with ``segment``, its accounts only."""
+        """The window's demand (its day buckets give items and sentiment); with ``segment``, its accounts
+        only."""
         result = Demand(theme)
         if segment is None:
             result.items = sum(int(b.get("items", 0)) for b in buckets)

@@ -14,9 +14,9 @@ from terrain_contracts.events.feedback import FeedbackCategory, FeedbackIngested
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.classify import Classification
 from ..domain import detectors
 from ..domain.aggregates import bucket_id, bucket_start
+from ..domain.classify import Classification
 from ..domain.insights import Draft, money
 from ..store import aggregates
 from .context import Context
@@ -41,6 +41,23 @@ class AtRisk:
 async def after_ingest(
     uow: UnitOfWork, ctx: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
 ) -> None:
+    live, at_risk = _what_the_batch_touches(ctx, classified, now)
+    verdicts = await spike_verdicts(uow, ctx, list(live), now)
+    spiking = {theme: verdict for theme, verdict in verdicts.items() if verdict.is_spike}
+    if not spiking and not at_risk:
+        return  # a spike that faded is resolved by the periodic sweep
+    situations = Situations(uow, now)
+    await situations.load([f"spike:{t}" for t in spiking] + [f"churn:{a}" for a in at_risk])
+    for slug, verdict in spiking.items():
+        await spike(situations, ctx, slug, live[slug], verdict, now)
+    for hits in at_risk.values():
+        await churn(situations, ctx, hits)
+
+
+def _what_the_batch_touches(
+    ctx: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
+) -> tuple[dict[str, LiveTheme], dict[str, list[AtRisk]]]:
+    """The themes of the batch's live items (with their evidence), and the accounts at risk."""
     window = timedelta(hours=ctx.detectors.spike_window_hours)
     live: dict[str, LiveTheme] = {}
     at_risk: dict[str, list[AtRisk]] = {}
@@ -53,18 +70,9 @@ async def after_ingest(
                 theme.evidence.append(event.data.feedback_id)
                 theme.cause = event
         risk = churn_risk(ctx, event, result, now)
-        if risk is not None:
+        if risk is not None and event.data.account is not None:
             at_risk.setdefault(event.data.account.account_id, []).append(risk)
-    verdicts = await spike_verdicts(uow, ctx, list(live), now)
-    spiking = {theme: verdict for theme, verdict in verdicts.items() if verdict.is_spike}
-    if not spiking and not at_risk:
-        return  # a spike that faded is resolved by the periodic sweep
-    situations = Situations(uow, now)
-    await situations.load([f"spike:{t}" for t in spiking] + [f"churn:{a}" for a in at_risk])
-    for theme, verdict in spiking.items():
-        await spike(situations, ctx, theme, live[theme], verdict, now)
-    for hits in at_risk.values():
-        await churn(situations, ctx, hits)
+    return live, at_risk
 
 
 async def spike_verdicts(
@@ -175,8 +183,8 @@ async def churn(situations: Situations, ctx: Context, hits: list[AtRisk]) -> Non
         *(h.event.data.feedback_id for h in hits),
     ]
     reasons = []
-    if last.high_arr:
-        reasons.append(f"ARR {money({account.arr.currency: arr})}")
+    if last.high_arr and account.arr is not None:
+        reasons.append(f"ARR {money({account.arr.currency: account.arr.amount_minor})}")
     if last.renewing:
         reasons.append(f"renewal on {account.renewal_date.isoformat()}")
     theme = result.theme

@@ -21,8 +21,8 @@ from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..domain.classify import Classification
 from ..domain.aggregates import Account, Ops, contribution
+from ..domain.classify import Classification
 from ..store import aggregates, items
 from ..store import insights as insights_store
 from . import detect

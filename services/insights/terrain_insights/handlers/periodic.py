@@ -8,10 +8,10 @@ from uuid import uuid4
 from terrain_contracts.events.insight import InsightKind, Severity
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain import detectors
 from ..domain.aggregates import Demand, by_demand, day_starts, ranked
-from ..domain.insights import MAX_EVIDENCE, Draft, money
+from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
+from ..domain.insights import MAX_EVIDENCE, Draft, money, unowned_demand_draft, unowned_demand_moved
 from ..store import aggregates, candidates, items, job_runs, projections
 from ..store import insights as insights_store
 from ..store import taxonomy as taxonomy_store
@@ -103,8 +103,9 @@ def _headline(order: list[str]) -> str:
 async def buckets_touched(
     uow: UnitOfWork, ctx: Context
 ) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
-    """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write count)},
-    and the time now. A bucket whose write count is what the detector read last time needs no new look.
+    """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write
+    count)}, and the time now. A bucket whose write count is what the detector read last time needs no new
+    look.
 
     The look-back overlaps the previous run by the longest a consumer transaction can take: a batch that
     stamped its buckets before that run read them, but committed after, is seen by this one."""
@@ -117,13 +118,14 @@ async def buckets_touched(
 
 async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, themes: list[str]) -> None:
     """Raise or update unowned demand for these themes: asked for by enough accounts (or ARR) over the demand
-    window, and no committed, in-progress or recently shipped initiative covers them. Updated only when the numbers change
-    materially (the accounts cross a step, the owner or severity changes)."""
+    window, and no committed, in-progress or recently shipped initiative covers them. Updated only when the
+    numbers change materially (the accounts cross a step, the owner or severity changes)."""
     settings = ctx.detectors
     taxonomy = await taxonomy_store.latest(uow)
     now = ctx.now()
     active = await projections.covering_initiatives(uow, now - timedelta(days=settings.demand_days))
-    areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
+    found_areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
+    areas = {theme: area for theme, area in found_areas.items() if area is not None}
     # A theme gone from the taxonomy is no longer demand to own; a covered one is someone's work already.
     themes = [t for t in themes if areas.get(t) and not any(detectors.covers(i, t, areas[t]) for i in active)]
     if not themes:
@@ -136,40 +138,12 @@ async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, 
         found = window.demand(theme, buckets)
         if not detectors.unowned_demand(found.unique_accounts, found.arr_minor, settings):
             continue
-        area, situation = areas[theme], f"unowned:{theme}"
-        current = await situations.current(situation)
-        owner = await situations.owner_of(area)
-        severity = Severity.critical if owner is None else Severity.warning
-        if (
-            current is not None
-            and (current.severity, current.owning_team_id) == (severity, owner)
-            and detectors.demand_step(int(current.metrics.get("accounts", 0)))
-            == detectors.demand_step(found.unique_accounts)
-        ):
+        current = await situations.current(f"unowned:{theme}")
+        owner = await situations.owner_of(areas[theme])
+        if not unowned_demand_moved(current, owner, found.unique_accounts):
             continue
-        draft = Draft(
-            situation=situation,
-            kind=InsightKind.unowned_demand,
-            severity=severity,
-            dedup_key=situation,
-            title=f"Demand for '{theme}' with no committed initiative: {found.unique_accounts} accounts",
-            summary=(
-                f"{found.unique_accounts} accounts ({money(found.arr_by_currency)} ARR) sent {found.items} "
-                f"feedback items on theme '{theme}' ({area}) in the last {settings.demand_days} days, and "
-                f"no committed or in-progress initiative covers it. "
-                + ("No team owns this product area." if owner is None else f"Area owned by team {owner}.")
-            ),
-            product_area=area,
-            theme=theme,
-            owning_team_id=owner,
-            evidence=await items.still_in_theme(uow, found.evidence(MAX_EVIDENCE), theme),
-            metrics={
-                "accounts": found.unique_accounts,
-                "items": found.items,
-                "arr_minor": found.arr_minor,
-                **{f"arr_{c.lower()}_minor": a for c, a in found.arr_by_currency.items()},
-            },
-        )
+        evidence = await items.still_in_theme(uow, found.evidence(MAX_EVIDENCE), theme)
+        draft = unowned_demand_draft(theme, areas[theme], found, owner, evidence, settings.demand_days)
         await situations.raise_or_update(draft, None)
 
 

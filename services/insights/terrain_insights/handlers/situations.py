@@ -44,8 +44,6 @@ class Situations:
         return self._owners.get(area)
 
     async def raise_or_update(self, draft: Draft, cause: Event | None) -> Insight:
-        insight = await raise_or_update(
-            self.uow, draft, await self.current(draft.situation), cause, self.now
-        )
+        insight = await raise_or_update(self.uow, draft, await self.current(draft.situation), cause, self.now)
         self._open[draft.situation] = insight
         return insight

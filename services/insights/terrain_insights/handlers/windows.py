@@ -35,9 +35,11 @@ class DemandWindows:
     async def current(
         self, uow: UnitOfWork, themes: list[str] | None, now: datetime
     ) -> dict[str, tuple[ThemeWindow, list[dict[str, Any]]]]:
-        """These themes' windows (every theme with demand in the window by default), with their day buckets."""
+        """These themes' windows (every theme with demand in the window by default), with their day
+        buckets."""
         since = day_starts(now, self.days)[0]
-        buckets = {theme: [] for theme in themes or []} | await aggregates.theme_days(uow, since, now, themes)
+        empty: dict[str, list[dict[str, Any]]] = {theme: [] for theme in themes or []}
+        buckets = empty | await aggregates.theme_days(uow, since, now, themes)
         stale = {t: self.themes[t].stale(b) for t, b in buckets.items() if t in self.themes}
         days = await aggregates.members_on(
             uow, [(t, start) for t, starts in stale.items() for start in starts]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from terrain_contracts import Role
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus
-from terrain_kit.api import Reads, caller, context
+from terrain_kit.api import Call, Reads, call_for, context
 from terrain_kit.auth import Reader
 from terrain_kit.errors import NotFound
 from terrain_kit.pagination import Page
@@ -21,7 +21,7 @@ from ..store import aggregates, items, projections
 from ..store import insights as store
 
 router = APIRouter(prefix="/v1", tags=["insights"])
-Deciders = caller(Role.pm, Role.product_ops, Role.director)
+Deciders = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops, Role.director))]
 Ctx = Annotated[Context, Depends(context)]
 DEMAND_ORDER = {
     "arr": lambda d: (-d.arr_minor, -d.unique_accounts),
@@ -76,7 +76,8 @@ async def resolve(insight_id: str, body: ResolveBody, call: Deciders) -> Insight
 async def themes(
     principal: Reader, uow: Reads, ctx: Ctx, days: int = Query(default=14, ge=1, le=90)
 ) -> list[dict]:
-    """Every theme with its area, owning team (null: unowned), and daily volume over ``days`` vs the days before."""
+    """Every theme with its area, owning team (null: unowned), and daily volume over ``days`` vs the days
+    before."""
     now = ctx.now()
     today = bucket_start(now, "day")
     docs = await aggregates.range_of(uow, "theme", "day", today - timedelta(days=2 * days - 1), now)

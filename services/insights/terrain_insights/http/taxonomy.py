@@ -1,13 +1,13 @@
 """Taxonomy management (Product Ops): versions, YAML import and export, themes, candidates, replays."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 from terrain_contracts import Role
 from terrain_contracts.types import FieldError, Slug, field_errors
-from terrain_kit.api import Reads, caller
+from terrain_kit.api import Call, Reads, call_for
 from terrain_kit.auth import Reader
 from terrain_kit.errors import Invalid, NotFound
 
@@ -18,7 +18,7 @@ from ..store import candidates, replays
 from ..store import taxonomy as store
 
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
-ProductOpsCall = caller(Role.product_ops)
+ProductOpsCall = Annotated[Call, Depends(call_for(Role.product_ops))]
 # The YAML document has the shape of a Taxonomy (its version is ignored: a stored one is assigned).
 YAML_BODY = {
     "requestBody": {

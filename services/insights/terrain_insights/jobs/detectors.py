@@ -43,7 +43,10 @@ class Detectors:
             await self.upgrade()
         await self.unowned_demand()
         now = asyncio.get_running_loop().time()
-        if self.last_full is None or now - self.last_full >= self.context.settings.periodic.detectors_interval_seconds:
+        if (
+            self.last_full is None
+            or now - self.last_full >= self.context.settings.periodic.detectors_interval_seconds
+        ):
             self.last_full = now
             await self.slower_detectors()
 

@@ -1,4 +1,5 @@
-"""Replays, run chunk by chunk on the replica holding the replay lease (another one resumes from the cursor)."""
+"""Replays, run chunk by chunk on the replica holding the replay lease (another one resumes from the
+cursor)."""
 
 from typing import Any
 

@@ -33,7 +33,8 @@ async def _add_members(uow: UnitOfWork, gaining: dict[str, Membership]) -> list[
     """Add items to memberships, creating those of accounts new to their bucket; returns the created ones.
 
     Reading which exist, then inserting the new ones costs less on SecantusDB than upserting them all (it
-    inserts documents at about twice the rate it upserts them), and most memberships of a batch are new. Two replicas creating
+    inserts documents at about twice the rate it upserts them), and most memberships of a batch are new. Two
+    replicas creating
     the same membership at once conflict on its _id and one of them retries."""
     if not gaining:
         return []
@@ -163,7 +164,8 @@ async def members_on(
 
 
 async def touched(uow: UnitOfWork, since: datetime) -> dict[str, tuple[str, datetime, int]]:
-    """Theme-day buckets written since ``since`` (only those carry ``touched_at``): {id: (theme, day, writes)}."""
+    """Theme-day buckets written since ``since`` (only those carry ``touched_at``):
+    {id: (theme, day, writes)}."""
     docs = (
         await uow[AGGREGATES]
         .find({"touched_at": {"$gte": since}}, {"key": 1, "start": 1, "writes": 1}, session=uow.session)

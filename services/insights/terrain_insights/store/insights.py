@@ -23,7 +23,8 @@ async def open_for(uow: UnitOfWork, situation: str) -> Insight | None:
 
 
 async def open_for_many(uow: UnitOfWork, situations: list[str]) -> dict[str, Insight]:
-    """The insights of those situations that are ongoing, in one read (an open insight holds its situation)."""
+    """The insights of those situations that are ongoing, in one read (an open insight holds its
+    situation)."""
     if not situations:
         return {}
     docs = await uow[INSIGHTS].find({"situation": {"$in": situations}}, session=uow.session).to_list(None)
@@ -43,7 +44,8 @@ async def create(uow: UnitOfWork, insight: Insight, situation: str) -> None:
 
 
 async def replace(uow: UnitOfWork, insight: Insight, situation: str | None) -> None:
-    # Two replicas updating one insight write the same document: one conflicts and retries, no version is lost.
+    # Two replicas updating one insight write the same document: one conflicts and retries, no version is
+    # lost.
     await uow[INSIGHTS].replace_one(
         {"_id": insight.insight_id}, _doc(insight, situation), session=uow.session
     )

@@ -1,4 +1,5 @@
-"""Taxonomy versions: immutable documents, ``_id`` = version number (the unique key orders concurrent writers)."""
+"""Taxonomy versions: immutable documents, ``_id`` = version number (the unique key orders concurrent
+writers)."""
 
 from datetime import datetime
 

@@ -56,7 +56,7 @@ class Classifier:
 
     def classify_many(self, texts: list[str]) -> list[Classification]:
         scores = self.scorer.scores(texts)
-        return [self._assemble(text, row) for text, row in zip(texts, scores)]
+        return [self._assemble(text, row) for text, row in zip(texts, scores, strict=True)]
 
     def _assemble(self, text: str, row) -> Classification:
         order = sorted(range(len(row)), key=lambda i: -float(row[i]))

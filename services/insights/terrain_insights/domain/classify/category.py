@@ -69,7 +69,8 @@ CUES: dict[FeedbackCategory, tuple[re.Pattern[str], float]] = {
             r"\bbroken",
             r"\bbreaks?\b",
             r"\bfail(s|ed|ing|ure)?\b",
-            r"(doesn'?t|does not|don'?t|do not|isn'?t|is not|won'?t|can'?t|cannot) (work|load|open|sync|save|show|send)",
+            r"(doesn'?t|does not|don'?t|do not|isn'?t|is not|won'?t|can'?t|cannot) "
+            r"(work|load|open|sync|save|show|send)",
             r"\bstuck\b",
             r"\bblank (page|screen)",
             r"\b50[0-9]\b",

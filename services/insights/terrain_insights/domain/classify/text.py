@@ -7,6 +7,7 @@ here is total: any string, however mixed or broken, yields something.
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from terrain_kit.text import ALL_STOP_WORDS, fold
 
@@ -91,7 +92,7 @@ def word_features(text: str) -> Counter[str]:
     """Stemmed words and adjacent pairs: the vocabulary of cluster labels and word-level matching."""
     stems = [stem(w) for w in words(text)]
     features: Counter[str] = Counter(stems)
-    features.update(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False))
+    features.update(f"{a} {b}" for a, b in pairwise(stems))
     return features
 
 
