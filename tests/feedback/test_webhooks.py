@@ -1,6 +1,10 @@
 """Signed webhooks on the real servers: one item and one feedback.ingested per delivery, whatever comes."""
 
+import base64
+import hashlib
+import hmac
 import json
+import time
 
 import pytest
 from hypothesis import given
@@ -162,6 +166,61 @@ async def test_a_body_that_is_not_json_is_refused_with_400(feedback, vendor):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "body"
+
+
+HUGE = "9" * 400  # issue 19.3: once an OverflowError in the age check, answered 500 without a signature
+SUPERSCRIPT_TWO = "²".encode("latin-1")  # a digit to str.isdigit(), not to int(): once a ValueError, 500
+
+
+@pytest.mark.parametrize(
+    ("vendor", "headers"),
+    [
+        ("salesforce", {"X-Terrain-Signature": "v1=AAAA", "X-Terrain-Timestamp": HUGE}),
+        ("hubspot", {"X-HubSpot-Signature-v3": "AAAA", "X-HubSpot-Request-Timestamp": HUGE}),
+        ("zendesk", {"X-Zendesk-Webhook-Signature": "AAAA", "X-Zendesk-Webhook-Signature-Timestamp": HUGE}),
+        ("standard", {"webhook-id": "msg_1", "webhook-signature": "v1,AAAA", "webhook-timestamp": HUGE}),
+        ("salesforce", {"X-Terrain-Signature": "v1=AAAA", "X-Terrain-Timestamp": SUPERSCRIPT_TWO}),
+        ("hubspot", {"X-HubSpot-Signature-v3": "AAAA", "X-HubSpot-Request-Timestamp": SUPERSCRIPT_TWO}),
+    ],
+    ids=["salesforce-huge", "hubspot-huge", "zendesk-huge", "standard-huge", "salesforce-2", "hubspot-2"],
+)
+async def test_a_timestamp_no_clock_can_hold_is_refused_with_401_like_any_bad_signature(
+    feedback, vendor, headers
+):
+    response = await post(feedback, vendor, b"{}", headers)
+
+    assert response.status_code == 401, response.text
+    assert "timestamp" in response.json()["detail"].lower()
+
+
+def standard_signed_bytes(body: bytes, secret: str) -> dict[str, str]:
+    """Standard Webhooks signs id.timestamp.body; the reference package only signs text, so by hand."""
+    stamp = str(int(time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, b"msg_1." + stamp.encode() + b"." + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": stamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+async def test_a_validly_signed_standard_webhook_whose_body_is_not_utf8_is_refused_with_400(feedback):
+    body = (
+        json.dumps(fixture("standard"))
+        .encode()
+        .replace(b"audit log", "journal d\x27\xe0udit".encode("latin-1"))
+    )
+    assert b"\xe0" in body
+
+    signed = await post(feedback, "standard", body, standard_signed_bytes(body, SECRETS["standard"][0]))
+    forged = await post(feedback, "standard", body, standard_signed_bytes(body, "whsec_b3RoZXItc2VjcmV0"))
+
+    assert signed.status_code == 400, signed.text
+    assert signed.json()["errors"][0]["field"] == "body"
+    assert "UTF-8" in signed.json()["errors"][0]["message"]
+    assert forged.status_code == 401
+    assert await stored(feedback) == 0
 
 
 async def test_an_edit_in_the_source_becomes_revision_two(feedback, jetstream):

@@ -2,8 +2,9 @@
 
 Vendors authenticate with their signature, not an API key. 2xx means the item and
 its feedback.ingested are committed (a vendor retry of an answered delivery is a
-no-op); 401 bad or stale signature; 413 body over the cap, unread; 400 not JSON;
-422 a field the contract refuses, named as the vendor calls it.
+no-op); 401 bad or stale signature, or a timestamp that is not one (whatever the header
+holds: never a 5xx); 413 body over the cap, unread; 400 not JSON, or not UTF-8 under a
+valid signature; 422 a field the contract refuses, named as the vendor calls it.
 """
 
 import json
@@ -20,7 +21,7 @@ from terrain_contracts.types import field_errors
 from .. import metrics
 from ..domain.items import Decision, Outcome
 from ..domain.webhooks.payloads import MAPPERS, ORIGINS, WrongType
-from ..domain.webhooks.signatures import VERIFIERS, SignedRequest, Unauthorized
+from ..domain.webhooks.signatures import VERIFIERS, BodyNotText, SignedRequest, Unauthorized
 from ..handlers import intake
 from ..handlers.context import Context
 from ..handlers.intake import Submission
@@ -140,6 +141,8 @@ async def verified(request: Request, vendor: str, hooks: WebhookSettings) -> byt
         VERIFIERS[vendor](signed, secrets, time.time(), hooks.tolerance_seconds)
     except Unauthorized as exc:
         raise Refused(401, "unauthorized", str(exc)) from exc
+    except BodyNotText as exc:  # the signature is right: the body is what is wrong
+        raise Refused(400, "invalid", "body is not UTF-8", [{"field": "body", "message": str(exc)}]) from exc
     return body
 
 
@@ -187,7 +190,8 @@ for _vendor in VERIFIERS:
         name=f"webhook_{_vendor}",
         summary=DESCRIPTIONS[_vendor],
         responses={
-            401: {"description": "bad or stale signature"},
+            400: {"description": "body is not JSON (or not UTF-8), named `body`"},
+            401: {"description": "bad or stale signature, or a timestamp that is not one"},
             413: {"description": "body over the cap"},
             422: {"description": "a field is missing or invalid"},
         },
