@@ -2,9 +2,9 @@
 
 Score what the offline commands wrote:
 
-    classify --taxonomy taxonomy.yaml --input labelled.jsonl --output /tmp/classified.jsonl
+    terrain-classify --taxonomy taxonomy.yaml --input labelled.jsonl --output /tmp/classified.jsonl
     python evaluate.py score --predictions /tmp/classified.jsonl
-    cluster --input labelled.jsonl --output /tmp/clusters.jsonl
+    terrain-cluster --input labelled.jsonl --output /tmp/clusters.jsonl
     python evaluate.py clusters --predictions /tmp/clusters.jsonl
 
 Compare methods (threshold of each chosen on the dev split, figures on the test split):
