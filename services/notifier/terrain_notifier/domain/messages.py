@@ -3,8 +3,16 @@
 One neutral :class:`Message` per notification; :func:`render` turns it into
 the body a channel sends. Rendering happens when the delivery is recorded,
 so every retry sends exactly the same thing.
+
+Every text of a message may hold customer words (insight titles and summaries,
+reasons, account names, initiative titles): Slack gets them escaped as Slack
+documents (``&`` ``<`` ``>`` -> ``&amp;`` ``&lt;`` ``&gt;``), so ``<!channel>`` or
+``<http://evil|click>`` shows as typed and pages nobody; the one link the
+notifier builds (``Message.link``) stays a link. Email is plain text only and
+webhooks get JSON: both carry the words as they are.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +20,9 @@ from terrain_contracts.events.insight import Insight
 from terrain_contracts.events.notification import Channel, Purpose
 
 SLACK_TEXT_LIMIT = 2900  # Slack refuses section texts over 3000 characters
+SLACK_HEADER_LIMIT = 150
+SLACK_CONTEXT_LIMIT = 2000
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")  # what truncation can leave of &amp; &lt; &gt;
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ class Message:
     intro: str
     sections: tuple[Section, ...] = ()
     footer: str = ""
+    link: str = ""  # built by the notifier (its public URL), never from user text
     data: dict[str, Any] = field(default_factory=dict)  # machine-readable facts for webhooks
 
 
@@ -46,7 +58,7 @@ def insight_message(
         subject=f"{prefix}[{insight.severity.value}] {insight.title}",
         intro=note or f"{insight.kind.value.replace('_', ' ')} in {_where(insight)}",
         sections=(Section("What", insight.summary), Section("Why you", "\n".join(f"- {r}" for r in reasons))),
-        footer=link,
+        link=link,
         data={"insight": insight.model_dump(mode="json"), "reasons": reasons},
     )
 
@@ -62,7 +74,7 @@ def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
         subject=f"Terrain digest: {len(insights)} insight{'s' if len(insights) != 1 else ''}",
         intro=f"{len(insights)} insight(s) since your last digest.",
         sections=tuple(lines),
-        footer=link,
+        link=link,
         data={"insights": insights},
     )
 
@@ -92,30 +104,46 @@ def loop_closure_message(
 
 def text_of(message: Message) -> str:
     blocks = [message.intro, *(f"{s.heading}\n{s.body}" for s in message.sections)]
-    if message.footer:
-        blocks.append(message.footer)
+    blocks += [text for text in (message.footer, message.link) if text]
     return "\n\n".join(blocks)
+
+
+def slack_escape(text: str, limit: int | None = None) -> str:
+    """User text for Slack (plain_text and mrkdwn alike): ``&`` ``<`` ``>`` escaped, then cut to ``limit``
+    characters without leaving half an entity."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    return _CUT_ENTITY.sub("", escaped[:limit])
+
+
+def _slack(message: Message) -> dict[str, Any]:
+    def mrkdwn(text: str) -> dict[str, Any]:
+        return {"type": "mrkdwn", "text": text}
+
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": slack_escape(message.subject, SLACK_HEADER_LIMIT)},
+        },
+        {"type": "section", "text": mrkdwn(slack_escape(message.intro, SLACK_TEXT_LIMIT))},
+    ]
+    for s in message.sections[:45]:  # Slack allows 50 blocks
+        heading = f"*{slack_escape(s.heading, 200)}*\n"
+        body = slack_escape(s.body, SLACK_TEXT_LIMIT - len(heading))
+        blocks.append({"type": "section", "text": mrkdwn(heading + body)})
+    context = [slack_escape(message.footer, SLACK_CONTEXT_LIMIT)] if message.footer else []
+    if message.link:  # the notifier's own link: a Slack link, & escaped inside it as Slack expects
+        context.append(f"<{slack_escape(message.link)}|Open in Terrain>")
+    if context:
+        blocks.append({"type": "context", "elements": [mrkdwn(text) for text in context]})
+    return {"text": slack_escape(message.subject), "blocks": blocks}
 
 
 def render(channel: Channel, message: Message, notification_id: str) -> dict[str, Any]:
     """The body this channel sends."""
     if channel is Channel.slack:
-        blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": message.intro[:SLACK_TEXT_LIMIT]}},
-        ]
-        blocks += [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{s.heading}*\n{s.body}"[:SLACK_TEXT_LIMIT]},
-            }
-            for s in message.sections[:45]
-        ]  # Slack allows 50 blocks
-        if message.footer:
-            blocks.append(
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": message.footer[:2000]}]}
-            )
-        return {"text": message.subject, "blocks": blocks}
+        return _slack(message)
     if channel is Channel.webhook:
         return {
             "type": f"terrain.notification.{message.purpose.value}",

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -165,6 +166,10 @@ class Rules(Strict):
         return [(f"endpoints.{name}.url", endpoint.url) for name, endpoint in self.endpoints.items()]
 
 
+MAX_DEPTH = 64  # the rules nest about 5 deep; anything past this is a mistake or an attack
+DOCUMENT = "(document)"  # the field named when the document as a whole is refused
+
+
 class RulesError(Invalid):
     """Rules that do not validate; ``errors`` name each field (the API answers 422 with them)."""
 
@@ -189,3 +194,38 @@ def parse_rules(data: Any, ssrf_allow: Sequence[str] = ()) -> Rules:
         return Rules.model_validate(data, context={"ssrf_allow": list(ssrf_allow)})
     except ValidationError as exc:
         raise RulesError(field_errors(exc.errors())) from None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nodes nested deeper than ``MAX_DEPTH`` as it composes them: the
+    composer recurses once per level (a document 50,000 deep raised RecursionError, a 500), the scanner
+    and parser do not."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_document(text: str) -> Any:
+    """A YAML (or JSON: YAML is a superset) document as data, nested at most ``MAX_DEPTH`` deep; a
+    :class:`RulesError` naming the document (422) otherwise."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    except _TooDeep:
+        raise RulesError.of(DOCUMENT, f"nested deeper than {MAX_DEPTH} levels") from None
+    except yaml.YAMLError as exc:
+        raise RulesError.of(DOCUMENT, f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()

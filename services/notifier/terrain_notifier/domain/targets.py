@@ -22,31 +22,62 @@ def networks(cidrs: Iterable[str]) -> list[Network]:
     return [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: local use, never global
+COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated IPv4-compatible ::a.b.c.d
+
+
+def embedded(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: mapped, compatible, NAT64, 6to4, Teredo (both).
+
+    ``::1`` and ``::`` are loopback and unspecified themselves, not compatible forms."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in NAT64 or (ip in COMPATIBLE and not (ip.is_loopback or ip.is_unspecified)):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
 def refusal(address: str, allow: Sequence[Network]) -> str | None:
-    """Why a target at ``address`` is refused, or None when it may be called."""
+    """Why a target at ``address`` is refused, or None when it may be called.
+
+    An IPv6 address that carries an IPv4 one (``::ffff:10.0.0.1``, ``::10.0.0.1``, NAT64 ``64:ff9b::a00:1``,
+    6to4 ``2002:a00:1::``, Teredo) is refused when that IPv4 address would be: the network may deliver
+    it there. The local-use NAT64 prefix 64:ff9b:1::/48 is refused as a whole."""
     ip: Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
-    if any(ip in network for network in allow):
+    if _allowed(ip, allow):
         return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return f"{ip} is a local-use NAT64 address (not allow-listed)"
+        if ip.ipv4_mapped is not None:
+            return refusal(str(ip.ipv4_mapped), allow)  # ::ffff:a.b.c.d is a.b.c.d
+        for inner in embedded(ip):
+            if (reason := refusal(str(inner), allow)) is not None:
+                return f"{ip} carries {inner}: {reason}"
     if ip.is_global and not ip.is_multicast:
         return None
-    kind = next(
-        (
-            name
-            for name, flag in (
-                ("loopback", ip.is_loopback),
-                ("private", ip.is_private),
-                ("link-local", ip.is_link_local),
-                ("multicast", ip.is_multicast),
-                ("unspecified", ip.is_unspecified),
-                ("reserved", ip.is_reserved),
-            )
-            if flag
-        ),
-        "non-global",
+    return f"{ip} is a {_kind(ip)} address (not allow-listed)"
+
+
+def _allowed(ip: Address, allow: Sequence[Network]) -> bool:
+    return any(ip.version == network.version and ip in network for network in allow)
+
+
+def _kind(ip: Address) -> str:
+    flags = (
+        ("loopback", ip.is_loopback),
+        ("private", ip.is_private),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("unspecified", ip.is_unspecified),
+        ("reserved", ip.is_reserved),
     )
-    return f"{ip} is a {kind} address (not allow-listed)"
+    return next((name for name, flag in flags if flag), "non-global")
 
 
 def split_url(url: str) -> tuple[str, str, int]:

@@ -5,24 +5,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from terrain_contracts.types import FieldError
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.rules import Rules, RulesError, parse_rules
+from ..domain.rules import DOCUMENT, Rules, RulesError, load_document, parse_rules
 from ..store import directory
 from .context import Context
-
-DOCUMENT = "(document)"  # the field named when the document as a whole is refused
 
 
 def parse_text(text: str, ssrf_allow: list[str], *, empty_allowed: bool = True) -> Rules:
     """``empty_allowed``: whether an empty (or null) document means no rules; by API it is a mistake
     (it replaced the rules with none), and "{}" says "no rules"."""
-    try:
-        data = yaml.safe_load(text)  # YAML is a superset of JSON: one parser for both
-    except yaml.YAMLError as exc:
-        raise RulesError.of(DOCUMENT, f"not valid YAML: {exc}") from None
+    data = load_document(text)  # YAML is a superset of JSON: one parser for both, depth-bounded
     if data is None and not empty_allowed:
         raise RulesError.of(DOCUMENT, "empty or null: send the rules (or {} for none)")
     return parse_rules(data, ssrf_allow)
