@@ -39,26 +39,29 @@ class AtRisk:
 
 
 async def after_ingest(
-    uow: UnitOfWork, ctx: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
+    uow: UnitOfWork,
+    context: Context,
+    classified: list[tuple[FeedbackIngested, Classification]],
+    now: datetime,
 ) -> None:
-    live, at_risk = _what_the_batch_touches(ctx, classified, now)
-    verdicts = await spike_verdicts(uow, ctx, list(live), now)
+    live, at_risk = _what_the_batch_touches(context, classified, now)
+    verdicts = await spike_verdicts(uow, context, list(live), now)
     spiking = {theme: verdict for theme, verdict in verdicts.items() if verdict.is_spike}
     if not spiking and not at_risk:
         return  # a spike that faded is resolved by the periodic sweep
     situations = Situations(uow, now)
     await situations.load([f"spike:{t}" for t in spiking] + [f"churn:{a}" for a in at_risk])
     for slug, verdict in spiking.items():
-        await spike(situations, ctx, slug, live[slug], verdict, now)
+        await spike(situations, context, slug, live[slug], verdict, now)
     for hits in at_risk.values():
-        await churn(situations, ctx, hits)
+        await churn(situations, context, hits)
 
 
 def _what_the_batch_touches(
-    ctx: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
+    context: Context, classified: list[tuple[FeedbackIngested, Classification]], now: datetime
 ) -> tuple[dict[str, LiveTheme], dict[str, list[AtRisk]]]:
     """The themes of the batch's live items (with their evidence), and the accounts at risk."""
-    window = timedelta(hours=ctx.detectors.spike_window_hours)
+    window = timedelta(hours=context.detectors.spike_window_hours)
     live: dict[str, LiveTheme] = {}
     at_risk: dict[str, list[AtRisk]] = {}
     for event, result in classified:
@@ -69,19 +72,19 @@ def _what_the_batch_touches(
                 theme = live.setdefault(match.theme, LiveTheme(match.product_area, [], event))
                 theme.evidence.append(event.data.feedback_id)
                 theme.cause = event
-        risk = churn_risk(ctx, event, result, now)
+        risk = churn_risk(context, event, result, now)
         if risk is not None and event.data.account is not None:
             at_risk.setdefault(event.data.account.account_id, []).append(risk)
     return live, at_risk
 
 
 async def spike_verdicts(
-    uow: UnitOfWork, ctx: Context, themes: list[str], now: datetime
+    uow: UnitOfWork, context: Context, themes: list[str], now: datetime
 ) -> dict[str, detectors.SpikeVerdict]:
     """Each theme's count over the window (hour buckets) against its baseline (day buckets before today)."""
     if not themes:
         return {}
-    settings = ctx.detectors
+    settings = context.detectors
     hour, today = bucket_start(now, "hour"), bucket_start(now, "day")
     window = {
         t: [
@@ -91,7 +94,7 @@ async def spike_verdicts(
         for t in themes
     }
     fresh_after = time.monotonic() - settings.spike_baseline_refresh_seconds
-    stale = [t for t in themes if ctx.baselines.get((t, today), (0, -1.0))[1] < fresh_after]
+    stale = [t for t in themes if context.baselines.get((t, today), (0, -1.0))[1] < fresh_after]
     baseline = {
         t: [
             bucket_id("theme", t, "day", today - timedelta(days=d))
@@ -103,24 +106,26 @@ async def spike_verdicts(
         uow, [i for ids in (*window.values(), *baseline.values()) for i in ids]
     )
     for theme, ids in baseline.items():
-        ctx.baselines[(theme, today)] = (sum(counts.get(i, 0) for i in ids), time.monotonic())
-    for key in [k for k in ctx.baselines if k[1] != today]:
-        del ctx.baselines[key]  # yesterday's baselines are never read again
+        context.baselines[(theme, today)] = (sum(counts.get(i, 0) for i in ids), time.monotonic())
+    for key in [k for k in context.baselines if k[1] != today]:
+        del context.baselines[key]  # yesterday's baselines are never read again
     return {
-        t: detectors.spike(sum(counts.get(i, 0) for i in window[t]), ctx.baselines[(t, today)][0], settings)
+        t: detectors.spike(
+            sum(counts.get(i, 0) for i in window[t]), context.baselines[(t, today)][0], settings
+        )
         for t in themes
     }
 
 
 async def spike(
     situations: Situations,
-    ctx: Context,
+    context: Context,
     theme: str,
     live: LiveTheme,
     verdict: detectors.SpikeVerdict,
     now: datetime,
 ) -> None:
-    settings = ctx.detectors
+    settings = context.detectors
     situation = f"spike:{theme}"
     current = await situations.current(situation)
     if current is not None and not detectors.spike_grew(
@@ -161,17 +166,21 @@ async def spike(
     await situations.raise_or_update(draft, live.cause)
 
 
-def churn_risk(ctx: Context, event: FeedbackIngested, result: Classification, now: datetime) -> AtRisk | None:
+def churn_risk(
+    context: Context, event: FeedbackIngested, result: Classification, now: datetime
+) -> AtRisk | None:
     account = event.data.account
     if account is None:
         return None
     negative = result.sentiment is SentimentLabel.negative or result.category is FeedbackCategory.complaint
     arr = account.arr.amount_minor if account.arr else None
-    high_arr, renewing = detectors.churn_risk(negative, arr, account.renewal_date, now.date(), ctx.detectors)
+    high_arr, renewing = detectors.churn_risk(
+        negative, arr, account.renewal_date, now.date(), context.detectors
+    )
     return AtRisk(event, result, high_arr, renewing) if high_arr or renewing else None
 
 
-async def churn(situations: Situations, ctx: Context, hits: list[AtRisk]) -> None:
+async def churn(situations: Situations, context: Context, hits: list[AtRisk]) -> None:
     """One account's negative items of the batch: one insight raised or updated once, with all of them."""
     last = hits[-1]
     account, result = last.event.data.account, last.result

@@ -112,7 +112,7 @@ def classified_event(
     )
 
 
-async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], ctx: Context) -> None:
+async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], context: Context) -> None:
     newest: dict[str, FeedbackIngested] = {}
     for event in events:  # two revisions of one item in a batch: the later one wins, counted once
         known = newest.get(event.data.feedback_id)
@@ -122,8 +122,8 @@ async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], ctx: Context) 
     fresh = [e for e in newest.values() if _is_news(stored.get(e.data.feedback_id), e.data.revision)]
     if not fresh:
         return
-    now = ctx.now()
-    classifier = await ctx.classifier(uow)
+    now = context.now()
+    classifier = await context.classifier(uow)
     started = time.perf_counter()
     results = classifier.classify_many([e.data.text for e in fresh])
     metrics.CLASSIFY_SECONDS.observe(time.perf_counter() - started)
@@ -143,7 +143,7 @@ async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], ctx: Context) 
         ).inc()
     await aggregates.apply(uow, ops, now)
     await items.save(uow, docs, existing={i for i, doc in stored.items() if not doc.get("erased")})
-    await detect.after_ingest(uow, ctx, list(zip(fresh, results, strict=True)), now)
+    await detect.after_ingest(uow, context, list(zip(fresh, results, strict=True)), now)
 
 
 def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
@@ -152,20 +152,20 @@ def _is_news(stored: dict[str, Any] | None, revision: int) -> bool:
     return not stored.get("erased") and revision > stored.get("revision", 0)
 
 
-async def erase(uow: UnitOfWork, event: FeedbackErased, ctx: Context) -> None:
+async def erase(uow: UnitOfWork, event: FeedbackErased, context: Context) -> None:
     ids = list(dict.fromkeys(event.data.feedback_ids))
     stored = await items.states(uow, ids)
     ops = Ops()
     for doc in stored.values():
         if doc.get("contribution"):
             ops.add(doc["contribution"], -1)
-    await aggregates.apply(uow, ops, ctx.now())
+    await aggregates.apply(uow, ops, context.now())
     await items.erase(uow, ids)
     await insights_store.drop_evidence(uow, ids)
 
 
 async def reapply(
-    uow: UnitOfWork, ctx: Context, docs: list[dict[str, Any]], results: list[Classification]
+    uow: UnitOfWork, context: Context, docs: list[dict[str, Any]], results: list[Classification]
 ) -> list[bool]:
     """Replace stored items' classifications (replay), moving their contributions in one write per
     collection; for each item, whether its themes changed."""
@@ -191,6 +191,6 @@ async def reapply(
         moved.append(before != [m.theme for m in result.themes])
         if moved[-1] or doc["classification"]["taxonomy_version"] != result.taxonomy_version:
             uow.emit(classified_event(doc["_id"], doc["revision"], result, doc.get("language"), None))
-    await aggregates.apply(uow, ops, ctx.now())
+    await aggregates.apply(uow, ops, context.now())
     await items.save(uow, saved, existing={doc["_id"] for doc in docs})
     return moved

@@ -25,12 +25,12 @@ UNOWNED_JOB = "unowned-demand"
 OVERLAP_MARGIN_SECONDS = 5  # clocks of replicas may disagree by this much
 
 
-async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
+async def resolve_faded_spikes(uow: UnitOfWork, context: Context) -> None:
     themes = [
         marker["_id"].split(":", 1)[1] for marker in await insights_store.open_situations(uow, "spike:")
     ]
-    now = ctx.now()
-    verdicts = await spike_verdicts(uow, ctx, themes, now)
+    now = context.now()
+    verdicts = await spike_verdicts(uow, context, themes, now)
     faded = [theme for theme in themes if not verdicts[theme].is_spike]
     current = await insights_store.open_for_many(uow, [f"spike:{theme}" for theme in faded])
     for theme in faded:
@@ -41,7 +41,7 @@ async def resolve_faded_spikes(uow: UnitOfWork, ctx: Context) -> None:
                 uow,
                 insight,
                 f"volume back to {verdict.count} items in "
-                f"{ctx.detectors.spike_window_hours}h ({verdict.expected:g} expected)",
+                f"{context.detectors.spike_window_hours}h ({verdict.expected:g} expected)",
                 now,
             )
 
@@ -54,15 +54,15 @@ async def ranking(uow: UnitOfWork, now: datetime, days: int, segment: str | None
     return ranked(buckets, await aggregates.members(uow, list(buckets), since), segment)
 
 
-async def themes_in_demand(uow: UnitOfWork, ctx: Context) -> list[str]:
+async def themes_in_demand(uow: UnitOfWork, context: Context) -> list[str]:
     """Themes with day buckets in the demand window."""
-    now = ctx.now()
-    return sorted(await aggregates.theme_days(uow, day_starts(now, ctx.detectors.demand_days)[0], now))
+    now = context.now()
+    return sorted(await aggregates.theme_days(uow, day_starts(now, context.detectors.demand_days)[0], now))
 
 
-async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> None:
-    settings = ctx.detectors
-    views = await windows.current(uow, None, ctx.now())
+async def top_demand(uow: UnitOfWork, context: Context, windows: DemandWindows) -> None:
+    settings = context.detectors
+    views = await windows.current(uow, None, context.now())
     segments = {s for window, _ in views.values() for s in window.segments()}
     for segment in sorted({None, *segments}, key=lambda s: s or ""):
         ranked_themes = by_demand([w.demand(t, b, segment) for t, (w, b) in views.items()])[
@@ -93,7 +93,7 @@ async def top_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows) -> N
             ],
             metrics={f"rank_{n}_accounts": d.unique_accounts for n, d in enumerate(ranked_themes, 1)},
         )
-        await raise_or_update(uow, draft, current, None, ctx.now())
+        await raise_or_update(uow, draft, current, None, context.now())
 
 
 def _headline(order: list[str]) -> str:
@@ -101,7 +101,7 @@ def _headline(order: list[str]) -> str:
 
 
 async def buckets_touched(
-    uow: UnitOfWork, ctx: Context
+    uow: UnitOfWork, context: Context
 ) -> tuple[dict[str, tuple[str, datetime, int]], datetime]:
     """Theme-day buckets written since the unowned-demand detector last ran, as {id: (theme, day, write
     count)}, and the time now. A bucket whose write count is what the detector read last time needs no new
@@ -109,20 +109,22 @@ async def buckets_touched(
 
     The look-back overlaps the previous run by the longest a consumer transaction can take: a batch that
     stamped its buckets before that run read them, but committed after, is seen by this one."""
-    now = ctx.now()
+    now = context.now()
     ran_at = await job_runs.ran_at(uow, UNOWNED_JOB)
-    overlap = timedelta(seconds=ctx.settings.consumer.handler_timeout_seconds + OVERLAP_MARGIN_SECONDS)
-    since = ran_at - overlap if ran_at else day_starts(now, ctx.detectors.demand_days)[0]
+    overlap = timedelta(seconds=context.settings.consumer.handler_timeout_seconds + OVERLAP_MARGIN_SECONDS)
+    since = ran_at - overlap if ran_at else day_starts(now, context.detectors.demand_days)[0]
     return await aggregates.touched(uow, since), now
 
 
-async def unowned_demand(uow: UnitOfWork, ctx: Context, windows: DemandWindows, themes: list[str]) -> None:
+async def unowned_demand(
+    uow: UnitOfWork, context: Context, windows: DemandWindows, themes: list[str]
+) -> None:
     """Raise or update unowned demand for these themes: asked for by enough accounts (or ARR) over the demand
     window, and no committed, in-progress or recently shipped initiative covers them. Updated only when the
     numbers change materially (the accounts cross a step, the owner or severity changes)."""
-    settings = ctx.detectors
+    settings = context.detectors
     taxonomy = await taxonomy_store.latest(uow)
-    now = ctx.now()
+    now = context.now()
     active = await projections.covering_initiatives(uow, now - timedelta(days=settings.demand_days))
     found_areas = {theme: taxonomy.area_of(theme) for theme in themes} if taxonomy else {}
     areas = {theme: area for theme, area in found_areas.items() if area is not None}
@@ -151,9 +153,9 @@ async def unowned_demand_ran(uow: UnitOfWork, ran_at: datetime, themes: int) -> 
     await job_runs.ran(uow, UNOWNED_JOB, ran_at, themes=themes)
 
 
-async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
-    settings = ctx.detectors
-    now = ctx.now()
+async def lacking_evidence(uow: UnitOfWork, context: Context) -> None:
+    settings = context.detectors
+    now = context.now()
     for initiative in await projections.active_initiatives(uow):
         since = initiative.get("active_since")
         if since is None or now - since < timedelta(days=settings.evidence_lacking_after_days):
@@ -182,10 +184,10 @@ async def lacking_evidence(uow: UnitOfWork, ctx: Context) -> None:
         await raise_or_update(uow, draft, None, None, now)
 
 
-async def refresh_candidates(uow: UnitOfWork, ctx: Context) -> int:
+async def refresh_candidates(uow: UnitOfWork, context: Context) -> int:
     """Replace the open emerging-theme candidates with a fresh clustering of recent unassigned items."""
-    now = ctx.now()
-    recent = await items.unassigned_texts(uow, now - timedelta(days=ctx.detectors.demand_days), MAX_ITEMS)
+    now = context.now()
+    recent = await items.unassigned_texts(uow, now - timedelta(days=context.detectors.demand_days), MAX_ITEMS)
     clusters = cluster_texts([doc["text"] for doc in recent])
     docs = [
         {

@@ -34,24 +34,24 @@ async def apply_team(uow: UnitOfWork, event: Event) -> None:
     )
 
 
-async def apply_initiative(uow: UnitOfWork, event: Event, ctx: Context) -> None:
+async def apply_initiative(uow: UnitOfWork, event: Event, context: Context) -> None:
     if isinstance(event, InitiativeFeedbackLinked | InitiativeFeedbackUnlinked):
-        await apply_link(uow, event, ctx)
+        await apply_link(uow, event, context)
         return
     briefing = event.data.initiative.model_dump(mode="python")
     previous = await projections.apply_initiative(uow, briefing, event.occurred_at)
     if previous is not None and previous.get("stale"):
         return
     if briefing["status"] in detectors.ACTIVE_STATUSES:
-        await resolve_covered_unowned(uow, ctx, briefing, event)
+        await resolve_covered_unowned(uow, context, briefing, event)
     else:  # shipped, dropped or back to planning: evidence insights about it no longer apply
         for suffix in ("gaining", "lacking"):
             current = await insights_store.open_for(uow, f"evidence:{briefing['initiative_id']}:{suffix}")
             if current is not None:
-                await resolve(uow, current, f"initiative is now {briefing['status']}", ctx.now(), event)
+                await resolve(uow, current, f"initiative is now {briefing['status']}", context.now(), event)
 
 
-async def resolve_covered_unowned(uow: UnitOfWork, ctx: Context, briefing: dict, cause: Event) -> None:
+async def resolve_covered_unowned(uow: UnitOfWork, context: Context, briefing: dict, cause: Event) -> None:
     for marker in await insights_store.open_situations(uow, "unowned:"):
         current = await insights_store.open_for(uow, marker["_id"])
         if current is not None and detectors.covers(briefing, current.theme or "", current.product_area):
@@ -60,12 +60,12 @@ async def resolve_covered_unowned(uow: UnitOfWork, ctx: Context, briefing: dict,
                 current,
                 f"initiative {briefing['initiative_id']} ('{briefing['title']}') is "
                 f"{briefing['status']} and covers theme '{current.theme}'",
-                ctx.now(),
+                context.now(),
                 cause,
             )
 
 
-async def apply_link(uow: UnitOfWork, event: Event, ctx: Context) -> None:
+async def apply_link(uow: UnitOfWork, event: Event, context: Context) -> None:
     data = event.data
     if isinstance(event, InitiativeFeedbackUnlinked):
         await projections.unlink(uow, data.initiative_id, data.feedback_id)
@@ -76,10 +76,10 @@ async def apply_link(uow: UnitOfWork, event: Event, ctx: Context) -> None:
         return
     lacking = await insights_store.open_for(uow, f"evidence:{data.initiative_id}:lacking")
     if lacking is not None:
-        await resolve(uow, lacking, "the initiative received its first evidence", ctx.now(), event)
-    settings = ctx.detectors
+        await resolve(uow, lacking, "the initiative received its first evidence", context.now(), event)
+    settings = context.detectors
     recent = await projections.links_since(
-        uow, data.initiative_id, ctx.now() - timedelta(days=settings.evidence_window_days)
+        uow, data.initiative_id, context.now() - timedelta(days=settings.evidence_window_days)
     )
     if len(recent) < settings.evidence_fast_count:
         return
@@ -105,4 +105,4 @@ async def apply_link(uow: UnitOfWork, event: Event, ctx: Context) -> None:
         evidence=[link["feedback_id"] for link in recent][:100],
         metrics={"links": len(recent), "links_total": total},
     )
-    await raise_or_update(uow, draft, current, event, ctx.now())
+    await raise_or_update(uow, draft, current, event, context.now())

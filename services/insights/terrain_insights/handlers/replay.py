@@ -21,7 +21,7 @@ from .feedback import reapply
 MAX_MOVED_EXAMPLES = 50
 
 
-async def request(uow: UnitOfWork, ctx: Context, version: int | None, author: str) -> dict[str, Any]:
+async def request(uow: UnitOfWork, context: Context, version: int | None, author: str) -> dict[str, Any]:
     taxonomy = await (taxonomy_store.get(uow, version) if version else taxonomy_store.latest(uow))
     if taxonomy is None:
         raise Conflict(f"no taxonomy version {version}" if version else "no taxonomy yet")
@@ -30,7 +30,7 @@ async def request(uow: UnitOfWork, ctx: Context, version: int | None, author: st
         "version": taxonomy.version,
         "status": "pending",
         "requested_by": author,
-        "requested_at": ctx.now(),
+        "requested_at": context.now(),
         "total": await items.count(uow),
         "done": 0,
         "moved": 0,
@@ -47,17 +47,17 @@ async def next_job(uow: UnitOfWork) -> dict[str, Any] | None:
     return await replays.next_ongoing(uow)
 
 
-async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bool:
+async def step(uow: UnitOfWork, context: Context, job_id: str, ids: list[str]) -> bool:
     """Reclassify the items of ``ids`` (the next ones past the job's cursor); False if the job is over."""
     job = await replays.get(uow, job_id)
     if job is None or job["status"] not in replays.ONGOING:
         return False
     docs = await items.chunk(uow, ids)
-    classifier = await ctx.classifier(uow, job["version"])
+    classifier = await context.classifier(uow, job["version"])
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
     results = classifier.classify_many([d["text"] for d in docs])
-    for doc, result, moved in zip(docs, results, await reapply(uow, ctx, docs, results), strict=True):
+    for doc, result, moved in zip(docs, results, await reapply(uow, context, docs, results), strict=True):
         before = [t["theme"] for t in doc["classification"]["themes"]]
         after = [m.theme for m in result.themes]
         for theme in before or ["unassigned"]:
@@ -73,5 +73,5 @@ async def step(uow: UnitOfWork, ctx: Context, job_id: str, ids: list[str]) -> bo
     return True
 
 
-async def finish(uow: UnitOfWork, ctx: Context, job_id: str) -> None:
-    await replays.finish(uow, job_id, ctx.now())
+async def finish(uow: UnitOfWork, context: Context, job_id: str) -> None:
+    await replays.finish(uow, job_id, context.now())

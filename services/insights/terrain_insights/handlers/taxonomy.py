@@ -12,33 +12,35 @@ from .context import Context
 
 
 async def new_version(
-    uow: UnitOfWork, ctx: Context, taxonomy: Taxonomy, author: str, note: str | None = None
+    uow: UnitOfWork, context: Context, taxonomy: Taxonomy, author: str, note: str | None = None
 ) -> Taxonomy:
     current = await store.latest(uow)
     if current is not None and current.content() == taxonomy.content():
         return current  # nothing changed: no new version
-    return await store.insert(uow, taxonomy, author, note, ctx.now())
+    return await store.insert(uow, taxonomy, author, note, context.now())
 
 
 async def current(uow: UnitOfWork) -> Taxonomy:
     return await store.latest(uow) or Taxonomy()
 
 
-async def put_theme(uow: UnitOfWork, ctx: Context, area: str, theme: Theme, author: str) -> Taxonomy:
+async def put_theme(uow: UnitOfWork, context: Context, area: str, theme: Theme, author: str) -> Taxonomy:
     taxonomy = await current(uow)
-    return await new_version(uow, ctx, taxonomy.with_theme(area, theme), author, f"theme {theme.slug} set")
+    return await new_version(
+        uow, context, taxonomy.with_theme(area, theme), author, f"theme {theme.slug} set"
+    )
 
 
-async def delete_theme(uow: UnitOfWork, ctx: Context, slug: str, author: str) -> Taxonomy:
+async def delete_theme(uow: UnitOfWork, context: Context, slug: str, author: str) -> Taxonomy:
     taxonomy = await current(uow)
     if taxonomy.theme(slug) is None:
         raise NotFound(f"no theme {slug}")
-    return await new_version(uow, ctx, taxonomy.without_theme(slug), author, f"theme {slug} removed")
+    return await new_version(uow, context, taxonomy.without_theme(slug), author, f"theme {slug} removed")
 
 
 async def promote(
     uow: UnitOfWork,
-    ctx: Context,
+    context: Context,
     candidate_id: str,
     slug: str,
     name: str,
@@ -62,6 +64,6 @@ async def promote(
         keywords=[t for t in candidate["label_terms"] if len(t) >= 2],
     )
     note = f"candidate {candidate_id} promoted"
-    stored = await new_version(uow, ctx, taxonomy.with_theme(area, theme), author, note)
-    await candidates.promoted(uow, candidate_id, slug, stored.version, ctx.now())
+    stored = await new_version(uow, context, taxonomy.with_theme(area, theme), author, note)
+    await candidates.promoted(uow, candidate_id, slug, stored.version, context.now())
     return stored, candidate

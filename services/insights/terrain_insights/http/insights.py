@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from terrain_contracts import Role
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus
-from terrain_kit.api import Call, Reads, call_for, context
+from terrain_kit import api
+from terrain_kit.api import Call, Reads, call_for
 from terrain_kit.auth import Reader
 from terrain_kit.errors import NotFound
 from terrain_kit.pagination import Page
@@ -22,7 +23,7 @@ from ..store import insights as store
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 Deciders = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops, Role.director))]
-Ctx = Annotated[Context, Depends(context)]
+Ctx = Annotated[Context, Depends(api.context)]
 DEMAND_ORDER = {
     "arr": lambda d: (-d.arr_minor, -d.unique_accounts),
     "accounts": lambda d: (-d.unique_accounts, -d.arr_minor),
@@ -74,11 +75,11 @@ async def resolve(insight_id: str, body: ResolveBody, call: Deciders) -> Insight
 
 @router.get("/themes")
 async def themes(
-    principal: Reader, uow: Reads, ctx: Ctx, days: int = Query(default=14, ge=1, le=90)
+    principal: Reader, uow: Reads, context: Ctx, days: int = Query(default=14, ge=1, le=90)
 ) -> list[dict]:
     """Every theme with its area, owning team (null: unowned), and daily volume over ``days`` vs the days
     before."""
-    now = ctx.now()
+    now = context.now()
     today = bucket_start(now, "day")
     docs = await aggregates.range_of(uow, "theme", "day", today - timedelta(days=2 * days - 1), now)
     taxonomy = await taxonomy_handlers.current(uow)
@@ -90,11 +91,11 @@ async def trend(
     slug: str,
     principal: Reader,
     uow: Reads,
-    ctx: Ctx,
+    context: Ctx,
     period: str = Query(default="day", pattern="^(hour|day)$"),
     buckets: int = Query(default=30, ge=1, le=24 * 31),
 ) -> dict:
-    starts = trend_starts(bucket_start(ctx.now(), period), period, buckets)
+    starts = trend_starts(bucket_start(context.now(), period), period, buckets)
     docs = await aggregates.buckets(uow, "theme", slug, period, starts)
     return {"theme": slug, "period": period, "points": trend_points(docs, starts, period)}
 
@@ -103,14 +104,14 @@ async def trend(
 async def top_demand(
     principal: Reader,
     uow: Reads,
-    ctx: Ctx,
+    context: Ctx,
     segment: str | None = None,
     days: int = Query(default=30, ge=1, le=365),
     by: str = Query(default="arr", pattern="^(arr|accounts|items)$"),
     limit: int = Query(default=10, ge=1, le=100),
 ) -> list[dict]:
     """Themes ranked by ARR of the accounts asking (or unique accounts, or items), optionally per segment."""
-    ranked: list[Demand] = await periodic.ranking(uow, ctx.now(), days, segment)
+    ranked: list[Demand] = await periodic.ranking(uow, context.now(), days, segment)
     return [
         {
             "theme": d.theme,

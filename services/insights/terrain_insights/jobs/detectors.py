@@ -54,7 +54,7 @@ class Detectors:
         """Data written by earlier versions, once per database (markers)."""
         todo = await upgrade.pending(self.service.db)
         if upgrade.ITEMS_MARKER in todo:
-            await upgrade.items(self.service.db)
+            await upgrade.items(self.service.db, self.context.now())
         while upgrade.BUCKETS_MARKER in todo and await self.transaction(
             lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK, self.context.now())
         ):
@@ -62,19 +62,21 @@ class Detectors:
         self.upgraded = True
 
     async def unowned_demand(self) -> None:
-        ctx, windows = self.context, self.windows
-        touched, started = await self.transaction(lambda uow: periodic.buckets_touched(uow, ctx))
+        context, windows = self.context, self.windows
+        touched, started = await self.transaction(lambda uow: periodic.buckets_touched(uow, context))
         themes = windows.changed(touched)
         for chunk in chunks(themes):
-            await self.transaction(lambda uow, chunk=chunk: periodic.unowned_demand(uow, ctx, windows, chunk))
+            await self.transaction(
+                lambda uow, chunk=chunk: periodic.unowned_demand(uow, context, windows, chunk)
+            )
         await self.transaction(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
 
     async def slower_detectors(self) -> None:
-        ctx, windows = self.context, self.windows
-        await self.transaction(lambda uow: periodic.resolve_faded_spikes(uow, ctx))
+        context, windows = self.context, self.windows
+        await self.transaction(lambda uow: periodic.resolve_faded_spikes(uow, context))
         await self.warm()
-        await self.transaction(lambda uow: periodic.top_demand(uow, ctx, windows))
-        await self.transaction(lambda uow: periodic.lacking_evidence(uow, ctx))
+        await self.transaction(lambda uow: periodic.top_demand(uow, context, windows))
+        await self.transaction(lambda uow: periodic.lacking_evidence(uow, context))
 
     async def warm(self) -> None:
         """Read the windows not read yet in bounded transactions, so top demand only merges what changed."""

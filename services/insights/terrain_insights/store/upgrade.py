@@ -8,10 +8,11 @@
   present both ways counts once). One chunk per transaction.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 from terrain_kit.uow import UnitOfWork
@@ -33,7 +34,7 @@ async def pending(db: AsyncDatabase) -> set[str]:
     return {ITEMS_MARKER, BUCKETS_MARKER} - done
 
 
-async def items(db: AsyncDatabase) -> None:
+async def items(db: AsyncDatabase, now: datetime) -> None:
     """Idempotent, outside a transaction (index drops cannot be in one)."""
     # One predicate, served by the old (unassigned, occurred_at) index while it exists.
     await db[ITEMS].update_many({"unassigned": True}, [{"$set": {"unassigned_at": "$occurred_at"}}])
@@ -43,13 +44,13 @@ async def items(db: AsyncDatabase) -> None:
         except OperationFailure as exc:
             if exc.code != INDEX_NOT_FOUND:
                 raise
-    await _mark(db, ITEMS_MARKER)
+    await _mark(db, ITEMS_MARKER, now)
 
 
-async def _mark(db: AsyncDatabase, marker: str, session=None) -> None:
-    await db[JOB_RUNS].update_one(
-        {"_id": marker}, {"$set": {"ran_at": datetime.now(UTC)}}, upsert=True, session=session
-    )
+async def _mark(
+    db: AsyncDatabase, marker: str, now: datetime, session: AsyncClientSession | None = None
+) -> None:
+    await db[JOB_RUNS].update_one({"_id": marker}, {"$set": {"ran_at": now}}, upsert=True, session=session)
 
 
 async def buckets_chunk(uow: UnitOfWork, chunk: int, now: datetime) -> int:
@@ -61,7 +62,7 @@ async def buckets_chunk(uow: UnitOfWork, chunk: int, now: datetime) -> int:
         .to_list(None)
     )
     if not legacy:
-        await _mark(uow.db, BUCKETS_MARKER, uow.session)
+        await _mark(uow.db, BUCKETS_MARKER, now, uow.session)
         return 0
     for bucket in legacy:
         update: dict[str, Any] = {"$unset": {"accounts": ""}}
