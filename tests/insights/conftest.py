@@ -1,9 +1,10 @@
+import json
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
 import pytest
-from terrain_contracts import Money
+from terrain_contracts import Money, streams
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
     FeedbackIngested,
@@ -13,10 +14,17 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
 )
+from terrain_contracts.registry import published_by
+from terrain_dev.memory import memory_uow
+from terrain_dev.probes import consumer_settled, stored_messages
 from terrain_dev.servers import free_port
 from terrain_dev.testing import running, settings_for
+from terrain_insights.domain.taxonomy import from_yaml
+from terrain_insights.handlers import taxonomy as taxonomy_handlers
+from terrain_insights.handlers.context import Context
 from terrain_insights.main import create
 from terrain_insights.settings import InsightsHttp, InsightsSettings, PeriodicSettings
+from terrain_kit.uow import UnitOfWork
 
 EVALUATION = Path(__file__).resolve().parents[2] / "services" / "insights" / "evaluation"
 TAXONOMY_YAML = (EVALUATION / "taxonomy.yaml").read_text(encoding="utf-8")
@@ -98,3 +106,43 @@ def ingested(
 
 def hours_ago(hours: float) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
+
+
+async def insights_of(js, subject: str, kind: str | None = None) -> list[dict]:
+    """The insight events of ``subject`` on the stream (of ``kind`` if given), oldest first."""
+    found = [json.loads(m.data)["data"] for m in await stored_messages(js, streams.INSIGHTS, subject)]
+    return [d for d in found if kind is None or d["insight"]["kind"] == kind]
+
+
+async def settled(js) -> bool:
+    return await consumer_settled(js, streams.FEEDBACK, "insights-classifier")
+
+
+NOW = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)  # the fast tier's clock, until a test moves it
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = NOW
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ctx(clock: Clock) -> Context:
+    """The handlers' context on a clock the test sets."""
+    return Context(InsightsSettings(), clock=clock)
+
+
+@pytest.fixture
+async def uow(ctx: Context) -> UnitOfWork:
+    """An in-memory unit of work holding the evaluation taxonomy as version 1."""
+    unit = memory_uow(publishes=published_by("insights"))
+    await taxonomy_handlers.new_version(unit, ctx, from_yaml(TAXONOMY_YAML), "test")
+    return unit

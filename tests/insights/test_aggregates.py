@@ -190,13 +190,10 @@ def shape(doc: dict) -> object:
     return {k: shape(v) for k, v in doc.items()} if isinstance(doc, dict) else None
 
 
-async def test_data_written_by_the_previous_version_is_upgraded_at_start(
-    nats_server, mongo_server, database_name, jetstream
-):
-    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    day_id = f"theme:sso:day:{start.strftime('%Y-%m-%dT%H')}"
-    client = AsyncMongoClient(mongo_server.uri, tz_aware=True)
-    db = client[database_name]
+async def seed_previous_version(uri: str, database: str, start: datetime, day_id: str) -> None:
+    """Buckets holding a map of every account, items without unassigned_at, and the indexes they had."""
+    client = AsyncMongoClient(uri, tz_aware=True)
+    db = client[database]
     await db["aggregates"].insert_many(
         [
             {
@@ -232,6 +229,14 @@ async def test_data_written_by_the_previous_version_is_upgraded_at_start(
     await db["items"].create_index([("classification.taxonomy_version", 1)])
     await db["items"].create_index([("unassigned", 1), ("occurred_at", 1)])
     await client.close()
+
+
+async def test_data_written_by_the_previous_version_is_upgraded_at_start(
+    nats_server, mongo_server, database_name, jetstream
+):
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_id = f"theme:sso:day:{start.strftime('%Y-%m-%dT%H')}"
+    await seed_previous_version(mongo_server.uri, database_name, start, day_id)
 
     async with running(create(insights_settings(nats_server, mongo_server, database_name))) as svc:
 
