@@ -1,6 +1,8 @@
 """Classification, clustering and the offline commands (pure code, no I/O but temporary files)."""
 
 import json
+import sys
+from importlib.metadata import entry_points
 
 import pytest
 from hypothesis import given, settings
@@ -165,3 +167,22 @@ def test_the_cluster_command_labels_every_item(tmp_path):
     assert out["i0"] == out["i1"] is not None
     assert out["i2"] == out["i3"] is not None and out["i2"] != out["i0"]
     assert out["i4"] is None
+
+
+def test_the_commands_have_their_terrain_names_and_the_old_ones_for_one_more_release(capsys):
+    scripts = {
+        e.name: e for e in entry_points(group="console_scripts") if e.module.startswith("terrain_insights")
+    }
+    assert {"terrain-insights", "terrain-classify", "terrain-cluster", "classify", "cluster"} <= set(scripts)
+    with pytest.raises(SystemExit) as exited:
+        cluster_command_via(scripts["cluster"].load())
+    assert exited.value.code == 2
+    assert "cluster: deprecated, use terrain-cluster" in capsys.readouterr().err
+
+
+def cluster_command_via(entry) -> None:
+    argv, sys.argv = sys.argv, ["cluster", "--input", "/nonexistent.jsonl", "--output", "/dev/null"]
+    try:
+        entry()
+    finally:
+        sys.argv = argv
