@@ -60,6 +60,67 @@ async def test_accounts_are_created_read_and_deleted_through_the_api_with_roles(
     assert (await feedback.http.get("/v1/accounts/acc-acme")).status_code == 404
 
 
+async def test_replacing_an_account_takes_if_match_with_the_version_its_etag_gave(feedback):
+    # Issue 19.6: two replaces of one account were last-write-wins.
+    created = await feedback.http.put("/v1/accounts/acc-acme", json=ACME)  # creating needs no If-Match
+    read = await feedback.http.get("/v1/accounts/acc-acme")
+    growth = {**ACME, "plan": "growth"}
+
+    blind = await feedback.http.put("/v1/accounts/acc-acme", json=growth)
+    replaced = await feedback.http.put("/v1/accounts/acc-acme", json=growth, headers={"If-Match": '"1"'})
+    stale = await feedback.http.put("/v1/accounts/acc-acme", json=ACME, headers={"If-Match": '"1"'})
+
+    assert created.status_code == 200 and created.headers["ETag"] == '"1"'
+    assert read.headers["ETag"] == '"1"' and read.json()["version"] == 1
+    assert blind.status_code == 428, blind.text
+    assert replaced.status_code == 200 and replaced.headers["ETag"] == '"2"'
+    assert replaced.json()["plan"] == "growth" and replaced.json()["version"] == 2
+    assert stale.status_code == 412 and stale.json()["current_version"] == 2
+    assert stale.headers["ETag"] == '"2"'
+    assert (await feedback.db["accounts"].find_one({"_id": "acc-acme"}))["plan"] == "growth"
+
+
+async def test_what_get_returns_can_be_put_back_unchanged_with_its_etag(feedback):
+    await feedback.http.put("/v1/accounts/acc-acme", json=ACME)
+    read = await feedback.http.get("/v1/accounts/acc-acme")
+
+    written = await feedback.http.put(
+        "/v1/accounts/acc-acme", json=read.json(), headers={"If-Match": read.headers["ETag"]}
+    )
+
+    assert written.status_code == 200, written.text
+    assert {k: v for k, v in written.json().items() if k not in ("as_of", "version")} == ACME
+    assert written.headers["ETag"] == '"2"'
+
+
+async def test_if_match_on_an_account_that_is_not_there_is_stale(feedback):
+    # Deleted since it was read: replacing it would bring it back unknowingly.
+    response = await feedback.http.put("/v1/accounts/acc-acme", json=ACME, headers={"If-Match": '"3"'})
+
+    assert response.status_code == 412 and response.json()["current_version"] == 0
+    assert await feedback.db["accounts"].count_documents({}) == 0
+
+
+async def test_a_crm_update_moves_the_version_so_an_edit_based_on_the_older_state_is_stale(
+    feedback, jetstream
+):
+    await feedback.http.put("/v1/accounts/acc-acme", json=ACME)
+    crm = AccountUpdated.create(
+        AccountUpdatedData(account=Account(**{**ACME, "plan": "growth"})), source="crm"
+    )
+    await publish(jetstream, crm)
+    await eventually(
+        lambda: consumer_settled(jetstream, streams.ACCOUNTS, "feedback-accounts"), what="applied"
+    )
+
+    edit = await feedback.http.put(
+        "/v1/accounts/acc-acme", json={**ACME, "segment": "mid_market"}, headers={"If-Match": '"1"'}
+    )
+
+    assert edit.status_code == 412 and edit.json()["current_version"] == 2
+    assert (await feedback.http.get("/v1/accounts/acc-acme")).json()["plan"] == "growth"
+
+
 async def test_an_account_written_through_the_api_is_announced_as_account_updated(feedback, jetstream):
     await feedback.http.put("/v1/accounts/acc-acme", json=ACME)
     await feedback.service.relay.flush()

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from terrain_contracts.events.account import Account, AccountUpdated, AccountUpdatedData
 from terrain_kit import logs
-from terrain_kit.errors import Invalid, NotFound
+from terrain_kit.errors import Invalid, NotFound, StaleVersion
 from terrain_kit.uow import UnitOfWork
 
+from ..domain.accounts import check_replace, version_of
 from ..store import accounts as store
 
 SOURCE = "feedback"
@@ -17,16 +18,23 @@ async def apply_account(uow: UnitOfWork, account: Account, as_of: datetime) -> b
     return await store.save_account(uow, account.model_dump(mode="json"), as_of)
 
 
-async def put_account(uow: UnitOfWork, account_id: str, account: Account) -> AccountUpdated:
-    """An account changed through the API: stored, and announced like a CRM would."""
+async def put_account(uow: UnitOfWork, account_id: str, account: Account, if_match: int | None) -> int:
+    """An account created, or replaced at the version it was read (If-Match), through the API: stored as the
+    next version, and announced like a CRM would. Returns the version stored."""
     if account.account_id != account_id:
         raise Invalid("account_id", "in the body must match the path")
+    read = await store.get_account(uow, account_id)
+    check_replace(read, if_match)
     event = AccountUpdated.create(
         AccountUpdatedData(account=account), source=SOURCE, correlation_id=logs.correlation_id.get()
     )
-    await store.save_account(uow, account.model_dump(mode="json"), event.occurred_at)
+    version = version_of(read) + 1
+    if not await store.replace_account(
+        uow, account.model_dump(mode="json"), event.occurred_at, read, version
+    ):
+        raise StaleVersion(version_of(read), version)  # changed between the read and the write
     uow.emit(event)
-    return event
+    return version
 
 
 async def delete_account(uow: UnitOfWork, account_id: str) -> None:

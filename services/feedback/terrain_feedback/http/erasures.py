@@ -1,21 +1,18 @@
 """Erasure requests (GDPR): product_ops erases (admin always passes)."""
 
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 from terrain_contracts import Role
 from terrain_contracts.types import Email, Id, Reason
-from terrain_kit.api import Call, caller
+from terrain_kit.api import Call, call_for
 
 from ..handlers import erasures
 
 router = APIRouter(prefix="/v1", tags=["erasure"])
 
-if TYPE_CHECKING:  # the kit builds the dependency at run time; to the type checker it is a Call
-    Eraser: TypeAlias = Call
-else:
-    Eraser = caller(Role.product_ops)
+Eraser = Annotated[Call, Depends(call_for(Role.product_ops))]
 
 
 class ErasureRequest(BaseModel):

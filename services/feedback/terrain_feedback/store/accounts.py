@@ -1,8 +1,9 @@
-"""The account registry: the CRMs' latest state of each account, as of when it was current."""
+"""The account registry: the CRMs' latest state of each account, as of when it was current; its version."""
 
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
 from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 
@@ -24,17 +25,42 @@ async def accounts_for(uow: UnitOfWork, account_ids: set[str], domains: set[str]
 
 
 async def save_account(uow: UnitOfWork, account: dict[str, Any], as_of: datetime) -> bool:
-    """Keep the newest state only: an older snapshot arriving late changes nothing."""
-    doc = {"_id": account["account_id"], **account, "as_of": as_of}
+    """Keep the newest state only: an older snapshot arriving late changes nothing. A change is a version;
+    the same state again (a CRM repeating itself, the echo of an API write) only moves ``as_of``."""
+    account_id = account["account_id"]
+    same = {"_id": account_id, "as_of": {"$lte": as_of}, **account}
+    if (await uow[ACCOUNTS].update_one(same, {"$set": {"as_of": as_of}}, session=uow.session)).matched_count:
+        return True
+    doc = {"_id": account_id, **account, "as_of": as_of}
     result = await uow[ACCOUNTS].update_one(
-        {"_id": account["account_id"], "as_of": {"$lte": as_of}}, {"$set": doc}, session=uow.session
+        {"_id": account_id, "as_of": {"$lte": as_of}},
+        {"$set": doc, "$inc": {"version": 1}},
+        session=uow.session,
     )
     if result.matched_count:
         return True
-    if await uow[ACCOUNTS].find_one({"_id": account["account_id"]}, {"_id": 1}, session=uow.session):
+    if await uow[ACCOUNTS].find_one({"_id": account_id}, {"_id": 1}, session=uow.session):
         return False  # a newer state is already there
-    await uow[ACCOUNTS].insert_one(doc, session=uow.session)
+    await uow[ACCOUNTS].insert_one({**doc, "version": 1}, session=uow.session)
     return True
+
+
+async def replace_account(
+    uow: UnitOfWork, account: dict[str, Any], as_of: datetime, read: dict[str, Any] | None, version: int
+) -> bool:
+    """Store ``account`` as ``version`` if the stored one is still ``read`` (None: still absent)."""
+    doc = {"_id": account["account_id"], **account, "as_of": as_of, "version": version}
+    if read is None:
+        try:
+            await uow[ACCOUNTS].insert_one(doc, session=uow.session)
+        except DuplicateKeyError:
+            return False  # created meanwhile
+        return True
+    # None matches a document stored before versions were kept (no field).
+    result = await uow[ACCOUNTS].replace_one(
+        {"_id": doc["_id"], "version": read.get("version")}, doc, session=uow.session
+    )
+    return result.matched_count == 1
 
 
 async def delete_account(uow: UnitOfWork, account_id: str) -> bool:
