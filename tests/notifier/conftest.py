@@ -115,3 +115,10 @@ async def at_least(found, count: int):
 async def no_pending(service) -> bool:
     """Nothing left for the dispatcher: every delivery sent or settled."""
     return await service.db["deliveries"].count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
+
+
+async def put_current(http, path: str, **kwargs: Any):
+    """PUT a whole document (rules, preferences) based on the version a GET shows: If-Match with its ETag."""
+    headers = kwargs.pop("headers", None) or {}
+    shown = await http.get(path, headers=headers)
+    return await http.put(path, headers={**headers, "If-Match": shown.headers["ETag"]}, **kwargs)

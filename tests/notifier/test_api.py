@@ -8,7 +8,7 @@ from terrain_dev.waiting import eventually
 from terrain_notifier.domain.rules import RulesError
 from terrain_notifier.main import create
 
-from .conftest import feed
+from .conftest import feed, put_current
 from .factories import detected, insight, member, team, team_created
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,8 @@ routes:
 
 
 async def test_rules_with_mistakes_are_refused_naming_each_field(notifier):
-    response = await notifier.http.put(
+    response = await put_current(
+        notifier.http,
         "/v1/rules",
         json={
             "endpoints": {
@@ -53,8 +54,8 @@ async def test_rules_with_mistakes_are_refused_naming_each_field(notifier):
 
 
 async def test_rules_are_accepted_as_yaml_and_shown_with_secrets_masked(notifier):
-    response = await notifier.http.put(
-        "/v1/rules", content=RULES_YAML, headers={"content-type": "application/yaml"}
+    response = await put_current(
+        notifier.http, "/v1/rules", content=RULES_YAML, headers={"content-type": "application/yaml"}
     )
     assert response.status_code == 200, response.text
 
@@ -62,8 +63,8 @@ async def test_rules_are_accepted_as_yaml_and_shown_with_secrets_masked(notifier
     assert shown["version"] == 1 and shown["source"] == "api" and shown["updated_by"] == "key:bootstrap"
     assert shown["rules"]["endpoints"]["ops-hook"]["secret"] == "whsec_***"
     assert shown["rules"]["routes"][0]["when"]["kinds"] == ["churn_risk"]
-    response = await notifier.http.put(
-        "/v1/rules", content="routes: [unclosed", headers={"content-type": "application/yaml"}
+    response = await put_current(
+        notifier.http, "/v1/rules", content="routes: [unclosed", headers={"content-type": "application/yaml"}
     )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "(document)"
     validated = await notifier.http.post("/v1/rules/validate", content=RULES_YAML)
@@ -72,13 +73,13 @@ async def test_rules_are_accepted_as_yaml_and_shown_with_secrets_masked(notifier
 
 async def test_an_empty_or_null_rules_body_is_refused_and_the_rules_stay(notifier):
     # Found by schemathesis: PUT /v1/rules without a body (or with null) replaced the rules with none.
-    await notifier.http.put("/v1/rules", content=RULES_YAML)
+    await put_current(notifier.http, "/v1/rules", content=RULES_YAML)
     for method, path, body in (
         ("PUT", "/v1/rules", " \n"),
         ("PUT", "/v1/rules", "null"),
         ("POST", "/v1/rules/validate", ""),
     ):
-        response = await notifier.http.request(method, path, content=body)
+        response = await notifier.http.request(method, path, content=body, headers={"If-Match": "1"})
 
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == "(document)"
@@ -106,7 +107,7 @@ async def test_the_dry_run_says_who_would_receive_an_insight_and_why(notifier, j
         team_created(team("t-billing", [member("pm-ann")], ["billing"])),
         team_created(team("t-ops", [member("ops-olga", MemberRole.product_ops)], [])),
     )
-    await notifier.http.put("/v1/rules", content=RULES_YAML)
+    await put_current(notifier.http, "/v1/rules", content=RULES_YAML)
     olga = await notifier.api_key("product_ops", member_id="ops-olga")
     response = await notifier.http.post(
         "/v1/members/ops-olga/subscriptions",
@@ -147,7 +148,8 @@ async def test_the_dry_run_says_who_would_receive_an_insight_and_why(notifier, j
 
 async def test_members_manage_their_own_preferences_and_product_ops_anyone_s(notifier):
     ann = await notifier.api_key("pm", member_id="pm-ann")
-    mine = await notifier.http.put(
+    mine = await put_current(
+        notifier.http,
         "/v1/members/pm-ann/preferences",
         headers={"X-API-Key": ann},
         json={
@@ -166,11 +168,15 @@ async def test_members_manage_their_own_preferences_and_product_ops_anyone_s(not
     assert other.status_code == 403
     ops = await notifier.api_key("product_ops", member_id="ops-olga")
     assert (
-        await notifier.http.put(
-            "/v1/members/pm-bob/preferences", headers={"X-API-Key": ops}, json={"digest": "hourly"}
+        await put_current(
+            notifier.http,
+            "/v1/members/pm-bob/preferences",
+            headers={"X-API-Key": ops},
+            json={"digest": "hourly"},
         )
     ).status_code == 200
-    bad = await notifier.http.put(
+    bad = await put_current(
+        notifier.http,
         "/v1/members/pm-ann/preferences",
         headers={"X-API-Key": ann},
         json={"timezone": "Mars/Olympus", "channels": ["slack"]},

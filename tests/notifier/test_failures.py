@@ -10,7 +10,7 @@ from terrain_dev.waiting import eventually
 from terrain_notifier.main import create
 from terrain_notifier.settings import DispatchSettings
 
-from .conftest import feed, make_settings
+from .conftest import feed, make_settings, put_current
 from .factories import detected, insight, member, team, team_created
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,7 @@ def hook_rules(url: str) -> dict:
 async def only_the_hook(notifier, jetstream, url: str) -> None:
     """Nobody owns anything and nobody is in Product Ops: the rule's webhook is the only recipient."""
     await feed(jetstream, team_created(team("t-1", [member("eng-1", MemberRole.engineer)], [])))
-    response = await notifier.http.put("/v1/rules", json=hook_rules(url))
+    response = await put_current(notifier.http, "/v1/rules", json=hook_rules(url))
     assert response.status_code == 200, response.text
 
 
@@ -88,13 +88,15 @@ async def test_a_private_range_webhook_target_is_refused(notifier):
         "http://[::1]:8080/x",
         "http://192.168.1.20/hook",
     ):
-        response = await notifier.http.put("/v1/rules", json=hook_rules(url))
+        response = await put_current(notifier.http, "/v1/rules", json=hook_rules(url))
         assert response.status_code == 422, url
         [error] = response.json()["errors"]
         assert error["field"] == "endpoints.ops-hook.url"
         assert "refused target" in error["message"] and "not allow-listed" in error["message"]
-    response = await notifier.http.put(
-        "/v1/members/pm-1/preferences", json={"channels": ["slack"], "slack_url": "http://10.1.2.3/slack"}
+    response = await put_current(
+        notifier.http,
+        "/v1/members/pm-1/preferences",
+        json={"channels": ["slack"], "slack_url": "http://10.1.2.3/slack"},
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "slack_url"

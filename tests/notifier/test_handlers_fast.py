@@ -15,6 +15,7 @@ from terrain_contracts.events.notification import (
     NotificationLoopClosed,
 )
 from terrain_contracts.events.team import TeamDeleted, TeamDeletedData
+from terrain_kit.errors import DomainError
 from terrain_notifier.domain.rules import RulesError, parse_rules
 from terrain_notifier.handlers import insights, loops, outcomes, projections
 from terrain_notifier.handlers import rules as rules_handlers
@@ -238,6 +239,9 @@ class TestProjections:
         assert reporter["erased"] is True and "email" not in reporter and "text" not in reporter
 
 
+HOOK = "https://hooks.example.com/terrain"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+NEW_SECRET = "whsec_b3RoZXItc2VjcmV0LW9mLTI0LWJ5dGVzLWF0LWxlYXN0"
 RULES = """
 product_ops_members: [m-ops]
 endpoints:
@@ -262,10 +266,43 @@ class TestRules:
     async def test_rules_by_api_replace_the_live_rules_with_a_new_version(self, uow, context):
         await rules_handlers.apply_file(uow, rules_handlers.parse_text(RULES, []), "hash-1", NOW)
 
-        version = await rules_handlers.replace(uow, context, parse_rules({}), "key:ops")
+        version = await rules_handlers.replace(uow, context, parse_rules({}), "key:ops", 1)
 
         [record] = await docs(uow, "rules")
         assert version == 2 and record["updated_by"] == "key:ops" and record["rules"]["routes"] == []
+
+    @pytest.mark.parametrize(("if_match", "status"), [(None, 428), (0, 412), (2, 412)])
+    async def test_rules_by_api_need_the_live_version_in_if_match(self, uow, context, if_match, status):
+        await rules_handlers.apply_file(uow, rules_handlers.parse_text(RULES, []), "hash-1", NOW)
+
+        with pytest.raises(DomainError) as refused:
+            await rules_handlers.replace(uow, context, parse_rules({}), "key:ops", if_match)
+
+        assert refused.value.status == status
+        [record] = await docs(uow, "rules")
+        assert record["version"] == 1 and record["rules"]["product_ops_members"] == ["m-ops"]
+
+    async def test_an_empty_rules_document_by_api_is_refused_unless_allowed(self):
+        for body in (b"{}", b"routes: []", b"defaults: {channels: [inbox, email]}"):
+            with pytest.raises(RulesError) as refused:
+                rules_handlers.parse_body(body, [])
+            assert (
+                refused.value.errors[0].field == "(document)"
+                and "allow_empty" in refused.value.errors[0].message
+            )
+
+        assert rules_handlers.parse_body(b"{}", [], allow_empty=True).routes == []
+
+    async def test_a_masked_secret_sent_back_keeps_the_stored_one_and_a_new_one_replaces_it(self):
+        stored = parse_rules({"endpoints": {"hook": {"channel": "webhook", "url": HOOK, "secret": SECRET}}})
+        sent = b'endpoints: {hook: {channel: webhook, url: "%s", secret: "whsec_***"}}' % HOOK.encode()
+        assert rules_handlers.parse_body(sent, [], stored=stored).endpoints["hook"].secret == SECRET
+        replaced = sent.replace(b"whsec_***", NEW_SECRET.encode())
+        assert rules_handlers.parse_body(replaced, [], stored=stored).endpoints["hook"].secret == NEW_SECRET
+        renamed = sent.replace(b"{hook:", b"{other:")
+        with pytest.raises(RulesError) as refused:
+            rules_handlers.parse_body(renamed, [], stored=stored)
+        assert refused.value.errors[0].field == "endpoints.other.secret"
 
     async def test_a_matching_route_sends_to_its_endpoint_at_once(self, uow, context):
         await billing_team(uow)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from terrain_contracts.events.insight import Severity
 from terrain_contracts.events.team import MemberRole
-from terrain_kit.errors import Conflict, Invalid, NotFound
+from terrain_kit.errors import Conflict, DomainError, Invalid, NotFound
 from terrain_notifier.domain.rules import Match
 from terrain_notifier.handlers import deliveries, inbox, insights, members, periodic
 from terrain_notifier.handlers.context import Context
@@ -17,17 +17,49 @@ from .memory import billing_team, docs, refuse_all
 
 pytestmark = pytest.mark.unit
 
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
 
 class TestMembers:
     async def test_preferences_are_saved_and_used_for_routing(self, uow, context):
         await billing_team(uow)
         prefs, warnings = await members.checked_preferences(context, {"channels": ["inbox"]})
 
-        await members.save_preferences(uow, context, "pm-ann", prefs)
+        assert await members.save_preferences(uow, context, "pm-ann", prefs, 0) == 1
         await insights.on_insights(uow, context, [detected(insight())])
 
         assert warnings == []
         assert [d["channel"] for d in await docs(uow, "deliveries")] == ["inbox"]
+
+    @pytest.mark.parametrize(("if_match", "status"), [(None, 428), (0, 412), (2, 412)])
+    async def test_preferences_are_replaced_only_on_their_current_version(
+        self, uow, context, if_match, status
+    ):
+        prefs, _ = await members.checked_preferences(context, {"channels": ["inbox"]})
+        await members.save_preferences(uow, context, "pm-ann", prefs, 0)
+        email, _ = await members.checked_preferences(context, {"channels": ["email"]})
+
+        with pytest.raises(DomainError) as refused:
+            await members.save_preferences(uow, context, "pm-ann", email, if_match)
+
+        assert refused.value.status == status
+        [held] = await docs(uow, "preferences")
+        assert held["version"] == 1 and held["preferences"]["channels"] == ["inbox"]
+
+    async def test_a_masked_webhook_secret_keeps_the_stored_one(self, context):
+        sent = {
+            "channels": ["webhook"],
+            "webhook_url": "https://hooks.example.com/me",
+            "webhook_secret": SECRET,
+        }
+        held, _ = await members.checked_preferences(context, sent)
+
+        again, _ = await members.checked_preferences(context, {**sent, "webhook_secret": "whsec_***"}, held)
+
+        assert again.webhook_secret == SECRET
+        with pytest.raises(Invalid) as refused:
+            await members.checked_preferences(context, {**sent, "webhook_secret": "whsec_***"})
+        assert [e.field for e in refused.value.errors] == ["webhook_secret"]
 
     async def test_invalid_preferences_name_the_field(self, context):
         with pytest.raises(Invalid) as refused:
@@ -117,7 +149,7 @@ class TestPeriodic:
     async def test_an_hourly_digest_merges_the_items_of_its_window_into_one_message(self, uow, context):
         await billing_team(uow)
         prefs, _ = await members.checked_preferences(context, {"channels": ["email"], "digest": "hourly"})
-        await members.save_preferences(uow, context, "pm-ann", prefs)
+        await members.save_preferences(uow, context, "pm-ann", prefs, 0)
         await insights.on_insights(
             uow, context, [detected(insight("ins-1")), detected(insight("ins-2", theme="refunds"))]
         )

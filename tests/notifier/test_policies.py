@@ -11,7 +11,7 @@ from terrain_notifier.jobs import periodic
 from terrain_notifier.main import create
 from terrain_notifier.settings import PolicySettings
 
-from .conftest import feed, make_settings, value
+from .conftest import feed, make_settings, put_current, value
 from .factories import detected, insight, member, team, team_created, updated
 from .memory import Clock
 from .receivers import text_of
@@ -49,7 +49,8 @@ async def test_quiet_hours_hold_a_notification_until_they_end(clocked, jetstream
         (local - timedelta(hours=1)).strftime("%H:%M"),
         (local + timedelta(hours=2)).strftime("%H:%M"),
     )
-    response = await service.http.put(
+    response = await put_current(
+        service.http,
         "/v1/members/pm-ann/preferences",
         json={"timezone": "America/New_York", "quiet_hours": {"start": start, "end": end}},
     )
@@ -69,7 +70,7 @@ async def test_quiet_hours_hold_a_notification_until_they_end(clocked, jetstream
 async def test_an_hourly_digest_merges_insights_into_one_message(clocked, jetstream, smtp_receiver):
     service, clock = clocked
     await org(jetstream)
-    response = await service.http.put("/v1/members/pm-ann/preferences", json={"digest": "hourly"})
+    response = await put_current(service.http, "/v1/members/pm-ann/preferences", json={"digest": "hourly"})
     assert response.status_code == 200
 
     await feed(

@@ -8,7 +8,7 @@ from terrain_dev.testing import publish, running
 from terrain_dev.waiting import eventually
 from terrain_notifier.main import create
 
-from .conftest import make_settings, value
+from .conftest import make_settings, put_current, value
 from .factories import detected, insight, member, team, team_created
 from .receivers import text_of
 
@@ -25,7 +25,8 @@ async def test_two_replicas_deliver_each_notification_once(
         create(base.model_copy(update={"instance": name})) for name in ("replica-a", "replica-b")
     )
     async with running(first) as a, running(second):
-        response = await a.http.put(
+        response = await put_current(
+            a.http,
             "/v1/members/pm-bob/preferences",
             json={"channels": ["slack", "email"], "slack_url": http_receiver.url("/slack/bob")},
         )

@@ -11,7 +11,7 @@ from terrain_dev.testing import running
 from terrain_dev.waiting import eventually
 from terrain_notifier.main import create
 
-from .conftest import at_least, feed, no_pending, value
+from .conftest import at_least, feed, no_pending, put_current, value
 from .factories import detected, insight, member, team, team_created, updated
 from .receivers import text_of
 
@@ -33,7 +33,8 @@ async def billing_org(notifier, jetstream, http_receiver) -> None:
         ),
         team_created(team("t-ops", [member("ops-olga", MemberRole.product_ops)], [])),
     )
-    response = await notifier.http.put(
+    response = await put_current(
+        notifier.http,
         "/v1/members/pm-bob/preferences",
         json={"channels": ["slack", "inbox"], "slack_url": http_receiver.url("/slack/bob")},
     )
@@ -50,7 +51,7 @@ async def billing_org(notifier, jetstream, http_receiver) -> None:
             {"name": "billing-to-hook", "when": {"product_areas": ["billing"]}, "endpoints": ["billing-hook"]}
         ],
     }
-    response = await notifier.http.put("/v1/rules", json=rules)
+    response = await put_current(notifier.http, "/v1/rules", json=rules)
     assert response.status_code == 200, response.text
 
 

@@ -2,14 +2,14 @@
 
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from terrain_contracts.types import Id
 
 from .rules import Match, Strict, Url, checked_url
-from .targets import check_secret
+from .targets import SECRET_MASK, check_secret
 
 Channels = list[Literal["inbox", "email", "slack", "webhook"]]
 
@@ -97,8 +97,18 @@ class Subscription(Match):
 
 
 def clean_for_view(preferences: Preferences) -> dict:
-    """Preferences as shown back: the webhook secret never leaves the service."""
+    """Preferences as shown back: the webhook secret never leaves the service (it shows as the mask)."""
     view = preferences.model_dump(mode="json")
     if view.get("webhook_secret"):
-        view["webhook_secret"] = "whsec_***"
+        view["webhook_secret"] = SECRET_MASK
     return view
+
+
+def keep_secret(body: dict[str, Any], held: Preferences | None) -> dict[str, Any]:
+    """Preferences as sent, where the masked secret (what a read shows) is the stored one; ValueError when
+    nothing is stored for it."""
+    if body.get("webhook_secret") != SECRET_MASK:
+        return body
+    if held is None or held.webhook_secret is None:
+        raise ValueError(f"{SECRET_MASK} stands for the stored secret, and there is none: send the secret")
+    return {**body, "webhook_secret": held.webhook_secret}

@@ -37,7 +37,7 @@ from terrain_contracts.events.notification import Channel
 from terrain_contracts.types import FieldError, Id, Slug, field_errors
 from terrain_kit.errors import Invalid
 
-from .targets import check_secret, literal_address, networks, refusal, split_url
+from .targets import SECRET_MASK, check_secret, literal_address, networks, refusal, split_url
 
 SEVERITY_RANK = {Severity.info: 0, Severity.warning: 1, Severity.critical: 2}
 MEMBER_CHANNELS = (Channel.inbox, Channel.email, Channel.slack, Channel.webhook)
@@ -183,6 +183,32 @@ class RulesError(Invalid):
     @classmethod
     def of(cls, field: str, message: str) -> "RulesError":
         return cls([FieldError(field=field[:300], message=message[:2000] or "invalid")])
+
+
+def keep_secrets(data: Any, stored: Rules) -> Any:
+    """Rules as sent, where a masked secret (what a read shows) is the stored secret of the same endpoint:
+    what ``GET /v1/rules`` answers can be written back unchanged. A masked secret for an endpoint that
+    holds none is refused naming it."""
+    endpoints = data.get("endpoints") if isinstance(data, dict) else None
+    if not isinstance(endpoints, dict):
+        return data
+    kept = dict(endpoints)
+    for name, endpoint in endpoints.items():
+        if not isinstance(endpoint, dict) or endpoint.get("secret") != SECRET_MASK:
+            continue
+        held = stored.endpoints.get(name)
+        if held is None or held.secret is None:
+            raise RulesError.of(
+                f"endpoints.{name}.secret",
+                f"{SECRET_MASK} stands for the stored secret of this endpoint, which has none: send one",
+            )
+        kept[name] = {**endpoint, "secret": held.secret}
+    return {**data, "endpoints": kept}
+
+
+def is_empty(rules: Rules) -> bool:
+    """Nothing differs from no rules at all: no route, endpoint, Product Ops member or setting."""
+    return rules == Rules()
 
 
 def parse_rules(data: Any, ssrf_allow: Sequence[str] = ()) -> Rules:

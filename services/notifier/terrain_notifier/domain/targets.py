@@ -16,6 +16,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SECRET_PREFIX = "whsec_"
+# What a read shows for a secret; sent back in a write, it keeps the stored secret it stands for.
+SECRET_MASK = "whsec_***"
 
 
 def networks(cidrs: Iterable[str]) -> list[Network]:

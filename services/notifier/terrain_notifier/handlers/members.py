@@ -5,18 +5,25 @@ from typing import Any
 
 from pydantic import ValidationError
 from terrain_contracts.types import field_errors
-from terrain_kit.errors import Invalid, NotFound
+from terrain_kit.errors import Invalid, NotFound, StaleVersion, check_version
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.members import Preferences, Subscription
+from ..domain.members import Preferences, Subscription, keep_secret
 from ..domain.rules import Match
 from ..store import directory
 from .context import Context
 
 
-async def checked_preferences(context: Context, body: dict[str, Any]) -> tuple[Preferences, list[str]]:
+async def checked_preferences(
+    context: Context, body: dict[str, Any], held: Preferences | None = None
+) -> tuple[Preferences, list[str]]:
     """Preferences as sent, validated, their personal Slack and webhook targets SSRF-checked (DNS: outside
-    any transaction); with warnings for hosts that do not resolve now."""
+    any transaction); with warnings for hosts that do not resolve now. A masked webhook secret (what a read
+    shows) stands for the one ``held``."""
+    try:
+        body = keep_secret(body, held)
+    except ValueError as exc:
+        raise Invalid("webhook_secret", str(exc)) from None
     try:
         prefs = Preferences.model_validate(body, context={"ssrf_allow": context.ssrf_allow})
     except ValidationError as exc:
@@ -32,8 +39,17 @@ async def checked_preferences(context: Context, body: dict[str, Any]) -> tuple[P
     return prefs, warnings
 
 
-async def save_preferences(uow: UnitOfWork, context: Context, member_id: str, prefs: Preferences) -> None:
-    await directory.save_preferences(uow, member_id, prefs, context.now())
+async def save_preferences(
+    uow: UnitOfWork, context: Context, member_id: str, prefs: Preferences, if_match: int | None
+) -> int:
+    """Replace a member's preferences if ``if_match`` is their version (428 without it, 412 when stale);
+    returns the new version."""
+    _, current = await directory.preference_record(uow, member_id)
+    check_version(current, if_match)
+    version = await directory.save_preferences(uow, member_id, prefs, context.now(), expected=current)
+    if version is None:
+        raise StaleVersion(current, current + 1)  # a concurrent write came first
+    return version
 
 
 async def subscribe(uow: UnitOfWork, context: Context, member_id: str, match: Match) -> Subscription:

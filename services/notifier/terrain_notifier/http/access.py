@@ -1,11 +1,11 @@
 """Who may act on whose behalf, and the service's context as a route parameter."""
 
-from typing import TYPE_CHECKING, Annotated, TypeAlias
+from typing import Annotated
 
 from fastapi import Depends
 from terrain_contracts import Role
-from terrain_kit.api import Call, caller, context
-from terrain_kit.auth import Principal, allowed
+from terrain_kit.api import Call, call_for, context
+from terrain_kit.auth import Principal, require
 from terrain_kit.errors import Forbidden
 
 from ..handlers.context import Context
@@ -13,17 +13,12 @@ from ..handlers.context import Context
 # The notifier's Context (app.state.context), for routes that read.
 ContextOf = Annotated[Context, Depends(context)]
 
-# Who may call, as route parameter types (admin always passes).
-if TYPE_CHECKING:  # the kit builds these at run time; to the type checker they are a Call or a Principal
-    Member: TypeAlias = Call
-    ProductOpsCall: TypeAlias = Call
-    Viewer: TypeAlias = Principal
-    Ops: TypeAlias = Principal
-else:
-    Member = caller()  # any valid key: routes check whose data it is (own_or_product_ops, member_of)
-    ProductOpsCall = caller(Role.product_ops)
-    Viewer = allowed(Role.pm, Role.product_ops, Role.director)
-    Ops = allowed(Role.product_ops, Role.director)
+# Who may call, as route parameter types (admin always passes). Sets of roles the kit's aliases
+# (Reader, Writer, ProductOps, Director, Admin) do not name are spelt here once.
+Member = Annotated[Call, Depends(call_for())]  # any valid key: routes check whose data it is
+ProductOpsCall = Annotated[Call, Depends(call_for(Role.product_ops))]
+Viewer = Annotated[Principal, Depends(require(Role.pm, Role.product_ops, Role.director))]
+Ops = Annotated[Principal, Depends(require(Role.product_ops, Role.director))]
 
 
 def own_or_product_ops(principal: Principal, member_id: str) -> None:

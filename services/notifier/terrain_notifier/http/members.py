@@ -3,8 +3,9 @@
 from typing import Any
 
 from fastapi import APIRouter, Body, Response, status
-from terrain_kit.api import Reads
+from terrain_kit.api import IfMatch, Reads, etag
 from terrain_kit.auth import Reader
+from terrain_kit.errors import check_version
 
 from ..domain.members import Preferences, clean_for_view
 from ..domain.rules import Match
@@ -22,25 +23,42 @@ PREFERENCES_BODY = {
 
 
 @router.get("/preferences")
-async def get_preferences(member_id: str, uow: Reads, principal: Reader) -> dict[str, Any]:
+async def get_preferences(
+    member_id: str, uow: Reads, principal: Reader, response: Response
+) -> dict[str, Any]:
+    """A member's preferences (the webhook secret masked) and their version (also the ETag)."""
     own_or_product_ops(principal, member_id)
-    held = (await directory.preferences(uow, [member_id])).get(member_id)
+    held, version = await directory.preference_record(uow, member_id)
+    etag(response, version)
     return {
         "member_id": member_id,
         "custom": held is not None,
+        "version": version,
         "preferences": clean_for_view(held or Preferences()),
     }
 
 
 @router.put("/preferences", openapi_extra=PREFERENCES_BODY)
-async def put_preferences(member_id: str, call: Member, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    """Replace a member's preferences. Personal Slack and webhook targets pass the SSRF check."""
+async def put_preferences(
+    member_id: str,
+    call: Member,
+    uow: Reads,
+    version: IfMatch,
+    response: Response,
+    body: dict[str, Any] = Body(...),
+) -> dict[str, Any]:
+    """Replace a member's preferences based on the version in If-Match (428 without it, 412 when stale).
+    Personal Slack and webhook targets pass the SSRF check; a masked webhook secret keeps the stored one."""
     own_or_product_ops(call.principal, member_id)
-    prefs, warnings = await members.checked_preferences(call.context, body)
-    await call.run(members.save_preferences, call.context, member_id, prefs)
+    held, current = await directory.preference_record(uow, member_id)
+    check_version(current, version)  # early; checked again in the transaction
+    prefs, warnings = await members.checked_preferences(call.context, body, held)
+    saved = await call.run(members.save_preferences, call.context, member_id, prefs, version)
+    etag(response, saved)
     return {
         "member_id": member_id,
         "custom": True,
+        "version": saved,
         "preferences": clean_for_view(prefs),
         "warnings": warnings,
     }

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
 from terrain_contracts.events.team import TeamState
 from terrain_kit.uow import UnitOfWork
 
@@ -115,30 +116,40 @@ async def rules_record(uow: UnitOfWork) -> dict[str, Any] | None:
     return await uow[RULES].find_one({"_id": "current"}, session=uow.session)
 
 
+async def rules_version(uow: UnitOfWork) -> int:
+    """The live rules' version: 0 before any were saved."""
+    record = await uow[RULES].find_one({"_id": "current"}, {"version": 1}, session=uow.session)
+    return record["version"] if record else 0
+
+
 async def rules(uow: UnitOfWork) -> Rules:
     record = await rules_record(uow)
     return Rules.model_validate(record["rules"], context=STORED) if record else Rules()
 
 
 async def save_rules(
-    uow: UnitOfWork, rules: Rules, source: str, by: str, now: datetime, file_hash: str | None = None
-) -> int:
+    uow: UnitOfWork,
+    rules: Rules,
+    source: str,
+    by: str,
+    now: datetime,
+    file_hash: str | None = None,
+    *,
+    expected: int | None = None,
+) -> int | None:
+    """Store the rules as the next version; returns it, or None when another write came first (with
+    ``expected``: when the held version is not that one)."""
     record = await rules_record(uow)
-    version = (record["version"] + 1) if record else 1
-    await uow[RULES].replace_one(
-        {"_id": "current"},
-        {
-            "rules": rules.model_dump(mode="json"),
-            "version": version,
-            "source": source,
-            "updated_by": by,
-            "updated_at": now,
-            "file_hash": file_hash if file_hash is not None else (record or {}).get("file_hash"),
-        },
-        upsert=True,
-        session=uow.session,
-    )
-    return version
+    if expected is not None and expected != (record["version"] if record else 0):
+        return None
+    fields = {
+        "rules": rules.model_dump(mode="json"),
+        "source": source,
+        "updated_by": by,
+        "updated_at": now,
+        "file_hash": file_hash if file_hash is not None else (record or {}).get("file_hash"),
+    }
+    return await _replace_versioned(uow, RULES, "current", fields, record)
 
 
 async def preferences(uow: UnitOfWork, member_ids: list[str]) -> dict[str, Preferences]:
@@ -146,13 +157,40 @@ async def preferences(uow: UnitOfWork, member_ids: list[str]) -> dict[str, Prefe
     return {doc["_id"]: Preferences.model_validate(doc["preferences"], context=STORED) for doc in docs}
 
 
-async def save_preferences(uow: UnitOfWork, member_id: str, prefs: Preferences, now: datetime) -> None:
-    await uow[PREFERENCES].replace_one(
-        {"_id": member_id},
-        {"preferences": prefs.model_dump(mode="json"), "updated_at": now},
-        upsert=True,
-        session=uow.session,
-    )
+async def preference_record(uow: UnitOfWork, member_id: str) -> tuple[Preferences | None, int]:
+    """A member's preferences (None: the defaults) and their version (0 when none were saved)."""
+    doc = await uow[PREFERENCES].find_one({"_id": member_id}, session=uow.session)
+    if doc is None:
+        return None, 0
+    return Preferences.model_validate(doc["preferences"], context=STORED), doc.get("version", 1)
+
+
+async def save_preferences(
+    uow: UnitOfWork, member_id: str, prefs: Preferences, now: datetime, *, expected: int
+) -> int | None:
+    """Store a member's preferences as the next version if ``expected`` is the held one; None otherwise."""
+    held = await uow[PREFERENCES].find_one({"_id": member_id}, session=uow.session)
+    if expected != (held.get("version", 1) if held else 0):
+        return None
+    fields = {"preferences": prefs.model_dump(mode="json"), "updated_at": now}
+    return await _replace_versioned(uow, PREFERENCES, member_id, fields, held)
+
+
+async def _replace_versioned(
+    uow: UnitOfWork, collection: str, key: str, fields: dict[str, Any], held: dict[str, Any] | None
+) -> int | None:
+    """``fields`` as the next version of document ``key``, on condition that what is stored is still
+    ``held`` (as read); None when a concurrent write came first. Saved before versions existed: 1."""
+    if held is None:
+        try:
+            await uow[collection].insert_one({"_id": key, **fields, "version": 1}, session=uow.session)
+        except DuplicateKeyError:
+            return None
+        return 1
+    version = held.get("version", 1)
+    query = {"_id": key, "version": held["version"] if "version" in held else {"$exists": False}}
+    result = await uow[collection].replace_one(query, {**fields, "version": version + 1}, session=uow.session)
+    return version + 1 if result.matched_count == 1 else None
 
 
 async def subscriptions(uow: UnitOfWork, member_id: str | None = None) -> list[tuple[str, Subscription]]:
