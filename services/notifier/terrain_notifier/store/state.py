@@ -229,20 +229,13 @@ async def add_loops(uow: UnitOfWork, loops: list[dict[str, Any]]) -> set[str]:
     """Record loops once (a second shipped event changes nothing); returns the ids recorded now."""
     if not loops:
         return set()
-    ids = [loop["_id"] for loop in loops]
-    held = {
-        doc["_id"]
-        for doc in await uow[LOOPS].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session).to_list(None)
-    }
-    new = [loop for loop in loops if loop["_id"] not in held]
-    if new:
-        # $setOnInsert: a concurrent transaction recording the same loops conflicts and is retried whole.
-        await uow[LOOPS].bulk_write(
-            [UpdateOne({"_id": loop["_id"]}, {"$setOnInsert": loop}, upsert=True) for loop in new],
-            ordered=False,
-            session=uow.session,
-        )
-    return {loop["_id"] for loop in new}
+    # $setOnInsert: a concurrent transaction recording the same loops conflicts and is retried whole.
+    result = await uow[LOOPS].bulk_write(
+        [UpdateOne({"_id": loop["_id"]}, {"$setOnInsert": loop}, upsert=True) for loop in loops],
+        ordered=False,
+        session=uow.session,
+    )
+    return set(result.upserted_ids.values())
 
 
 async def settle_loops(
