@@ -40,17 +40,19 @@ async def test_rules_are_replaced_only_with_the_current_version_in_if_match(noti
     assert (await notifier.http.get("/v1/rules")).headers["ETag"] == '"1"'
 
 
-async def test_of_two_concurrent_writes_on_the_same_version_one_wins_and_the_other_is_stale(notifier):
-    await notifier.http.put("/v1/rules", json=RULES, headers=match(0))
+@pytest.mark.parametrize("base", [0, 1], ids=["first-write", "later-write"])
+async def test_of_two_concurrent_writes_on_the_same_version_one_wins_and_the_other_is_stale(notifier, base):
+    if base:
+        await notifier.http.put("/v1/rules", json=RULES, headers=match(0))
     changed = [{**RULES, "escalation_minutes": minutes} for minutes in (10, 20)]
 
     answers = await asyncio.gather(
-        *(notifier.http.put("/v1/rules", json=rules, headers=match(1)) for rules in changed)
+        *(notifier.http.put("/v1/rules", json=rules, headers=match(base)) for rules in changed)
     )
 
     assert sorted(answer.status_code for answer in answers) == [200, 412], [a.text for a in answers]
     shown = (await notifier.http.get("/v1/rules")).json()
-    assert shown["version"] == 2
+    assert shown["version"] == base + 1
     [winner] = [rules for rules, answer in zip(changed, answers, strict=True) if answer.status_code == 200]
     assert shown["rules"]["escalation_minutes"] == winner["escalation_minutes"]
 
