@@ -5,6 +5,7 @@ import random
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from nats.js import JetStreamContext
 from terrain_contracts import Money
@@ -103,14 +104,8 @@ async def taxonomy(services: Services) -> dict:
 
 async def channels(services: Services, receivers: Receivers) -> None:
     """Who hears what, how: PMs on Slack or email besides the inbox; Product Ops by email."""
-    await services.as_member(
-        "notifier",
-        "PUT",
-        "/v1/rules",
-        "product_ops",
-        org.NADIA.member_id,
-        json={"product_ops_members": [], "defaults": {"channels": ["inbox"]}, "routes": []},
-    )
+    empty = {"product_ops_members": [], "defaults": {"channels": ["inbox"]}, "routes": []}
+    await replace(services, "/v1/rules", empty, params={"allow_empty": "true"})  # no routes: owners only
     choices = {
         org.HUGO: ["slack", "inbox"],
         org.AMIR: ["slack", "inbox"],
@@ -122,14 +117,15 @@ async def channels(services: Services, receivers: Receivers) -> None:
         body: dict[str, object] = {"channels": wanted}
         if "slack" in wanted:
             body["slack_url"] = receivers.slack_url(person.member_id)
-        await services.as_member(
-            "notifier",
-            "PUT",
-            f"/v1/members/{person.member_id}/preferences",
-            "product_ops",
-            org.NADIA.member_id,
-            json=body,
-        )
+        await replace(services, f"/v1/members/{person.member_id}/preferences", body)
+
+
+async def replace(services: Services, path: str, body: dict[str, Any], **kwargs: Any) -> Any:
+    """Product Ops replaces a notifier document based on the version it reads first (If-Match)."""
+    ops = ("product_ops", org.NADIA.member_id)
+    current = await services.as_member("notifier", "GET", path, *ops)
+    headers = {"If-Match": f'"{current["version"]}"'}
+    return await services.as_member("notifier", "PUT", path, *ops, json=body, headers=headers, **kwargs)
 
 
 async def accounts(js: JetStreamContext, today: date) -> None:
