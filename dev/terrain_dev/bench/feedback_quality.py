@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from terrain_feedback.domain.similarity import signature, similarity, trigrams
-from terrain_feedback.domain.text import detect_language
+from terrain_kit.text import detect_language
 
 from .feedback_sample import labelled_pairs, language_sample
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
-from terrain_insights.classify import Classification
+from terrain_insights.domain.classify import Classification
 from terrain_insights.handlers import feedback
 from terrain_insights.handlers.feedback import classified_event
 
@@ -35,11 +35,11 @@ from terrain_dev.bench.insights_history import seed
 UNCLASSIFIED = Classification(1, [], FeedbackCategory.bug, SentimentLabel.negative, -0.4)
 
 
-async def nothing(events, uow, ctx) -> None:
+async def nothing(uow, events, context) -> None:
     return None
 
 
-async def emit_only(events, uow, ctx) -> None:
+async def emit_only(uow, events, context) -> None:
     for event in events:
         uow.emit(classified_event(event.data.feedback_id, event.data.revision, UNCLASSIFIED, "en", event))
 

@@ -15,8 +15,9 @@ from uuid import uuid4
 
 from terrain_contracts import streams
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
-from terrain_insights.classify import Classification, ThemeMatch
 from terrain_insights.domain.aggregates import Account, Ops, bucket_start, contribution
+from terrain_insights.domain.classify import Classification, ThemeMatch
+from terrain_insights.domain.taxonomy import from_yaml
 from terrain_insights.handlers import periodic
 from terrain_insights.store import (
     AGGREGATES,
@@ -27,7 +28,6 @@ from terrain_insights.store import (
     TAXONOMY,
     upgrade,
 )
-from terrain_insights.taxonomy import from_yaml
 from terrain_kit.mongo import ensure_indexes
 from terrain_kit.uow import OUTBOX, PROCESSED, kit_indexes
 

@@ -47,7 +47,7 @@ from terrain_contracts.events.feedback import (
 )
 from terrain_insights.handlers import periodic
 from terrain_insights.handlers.windows import DemandWindows
-from terrain_insights.jobs import UNOWNED_CHUNK
+from terrain_insights.jobs.detectors import UNOWNED_CHUNK
 from terrain_insights.main import create
 from terrain_insights.settings import InsightsHttp, InsightsSettings, PeriodicSettings
 from terrain_insights.store import (
@@ -135,7 +135,7 @@ async def burst(svc, events: list[FeedbackIngested]) -> tuple[float, str]:
 async def unowned_pass(svc, windows: DemandWindows) -> tuple[float, int]:
     """Seconds for one pass of the unowned-demand detector, as its job runs it,
     and the themes it looked at."""
-    ctx, run = svc.app.state.insights, svc.service.transactions.run
+    ctx, run = svc.app.state.context, svc.service.transactions.run
     started = time.perf_counter()
     touched, _ = await run(lambda uow: periodic.buckets_touched(uow, ctx))
     themes = windows.changed(touched)
@@ -196,7 +196,7 @@ async def measure(nats_server, mongo_server, size: int, events: int, max_seed: f
             result[kind] = per_event
         # The detector's first pass reads each touched theme's 30-day window whole (a replica that just took
         # the lease); the next, after another burst, re-reads only the day buckets written since.
-        windows = DemandWindows(svc.app.state.insights.detectors.demand_days)
+        windows = DemandWindows(svc.app.state.context.detectors.demand_days)
         for kind in ("cold", "warm"):
             if kind == "warm":
                 await burst(svc, _events(100, now, f"between-{size}"))
