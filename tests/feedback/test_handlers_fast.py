@@ -7,10 +7,10 @@ mongomock's bulk write reports no matched count, so an edit (a replacement check
 read) cannot run here: edits are covered by test_intake only.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from terrain_contracts.events.account import Account, AccountUpdated
+from terrain_contracts.events.account import Account
 from terrain_contracts.events.feedback import (
     FeedbackErased,
     FeedbackIngested,
@@ -25,7 +25,6 @@ from terrain_feedback.handlers import accounts, erasures, intake, shipped
 from terrain_feedback.handlers.context import Context
 from terrain_feedback.handlers.intake import Submission
 from terrain_feedback.store.recent import RecentItems
-from terrain_kit.errors import Invalid, NotFound, StaleVersion, VersionRequired
 from terrain_kit.uow import UnitOfWork
 
 from .builders import submission
@@ -153,82 +152,6 @@ class TestIngest:
 
         assert decision.item.account_id == "acc-acme"
         assert decision.item.ingested.account.plan == "enterprise"
-
-
-class TestAccounts:
-    async def test_an_account_put_through_the_api_is_stored_and_announced(self, db):
-        uow = unit(db)
-
-        version = await accounts.put_account(uow, "acc-1", Account(account_id="acc-1", name="Acme"), None)
-
-        assert (await db["accounts"].find_one({"_id": "acc-1"}))["name"] == "Acme"
-        assert subjects(uow) == [AccountUpdated.subject]
-        assert version == 1
-
-    async def test_an_account_replaced_with_the_version_it_was_read_at_is_stored_as_the_next(self, db):
-        await accounts.put_account(unit(db), "acc-1", Account(account_id="acc-1", name="Acme"), None)
-        uow = unit(db)
-
-        version = await accounts.put_account(uow, "acc-1", Account(account_id="acc-1", name="Acme Corp"), 1)
-
-        assert version == 2
-        assert (await db["accounts"].find_one({"_id": "acc-1"}))["name"] == "Acme Corp"
-        assert subjects(uow) == [AccountUpdated.subject]
-
-    async def test_replacing_an_account_without_its_version_is_refused_as_version_required(self, db):
-        await accounts.put_account(unit(db), "acc-1", Account(account_id="acc-1", name="Acme"), None)
-        uow = unit(db)
-
-        with pytest.raises(VersionRequired):
-            await accounts.put_account(uow, "acc-1", Account(account_id="acc-1", name="Acme Corp"), None)
-
-        assert uow.outbox == [] and (await db["accounts"].find_one({"_id": "acc-1"}))["name"] == "Acme"
-
-    async def test_replacing_an_account_changed_by_a_crm_since_it_was_read_is_refused_as_stale(self, db):
-        await accounts.put_account(unit(db), "acc-1", Account(account_id="acc-1", name="Acme"), None)
-        later = datetime.now(UTC) + timedelta(minutes=1)  # API writes are stamped by the event's clock
-        await accounts.apply_account(unit(db), Account(account_id="acc-1", name="Acme Inc"), later)
-        uow = unit(db)
-
-        with pytest.raises(StaleVersion) as refused:
-            await accounts.put_account(uow, "acc-1", Account(account_id="acc-1", name="Acme Corp"), 1)
-
-        assert refused.value.current == 2
-        assert uow.outbox == [] and (await db["accounts"].find_one({"_id": "acc-1"}))["name"] == "Acme Inc"
-
-    async def test_an_account_whose_id_differs_from_the_path_is_refused(self, db):
-        uow = unit(db)
-
-        with pytest.raises(Invalid) as refused:
-            await accounts.put_account(uow, "acc-2", Account(account_id="acc-1", name="Acme"), None)
-
-        assert refused.value.field == "account_id"
-        assert uow.outbox == [] and await db["accounts"].count_documents({}) == 0
-
-    async def test_an_older_account_state_arriving_late_changes_nothing(self, db):
-        newer = Account(account_id="acc-1", name="Acme Corp", renewal_date=date(2027, 3, 1))
-        await accounts.apply_account(unit(db), newer, NOW)
-
-        applied = await accounts.apply_account(
-            unit(db), Account(account_id="acc-1", name="Acme"), NOW - timedelta(days=1)
-        )
-
-        assert applied is False
-        assert (await db["accounts"].find_one({"_id": "acc-1"}))["name"] == "Acme Corp"
-
-    async def test_a_crm_repeating_the_stored_state_keeps_its_version(self, db):
-        acme = Account(account_id="acc-1", name="Acme", domains=["acme.io"], plan="growth")
-        await accounts.apply_account(unit(db), acme, NOW)
-
-        applied = await accounts.apply_account(unit(db), acme, NOW + timedelta(hours=1))
-
-        assert applied is True
-        stored = await db["accounts"].find_one({"_id": "acc-1"})
-        assert stored["version"] == 1 and stored["as_of"] == NOW + timedelta(hours=1)
-
-    async def test_deleting_an_unknown_account_is_refused_as_not_found(self, db):
-        with pytest.raises(NotFound):
-            await accounts.delete_account(unit(db), "acc-unknown")
 
 
 class TestErasure:

@@ -1,4 +1,5 @@
-"""Every vendor's timestamp, whatever it holds, is read or refused as unauthorized: never a server error.
+"""Every vendor's timestamp, whatever it holds, is read or refused as unauthorized: never a server error
+(and the same for the declared body length).
 
 Issue 19.3: a 400-digit ``X-Terrain-Timestamp`` raised OverflowError in the age check (an unauthenticated
 500). Each odd timestamp is tried with a made-up signature and with a signature that really covers it
@@ -14,8 +15,10 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.requests import Request
 from terrain_dev.fuzzing import budget
 from terrain_feedback.domain.webhooks.signatures import VERIFIERS, SignedRequest, Unauthorized
+from terrain_feedback.http.webhooks import Refused, read_capped
 
 from .signing import BASE_URL, SECRETS, fixture
 
@@ -127,3 +130,22 @@ def test_any_timestamp_text_is_read_or_unauthorized(vendor, stamp):
             verify(vendor, stamp, signature)
         except Unauthorized:
             pass
+
+
+def delivery(content_length: bytes, body: bytes) -> Request:
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"content-length", content_length)]}
+    return Request(scope, receive)
+
+
+async def test_a_declared_length_no_int_can_hold_is_refused_as_too_large():
+    with pytest.raises(Refused) as refused:
+        await read_capped(delivery(b"9" * 5000, b"{}"), 1024)  # int() refuses past 4,300 digits
+
+    assert refused.value.status == 413
+
+
+async def test_a_declared_length_that_is_not_ascii_digits_is_left_to_the_body_read():
+    assert await read_capped(delivery("²".encode("latin-1"), b"{}"), 1024) == b"{}"

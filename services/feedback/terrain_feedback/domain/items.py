@@ -212,8 +212,7 @@ class IntakePlan:
             return Decision(Outcome.unchanged, fid)
         domain = customer_domain(data)
         account_id, account = self._accounts.resolve(data, domain)
-        sig = signature(data.text)
-        key = dup_key(account_id, domain)
+        sig, key = signature(data.text), dup_key(account_id, domain)
         duplicate = self._near_duplicate(fid, key, sig, data.occurred_at)
         ingested = FeedbackIngestedData(
             feedback_id=fid,
