@@ -19,7 +19,9 @@ async def test_every_taxonomy_change_is_a_new_version_and_yaml_round_trips(insig
     assert yaml.safe_load(exported.text)["version"] == 1
     assert from_yaml(exported.text).content() == from_yaml(TAXONOMY_YAML).content()
 
-    same = await insights.http.post("/v1/taxonomy/import", content=exported.text)
+    same = await insights.http.post(
+        "/v1/taxonomy/import", content=exported.text, headers={"If-Match": exported.headers["ETag"]}
+    )
     assert same.json()["version"] == 1  # unchanged content: no new version
 
     theme = {

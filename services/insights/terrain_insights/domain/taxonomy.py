@@ -6,11 +6,12 @@ teams own (``team.*`` events); a theme whose area no team owns is "unowned".
 Every change is a new version: versions are immutable once stored.
 """
 
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from terrain_contracts.types import Slug
+from terrain_kit.errors import Invalid
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
@@ -85,19 +86,80 @@ class Taxonomy(BaseModel):
         return self.model_dump(mode="json", exclude={"version"})
 
 
+def refuse_empty(taxonomy: Taxonomy, allow_empty: bool) -> None:
+    """A whole taxonomy without product areas removes every theme: only when asked for explicitly."""
+    if not taxonomy.areas and not allow_empty:
+        raise Invalid(
+            "areas",
+            "an empty taxonomy (no product areas) would remove every theme; "
+            "send it with ?allow_empty=true if that is what you mean",
+        )
+
+
 class TaxonomyFileError(ValueError):
     """A YAML taxonomy that cannot be read, with a message naming the problem."""
 
 
-def from_yaml(text: str | bytes) -> Taxonomy:
+MAX_DEPTH = 64  # a taxonomy is 5 levels deep; the composer recurses once per level (50,000 was a 500)
+_AS_WRITTEN = ("bool", "int", "float", "timestamp")  # what YAML 1.1 would turn `no`, `on`, `2024` into
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _TextLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that reads every scalar as the text written (slugs `no`, `on`, `2024`, names
+    `yes`, examples `12` are text: the models validate them), refusing nodes nested deeper than
+    ``MAX_DEPTH`` as it composes them (the scanner and the parser do not recurse)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+for _tag in _AS_WRITTEN:
+    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
+
+
+def load_document(text: str | bytes) -> Any:
+    """A YAML document as data, scalars as the text written except a top-level ``version`` (a number in
+    YAML's sense, so that ``version: false`` stays no version); :class:`TaxonomyFileError` naming the
+    body when it is no YAML or nested deeper than ``MAX_DEPTH``."""
+    loader = _TextLoader(text)
     try:
-        raw = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if loader.construct_object(key) == "version" and isinstance(value, yaml.ScalarNode):
+                    data["version"] = yaml.SafeLoader.yaml_constructors[value.tag](loader, value)
+        return data
+    except _TooDeep:
+        raise TaxonomyFileError(f"nested deeper than {MAX_DEPTH} levels") from None
     except yaml.YAMLError as exc:
-        raise TaxonomyFileError(f"not valid YAML: {exc}") from exc
+        raise TaxonomyFileError(f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def from_yaml(text: str | bytes) -> Taxonomy:
+    raw = load_document(text)
     if not isinstance(raw, dict):
         raise TaxonomyFileError("a taxonomy file is a mapping with an 'areas' list")
     # A stored version number is assigned, never imported; one that is present must still be a version.
-    # Strict: YAML gives Python types already, and false is no version (lax validation reads it as 0).
+    # Strict: false is no version (lax validation reads it as 0), nor is the text '3'.
     return Taxonomy.model_validate(raw, strict=True).model_copy(update={"version": 0})
 
 

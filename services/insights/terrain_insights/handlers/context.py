@@ -37,7 +37,9 @@ class Context:
         if version is None:
             version = await taxonomy_store.latest_version(uow)
             if version is None:  # no taxonomy yet: version 1 is empty, items are unassigned until one exists
-                await taxonomy_store.insert(uow, Taxonomy(), "insights", "empty initial taxonomy", self.now())
+                await taxonomy_store.insert(
+                    uow, Taxonomy(), 1, "insights", "empty initial taxonomy", self.now()
+                )
                 version = 1
         if version not in self._classifiers:
             taxonomy = await taxonomy_store.get(uow, version)

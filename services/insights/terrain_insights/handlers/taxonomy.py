@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from terrain_kit.errors import Conflict, NotFound
+from terrain_kit.errors import Conflict, NotFound, check_version
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.taxonomy import Taxonomy, Theme
+from ..domain.taxonomy import Taxonomy, Theme, refuse_empty
 from ..store import candidates
 from ..store import taxonomy as store
 from .context import Context
@@ -15,9 +15,40 @@ async def new_version(
     uow: UnitOfWork, context: Context, taxonomy: Taxonomy, author: str, note: str | None = None
 ) -> Taxonomy:
     current = await store.latest(uow)
+    return await _store(uow, context, current, taxonomy, author, note)
+
+
+async def replace(
+    uow: UnitOfWork,
+    context: Context,
+    taxonomy: Taxonomy,
+    if_match: int | None,
+    author: str,
+    note: str,
+    allow_empty: bool = False,
+) -> Taxonomy:
+    """Replace the whole taxonomy, based on version ``if_match``: required once a taxonomy with product
+    areas exists (428 without it, 412 when another version came since; the first one, when there is none
+    or only the empty one the service starts with, needs none); an empty one only when ``allow_empty``."""
+    refuse_empty(taxonomy, allow_empty)
+    current = await store.latest(uow)
+    if if_match is not None or (current is not None and current.areas):
+        check_version(current.version if current else 0, if_match)
+    return await _store(uow, context, current, taxonomy, author, note)
+
+
+async def _store(
+    uow: UnitOfWork,
+    context: Context,
+    current: Taxonomy | None,
+    taxonomy: Taxonomy,
+    author: str,
+    note: str | None,
+) -> Taxonomy:
     if current is not None and current.content() == taxonomy.content():
         return current  # nothing changed: no new version
-    return await store.insert(uow, taxonomy, author, note, context.now())
+    version = (current.version if current else 0) + 1
+    return await store.insert(uow, taxonomy, version, author, note, context.now())
 
 
 async def current(uow: UnitOfWork) -> Taxonomy:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 from terrain_contracts import Role
 from terrain_contracts.types import FieldError, Slug, field_errors
-from terrain_kit.api import Call, Reads, call_for
+from terrain_kit.api import Call, IfMatch, Reads, call_for, etag
 from terrain_kit.auth import Reader
 from terrain_kit.errors import Invalid, NotFound
 
@@ -26,6 +26,9 @@ YAML_BODY = {
         "content": {"application/yaml": {"schema": {"$ref": "#/components/schemas/Taxonomy"}}},
     }
 }
+AllowEmpty = Annotated[
+    bool, Query(description="Store a taxonomy without product areas (it removes every theme).")
+]
 MAX_VERSION = 2**63 - 1  # BSON's int64: a larger number cannot even be looked up (OverflowError, a 500)
 Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
@@ -69,8 +72,11 @@ def invalid(exc: ValidationError | TaxonomyFileError) -> Invalid:
 
 
 @router.get("/taxonomy", response_model=Taxonomy)
-async def current_taxonomy(principal: Reader, uow: Reads) -> Taxonomy:
-    return await handlers.current(uow)
+async def current_taxonomy(principal: Reader, uow: Reads, response: Response) -> Taxonomy:
+    """The current taxonomy; its ETag is the version a replace names in If-Match."""
+    taxonomy = await handlers.current(uow)
+    etag(response, taxonomy.version)
+    return taxonomy
 
 
 @router.get("/taxonomy/versions", response_model=list[VersionView])
@@ -102,37 +108,69 @@ async def export_yaml(
     found = await (store.get(uow, version) if version else handlers.current(uow))
     if found is None:
         raise NotFound(f"no taxonomy version {version}")
-    return Response(to_yaml(found), media_type="application/yaml")
+    response = Response(to_yaml(found), media_type="application/yaml")
+    etag(response, found.version)
+    return response
 
 
 @router.put("/taxonomy", response_model=Taxonomy, status_code=201)
-async def replace_taxonomy(body: Taxonomy, call: ProductOpsCall) -> Taxonomy:
-    """Store a whole taxonomy as a new version (unchanged content creates none)."""
-    return await call.run(handlers.new_version, call.context, body, call.principal.actor, "replaced by API")
+async def replace_taxonomy(
+    body: Taxonomy,
+    call: ProductOpsCall,
+    version: IfMatch,
+    response: Response,
+    allow_empty: AllowEmpty = False,
+) -> Taxonomy:
+    """Store a whole taxonomy as a new version (unchanged content creates none), based on the version in
+    If-Match (the ETag of GET /v1/taxonomy): 428 without it once a taxonomy exists, 412 when stale. The
+    body's own ``version`` is ignored."""
+    stored = await call.run(
+        handlers.replace, call.context, body, version, call.principal.actor, "replaced by API", allow_empty
+    )
+    etag(response, stored.version)
+    return stored
 
 
 @router.post("/taxonomy/import", response_model=Taxonomy, status_code=201, openapi_extra=YAML_BODY)
-async def import_yaml(request: Request, call: ProductOpsCall) -> Taxonomy:
-    """Import a YAML taxonomy (the format of /v1/taxonomy/export) as a new version."""
+async def import_yaml(
+    request: Request,
+    call: ProductOpsCall,
+    version: IfMatch,
+    response: Response,
+    allow_empty: AllowEmpty = False,
+) -> Taxonomy:
+    """Import a YAML taxonomy (the format of /v1/taxonomy/export) as a new version, based on the version
+    in If-Match like PUT /v1/taxonomy (the file's own ``version`` is ignored)."""
     try:
         taxonomy = from_yaml(await request.body())
     except (ValidationError, TaxonomyFileError) as exc:
         raise invalid(exc) from exc
-    return await call.run(handlers.new_version, call.context, taxonomy, call.principal.actor, "YAML import")
+    stored = await call.run(
+        handlers.replace, call.context, taxonomy, version, call.principal.actor, "YAML import", allow_empty
+    )
+    etag(response, stored.version)
+    return stored
 
 
 @router.put("/taxonomy/areas/{area}/themes/{slug}", response_model=Taxonomy)
-async def put_theme(area: Slug, slug: Slug, body: ThemeBody, call: ProductOpsCall) -> Taxonomy:
+async def put_theme(
+    area: Slug, slug: Slug, body: ThemeBody, call: ProductOpsCall, response: Response
+) -> Taxonomy:
+    """Add or replace one theme on the current version (a change, not a replace: no If-Match)."""
     try:  # Theme strips whitespace where ThemeBody does not: an example of only spaces is refused here
         theme = Theme(slug=slug, **body.model_dump())
     except ValidationError as exc:
         raise invalid(exc) from exc
-    return await call.run(handlers.put_theme, call.context, area, theme, call.principal.actor)
+    stored = await call.run(handlers.put_theme, call.context, area, theme, call.principal.actor)
+    etag(response, stored.version)
+    return stored
 
 
 @router.delete("/taxonomy/themes/{slug}", response_model=Taxonomy)
-async def delete_theme(slug: Slug, call: ProductOpsCall) -> Taxonomy:
-    return await call.run(handlers.delete_theme, call.context, slug, call.principal.actor)
+async def delete_theme(slug: Slug, call: ProductOpsCall, response: Response) -> Taxonomy:
+    stored = await call.run(handlers.delete_theme, call.context, slug, call.principal.actor)
+    etag(response, stored.version)
+    return stored
 
 
 @router.get("/candidates")

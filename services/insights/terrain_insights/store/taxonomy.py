@@ -4,15 +4,11 @@ writers)."""
 from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
-from terrain_kit.errors import Conflict
+from terrain_kit.errors import StaleVersion
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.taxonomy import Taxonomy
 from . import TAXONOMY
-
-
-class VersionConflict(Conflict):
-    """Another change created this version first."""
 
 
 async def latest(uow: UnitOfWork) -> Taxonomy | None:
@@ -41,10 +37,11 @@ async def versions(uow: UnitOfWork, limit: int = 100) -> list[dict]:
 
 
 async def insert(
-    uow: UnitOfWork, taxonomy: Taxonomy, author: str, note: str | None, at: datetime
+    uow: UnitOfWork, taxonomy: Taxonomy, version: int, author: str, note: str | None, at: datetime
 ) -> Taxonomy:
-    current = await latest(uow)
-    version = (current.version if current else 0) + 1
+    """Store ``taxonomy`` as ``version`` (the one after the version the change is based on). The unique
+    ``_id`` makes this the check of that base too: a writer that lost the race to ``version`` gets
+    :class:`StaleVersion`, atomically with the insert."""
     stored = taxonomy.model_copy(update={"version": version})
     try:
         await uow[TAXONOMY].insert_one(
@@ -58,7 +55,7 @@ async def insert(
             session=uow.session,
         )
     except DuplicateKeyError as exc:
-        raise VersionConflict(f"taxonomy version {version} was just created by another change") from exc
+        raise StaleVersion(version - 1, version) from exc
     return stored
 
 
