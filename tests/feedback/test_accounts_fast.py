@@ -102,6 +102,15 @@ class TestAccounts:
         stored = await db["accounts"].find_one({"_id": "acc-1"})
         assert stored["version"] == 1 and stored["as_of"] == NOW + timedelta(hours=1)
 
+    async def test_if_match_zero_creates_an_account_only_if_it_is_not_there(self, db):
+        acme = Account(account_id="acc-1", name="Acme")
+
+        created = await accounts.put_account(unit(db), "acc-1", acme, 0)
+        with pytest.raises(StaleVersion) as refused:
+            await accounts.put_account(unit(db), "acc-1", acme, 0)
+
+        assert created == 1 and refused.value.current == 1
+
     async def test_deleting_an_unknown_account_is_refused_as_not_found(self, db):
         with pytest.raises(NotFound):
             await accounts.delete_account(unit(db), "acc-unknown")

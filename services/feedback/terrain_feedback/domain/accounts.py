@@ -23,10 +23,11 @@ def version_of(doc: dict[str, Any] | None) -> int:
 def check_replace(doc: dict[str, Any] | None, if_match: int | None) -> None:
     """May an API write replace ``doc`` (None: there is no such account)?
 
-    Creating an account that is not there needs no If-Match; If-Match on one that is not there (deleted
-    since it was read) is stale; replacing one that is there needs If-Match with its version."""
+    Creating an account that is not there needs no If-Match (or If-Match "0": only if it is not there, as
+    the notifier's documents take it); If-Match with a version of one that is not there (deleted since it
+    was read) is stale; replacing one that is there needs If-Match with its version."""
     if doc is None:
-        if if_match is not None:
+        if if_match not in (None, ABSENT):
             raise StaleVersion(if_match, ABSENT)
         return
     check_version(version_of(doc), if_match)
