@@ -8,8 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from terrain_contracts import Role
 
 from . import demo
 from .servers import free_port
@@ -130,8 +133,17 @@ def _announce(stack: Stack, printer: Printer) -> None:
         f"               one user per service, tools and ops; passwords in "
         f"{stack.config.root / 'nats-passwords.json'}",
     )
-    printer.line("stack", f"  mongo        {stack.mongo_server.uri}")
+    printer.line(
+        "stack",
+        f"  mongo        {stack.mongo_server.uri}   (authentication required: one user per "
+        f"service and ops, passwords in {stack.config.root / 'mongo-passwords.json'})",
+    )
     printer.line("stack", f"admin API key: {stack.admin_key}   (kept in {stack.config.root / 'admin-key'})")
+    printer.line(
+        "stack",
+        "one identity for every service: ./terrain token --role pm --member <member id>  "
+        "(Authorization: Bearer <token>)",
+    )
     printer.line("stack", "press Ctrl-C to stop")
 
 
@@ -206,6 +218,23 @@ PASS_THROUGH = {
 }
 
 
+def issue_token(args: argparse.Namespace) -> int:
+    """Sign a token with the local stack's identity key (.terrain/identity-key.pem): use it as
+    ``Authorization: Bearer <token>`` on any service, instead of one API key per service."""
+    stack = Stack(StackConfig(root=Path(args.data_dir).resolve()), Printer())
+    subject = args.member or f"{args.role}-token"
+    print(
+        stack.identity_issuer.issue(
+            subject=subject,
+            name=args.name or subject,
+            role=Role(args.role),
+            member_id=args.member,
+            lifetime=timedelta(hours=args.hours),
+        )
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="./terrain", description="Terrain developer commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +250,14 @@ def _parser() -> argparse.ArgumentParser:
         "--no-demo", action="store_true", help="start the stack without playing the demo quarter"
     )
     run.set_defaults(handler=up)
+
+    token = sub.add_parser("token", help="print an identity token for a person, valid on every service")
+    token.add_argument("--role", required=True, choices=[role.value for role in Role])
+    token.add_argument("--member", help="the team member the token acts for (member id)")
+    token.add_argument("--name", help="who, in histories (default: the member id or the role)")
+    token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    token.add_argument("--data-dir", default=str(REPO / ".terrain"), help="where the stack keeps its keys")
+    token.set_defaults(handler=issue_token)
 
     for name, (_, help_text) in PASS_THROUGH.items():
         sub.add_parser(name, help=help_text, add_help=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from .waiting import NotYet, wait_until
 
@@ -191,12 +191,34 @@ class MongoServer(_Process):
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
 
+    # With users (name -> (password, database)), the server runs with --auth: each user may use its own
+    # database only; "ops" (database "admin") may do everything. Without them it is open (tests' servers).
+    users: dict[str, tuple[str, str]] | None = None
+
     @property
     def uri(self) -> str:
         # retryWrites=false: with retryable writes the server's reply cache fills and writes slow 10x.
         return f"mongodb://127.0.0.1:{self.port}/?retryWrites=false&directConnection=true"
 
+    def uri_as(self, user: str) -> str:
+        """The server as ``user`` (a service: its database only; "ops": everything)."""
+        if self.users is None:
+            return self.uri
+        password, database = self.users[user]
+        return (
+            f"mongodb://{user}:{password}@127.0.0.1:{self.port}/{database}"
+            f"?authSource={database}&retryWrites=false&directConnection=true"
+        )
+
     def start(self, timeout: float = 30.0) -> "MongoServer":
+        marker = self.data_dir / ".terrain-users"
+        if self.users is not None and not marker.exists():
+            self._create_users(timeout)
+            marker.write_text("users created; their passwords are kept beside the data folder\n")
+        self._launch(["--auth"] if self.users is not None else [], timeout)
+        return self
+
+    def _launch(self, extra: list[str], timeout: float) -> None:
         self._spawn(
             [
                 executable("secantusd-py"),
@@ -208,10 +230,30 @@ class MongoServer(_Process):
                 str(self.data_dir),
                 "--log-level",
                 "WARNING",
+                *extra,
             ]
         )
         wait_until(self._ready, timeout=timeout, what=f"Mongo-wire server on port {self.port}")
-        return self
+
+    def _create_users(self, timeout: float) -> None:
+        """SecantusDB provisions users on an open server; it is restarted with --auth right after."""
+        assert self.users is not None
+        self._launch([], timeout)
+        client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=5000)
+        try:
+            for user, (password, database) in self.users.items():
+                role = (
+                    {"role": "root", "db": "admin"}
+                    if database == "admin"
+                    else {"role": "readWrite", "db": database}
+                )
+                try:
+                    client[database].command("createUser", user, pwd=password, roles=[role])
+                except OperationFailure:  # a data folder from before: the user exists, take this password
+                    client[database].command("updateUser", user, pwd=password, roles=[role])
+        finally:
+            client.close()
+        self.stop()
 
     def _ready(self) -> bool:
         self._check_alive()
@@ -219,7 +261,7 @@ class MongoServer(_Process):
             self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
         )
         try:
-            client.admin.command("ping")
+            client.admin.command("ping")  # answered without authentication
         except PyMongoError as exc:
             raise NotYet(str(exc)) from exc
         finally:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from terrain_kit.identity import Issuer
+
 from .processes import ServiceProcess
 from .servers import MongoServer, NatsServer, free_port, port_in_use
 
@@ -24,6 +26,7 @@ SERVICES: tuple[tuple[str, str, int], ...] = (  # name, module, offset from the 
 # The NATS users production has (generated from the services' declarations by `./terrain deploy write`); the
 # local stack runs with the same file, so what the permissions refuse fails here first.
 ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "nats" / "accounts.conf"
+MONGO_USERS = (*(name for name, _, _ in SERVICES), "ops")
 NATS_USERS = (*(name for name, _, _ in SERVICES), "tools", "ops", "sys")
 COLOURS = {
     "feedback": "36",
@@ -130,6 +133,29 @@ class Stack:
             )
         )
 
+    @property
+    def mongo_users(self) -> dict[str, tuple[str, str]]:
+        """One store user per service (its own database only) and "ops" (everything), passwords kept in
+        .terrain/mongo-passwords.json; created with the data folder."""
+        passwords = json.loads(
+            self._secret_file(
+                "mongo-passwords.json",
+                lambda: json.dumps({user: secrets.token_hex(16) for user in MONGO_USERS}, indent=2),
+            )
+        )
+        return {
+            user: (passwords[user], "admin" if user == "ops" else f"terrain_{user}") for user in MONGO_USERS
+        }
+
+    def mongo_uri_as(self, user: str) -> str:
+        """The store as ``user``: a service (its database only) or "ops" (every database)."""
+        return self.mongo_server.uri_as(user)
+
+    @property
+    def identity_issuer(self) -> Issuer:
+        """Signs people's identity tokens (the services hold only its public key); kept in .terrain/."""
+        return Issuer.from_pem(self._secret_file("identity-key.pem", lambda: Issuer.generate().private_pem()))
+
     def nats_url_as(self, user: str) -> str:
         """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
         return f"nats://{user}:{self.nats_passwords[user]}@127.0.0.1:{self.nats_server.port}"
@@ -154,7 +180,8 @@ class Stack:
             f"{prefix}_NATS__URL": self.nats_server.url,
             f"{prefix}_NATS__USER": name,
             f"{prefix}_NATS__PASSWORD": self.nats_passwords[name],
-            f"{prefix}_MONGO__URI": self.mongo_server.uri,
+            f"{prefix}_MONGO__URI": self.mongo_uri_as(name),
+            f"{prefix}_IDENTITY__PUBLIC_KEYS": json.dumps([self.identity_issuer.public_pem()]),
             f"{prefix}_HTTP__PORT": str(
                 self.config.http_port_base + dict((n, o) for n, _, o in SERVICES)[name]
             ),
@@ -194,7 +221,10 @@ class Stack:
             "stack", f"starting the Mongo-wire server (SecantusDB, data in {self.config.root / 'mongo'})"
         )
         self.mongo = MongoServer(
-            data_dir=self.config.root / "mongo", port=self.config.mongo_port, log_path=logs / "mongo.log"
+            data_dir=self.config.root / "mongo",
+            port=self.config.mongo_port,
+            log_path=logs / "mongo.log",
+            users=self.mongo_users,
         ).start()
         for name, module, offset in SERVICES:
             self.services[name] = ServiceProcess(

@@ -125,8 +125,7 @@ class Load:
 
 async def _measure(stack: Stack, receivers: Receivers, run: Run, load: Load) -> RawJetStream | None:
     """Seed, warm up, hold the rate, drain; the raw JetStream reference if asked for."""
-    assert stack.mongo is not None, "the stack is started"
-    mongo_uri = stack.mongo.uri
+    mongo_uri = stack.mongo_uri_as("ops")  # seeds the registry and reads backlogs in every database
     connection = await nats.connect(stack.nats_url_as("ops"), pending_size=256 * 1024 * 1024)
     js = connection.jetstream(publish_async_max_pending=4000)
     urls = {name: process.base_url for name, process in stack.services.items()}

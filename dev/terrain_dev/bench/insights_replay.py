@@ -45,8 +45,11 @@ def version_two() -> bytes:
 
 async def replay(svc, poll: float = 0.5) -> tuple[float, dict]:
     """Seconds from the request until the replay is done, and its final report."""
+    current = await svc.http.get("/v1/taxonomy")  # a replace names the version it is based on
     imported = await svc.http.post(
-        "/v1/taxonomy/import", content=version_two(), headers={"Content-Type": "application/yaml"}
+        "/v1/taxonomy/import",
+        content=version_two(),
+        headers={"Content-Type": "application/yaml", "If-Match": current.headers["ETag"]},
     )
     imported.raise_for_status()
     started = time.perf_counter()

@@ -22,6 +22,9 @@ def service_permissions(spec: ServiceSpec) -> tuple[list[str], list[str]]:
     }
     for stream in spec.streams:
         publish |= {f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")}
+    # Erasure: the messages carrying an erased person's data, in the streams it publishes to or takes
+    # outside events from, and its dead letters (terrain_kit.erasure).
+    publish |= {f"$JS.API.STREAM.MSG.DELETE.{stream}" for stream in spec.erases}
     for stream, durable in spec.consumers:
         publish |= {
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",

@@ -17,6 +17,7 @@ class ServiceSpec:
     publishes: tuple[str, ...]  # event subjects
     consumers: tuple[tuple[str, str], ...]  # (stream, durable), the advisories consumer included
     streams: tuple[str, ...]  # streams it provisions
+    erases: tuple[str, ...]  # streams it deletes erased personal messages from (terrain_kit.erasure)
     http_intake: bool  # takes outside HTTP traffic (webhooks): scaled on CPU
     asyncapi: str  # the service's AsyncAPI document (YAML)
 
@@ -45,6 +46,7 @@ def load(name: str, module: str) -> ServiceSpec:
         publishes=tuple(sorted({event.subject for event in service.publishes})),
         consumers=tuple(sorted(consumers)),
         streams=tuple(sorted(service.streams)),
+        erases=tuple(sorted(service.personal_streams)),
         http_intake=name in HTTP_INTAKE,
         asyncapi=service.asyncapi(),
     )
