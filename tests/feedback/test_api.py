@@ -73,6 +73,26 @@ async def test_feedback_is_listed_newest_first_and_filtered(feedback, jetstream)
     assert await ids(feedback, status="open") == ["Z-3", "S-1", "Z-2", "Z-1"]
 
 
+async def test_a_key_limited_to_a_source_sees_that_source_only(feedback, jetstream):
+    await seed(feedback, jetstream)
+    created = await feedback.http.post(
+        "/v1/api-keys", json={"name": "zendesk sync", "role": "viewer", "sources": ["zendesk"]}
+    )
+    zendesk = {"X-API-Key": created.json()["key"]}
+
+    listed = await feedback.http.get("/v1/feedback", headers=zendesk)
+    assert [item["external_id"] for item in listed.json()["items"]] == ["Z-3", "Z-2", "Z-1"]
+    assert (
+        await feedback.http.get("/v1/feedback", params={"source": "salesforce"}, headers=zendesk)
+    ).status_code == 403
+    salesforce_item = (await feedback.http.get("/v1/feedback", params={"source": "salesforce"})).json()[
+        "items"
+    ][0]
+    hidden = await feedback.http.get(f"/v1/feedback/{salesforce_item['feedback_id']}", headers=zendesk)
+    assert hidden.status_code == 404  # another source's item is not shown to exist
+    assert (await feedback.http.get("/v1/accounts/acc-acme", headers=zendesk)).status_code == 403
+
+
 async def test_pages_follow_the_cursor_to_the_end(feedback, jetstream):
     await seed(feedback, jetstream)
 

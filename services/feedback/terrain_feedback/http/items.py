@@ -8,8 +8,8 @@ from pydantic import AwareDatetime, BeforeValidator, Field
 from terrain_contracts.events.feedback import CustomerRef, FeedbackIngestedData, FeedbackKind
 from terrain_contracts.types import Id, Slug
 from terrain_kit.api import Reads
-from terrain_kit.auth import Reader
-from terrain_kit.errors import NotFound
+from terrain_kit.auth import SourceReader
+from terrain_kit.errors import Forbidden, NotFound
 from terrain_kit.pagination import Page
 
 from ..domain.items import Status
@@ -49,7 +49,7 @@ def _feedback_view(doc: dict[str, Any]) -> FeedbackView:
 @router.get("/feedback", response_model=Page[FeedbackView])
 async def list_feedback(
     reads: Reads,
-    principal: Reader,
+    principal: SourceReader,
     account_id: Annotated[Id | None, Query()] = None,
     source: Annotated[Slug | None, Query()] = None,
     kind: FeedbackKind | None = None,
@@ -61,7 +61,9 @@ async def list_feedback(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[FeedbackView]:
-    """Newest first (by when the feedback occurred)."""
+    """Newest first (by when the feedback occurred). A key limited to sources lists those sources only."""
+    if source is not None and not principal.may_see(source):
+        raise Forbidden(f"this key is limited to the sources {', '.join(sorted(principal.sources or ()))}")
     query = store.feedback_query(
         account_id=account_id,
         source=source,
@@ -71,14 +73,15 @@ async def list_feedback(
         until=until,
         text=q,
         duplicate_of=duplicate_of,
+        within_sources=principal.sources,
     )
     docs, next_cursor = await store.page_of_items(reads, query, limit, cursor)
     return Page(items=[_feedback_view(d) for d in docs], next_cursor=next_cursor)
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackView)
-async def get_feedback(feedback_id: str, reads: Reads, principal: Reader) -> FeedbackView:
+async def get_feedback(feedback_id: str, reads: Reads, principal: SourceReader) -> FeedbackView:
     doc = await store.get_item(reads, feedback_id)
-    if doc is None:
+    if doc is None or not principal.may_see(doc["source"]):  # another source's item is not shown to exist
         raise NotFound(f"no feedback {feedback_id}")
     return _feedback_view(doc)

@@ -104,8 +104,11 @@ def feedback_query(
     until: datetime | None = None,
     text: str | None = None,
     duplicate_of: str | None = None,
+    within_sources: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = []
+    if within_sources is not None:  # an integration's key sees its own sources only
+        clauses.append({"source": {"$in": sorted(within_sources)}})
     for name, value in (
         ("dup_key", dup_key(account_id, None)),
         ("source", source),
