@@ -62,10 +62,6 @@ def call_for(*roles: Role) -> Callable[..., Awaitable[Call]]:
     return build
 
 
-def caller(*roles: Role) -> Any:  # to be replaced by Annotated[Call, Depends(call_for(...))] in the services
-    return Annotated[Call, Depends(call_for(*roles))]
-
-
 def reads(request: Request) -> UnitOfWork:
     return UnitOfWork.read_only(request.app.state.service.db)
 

@@ -17,7 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -187,12 +187,6 @@ def require(*roles: Role, per_source: bool = False):
         return principal
 
     return check
-
-
-def allowed(
-    *roles: Role,
-) -> Any:  # to be replaced by Annotated[Principal, Depends(require(...))] in the services
-    return Annotated[Principal, Depends(require(*roles))]
 
 
 # A route's parameter says who may call it: ``async def list_items(principal: Reader)``; other sets of roles

@@ -45,7 +45,7 @@ class Lease:
         await self._leases.delete_one({"_id": self.name, "holder": self.holder})
 
 
-async def every(interval: float, lease: Lease, job: Callable[[], Awaitable[None]]) -> None:
+async def every(interval: float, lease: Lease, job: Callable[[], Awaitable[object]]) -> None:
     """Run ``job`` every ``interval`` seconds on whichever replica holds ``lease``."""
     while True:
         try:

@@ -61,30 +61,30 @@ class TeamChangeData(Contract):
     area: Slug | None = Field(default=None, description="The product area concerned, for area events.")
 
 
-class _TeamEvent(Event):
+class TeamStateEvent(Event):
     data: TeamChangeData
     stream: ClassVar[str] = streams.TEAMS
 
 
-class TeamCreated(_TeamEvent):
+class TeamCreated(TeamStateEvent):
     type: Literal["team.created"] = "team.created"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_CREATED
 
 
-class TeamUpdated(_TeamEvent):
+class TeamUpdated(TeamStateEvent):
     type: Literal["team.updated"] = "team.updated"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_UPDATED
 
 
-class TeamMemberJoined(_TeamEvent):
+class TeamMemberJoined(TeamStateEvent):
     type: Literal["team.member_joined"] = "team.member_joined"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_MEMBER_JOINED
 
 
-class TeamMemberUpdated(_TeamEvent):
+class TeamMemberUpdated(TeamStateEvent):
     """Role, away period or backup of a member changed."""
 
     type: Literal["team.member_updated"] = "team.member_updated"
@@ -92,19 +92,19 @@ class TeamMemberUpdated(_TeamEvent):
     subject: ClassVar[str] = subjects.TEAM_MEMBER_UPDATED
 
 
-class TeamMemberLeft(_TeamEvent):
+class TeamMemberLeft(TeamStateEvent):
     type: Literal["team.member_left"] = "team.member_left"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_MEMBER_LEFT
 
 
-class TeamAreaAssigned(_TeamEvent):
+class TeamAreaAssigned(TeamStateEvent):
     type: Literal["team.area_assigned"] = "team.area_assigned"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_AREA_ASSIGNED
 
 
-class TeamAreaReleased(_TeamEvent):
+class TeamAreaReleased(TeamStateEvent):
     type: Literal["team.area_released"] = "team.area_released"
     version: Literal[1] = 1
     subject: ClassVar[str] = subjects.TEAM_AREA_RELEASED

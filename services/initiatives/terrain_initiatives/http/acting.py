@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from terrain_contracts import Role
 from terrain_kit import api
-from terrain_kit.auth import Principal
+from terrain_kit.auth import Principal, require
 
 from .. import metrics
 from ..domain.access import Actor
@@ -39,8 +39,8 @@ class Call(api.Call):
 def _calling(*roles: Role) -> Callable[..., Awaitable[Call]]:
     """The dependency building this service's :class:`Call` on the kit's, for a route open to ``roles``."""
 
-    async def build(call: api.caller(*roles)) -> Call:  # type: ignore[valid-type]  # the kit's alias, built per roles
-        return Call(call.request, call.principal)
+    async def build(request: Request, principal: Annotated[Principal, Depends(require(*roles))]) -> Call:
+        return Call(request, principal)
 
     return build
 

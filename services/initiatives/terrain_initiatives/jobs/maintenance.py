@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from terrain_contracts import Role
 from terrain_kit.errors import DomainError
@@ -25,7 +26,7 @@ async def close_ended_ballots(service: Service, context: Context) -> None:
     for ballot_id in await ballots.close_ended(UnitOfWork.read_only(service.db), context):
         try:
             doc, announced = await service.transactions.run(
-                lambda uow, b=ballot_id: ballots.close(uow, SCHEDULER, context, b)
+                partial(ballots.close, actor=SCHEDULER, context=context, ballot_id=ballot_id)
             )
         except DomainError as refused:  # e.g. Product Ops closed it at the same moment
             log.info(

@@ -184,6 +184,7 @@ async def churn(situations: Situations, context: Context, hits: list[AtRisk]) ->
     """One account's negative items of the batch: one insight raised or updated once, with all of them."""
     last = hits[-1]
     account, result = last.event.data.account, last.result
+    assert account is not None, "churn_risk keeps items of known accounts only"
     arr = account.arr.amount_minor if account.arr else None
     situation = f"churn:{account.account_id}"
     current = await situations.current(situation)
@@ -194,7 +195,7 @@ async def churn(situations: Situations, context: Context, hits: list[AtRisk]) ->
     reasons = []
     if last.high_arr and account.arr is not None:
         reasons.append(f"ARR {money({account.arr.currency: account.arr.amount_minor})}")
-    if last.renewing:
+    if last.renewing and account.renewal_date is not None:
         reasons.append(f"renewal on {account.renewal_date.isoformat()}")
     theme = result.theme
     area = theme.product_area if theme else None

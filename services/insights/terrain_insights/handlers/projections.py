@@ -4,11 +4,16 @@ from datetime import timedelta
 
 from terrain_contracts import Event
 from terrain_contracts.events.initiative import (
+    InitiativeCreated,
+    InitiativeDropped,
     InitiativeFeedbackLinked,
     InitiativeFeedbackUnlinked,
+    InitiativeShipped,
+    InitiativeStatusChanged,
+    InitiativeUpdated,
 )
 from terrain_contracts.events.insight import InsightKind, Severity
-from terrain_contracts.events.team import TeamDeleted
+from terrain_contracts.events.team import TeamDeleted, TeamStateEvent
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import detectors
@@ -18,6 +23,15 @@ from ..store import projections
 from .context import Context
 from .raising import raise_or_update, resolve
 
+# The initiative events carrying the briefing's whole state.
+BRIEFING_EVENTS = (
+    InitiativeCreated,
+    InitiativeUpdated,
+    InitiativeStatusChanged,
+    InitiativeShipped,
+    InitiativeDropped,
+)
+
 
 async def apply_team(uow: UnitOfWork, event: Event) -> None:
     if isinstance(event, TeamDeleted):
@@ -25,6 +39,7 @@ async def apply_team(uow: UnitOfWork, event: Event) -> None:
             uow, event.data.team_id, event.data.version, {"deleted": True, "areas": []}
         )
         return
+    assert isinstance(event, TeamStateEvent), event.type  # the consumer takes team events only
     team = event.data.team
     await projections.apply_team(
         uow,
@@ -38,6 +53,7 @@ async def apply_initiative(uow: UnitOfWork, event: Event, context: Context) -> N
     if isinstance(event, InitiativeFeedbackLinked | InitiativeFeedbackUnlinked):
         await apply_link(uow, event, context)
         return
+    assert isinstance(event, BRIEFING_EVENTS), event.type  # the consumer takes initiative events only
     briefing = event.data.initiative.model_dump(mode="python")
     previous = await projections.apply_initiative(uow, briefing, event.occurred_at)
     if previous is not None and previous.get("stale"):
@@ -65,7 +81,9 @@ async def resolve_covered_unowned(uow: UnitOfWork, context: Context, briefing: d
             )
 
 
-async def apply_link(uow: UnitOfWork, event: Event, context: Context) -> None:
+async def apply_link(
+    uow: UnitOfWork, event: InitiativeFeedbackLinked | InitiativeFeedbackUnlinked, context: Context
+) -> None:
     data = event.data
     if isinstance(event, InitiativeFeedbackUnlinked):
         await projections.unlink(uow, data.initiative_id, data.feedback_id)

@@ -4,6 +4,7 @@ replica keeps its demand windows between ticks; the first tick also runs the sta
 
 import asyncio
 from collections.abc import Sequence
+from functools import partial
 
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
@@ -55,10 +56,11 @@ class Detectors:
         todo = await upgrade.pending(self.service.db)
         if upgrade.ITEMS_MARKER in todo:
             await upgrade.items(self.service.db, self.context.now())
-        while upgrade.BUCKETS_MARKER in todo and await self.transaction(
-            lambda uow: upgrade.buckets_chunk(uow, UPGRADE_CHUNK, self.context.now())
-        ):
-            pass
+        if upgrade.BUCKETS_MARKER in todo:
+            while await self.transaction(
+                partial(upgrade.buckets_chunk, chunk=UPGRADE_CHUNK, now=self.context.now())
+            ):
+                pass
         self.upgraded = True
 
     async def unowned_demand(self) -> None:
@@ -67,7 +69,7 @@ class Detectors:
         themes = windows.changed(touched)
         for chunk in chunks(themes):
             await self.transaction(
-                lambda uow, chunk=chunk: periodic.unowned_demand(uow, context, windows, chunk)
+                partial(periodic.unowned_demand, context=context, windows=windows, themes=chunk)
             )
         await self.transaction(lambda uow: periodic.unowned_demand_ran(uow, started, len(themes)))
 
@@ -83,6 +85,4 @@ class Detectors:
         themes = await self.transaction(lambda uow: periodic.themes_in_demand(uow, self.context))
         cold = [theme for theme in themes if theme not in self.windows.themes]
         for chunk in chunks(cold):
-            await self.transaction(
-                lambda uow, chunk=chunk: self.windows.current(uow, chunk, self.context.now())
-            )
+            await self.transaction(partial(self.windows.current, themes=chunk, now=self.context.now()))

@@ -1,6 +1,7 @@
 """Replays, run chunk by chunk on the replica holding the replay lease (another one resumes from the
 cursor)."""
 
+from functools import partial
 from typing import Any
 
 from terrain_kit.leases import Lease, every
@@ -26,7 +27,7 @@ async def walk(context: Context, service: Service, lease: Lease, running: dict[s
     """Every item past the job's cursor, one transaction per chunk, then the job finished."""
     run = service.transactions.run
     async for ids in items.ids_after(service.db, running["cursor"], context.settings.periodic.replay_chunk):
-        if not await run(lambda uow, ids=ids: replay.step(uow, context, running["_id"], ids)):
+        if not await run(partial(replay.step, context=context, job_id=running["_id"], ids=ids)):
             return  # cancelled, or finished by another replica
         if not await lease.acquire():  # renew; another replica took over after an expiry
             return

@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Event
-from terrain_contracts.events.insight import Insight, InsightStatus
+from terrain_contracts.events.insight import (
+    Insight,
+    InsightDetected,
+    InsightResolved,
+    InsightStatus,
+    InsightUpdated,
+)
 from terrain_contracts.events.notification import Purpose
 from terrain_kit.uow import UnitOfWork
 
@@ -23,7 +29,9 @@ from .snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 
-async def on_insights(uow: UnitOfWork, context: Context, events: list[Event]) -> None:
+async def on_insights(
+    uow: UnitOfWork, context: Context, events: list[InsightDetected | InsightUpdated | InsightResolved]
+) -> None:
     """A fetched batch, in order; routing reads (rules, directory, subscriptions) are loaded once for it."""
     snapshot: list[Snapshot] = []
 

@@ -5,6 +5,7 @@ Each run looks for what is due and runs one unit of work per digest or escalatio
 """
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from terrain_kit.leases import Lease, every
 from terrain_kit.service import Service
@@ -24,7 +25,7 @@ async def send_digests(transactions: Transactions, context: Context) -> int:
     for group in await state.due_digest_groups(transactions.db, context.now()):
         member, channel, due_at = group["_id"]["member_id"], group["_id"]["channel"], group["_id"]["due_at"]
         made += await transactions.run(
-            lambda uow, m=member, c=channel, d=due_at: periodic.send_digest(uow, context, m, c, d)
+            partial(periodic.send_digest, context=context, member=member, channel=channel, due_at=due_at)
         )
     if made:
         context.wake()
@@ -36,7 +37,7 @@ async def escalate(transactions: Transactions, context: Context) -> int:
     now = context.now()
     done = 0
     for held in await state.due_escalations(transactions.db, now):
-        done += await transactions.run(lambda uow, held=held: periodic.escalate(uow, context, held, now))
+        done += await transactions.run(partial(periodic.escalate, context=context, held=held, now=now))
     if done:
         context.wake()
     return done
