@@ -28,6 +28,8 @@ class Event(Contract):
 
     subject: ClassVar[str]
     stream: ClassVar[str]
+    # May carry personal data (overrides personal_refs): its publisher may delete it from its stream.
+    personal: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _correlate_to_self(self) -> Self:
@@ -64,3 +66,9 @@ class Event(Contract):
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
+
+    def personal_refs(self) -> list[str]:
+        """The feedback ids whose personal data (names, emails, customer words) this event carries.
+
+        Erasing one of them deletes the stored event (``terrain_kit.erasure``). Empty by default."""
+        return []

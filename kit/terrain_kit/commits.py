@@ -18,7 +18,7 @@ from uuid import UUID
 from terrain_contracts import Event
 from terrain_contracts.types import utcnow
 
-from . import metrics
+from . import erasure, metrics
 from .batching import Item
 from .consumers import Consumer
 from .faults import Faults
@@ -104,6 +104,8 @@ class BatchCommit:
         keys = {item.event.id: f"{self.durable}:{item.event.id}" for item in items}
 
         async def work(uow: UnitOfWork) -> int:
+            if self.consumer.index_personal:
+                await self._index_personal(uow, items)
             seen = {
                 doc["_id"]
                 for doc in await uow[PROCESSED]
@@ -127,6 +129,18 @@ class BatchCommit:
         metrics.EVENTS_CONSUMED.labels(self.durable, "processed").inc(fresh)
         if fresh < len(items):
             metrics.EVENTS_CONSUMED.labels(self.durable, "duplicate").inc(len(items) - fresh)
+
+    @staticmethod
+    async def _index_personal(uow: UnitOfWork, items: list[Item]) -> None:
+        """Where each consumed event carrying personal data is stored, with the batch's writes."""
+        stored = []
+        for item in items:
+            meta = item.message.raw_message.metadata
+            stored.append(
+                erasure.Stored(meta.stream, meta.sequence.stream, tuple(item.event.personal_refs()))
+            )
+        if await erasure.record(uow.db, stored, session=uow.session) and uow.on_erasure is not None:
+            uow.after_commit(uow.on_erasure)
 
     async def _handle(self, events: list[Event], uow: UnitOfWork) -> None:
         async with asyncio.timeout(self._settings.handler_timeout_seconds):

@@ -45,6 +45,9 @@ class Consumer:
     max_attempts: int | None = None
     description: str = ""
     on_invalid: InvalidHandler | None = None
+    # Events from outside Terrain carrying personal data (feedback.submitted): the kit records where each
+    # is stored, so that erasing its subject deletes it (terrain_kit.erasure).
+    index_personal: bool = False
 
 
 def _filter_subject(events: tuple[type[Event], ...]) -> str:
@@ -71,6 +74,7 @@ class Consumers:
         batch: bool = False,
         max_attempts: int | None = None,
         on_invalid: InvalidHandler | None = None,
+        index_personal: bool = False,
     ) -> Callable[[Handler], Handler]:
         if not events:
             raise ValueError("name at least one event type")
@@ -91,6 +95,7 @@ class Consumers:
                 max_attempts=max_attempts,
                 description=(handler.__doc__ or "").strip().split("\n")[0],
                 on_invalid=on_invalid,
+                index_personal=index_personal,
             )
             return handler
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 import nats
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
-from nats.js.api import RawStreamMsg
+from nats.js.api import PubAck, RawStreamMsg
 from nats.js.errors import NotFoundError
 from terrain_contracts import DeadLetter, streams, subjects
 from terrain_contracts.headers import MSG_ID, REPLAY_FOR
@@ -69,8 +69,8 @@ def build(
     return record
 
 
-async def publish(js: JetStreamContext, record: DeadLetter) -> None:
-    await js.publish(
+async def publish(js: JetStreamContext, record: DeadLetter) -> PubAck:
+    return await js.publish(
         subjects.deadletter(record.service, record.consumer),
         record.model_dump_json().encode(),
         stream=streams.DEADLETTER,

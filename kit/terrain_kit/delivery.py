@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from terrain_contracts.headers import REPLAY_FOR
 from terrain_contracts.types import utcnow
 
-from . import deadletters, logs, metrics
+from . import deadletters, erasure, logs, metrics
 from .batching import Batcher, Item
 from .broker import inbox_prefix
 from .commits import BatchCommit
@@ -248,11 +248,16 @@ class ConsumerRuntime:
             error_type=type(exc).__name__,
         )
         try:
-            await deadletters.publish(self.jetstream(), record)
+            ack = await deadletters.publish(self.jetstream(), record)
         except Exception:
             log.exception("could not dead-letter, will retry", extra={"consumer": self.durable})
             await self._settle(msg.nack, delay=self._backoff(len(self._settings.backoff_seconds)))
             return
+        try:  # so that erasing its subject deletes the dead-lettered payload too
+            if await erasure.record_dead_letter(self._transactions.db, self.consumer, raw, ack.seq):
+                self._transactions.wake_eraser()
+        except Exception:
+            log.exception("could not index a dead letter's personal data", extra={"consumer": self.durable})
         await self._settle(msg.reject)  # JetStream TERM: never redelivered
         metrics.EVENTS_CONSUMED.labels(self.durable, "dead_lettered").inc()
         metrics.DEAD_LETTERS.labels(self.durable, cause).inc()

@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from terrain_contracts.headers import MSG_ID
 from terrain_contracts.types import utcnow
 
-from . import metrics
+from . import erasure, metrics
 from .faults import Faults
 from .settings import OutboxSettings
 from .uow import OUTBOX
@@ -35,11 +35,13 @@ class Relay:
         jetstream: Callable[[], JetStreamContext],
         settings: OutboxSettings,
         faults: Faults,
+        on_erasure: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
         self._jetstream = jetstream
         self._settings = settings
         self._faults = faults
+        self._on_erasure = on_erasure
         self._queue: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -143,4 +145,17 @@ class Relay:
         if done:
             await self._db[OUTBOX].update_many({"_id": {"$in": done}}, {"$set": {"published_at": utcnow()}})
             metrics.OUTBOX_PUBLISHED.labels(path).inc(len(done))
+            await self._index_personal(entries, acks)
         return len(done)
+
+    async def _index_personal(self, entries: list[dict[str, Any]], acks: list[Any]) -> None:
+        """Where the published events carrying personal data are stored (the PubAck says), in one write.
+
+        An entry erased while its publish was in flight is marked for deletion at once (its tombstone)."""
+        stored = [
+            erasure.Stored(ack.stream, ack.seq, tuple(entry["refs"]))
+            for entry, ack in zip(entries, acks, strict=True)
+            if entry.get("refs") and not isinstance(ack, BaseException)
+        ]
+        if await erasure.record(self._db, stored) and self._on_erasure is not None:
+            self._on_erasure()

@@ -23,7 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import ServiceUnavailableError
 from terrain_contracts import Event, streams
 
-from . import logs, mongo, telemetry
+from . import erasure, logs, mongo, telemetry
 from .advisories import advisories_consumer, subscribe_advisories
 from .broker import make_broker, provision
 from .consumers import Consumers
@@ -60,12 +60,18 @@ class Service:
         self.db = self.mongo[settings.database_name(name)]
         self.faults = Faults(settings.fault_points)
         self.publishes = tuple(publishes)
-        self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults)
+        self.eraser = erasure.Eraser(self.db, self.jetstream)
+        self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults, self.eraser.wake)
         self.transactions = Transactions(
-            self.mongo, self.db, self.relay, frozenset(event.subject for event in self.publishes)
+            self.mongo,
+            self.db,
+            self.relay,
+            frozenset(event.subject for event in self.publishes),
+            on_erasure=self.eraser.wake,
         )
         self._indexes = [
             *kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
+            *erasure.indexes(),
             *indexes,
         ]
         declared = list(consumers or ()) if settings.consumers_enabled else []
@@ -106,6 +112,16 @@ class Service:
         # Sorted: FastStream does not keep the order channels were declared in.
         return yaml.safe_dump(document.to_jsonable(), sort_keys=True, allow_unicode=True)
 
+    @property
+    def personal_streams(self) -> set[str]:
+        """Streams this service may delete erased personal messages from: those it publishes to, those it
+        indexes outside events of, and the dead letters (its NATS user is allowed STREAM.MSG.DELETE)."""
+        indexed = {
+            runtime.consumer.stream for runtime in self.consumers.values() if runtime.consumer.index_personal
+        }
+        published = {event.stream for event in self.publishes if event.personal}
+        return {streams.DEADLETTER} | published | indexed
+
     def jetstream(self) -> JetStreamContext:
         return self.broker.config.connection_state.stream
 
@@ -115,6 +131,7 @@ class Service:
         await self._answered(self._provision)
         # Before the subscriptions: background tasks may prime what the handlers rely on.
         self._spawn(self.relay.run(), "outbox-relay")
+        self._spawn(self.eraser.run(), "personal-eraser")
         self._spawn(watch_jetstream(self.consumers.values(), self.streams, self.jetstream), "jetstream-watch")
         for task in self._background:
             self._spawn(task(self), task.__name__)

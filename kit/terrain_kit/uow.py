@@ -27,6 +27,7 @@ PROCESSED = "processed"
 def kit_indexes(processed_ttl_days: int, published_ttl_hours: int) -> list[Index]:
     return [
         Index(OUTBOX, asc("published_at", "created_at")),
+        Index(OUTBOX, asc("refs"), sparse=True),
         Index(
             OUTBOX, asc("published_at"), name="outbox_published_ttl", ttl_seconds=published_ttl_hours * 3600
         ),
@@ -51,11 +52,14 @@ class UnitOfWork:
         session: AsyncClientSession,
         trace_for: Mapping[UUID, dict[str, str]] | None = None,
         publishes: frozenset[str] | None = None,
+        on_erasure: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.session = session
         self._trace_for = trace_for or {}
         self._publishes = publishes
+        # Wakes the service's eraser once an erasure commits (terrain_kit.erasure.erase_personal).
+        self.on_erasure = on_erasure
         self.outbox: list[dict[str, Any]] = []
         self.committed_actions: list[Callable[[], None]] = []
 
@@ -93,6 +97,9 @@ class UnitOfWork:
                     "stream": event.stream,
                     "body": event.model_dump_json(),
                     "headers": headers,
+                    # Whose personal data it carries: erasing one of them deletes the entry, and the
+                    # stored message once published (terrain_kit.erasure).
+                    "refs": event.personal_refs(),
                     "created_at": now,
                     "published_at": None,
                 }
@@ -111,11 +118,17 @@ class Transactions:
         db: AsyncDatabase,
         relay: Publisher,
         publishes: frozenset[str] | None = None,
+        on_erasure: Callable[[], None] | None = None,
     ) -> None:
         self._client = client
         self.db = db
         self._relay = relay
         self._publishes = publishes
+        self.on_erasure = on_erasure
+
+    def wake_eraser(self) -> None:
+        if self.on_erasure is not None:
+            self.on_erasure()
 
     async def run(
         self,
@@ -126,7 +139,7 @@ class Transactions:
         committed: list[UnitOfWork] = []
 
         async def attempt(session: AsyncClientSession) -> T:
-            uow = UnitOfWork(self.db, session, trace_for, self._publishes)
+            uow = UnitOfWork(self.db, session, trace_for, self._publishes, self.on_erasure)
             result = await work(uow)
             if uow.outbox:
                 await self.db[OUTBOX].insert_many(uow.outbox, session=session)

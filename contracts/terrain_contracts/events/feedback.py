@@ -1,5 +1,6 @@
 """Feedback from Sales, CS and support tools, and what becomes of it."""
 
+import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
@@ -80,6 +81,22 @@ class FeedbackSubmittedData(Contract):
     occurred_at: UtcDatetime
     url: Url | None = Field(default=None, description="Link back to the item in the source.")
 
+    @property
+    def feedback_id(self) -> str:
+        """The item's stable id: the same per (source, external_id) on every replica and replay."""
+        return feedback_id(self.source, self.external_id)
+
+
+def feedback_id(source: str, external_id: str) -> str:
+    """Stable per (source, external id), so every replica and every replay agrees on it."""
+    digest = hashlib.sha256(f"{source}\x1f{external_id}".encode()).hexdigest()
+    return f"fb-{digest[:32]}"
+
+
+def email_digest(email: str) -> str:
+    """The hex SHA-256 of the lower-cased email: names a person in a record without keeping the email."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
 
 class FeedbackSubmitted(Event):
     """A Sales/CS tool submits one piece of feedback."""
@@ -89,6 +106,10 @@ class FeedbackSubmitted(Event):
     data: FeedbackSubmittedData
     subject: ClassVar[str] = subjects.FEEDBACK_SUBMITTED
     stream: ClassVar[str] = streams.FEEDBACK
+    personal: ClassVar[bool] = True
+
+    def personal_refs(self) -> list[str]:
+        return [self.data.feedback_id]
 
 
 class AccountSnapshot(Contract):
@@ -136,6 +157,10 @@ class FeedbackIngested(Event):
     data: FeedbackIngestedData
     subject: ClassVar[str] = subjects.FEEDBACK_INGESTED
     stream: ClassVar[str] = streams.FEEDBACK
+    personal: ClassVar[bool] = True
+
+    def personal_refs(self) -> list[str]:
+        return [self.data.feedback_id]
 
 
 class FeedbackRejectedData(Contract):
@@ -161,7 +186,12 @@ class FeedbackRejected(Event):
 class FeedbackErasedData(Contract):
     erasure_id: Id
     account_id: Id | None = None
-    customer_email: Email | None = None
+    customer_email: Email | None = Field(
+        default=None, description="No longer filled: the digest names the customer instead."
+    )
+    customer_email_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="Hex SHA-256 of the lower-cased customer email, for erasures by email."
+    )
     feedback_ids: list[Id] = Field(max_length=1000)
     part: int = Field(ge=1, description="Large erasures are split; parts share the erasure_id.")
     parts: int = Field(ge=1)
@@ -177,6 +207,8 @@ class FeedbackErased(Event):
     data: FeedbackErasedData
     subject: ClassVar[str] = subjects.FEEDBACK_ERASED
     stream: ClassVar[str] = streams.FEEDBACK
+    # No personal_refs: it carries ids and a digest only, and must outlive the erasure it announces (the
+    # other services erase on it); indexed under its ids it would be deleted by the very erasure.
 
 
 class FeedbackCategory(StrEnum):

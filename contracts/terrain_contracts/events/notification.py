@@ -31,6 +31,9 @@ class NotificationDeliveredData(Contract):
     recipient_id: Id = Field(description="Member id, or the reporter's email for loop closures.")
     insight_ids: list[Id] = Field(default_factory=list, max_length=500)
     initiative_id: Id | None = None
+    feedback_ids: list[Id] = Field(
+        default_factory=list, max_length=1000, description="The feedback a loop closure was about."
+    )
     attempts: int = Field(ge=1)
     delivered_at: UtcDatetime
 
@@ -41,6 +44,11 @@ class NotificationDelivered(Event):
     data: NotificationDeliveredData
     subject: ClassVar[str] = subjects.NOTIFICATION_DELIVERED
     stream: ClassVar[str] = streams.NOTIFICATIONS
+    personal: ClassVar[bool] = True
+
+    def personal_refs(self) -> list[str]:
+        # A loop closure's recipient is the reporter's email.
+        return list(self.data.feedback_ids) if self.data.purpose is Purpose.loop_closure else []
 
 
 class NotificationFailedData(Contract):
@@ -50,6 +58,9 @@ class NotificationFailedData(Contract):
     recipient_id: Id
     insight_ids: list[Id] = Field(default_factory=list, max_length=500)
     initiative_id: Id | None = None
+    feedback_ids: list[Id] = Field(
+        default_factory=list, max_length=1000, description="The feedback a loop closure was about."
+    )
     attempts: int = Field(ge=1)
     reason: Reason
     failed_at: UtcDatetime
@@ -61,6 +72,10 @@ class NotificationFailed(Event):
     data: NotificationFailedData
     subject: ClassVar[str] = subjects.NOTIFICATION_FAILED
     stream: ClassVar[str] = streams.NOTIFICATIONS
+    personal: ClassVar[bool] = True
+
+    def personal_refs(self) -> list[str]:
+        return list(self.data.feedback_ids) if self.data.purpose is Purpose.loop_closure else []
 
 
 class LoopClosedData(Contract):
@@ -80,3 +95,7 @@ class NotificationLoopClosed(Event):
     data: LoopClosedData
     subject: ClassVar[str] = subjects.NOTIFICATION_LOOP_CLOSED
     stream: ClassVar[str] = streams.NOTIFICATIONS
+    personal: ClassVar[bool] = True
+
+    def personal_refs(self) -> list[str]:
+        return [self.data.feedback_id]

@@ -20,7 +20,15 @@ async def on_invalid_submission(subject: str, payload: bytes, reason: str, uow: 
 def declare(context: Context) -> Consumers:
     consumers = Consumers("feedback")
 
-    @consumers.on(FeedbackSubmitted, durable="feedback-intake", batch=True, on_invalid=on_invalid_submission)
+    # Tools' submissions carry names, emails and words: the kit indexes where each is stored, so that an
+    # erasure deletes them from the stream (index_personal).
+    @consumers.on(
+        FeedbackSubmitted,
+        durable="feedback-intake",
+        batch=True,
+        on_invalid=on_invalid_submission,
+        index_personal=True,
+    )
     async def on_submitted(events: list[FeedbackSubmitted], uow: UnitOfWork) -> None:
         """Store submitted feedback (new items, edits; replays are no-ops) and announce feedback.ingested."""
         submissions = [Submission(e.data, channel_of(e.source), e) for e in events]

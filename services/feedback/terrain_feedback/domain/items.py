@@ -19,6 +19,7 @@ from terrain_contracts.events.feedback import (
     FeedbackSubmittedData,
     IntakeChannel,
     ReporterRole,
+    feedback_id,
 )
 from terrain_contracts.types import FieldError
 
@@ -37,12 +38,6 @@ class Outcome(StrEnum):
 class Status(StrEnum):
     open = "open"
     shipped = "shipped"
-
-
-def feedback_id(source: str, external_id: str) -> str:
-    """Stable per (source, external id), so every replica and every replay agrees on it."""
-    digest = hashlib.sha256(f"{source}\x1f{external_id}".encode()).hexdigest()
-    return f"fb-{digest[:32]}"
 
 
 def normalise(data: FeedbackSubmittedData, *, redact: bool) -> FeedbackSubmittedData | list[FieldError]:

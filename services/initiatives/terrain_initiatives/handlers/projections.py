@@ -6,6 +6,7 @@ from typing import Any
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
 from terrain_contracts.events.initiative import FeedbackUnlinkedData, InitiativeFeedbackUnlinked
 from terrain_contracts.events.insight import InsightDetected, InsightUpdated
+from terrain_kit.erasure import erase_personal
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.evidence import Weights
@@ -42,6 +43,8 @@ async def apply_feedback(
     affected: set[str] = set()
     if erased_ids:
         affected |= await _erase(uow, erasures, now)
+        # Any event of ours still carrying their data (published or in the outbox) goes too.
+        await erase_personal(uow, erased_ids)
     newest: dict[str, dict[str, Any]] = {}
     for e in events:
         if isinstance(e, FeedbackIngested):

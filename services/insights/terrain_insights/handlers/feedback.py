@@ -18,6 +18,7 @@ from terrain_contracts.events.feedback import (
     FeedbackIngestedData,
 )
 from terrain_contracts.events.feedback import ThemeMatch as ContractThemeMatch
+from terrain_kit.erasure import erase_personal
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
@@ -162,6 +163,7 @@ async def erase(uow: UnitOfWork, event: FeedbackErased, context: Context) -> Non
     await aggregates.apply(uow, ops, context.now())
     await items.erase(uow, ids)
     await insights_store.drop_evidence(uow, ids)
+    await erase_personal(uow, ids)  # any event of ours carrying their data, published or in the outbox
 
 
 async def reapply(

@@ -41,6 +41,8 @@ def _refs(doc: dict[str, Any]) -> dict[str, Any]:
         "recipient_id": doc["recipient_id"],
         "insight_ids": doc.get("insight_ids", []),
         "initiative_id": doc.get("initiative_id"),
+        # A loop closure's recipient is a reporter: the feedback ids let erasing it delete the event.
+        "feedback_ids": doc.get("feedback_ids", []) if doc["purpose"] == Purpose.loop_closure.value else [],
     }
 
 
