@@ -23,7 +23,7 @@ from terrain_dev.fuzzing import budget
 
 from .strategies import FORMATS, from_schema
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.thorough]
 
 SCHEMAS = {event: json.loads((SCHEMA_DIR / file_name(event)).read_text(encoding="utf-8")) for event in EVENTS}
 PAYLOADS = {event: from_schema(schema) for event, schema in SCHEMAS.items()}

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from terrain_dev.deploy import dashboards
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.thorough]
 
 REPO = Path(__file__).resolve().parents[2]
 METRIC = re.compile(r"\b((?:terrain|faststream)_[a-z_]+)")

@@ -10,7 +10,7 @@ from terrain_dev.deploy import files
 from terrain_dev.deploy.specs import all_specs
 from terrain_dev.testing import require_tool
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.thorough]
 
 REPO = Path(__file__).resolve().parents[2]
 KUBERNETES = "1.32.0"

@@ -143,6 +143,7 @@ PARSED = [
 ]
 
 
+@pytest.mark.thorough
 @pytest.mark.parametrize(("vendor", "fixture_file"), PARSED)
 @budget(150)
 @given(data=st.data())
