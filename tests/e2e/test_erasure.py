@@ -1,9 +1,10 @@
 """Erasure erases (issue 19.4): after erasing a customer no database, no stream holds their email or words.
 
 On the real local stack with its NATS users: a customer's feedback arrives by the bus (as a Sales/CS tool)
-and by a signed Zendesk webhook, flows through every service, and is found in the databases and streams;
-then Product Ops erases the customer by email, and a scan of every collection of every service database and
-of every message of every stream finds neither the email nor the words.
+and by a signed Zendesk webhook, flows through every service, an initiative answering it ships and the
+customer is told by email (a loop closes); all of it is found in the databases and streams. Then Product
+Ops erases the customer by email, and a scan of every collection of every service database and of every
+message of every stream finds neither the email nor the words.
 """
 
 import json
@@ -26,8 +27,13 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
     email_digest,
+    feedback_id,
 )
+from terrain_contracts.events.initiative import Briefing, InitiativeShipped, InitiativeShippedData
+from terrain_dev import demo
+from terrain_dev.demo.play import SECRETS
 from terrain_dev.probes import consumer_settled, stored_messages
+from terrain_dev.servers import free_port
 from terrain_dev.stack import Printer, Stack, StackConfig
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
@@ -36,7 +42,6 @@ from terrain_kit.erasure import PERSONAL_INDEX
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-ZENDESK_SECRET = "erasure-test-zendesk-secret"
 TOKEN = uuid.uuid4().hex[:10]
 EMAIL = f"erin.{TOKEN}@erasure-client.example"
 BUS_TEXT = f"Quokka{TOKEN} reports keep timing out when exporting the quarterly numbers"
@@ -49,15 +54,30 @@ SETTLING = [  # (stream, durable) of every consumer the customer's events pass t
     (streams.FEEDBACK, "insights-erasure"),
     (streams.FEEDBACK, "initiatives-feedback"),
     (streams.FEEDBACK, "notifier-reporters"),
+    (streams.INITIATIVES, "notifier-loops"),
 ]
+BUS_ID = feedback_id("zendesk-sync", f"ticket-{TOKEN}")
+HOOK_ID = feedback_id("zendesk", f"zd-{TOKEN}")
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    extra = {"FEEDBACK_WEBHOOKS__ZENDESK__SECRETS": json.dumps([ZENDESK_SECRET])}
-    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("erasure"), extra_env=extra)
+def ports() -> demo.Ports:
+    return demo.Ports(smtp=free_port(), http=free_port())
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, ports):
+    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("erasure"), extra_env=demo.environment(ports))
     with Stack(config, Printer(colour=False)) as running:
         yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def mailbox(ports):
+    receivers = demo.Receivers(ports.smtp, ports.http)
+    await receivers.start()
+    yield receivers
+    await receivers.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -96,9 +116,33 @@ async def post_zendesk(stack: Stack) -> httpx.Response:
         "requester": {"name": "Erin Example", "email": EMAIL},
     }
     body = json.dumps({"ticket": ticket}).encode()
-    headers = {"Content-Type": "application/json", **sign("zendesk", body, ZENDESK_SECRET)}
+    headers = {"Content-Type": "application/json", **sign("zendesk", body, SECRETS["zendesk"])}
     async with httpx.AsyncClient(base_url=stack.services["feedback"].base_url, timeout=10) as http:
         return await http.post("/v1/webhooks/zendesk", content=body, headers=headers)
+
+
+def shipped() -> InitiativeShipped:
+    """The initiative answering both needs ships (as the initiatives service announces it)."""
+    briefing = Briefing(
+        initiative_id=f"in-{TOKEN}",
+        title="Faster exports and a steady SSO",
+        problem="Exports time out and SSO loops.",
+        source="customer_feedback",
+        size="s",
+        intention="Make both work.",
+        owner_team_id="team-erasure",
+        quarter="2026-Q4",
+        status="shipped",
+        version=3,
+    )
+    data = InitiativeShippedData(
+        initiative=briefing,
+        release_note="Exports and SSO fixed.",
+        linked_feedback_ids=[BUS_ID, HOOK_ID],
+        shipped_at=datetime.now(UTC),
+        shipped_by="m-pm",
+    )
+    return InitiativeShipped.create(data, source="initiatives")
 
 
 async def settled(ops) -> bool:
@@ -142,7 +186,7 @@ async def nothing_left_to_erase(store: AsyncMongoClient) -> bool:
 
 
 async def test_after_erasing_a_customer_no_database_and_no_stream_holds_their_email_or_words(
-    stack, ops, store
+    stack, ops, store, mailbox
 ):
     tools = await nats.connect(stack.nats_url_as("tools"))
     try:
@@ -160,11 +204,24 @@ async def test_after_erasing_a_customer_no_database_and_no_stream_holds_their_em
         return len(re.findall(rb"fb-[0-9a-f]{32}", words)) >= 2 and await settled(ops)
 
     await eventually(both_flowed, timeout=30, what="both items ingested, classified and projected")
+    await publish(ops, shipped())  # as the initiatives service would (ops may publish anything)
+
+    async def told() -> bool:
+        closed = await stored_messages(ops, streams.NOTIFICATIONS, "terrain.notification.loop_closed.v1")
+        return len(closed) == 2 and any(m.to == EMAIL for m in mailbox.messages)
+
+    await eventually(told, timeout=30, what="the customer told by email that their need shipped")
 
     before = await scan(store, ops)
     assert {"terrain_feedback.feedback", "FEEDBACK:terrain.feedback.submitted.v1"} <= before[EMAIL.lower()]
     assert "FEEDBACK:terrain.feedback.ingested.v1" in before[HOOK_TEXT.lower()]
     assert "terrain_notifier.reporters" in before[BUS_TEXT.lower()]  # the customer's words, for closing loops
+    assert {
+        "NOTIFICATIONS:terrain.notification.loop_closed.v1",
+        "NOTIFICATIONS:terrain.notification.delivered.v1",
+        "terrain_notifier.deliveries",
+        "terrain_notifier.loops",
+    } <= before[EMAIL.lower()]
     assert all(before.values()), before
 
     async with httpx.AsyncClient(base_url=feedback_url, headers=admin, timeout=10) as http:
@@ -172,7 +229,7 @@ async def test_after_erasing_a_customer_no_database_and_no_stream_holds_their_em
             "/v1/erasures", json={"customer_email": EMAIL.upper(), "reason": "GDPR request"}
         )
     assert erased.status_code == 200, erased.text
-    assert len(erased.json()["feedback_ids"]) == 2
+    assert sorted(erased.json()["feedback_ids"]) == sorted([BUS_ID, HOOK_ID])
 
     async def erasure_settled() -> bool:
         return await settled(ops) and await nothing_left_to_erase(store)

@@ -4,10 +4,11 @@ from typing import Any
 
 from terrain_contracts import Event
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
-from terrain_contracts.events.team import TeamDeleted, TeamState
+from terrain_contracts.events.team import TeamDeleted, TeamState, TeamStateEvent
+from terrain_kit.erasure import erase_personal
 from terrain_kit.uow import UnitOfWork
 
-from ..store import deliveries, directory
+from ..store import deliveries, directory, state
 from .context import Context
 
 
@@ -20,7 +21,7 @@ async def apply_teams(uow: UnitOfWork, events: list[Event]) -> None:
             )  # keep the order of a create-then-delete in one batch
             states = []
             await directory.delete_team(uow, event.data.team_id, event.data.version)
-        else:
+        elif isinstance(event, TeamStateEvent):
             states.append(event.data.team)
     await directory.apply_team_states(uow, states)
 
@@ -38,6 +39,10 @@ async def apply_feedback(
             now = context.now()
             await directory.erase_reporters(uow, event.data.feedback_ids, event.data.erasure_id, now)
             await deliveries.redact_feedback(uow, event.data.feedback_ids, now)
+            await deliveries.forget_recipients(uow, event.data.feedback_ids)
+            await state.erase_loops(uow, event.data.feedback_ids)
+            # Its loop-closure events (the reporter's email), published or still in the outbox.
+            await erase_personal(uow, event.data.feedback_ids)
         else:
             ingested.append(event)
     await directory.apply_reporters(uow, [_reporter(e) for e in ingested])

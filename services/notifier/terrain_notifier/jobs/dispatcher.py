@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from terrain_contracts import DeadLetter
-from terrain_kit import deadletters
+from terrain_contracts import DeadLetter, streams
+from terrain_kit import deadletters, erasure
 from terrain_kit.service import Service
 from terrain_kit.uow import Transactions, UnitOfWork
 
@@ -175,8 +175,12 @@ class Dispatcher:
         """Publish recorded dead letters not yet in the stream (also after a crash between the two)."""
         for doc in await deliveries.unpublished_dead_letters(self.service.db):
             record = DeadLetter.model_validate(doc["dead_letter"]["record"])
-            await deadletters.publish(self.service.jetstream(), record)
+            ack = await deadletters.publish(self.service.jetstream(), record)
             await deliveries.dead_letter_published(self.service.db, doc["_id"])
+            # A loop closure's names the reporter: erasing its feedback deletes it (terrain_kit.erasure).
+            refs = tuple(doc.get("feedback_ids", [])) if doc.get("purpose") == "loop_closure" else ()
+            if await erasure.record(self.service.db, [erasure.Stored(streams.DEADLETTER, ack.seq, refs)]):
+                self.service.eraser.wake()
 
     async def _housekeeping(self) -> None:
         while True:

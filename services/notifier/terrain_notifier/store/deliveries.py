@@ -10,7 +10,7 @@ from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.deliveries import DELIVERED, FAILED, PENDING, SENDING
-from . import COUNTERS, DELIVERIES, THROTTLE
+from . import COUNTERS, DELIVERIES, REPORTERS, THROTTLE
 
 HISTORY_KEPT = 20
 FILTERS = ("status", "channel", "purpose", "insight_ids", "initiative_id", "recipient_id")
@@ -178,7 +178,7 @@ async def next_dead_letter_sequence(uow: UnitOfWork) -> int:
 async def unpublished_dead_letters(db: AsyncDatabase, limit: int = 50) -> list[dict[str, Any]]:
     return (
         await db[DELIVERIES]
-        .find({"dead_letter.published": False}, {"dead_letter": 1})
+        .find({"dead_letter.published": False}, {"dead_letter": 1, "purpose": 1, "feedback_ids": 1})
         .limit(limit)
         .to_list(None)
     )
@@ -236,6 +236,38 @@ async def redact_feedback(uow: UnitOfWork, feedback_ids: list[str], now: datetim
         {"$set": {"body": {"subject": "(erased)", "text": "(erased on request)"}, "erased_at": now}},
         session=uow.session,
     )
+
+
+async def forget_recipients(uow: UnitOfWork, feedback_ids: list[str]) -> None:
+    """Settled loop-closure messages about erased feedback only: the reporter's address goes too (a
+    message that also told them about feedback not erased keeps it), with any dead letter not yet out."""
+    docs = (
+        await uow[DELIVERIES]
+        .find(
+            {
+                "purpose": "loop_closure",
+                "feedback_ids": {"$in": feedback_ids},
+                "status": {"$in": [DELIVERED, FAILED]},
+            },
+            {"feedback_ids": 1},
+            session=uow.session,
+        )
+        .to_list(None)
+    )
+    others = sorted({fid for doc in docs for fid in doc["feedback_ids"]} - set(feedback_ids))
+    erased = (
+        await uow[REPORTERS]
+        .find({"_id": {"$in": others}, "erased": True}, {"_id": 1}, session=uow.session)
+        .to_list(None)
+    )
+    gone = set(feedback_ids) | {doc["_id"] for doc in erased}
+    ids = [doc["_id"] for doc in docs if set(doc["feedback_ids"]) <= gone]
+    if ids:
+        await uow[DELIVERIES].update_many(
+            {"_id": {"$in": ids}},
+            {"$set": {"recipient_id": "erased", "target": {}}, "$unset": {"dead_letter": ""}},
+            session=uow.session,
+        )
 
 
 async def listed(

@@ -256,6 +256,15 @@ async def settle_loops(
     return loops
 
 
+async def erase_loops(uow: UnitOfWork, feedback_ids: list[str]) -> None:
+    """Erased feedback: its loops keep their team and outcome (the team's rate), not who reported it."""
+    await uow[LOOPS].update_many(
+        {"feedback_id": {"$in": feedback_ids}},
+        {"$set": {"reporter_key": "erased", "reporter_email": None}},
+        session=uow.session,
+    )
+
+
 async def loop_counts(uow: UnitOfWork, group_by: str, team_id: str | None = None) -> list[dict[str, Any]]:
     """closed / not_closed / pending per ``group_by`` (owner_team_id or reporter_key)."""
     match = {"owner_team_id": team_id} if team_id else {}
