@@ -3,42 +3,6 @@
 from .envelope import Event
 from .events import account, feedback, initiative, insight, notification, team
 
-EVENTS: tuple[type[Event], ...] = (
-    account.AccountUpdated,
-    feedback.FeedbackSubmitted,
-    feedback.FeedbackIngested,
-    feedback.FeedbackRejected,
-    feedback.FeedbackErased,
-    feedback.FeedbackClassified,
-    team.TeamCreated,
-    team.TeamUpdated,
-    team.TeamMemberJoined,
-    team.TeamMemberUpdated,
-    team.TeamMemberLeft,
-    team.TeamAreaAssigned,
-    team.TeamAreaReleased,
-    team.TeamDeleted,
-    initiative.InitiativeCreated,
-    initiative.InitiativeUpdated,
-    initiative.InitiativeStatusChanged,
-    initiative.InitiativeShipped,
-    initiative.InitiativeDropped,
-    initiative.InitiativeFeedbackLinked,
-    initiative.InitiativeFeedbackUnlinked,
-    initiative.InitiativeDependencyRequested,
-    initiative.InitiativeDependencyAnswered,
-    initiative.InitiativeDependencyWithdrawn,
-    initiative.BallotClosed,
-    insight.InsightDetected,
-    insight.InsightUpdated,
-    insight.InsightResolved,
-    notification.NotificationDelivered,
-    notification.NotificationFailed,
-    notification.NotificationLoopClosed,
-)
-
-BY_SUBJECT: dict[str, type[Event]] = {event.subject: event for event in EVENTS}
-
 # Who publishes what: the one list the NATS permissions, the AsyncAPI documents and each service's outbox
 # follow. A service's outbox refuses an event not listed for it, so a new event cannot reach production
 # without its permission. "tools" are the Sales/CS tools outside Terrain.
@@ -83,6 +47,12 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         notification.NotificationLoopClosed,
     ),
 }
+
+
+# Every event contract, each once, in the order of its first publisher.
+EVENTS: tuple[type[Event], ...] = tuple(dict.fromkeys(e for events in PUBLISHED_BY.values() for e in events))
+
+BY_SUBJECT: dict[str, type[Event]] = {event.subject: event for event in EVENTS}
 
 
 def published_by(producer: str) -> tuple[type[Event], ...]:

@@ -7,9 +7,10 @@ from pymongo.errors import DuplicateKeyError
 from terrain_contracts.registry import published_by
 from terrain_dev.memory import memory_uow
 from terrain_insights.cli.offline import classify_command
-from terrain_insights.domain.taxonomy import MAX_DEPTH, Taxonomy, TaxonomyFileError, from_yaml
+from terrain_insights.domain.taxonomy import Taxonomy, TaxonomyFileError, from_yaml
 from terrain_insights.handlers import taxonomy as taxonomy_handlers
 from terrain_insights.store import taxonomy as taxonomy_store
+from terrain_kit.documents import MAX_DEPTH
 from terrain_kit.errors import Invalid, StaleVersion, VersionRequired
 from terrain_kit.uow import UnitOfWork
 

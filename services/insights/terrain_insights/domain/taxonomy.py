@@ -11,6 +11,7 @@ from typing import Annotated, Any, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from terrain_contracts.types import Slug
+from terrain_kit.documents import DocumentError, load_yaml
 from terrain_kit.errors import Invalid
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -100,58 +101,14 @@ class TaxonomyFileError(ValueError):
     """A YAML taxonomy that cannot be read, with a message naming the problem."""
 
 
-MAX_DEPTH = 64  # a taxonomy is 5 levels deep; the composer recurses once per level (50,000 was a 500)
-_AS_WRITTEN = ("bool", "int", "float", "timestamp")  # what YAML 1.1 would turn `no`, `on`, `2024` into
-
-
-class _TooDeep(Exception):
-    pass
-
-
-class _TextLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that reads every scalar as the text written (slugs `no`, `on`, `2024`, names
-    `yes`, examples `12` are text: the models validate them), refusing nodes nested deeper than
-    ``MAX_DEPTH`` as it composes them (the scanner and the parser do not recurse)."""
-
-    depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _TooDeep
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-for _tag in _AS_WRITTEN:
-    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
-
-
 def load_document(text: str | bytes) -> Any:
-    """A YAML document as data, scalars as the text written except a top-level ``version`` (a number in
+    """A YAML taxonomy as data, scalars as the text written except a top-level ``version`` (a number in
     YAML's sense, so that ``version: false`` stays no version); :class:`TaxonomyFileError` naming the
-    body when it is no YAML or nested deeper than ``MAX_DEPTH``."""
-    loader = _TextLoader(text)
+    body when it is no YAML or nested too deep."""
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-        if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if loader.construct_object(key) == "version" and isinstance(value, yaml.ScalarNode):
-                    data["version"] = yaml.SafeLoader.yaml_constructors[value.tag](loader, value)
-        return data
-    except _TooDeep:
-        raise TaxonomyFileError(f"nested deeper than {MAX_DEPTH} levels") from None
-    except yaml.YAMLError as exc:
-        raise TaxonomyFileError(f"not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+        return load_yaml(text, as_text=True, typed_keys=("version",))
+    except DocumentError as exc:
+        raise TaxonomyFileError(str(exc)) from None
 
 
 def from_yaml(text: str | bytes) -> Taxonomy:

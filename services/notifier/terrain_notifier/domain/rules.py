@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -35,6 +34,7 @@ from pydantic import (
 from terrain_contracts.events.insight import Insight, InsightKind, Severity
 from terrain_contracts.events.notification import Channel
 from terrain_contracts.types import FieldError, Id, Slug, field_errors
+from terrain_kit.documents import DocumentError, load_yaml
 from terrain_kit.errors import Invalid
 
 from .targets import SECRET_MASK, check_secret, literal_address, networks, refusal, split_url
@@ -166,7 +166,6 @@ class Rules(Strict):
         return [(f"endpoints.{name}.url", endpoint.url) for name, endpoint in self.endpoints.items()]
 
 
-MAX_DEPTH = 64  # the rules nest about 5 deep; anything past this is a mistake or an attack
 DOCUMENT = "(document)"  # the field named when the document as a whole is refused
 
 
@@ -222,36 +221,10 @@ def parse_rules(data: Any, ssrf_allow: Sequence[str] = ()) -> Rules:
         raise RulesError(field_errors(exc.errors())) from None
 
 
-class _TooDeep(Exception):
-    pass
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing nodes nested deeper than ``MAX_DEPTH`` as it composes them: the
-    composer recurses once per level (a document 50,000 deep raised RecursionError, a 500), the scanner
-    and parser do not."""
-
-    depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _TooDeep
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
 def load_document(text: str) -> Any:
-    """A YAML (or JSON: YAML is a superset) document as data, nested at most ``MAX_DEPTH`` deep; a
-    :class:`RulesError` naming the document (422) otherwise."""
-    loader = _BoundedLoader(text)
+    """A YAML (or JSON: YAML is a superset) document as data, depth-bounded; a :class:`RulesError`
+    naming the document (422) otherwise."""
     try:
-        return loader.get_single_data()
-    except _TooDeep:
-        raise RulesError.of(DOCUMENT, f"nested deeper than {MAX_DEPTH} levels") from None
-    except yaml.YAMLError as exc:
-        raise RulesError.of(DOCUMENT, f"not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+        return load_yaml(text)
+    except DocumentError as exc:
+        raise RulesError.of(DOCUMENT, str(exc)) from None
