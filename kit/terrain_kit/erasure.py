@@ -26,7 +26,7 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -109,11 +109,12 @@ def refs_of(event_type: type[Event] | None, payload: bytes) -> list[str]:
     except ValidationError:
         pass
     try:  # invalid: the fields the refs are made of may still be there
-        data = json.loads(payload)["data"]
         data_type = event_type.model_fields["data"].annotation
-        partial = data_type.model_construct(**data)  # type: ignore[union-attr]  # a Contract subclass
-        envelope = event_type.model_construct(data=partial)  # type: ignore[call-arg]  # only data is read
-        return envelope.personal_refs()
+        if not (isinstance(data_type, type) and issubclass(data_type, BaseModel)):
+            return []
+        partial = data_type.model_construct(**json.loads(payload)["data"])
+        fields: dict[str, Any] = {"data": partial}  # only data is read
+        return event_type.model_construct(**fields).personal_refs()
     except Exception:
         return []
 

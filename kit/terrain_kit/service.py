@@ -62,13 +62,8 @@ class Service:
         self.publishes = tuple(publishes)
         self.eraser = erasure.Eraser(self.db, self.jetstream)
         self.relay = Relay(self.db, self.jetstream, settings.outbox, self.faults, self.eraser.wake)
-        self.transactions = Transactions(
-            self.mongo,
-            self.db,
-            self.relay,
-            frozenset(event.subject for event in self.publishes),
-            on_erasure=self.eraser.wake,
-        )
+        published = frozenset(event.subject for event in self.publishes)
+        self.transactions = Transactions(self.mongo, self.db, self.relay, published, self.eraser.wake)
         self._indexes = [
             *kit_indexes(settings.consumer.processed_ttl_days, settings.outbox.published_ttl_hours),
             *erasure.indexes(),
