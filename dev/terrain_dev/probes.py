@@ -27,7 +27,8 @@ async def stored_messages(js: JetStreamContext, stream: str, subject: str | None
     sequence = 1
     while True:
         try:
-            msg = await js.get_msg(stream, sequence, subject=subject, next=True)
+            # next by subject (every subject by default) steps over deleted messages, as erasure leaves
+            msg = await js.get_msg(stream, sequence, subject=subject or ">", next=True)
         except NotFoundError:
             return found
         # nats.py types a stored message's sequence and subject as optional: a stored message has both.
