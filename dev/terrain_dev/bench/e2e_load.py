@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from terrain_contracts import Money, streams, subjects
-from terrain_contracts.events.account import Account as AccountContract
+from terrain_contracts import streams, subjects
 from terrain_contracts.events.feedback import FeedbackKind
 from terrain_contracts.headers import MSG_ID
 
@@ -51,16 +50,7 @@ async def seed_registry(mongo_uri: str, bench_accounts: list[org.Account], today
     docs = [
         {
             "_id": a.account_id,
-            **AccountContract(
-                account_id=a.account_id,
-                name=a.name,
-                domains=[a.domain],
-                arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"),
-                plan=a.plan,
-                segment=a.segment,
-                renewal_date=a.renewal(today),
-                owner_rep_email=a.owner.email,
-            ).model_dump(mode="json"),
+            **a.contract(today).model_dump(mode="json"),
             "as_of": as_of,
         }
         for a in bench_accounts

@@ -7,6 +7,9 @@ who report what customers say, and thirty customer accounts.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from terrain_contracts.events.account import Account as AccountContract
+from terrain_contracts.types import Money
+
 DOMAIN = "terrain-demo.io"
 
 
@@ -102,6 +105,19 @@ class Account:
 
     def renewal(self, today: date) -> date:
         return today + timedelta(days=self.renewal_in_days)
+
+    def contract(self, today: date) -> AccountContract:
+        """The account as the CRM announces it (``account.updated``)."""
+        return AccountContract(
+            account_id=self.account_id,
+            name=self.name,
+            domains=[self.domain],
+            arr=Money(amount_minor=self.arr_eur * 100, currency="EUR"),
+            plan=self.plan,
+            segment=self.segment,
+            renewal_date=self.renewal(today),
+            owner_rep_email=self.owner.email,
+        )
 
 
 _ACCOUNTS = [  # name, ARR in euros, plan, segment, renewal in days, owner

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from nats.js import JetStreamContext
-from terrain_contracts import Money
-from terrain_contracts.events.account import Account as AccountContract
 from terrain_contracts.events.account import AccountUpdated, AccountUpdatedData
 from terrain_contracts.events.feedback import (
     CustomerRef,
@@ -133,21 +131,7 @@ async def accounts(js: JetStreamContext, today: date) -> None:
     await publish(
         js,
         *(
-            AccountUpdated.create(
-                AccountUpdatedData(
-                    account=AccountContract(
-                        account_id=a.account_id,
-                        name=a.name,
-                        domains=[a.domain],
-                        arr=Money(amount_minor=a.arr_eur * 100, currency="EUR"),
-                        plan=a.plan,
-                        segment=a.segment,
-                        renewal_date=a.renewal(today),
-                        owner_rep_email=a.owner.email,
-                    )
-                ),
-                source="salesforce",
-            )
+            AccountUpdated.create(AccountUpdatedData(account=a.contract(today)), source="salesforce")
             for a in org.ACCOUNTS
         ),
     )
