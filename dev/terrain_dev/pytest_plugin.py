@@ -1,7 +1,9 @@
 """Pytest fixtures: the real servers, once per session on free ports; a clean slate per test."""
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import nats
 import pytest
@@ -10,6 +12,21 @@ from nats.js import JetStreamContext
 from .servers import MongoServer, NatsServer
 
 MARKERS = ("unit", "integration", "e2e")
+
+
+_MODULE_KIND = re.compile(r"^pytestmark = \[?pytest\.mark\.(integration|e2e)\b", re.M)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With a marker expression that names neither integration nor e2e (``--fast``: the unit tier), a
+    module marked integration or e2e as a whole is not even imported: its tests would all be deselected,
+    and importing them (schemathesis, the services' apps) is most of the tier's time."""
+    expression = config.getoption("markexpr") or ""
+    if not expression or "integration" in expression or "e2e" in expression:
+        return None
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return bool(_MODULE_KIND.search(collection_path.read_text(encoding="utf-8"))) or None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
