@@ -34,10 +34,10 @@ def declare(context: Context) -> Consumers:
         submissions = [Submission(e.data, channel_of(e.source), e) for e in events]
         await intake.ingest(uow, context, submissions)
 
-    @consumers.on(AccountUpdated, durable="feedback-accounts")
-    async def on_account_updated(event: AccountUpdated, uow: UnitOfWork) -> None:
-        """Keep the account registry at the CRMs' latest state."""
-        await accounts.apply_account(uow, event.data.account, event.occurred_at)
+    @consumers.on(AccountUpdated, durable="feedback-accounts", batch=True)
+    async def on_account_updated(events: list[AccountUpdated], uow: UnitOfWork) -> None:
+        """Keep the account registry at the CRMs' latest state (a batch: one read, one bulk write)."""
+        await accounts.apply_accounts(uow, [(e.data.account, e.occurred_at) for e in events])
 
     @consumers.on(InitiativeShipped, durable="feedback-shipped")
     async def on_shipped(event: InitiativeShipped, uow: UnitOfWork) -> None:

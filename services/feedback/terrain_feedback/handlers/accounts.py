@@ -7,15 +7,26 @@ from terrain_kit import logs
 from terrain_kit.errors import Invalid, NotFound, StaleVersion
 from terrain_kit.uow import UnitOfWork
 
-from ..domain.accounts import check_replace, version_of
+from ..domain.accounts import check_replace, plan_account_updates, version_of
 from ..store import accounts as store
 
 SOURCE = "feedback"
 
 
+async def apply_accounts(uow: UnitOfWork, updates: list[tuple[Account, datetime]]) -> list[bool]:
+    """CRMs' latest views of accounts (each with its event time, in stream order), in one read and one
+    write; later feedback is weighted with them (earlier keeps its snapshot). Whether each was applied."""
+    states = [(account.model_dump(mode="json"), as_of) for account, as_of in updates]
+    stored = await store.accounts_by_id(uow, {state["account_id"] for state, _ in states})
+    plan = plan_account_updates(stored, states)
+    await store.write_accounts(uow, plan.writes, stored)
+    return plan.applied
+
+
 async def apply_account(uow: UnitOfWork, account: Account, as_of: datetime) -> bool:
-    """A CRM's latest view of an account; later feedback is weighted with it (earlier keeps its snapshot)."""
-    return await store.save_account(uow, account.model_dump(mode="json"), as_of)
+    """A CRM's latest view of an account: false when a newer one is already stored."""
+    [applied] = await apply_accounts(uow, [(account, as_of)])
+    return applied
 
 
 async def put_account(uow: UnitOfWork, account_id: str, account: Account, if_match: int | None) -> int:

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.errors import DuplicateKeyError
 from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
@@ -24,25 +25,31 @@ async def accounts_for(uow: UnitOfWork, account_ids: set[str], domains: set[str]
     return list(found.values())
 
 
-async def save_account(uow: UnitOfWork, account: dict[str, Any], as_of: datetime) -> bool:
-    """Keep the newest state only: an older snapshot arriving late changes nothing. A change is a version;
-    the same state again (a CRM repeating itself, the echo of an API write) only moves ``as_of``."""
-    account_id = account["account_id"]
-    same = {"_id": account_id, "as_of": {"$lte": as_of}, **account}
-    if (await uow[ACCOUNTS].update_one(same, {"$set": {"as_of": as_of}}, session=uow.session)).matched_count:
-        return True
-    doc = {"_id": account_id, **account, "as_of": as_of}
-    result = await uow[ACCOUNTS].update_one(
-        {"_id": account_id, "as_of": {"$lte": as_of}},
-        {"$set": doc, "$inc": {"version": 1}},
-        session=uow.session,
-    )
-    if result.matched_count:
-        return True
-    if await uow[ACCOUNTS].find_one({"_id": account_id}, {"_id": 1}, session=uow.session):
-        return False  # a newer state is already there
-    await uow[ACCOUNTS].insert_one({**doc, "version": 1}, session=uow.session)
-    return True
+async def accounts_by_id(uow: UnitOfWork, account_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored accounts of ``account_ids``, in the transaction (one ``$in``)."""
+    query = {"_id": {"$in": sorted(account_ids)}}
+    return {doc["_id"]: doc async for doc in uow[ACCOUNTS].find(query, session=uow.session)}
+
+
+async def write_accounts(
+    uow: UnitOfWork, docs: dict[str, dict[str, Any]], read: dict[str, dict[str, Any]]
+) -> None:
+    """Store ``docs`` in one bulk write, each only over the state it was decided on (``read``; absent:
+    created). A document changed since the read fails the batch, which the consumer retries."""
+    if not docs:
+        return
+    writes = []
+    for account_id, doc in docs.items():
+        before = read.get(account_id)
+        if before is None:
+            writes.append(ReplaceOne({"_id": account_id}, doc, upsert=True))
+        else:
+            # None matches a document stored before versions were kept (no field).
+            same = {"_id": account_id, "as_of": before.get("as_of"), "version": before.get("version")}
+            writes.append(ReplaceOne(same, doc))
+    result = await uow[ACCOUNTS].bulk_write(writes, ordered=False, session=uow.session)
+    if result.matched_count + result.upserted_count != len(writes):
+        raise RuntimeError("accounts changed while a batch of account.updated was applied")
 
 
 async def replace_account(
