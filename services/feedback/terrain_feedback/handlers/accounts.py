@@ -19,7 +19,7 @@ async def apply_accounts(uow: UnitOfWork, updates: list[tuple[Account, datetime]
     states = [(account.model_dump(mode="json"), as_of) for account, as_of in updates]
     stored = await store.accounts_by_id(uow, {state["account_id"] for state, _ in states})
     plan = plan_account_updates(stored, states)
-    await store.write_accounts(uow, plan.writes, stored)
+    await store.write_accounts(uow, plan.writes)
     return plan.applied
 
 
