@@ -21,13 +21,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import nats
 from pymongo import AsyncMongoClient
-from terrain_contracts import streams
+from terrain_contracts import Event, streams
 from terrain_contracts.events.feedback import (
     CustomerRef,
     FeedbackIngested,
@@ -81,7 +82,7 @@ def submissions(count: int, customers: int = 1000) -> list[FeedbackSubmitted]:
 
 
 async def publish_all(
-    js, events: list[FeedbackSubmitted], subject: str | None = None, stream: str = streams.FEEDBACK
+    js, events: Sequence[Event], subject: str | None = None, stream: str = streams.FEEDBACK
 ) -> None:
     for start in range(0, len(events), 1000):
         await asyncio.gather(
