@@ -170,9 +170,23 @@ async def test_acknowledging_in_the_inbox_or_upstream_cancels_the_escalation(
         ),
     )
 
+    # Both acknowledgements are in the store before the clock moves (the situations say so), so what
+    # follows tests the escalation, not how soon a commit is visible to the next read.
+    await eventually(lambda: _both_acknowledged(service), what="both situations acknowledged")
     clock.now += timedelta(minutes=31)
     assert await periodic.escalate(service.service.transactions, context) == 0
     assert smtp_receiver.to("pm-cat@example.com") == []
+
+
+async def _both_acknowledged(service) -> bool:
+    situations = {doc["_id"]: doc for doc in await service.db["situations"].find({}).to_list(None)}
+    first, second = situations.get("k-1", {}), situations.get("k-2", {})
+    return (
+        first.get("acknowledged_at") is not None
+        and first.get("escalation") is None
+        and second.get("status") == "acknowledged"
+        and second.get("escalation") is None
+    )
 
 
 async def _deliveries(service, **query) -> list[dict]:
