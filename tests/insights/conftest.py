@@ -14,6 +14,7 @@ from terrain_contracts.events.feedback import (
     Reporter,
     ReporterRole,
 )
+from terrain_contracts.events.initiative import Briefing, InitiativeStatus, NeedSource, Size
 from terrain_contracts.registry import published_by
 from terrain_dev.memory import memory_uow
 from terrain_dev.probes import consumer_settled, stored_messages
@@ -146,3 +147,20 @@ async def uow(ctx: Context) -> UnitOfWork:
     unit = memory_uow(publishes=published_by("insights"))
     await taxonomy_handlers.new_version(unit, ctx, from_yaml(TAXONOMY_YAML), "test")
     return unit
+
+
+def briefing(status: InitiativeStatus, themes: list[str], version: int) -> Briefing:
+    return Briefing(
+        initiative_id="ini-sso",
+        title="SAML SSO for enterprise",
+        problem="Security reviews block deals.",
+        source=NeedSource.customer_feedback,
+        size=Size.m,
+        intention="Ship SAML with Okta and Azure AD.",
+        owner_team_id="team-identity",
+        quarter="2026-Q4",
+        status=status,
+        product_area="identity",
+        themes=themes,
+        version=version,
+    )

@@ -8,12 +8,9 @@ from terrain_contracts.events.feedback import (
     FeedbackClassified,
 )
 from terrain_contracts.events.initiative import (
-    Briefing,
     InitiativeStatus,
     InitiativeStatusChanged,
     InitiativeStatusChangedData,
-    NeedSource,
-    Size,
 )
 from terrain_contracts.events.insight import (
     InsightDetected,
@@ -28,7 +25,7 @@ from terrain_insights.handlers import feedback, periodic, projections, raising
 from terrain_insights.handlers.windows import DemandWindows
 from terrain_kit.errors import Conflict, NotFound
 
-from .conftest import ingested
+from .conftest import briefing, ingested
 from .memory import ANGRY, NOW, SSO, subjects
 
 pytestmark = pytest.mark.unit
@@ -89,22 +86,8 @@ class TestInsightsDecidedByPeople:
 
 
 def committed(themes: list[str]) -> InitiativeStatusChanged:
-    briefing = Briefing(
-        initiative_id="ini-sso",
-        title="SAML SSO for enterprise",
-        problem="Security reviews block deals.",
-        source=NeedSource.customer_feedback,
-        size=Size.m,
-        intention="Ship SAML with Okta and Azure AD.",
-        owner_team_id="team-identity",
-        quarter="2026-Q4",
-        status=InitiativeStatus.committed,
-        product_area="identity",
-        themes=themes,
-        version=2,
-    )
     data = InitiativeStatusChangedData(
-        initiative=briefing,
+        initiative=briefing(InitiativeStatus.committed, themes, 2),
         from_status=InitiativeStatus.aligned,
         to_status=InitiativeStatus.committed,
         changed_by="director-1",

@@ -7,38 +7,18 @@ import pytest
 from terrain_contracts import subjects
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackErasedData
 from terrain_contracts.events.initiative import (
-    Briefing,
     InitiativeShipped,
     InitiativeShippedData,
     InitiativeStatus,
     InitiativeStatusChanged,
     InitiativeStatusChangedData,
-    NeedSource,
-    Size,
 )
 from terrain_dev.testing import publish
 from terrain_dev.waiting import eventually
 
-from .conftest import hours_ago, ingested, insights_of, settled
+from .conftest import briefing, hours_ago, ingested, insights_of, settled
 
 pytestmark = pytest.mark.integration
-
-
-def briefing(status: InitiativeStatus, themes: list[str], version: int) -> Briefing:
-    return Briefing(
-        initiative_id="ini-sso",
-        title="SAML SSO for enterprise",
-        problem="Security reviews block deals.",
-        source=NeedSource.customer_feedback,
-        size=Size.m,
-        intention="Ship SAML with Okta and Azure AD.",
-        owner_team_id="team-identity",
-        quarter="2026-Q4",
-        status=status,
-        product_area="identity",
-        themes=themes,
-        version=version,
-    )
 
 
 def committed_on_sso() -> InitiativeStatusChanged:
