@@ -21,6 +21,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -79,25 +80,41 @@ async def record(
     stored = [s for s in stored if s.refs]
     if not stored:
         return False
-    refs = sorted({ref for s in stored for ref in s.refs})
-    erased = {
-        doc["_id"]
-        for doc in await db[PERSONAL_ERASED]
-        .find({"_id": {"$in": refs}}, {"_id": 1}, session=session)
-        .to_list(None)
-    }
     now = utcnow()
-    writes = []
-    for s in stored:
-        doc = {"stream": s.stream, "seq": s.seq, "refs": list(s.refs), "at": now}
-        update: dict[str, Any] = {"$setOnInsert": doc}
-        if erased.intersection(s.refs):
-            update["$set"] = {"pending_delete": True}
-        else:
-            update["$setOnInsert"] = {**doc, "pending_delete": False}
-        writes.append(UpdateOne({"_id": s.key}, update, upsert=True))
+    writes = [
+        UpdateOne(
+            {"_id": s.key},
+            {
+                "$setOnInsert": {
+                    "stream": s.stream,
+                    "seq": s.seq,
+                    "refs": list(s.refs),
+                    "at": now,
+                    "pending_delete": False,
+                }
+            },
+            upsert=True,
+        )
+        for s in stored
+    ]
     await db[PERSONAL_INDEX].bulk_write(writes, ordered=False, session=session)
-    return bool(erased)
+    # Checked after writing, not before: an erasure committing meanwhile either sees these entries (and marks
+    # them) or is seen here; the eraser's reconciliation covers a transaction still open at that moment.
+    refs = sorted({ref for s in stored for ref in s.refs})
+    erased = await _erased_among(db, refs, session)
+    if not erased:
+        return False
+    await db[PERSONAL_INDEX].update_many(
+        {"_id": {"$in": [s.key for s in stored if erased.intersection(s.refs)]}},
+        {"$set": {"pending_delete": True}},
+        session=session,
+    )
+    return True
+
+
+async def _erased_among(db: AsyncDatabase, refs: list[str], session: AsyncClientSession | None) -> set[str]:
+    found = await db[PERSONAL_ERASED].find({"_id": {"$in": refs}}, {"_id": 1}, session=session).to_list(None)
+    return {doc["_id"] for doc in found}
 
 
 def refs_of(event_type: type[Event] | None, payload: bytes) -> list[str]:
@@ -174,10 +191,25 @@ class Eraser:
                 pass
             self._wake.clear()
             try:
+                await self.reconcile()
                 while await self.erase_pending() == self._batch_size:
                     pass
             except Exception:
                 log.exception("erasing personal messages failed; retrying on the next sweep")
+
+    async def reconcile(self, window: timedelta = timedelta(hours=1)) -> None:
+        """Mark the entries of recently erased items that an erasure could not see: indexed by a transaction
+        still open while the erasure committed (both sides checked, neither saw the other)."""
+        recent = (
+            await self._db[PERSONAL_ERASED]
+            .find({"at": {"$gte": utcnow() - window}}, {"_id": 1})
+            .to_list(None)
+        )
+        if recent:
+            await self._db[PERSONAL_INDEX].update_many(
+                {"refs": {"$in": [doc["_id"] for doc in recent]}, "pending_delete": False},
+                {"$set": {"pending_delete": True}},
+            )
 
     async def erase_pending(self) -> int:
         """Delete one batch of marked messages; returns how many index entries were settled."""
