@@ -77,4 +77,4 @@ async def test_an_empty_taxonomy_is_refused_unless_asked_for_explicitly(insights
         "/v1/taxonomy", json={}, headers={"If-Match": '"1"'}, params={"allow_empty": "true"}
     )
 
-    assert asked.status_code == 201 and asked.json() == {"version": 2, "areas": []}
+    assert asked.status_code == 201 and asked.json() == {"version": 2, "areas": [], "threshold": None}

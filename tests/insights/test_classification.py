@@ -151,7 +151,9 @@ def test_the_cluster_command_labels_every_item(tmp_path):
         "Please add a dark mode",
         "German translation please",
         "Translate it into German please",
-        "Random remark",
+        "The weather was lovely at the seaside",
+        "I would love a dark theme for the app at night",
+        "Can you translate the interface into German?",
     ]
     (tmp_path / "items.jsonl").write_text(
         "\n".join(json.dumps({"id": f"i{n}", "text": t}) for n, t in enumerate(texts)), encoding="utf-8"
@@ -164,9 +166,14 @@ def test_the_cluster_command_labels_every_item(tmp_path):
         line["id"]: line["cluster"]
         for line in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
     }
-    assert out["i0"] == out["i1"] is not None
-    assert out["i2"] == out["i3"] is not None and out["i2"] != out["i0"]
-    assert out["i4"] is None
+    assert out["i0"] == out["i1"] == out["i5"] is not None
+    assert out["i2"] == out["i3"] == out["i6"] is not None and out["i2"] != out["i0"]
+    assert out["i4"] is None  # alone: noise, not a cluster of one
+    labels = {
+        line["cluster"]: line["label"]
+        for line in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
+    }
+    assert "dark" in labels[out["i0"]] and "german" in labels[out["i2"]]
 
 
 def test_the_commands_have_their_terrain_names_and_the_old_ones_for_one_more_release(capsys):

@@ -10,8 +10,23 @@ class InsightsHttp(HttpSettings):
 
 
 class ClassifierSettings(BaseModel):
-    threshold: float = Field(
-        default=0.09, ge=0.0, le=1.0, description="Minimum theme score; below it an item is unassigned."
+    threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Similarity under which an item is unassigned, for every taxonomy. None (the default): "
+        "the taxonomy's own threshold if it sets one, else the one calibrated on its examples.",
+    )
+    percentile: float = Field(
+        default=8.0,
+        gt=0.0,
+        lt=50.0,
+        description="Calibration: the share of the examples' leave-one-out similarities under the threshold.",
+    )
+    learned_refresh_seconds: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="How long a replica keeps its classifier before checking for corrections made elsewhere.",
     )
 
 

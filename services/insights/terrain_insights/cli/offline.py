@@ -18,14 +18,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..domain.classify import DEFAULT_THRESHOLD, Classifier
-from ..domain.classify.cluster import cluster_texts
+from ..domain.classify import Classifier
+from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain.taxonomy import TaxonomyFileError, from_yaml
 
 BATCH = 256
 
 
-def read_items(path: Path) -> Iterator[dict[str, Any]]:
+def read_items(path: Path, needs_id: bool = True) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -35,7 +35,11 @@ def read_items(path: Path) -> Iterator[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 print(f"{path}:{number}: not JSON ({exc.msg}); skipped", file=sys.stderr)
                 continue
-            if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+            if (
+                not isinstance(item, dict)
+                or ("id" not in item and needs_id)
+                or not isinstance(item.get("text"), str)
+            ):
                 print(f'{path}:{number}: needs an "id" and a string "text"; skipped', file=sys.stderr)
                 continue
             yield item
@@ -62,8 +66,14 @@ def classify_command(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"minimum theme score, below it the item is unassigned (default {DEFAULT_THRESHOLD})",
+        default=None,
+        help="similarity under which an item is unassigned (default: the taxonomy's own, "
+        "else calibrated on its examples)",
+    )
+    parser.add_argument(
+        "--corrections",
+        type=Path,
+        help='JSON lines {"text": ..., "theme": ...}: items filed by hand, learnt as examples',
     )
     args = parser.parse_args(argv)
     try:
@@ -74,7 +84,11 @@ def classify_command(argv: list[str] | None = None) -> int:
     if not args.input.is_file():
         print(f"classify: no input file {args.input}", file=sys.stderr)
         return 2
-    classifier = Classifier(taxonomy, threshold=args.threshold)
+    learned: dict[str, list[str]] = {}
+    for item in read_items(args.corrections, needs_id=False) if args.corrections else ():
+        if isinstance(item.get("theme"), str):
+            learned.setdefault(item["theme"], []).append(item["text"])
+    classifier = Classifier(taxonomy, threshold=args.threshold, learned=learned)
     written = 0
     with args.output.open("w", encoding="utf-8") as out:
         for batch in _batches(read_items(args.input), BATCH):
@@ -119,8 +133,8 @@ def cluster_command(argv: list[str] | None = None) -> int:
         print(f"cluster: no input file {args.input}", file=sys.stderr)
         return 2
     items = list(read_items(args.input))
-    if len(items) > 1500:
-        print(f"cluster: {len(items)} items; only the first 1500 are clustered", file=sys.stderr)
+    if len(items) > MAX_ITEMS:
+        print(f"cluster: {len(items)} items; only the first {MAX_ITEMS} are clustered", file=sys.stderr)
     clusters = cluster_texts([item["text"] for item in items])
     assigned = {index: c for c in clusters for index in c.members}
     with args.output.open("w", encoding="utf-8") as out:

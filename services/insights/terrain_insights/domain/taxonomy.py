@@ -46,6 +46,13 @@ class Taxonomy(BaseModel):
 
     version: int = Field(default=0, ge=0)
     areas: list[ProductArea] = Field(default_factory=list, max_length=200)
+    threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Similarity to its likeliest theme under which an item stays unassigned; "
+        "none (the default): calibrated on the examples (their 8th percentile, leave-one-out).",
+    )
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> Self:
@@ -76,15 +83,19 @@ class Taxonomy(BaseModel):
         if not any(a.slug == area for a in areas):
             areas.append(ProductArea(slug=area, name=area.replace("-", " ").replace("_", " ").capitalize()))
         areas = [a.model_copy(update={"themes": [*a.themes, theme]}) if a.slug == area else a for a in areas]
-        return Taxonomy.model_validate({"version": 0, "areas": [a.model_dump() for a in areas]})
+        return Taxonomy.model_validate(
+            {"version": 0, "areas": [a.model_dump() for a in areas], "threshold": self.threshold}
+        )
 
     def without_theme(self, slug: str) -> "Taxonomy":
         areas = [a.model_copy(update={"themes": [t for t in a.themes if t.slug != slug]}) for a in self.areas]
-        return Taxonomy.model_validate({"version": 0, "areas": [a.model_dump() for a in areas]})
+        return Taxonomy.model_validate(
+            {"version": 0, "areas": [a.model_dump() for a in areas], "threshold": self.threshold}
+        )
 
     def content(self) -> dict:
         """What defines the taxonomy, without its version (two versions with equal content are equal)."""
-        return self.model_dump(mode="json", exclude={"version"})
+        return self.model_dump(mode="json", exclude={"version"}, exclude_none=True)
 
 
 def refuse_empty(taxonomy: Taxonomy, allow_empty: bool) -> None:
@@ -102,11 +113,11 @@ class TaxonomyFileError(ValueError):
 
 
 def load_document(text: str | bytes) -> Any:
-    """A YAML taxonomy as data, scalars as the text written except a top-level ``version`` (a number in
-    YAML's sense, so that ``version: false`` stays no version); :class:`TaxonomyFileError` naming the
-    body when it is no YAML or nested too deep."""
+    """A YAML taxonomy as data, scalars as the text written except a top-level ``version`` and
+    ``threshold`` (numbers in YAML's sense, so that ``version: false`` stays no version);
+    :class:`TaxonomyFileError` naming the body when it is no YAML or nested too deep."""
     try:
-        return load_yaml(text, as_text=True, typed_keys=("version",))
+        return load_yaml(text, as_text=True, typed_keys=("version", "threshold"))
     except DocumentError as exc:
         raise TaxonomyFileError(str(exc)) from None
 

@@ -6,6 +6,7 @@ arriving late is ignored. Erasure takes the contribution back and leaves a
 tombstone, so a late redelivery of the ingestion cannot bring the item back.
 """
 
+import asyncio
 import time
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,8 @@ from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
 from ..domain.aggregates import Account, Ops, contribution
-from ..domain.classify import Classification
-from ..store import aggregates, items
+from ..domain.classify import Classification, with_correction
+from ..store import aggregates, items, learned
 from ..store import insights as insights_store
 from . import detect
 from .context import SOURCE, Context
@@ -126,18 +127,22 @@ async def ingest(uow: UnitOfWork, events: list[FeedbackIngested], context: Conte
     now = context.now()
     classifier = await context.classifier(uow)
     started = time.perf_counter()
-    results = classifier.classify_many([e.data.text for e in fresh])
+    # In a worker thread: the models release the GIL, so the loop keeps serving heartbeats and other batches.
+    results = await asyncio.to_thread(classifier.classify_many, [e.data.text for e in fresh])
     metrics.CLASSIFY_SECONDS.observe(time.perf_counter() - started)
     ops = Ops()
     docs = []
-    for event, result in zip(fresh, results, strict=True):
+    for i, (event, result) in enumerate(zip(fresh, results, strict=True)):
         data = event.data
-        previous = stored.get(data.feedback_id)
-        if previous and previous.get("contribution"):
+        previous = stored.get(data.feedback_id) or {}
+        if previous.get("contribution"):
             ops.add(previous["contribution"], -1)
+        if previous.get("corrected"):  # an edit keeps the theme and kind Product Ops gave the item
+            results[i] = result = with_correction(result, previous["corrected"], classifier.taxonomy)
         contrib = contribution(result, data.occurred_at, account_of(data))
         ops.add(contrib, +1, data.feedback_id)
-        docs.append(item_doc(data, result, contrib))
+        kept = {"corrected": previous["corrected"]} if previous.get("corrected") else {}
+        docs.append(item_doc(data, result, contrib) | kept)
         uow.emit(classified_event(data.feedback_id, data.revision, result, data.language, event))
         metrics.ITEMS_CLASSIFIED.labels(
             "assigned" if result.themes else "unassigned", result.category.value
@@ -163,6 +168,8 @@ async def erase(uow: UnitOfWork, event: FeedbackErased, context: Context) -> Non
     await aggregates.apply(uow, ops, context.now())
     await items.erase(uow, ids)
     await insights_store.drop_evidence(uow, ids)
+    if await learned.forget(uow, ids) is not None:
+        context.forget_learned()
     await erase_personal(uow, ids)  # any event of ours carrying their data, published or in the outbox
 
 

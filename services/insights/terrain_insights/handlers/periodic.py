@@ -2,6 +2,7 @@
 last run), faded spikes, top demand, lacking evidence, and the emerging-theme candidates clustered from
 unassigned items."""
 
+import asyncio
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -10,7 +11,7 @@ from terrain_kit.uow import UnitOfWork
 
 from ..domain import detectors
 from ..domain.aggregates import Demand, by_demand, day_starts, ranked
-from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
+from ..domain.classify.cluster import cluster_texts
 from ..domain.insights import MAX_EVIDENCE, Draft, money, unowned_demand_draft, unowned_demand_moved
 from ..store import aggregates, candidates, items, job_runs, projections
 from ..store import insights as insights_store
@@ -22,6 +23,9 @@ from .situations import Situations
 from .windows import DemandWindows
 
 UNOWNED_JOB = "unowned-demand"
+CLUSTER_SAMPLE = (
+    1500  # the most recent unassigned items: a few seconds of embedding and linkage, off the loop
+)
 OVERLAP_MARGIN_SECONDS = 5  # clocks of replicas may disagree by this much
 
 
@@ -187,8 +191,9 @@ async def lacking_evidence(uow: UnitOfWork, context: Context) -> None:
 async def refresh_candidates(uow: UnitOfWork, context: Context) -> int:
     """Replace the open emerging-theme candidates with a fresh clustering of recent unassigned items."""
     now = context.now()
-    recent = await items.unassigned_texts(uow, now - timedelta(days=context.detectors.demand_days), MAX_ITEMS)
-    clusters = cluster_texts([doc["text"] for doc in recent])
+    since = now - timedelta(days=context.detectors.demand_days)
+    recent = await items.unassigned_texts(uow, since, CLUSTER_SAMPLE)
+    clusters = await asyncio.to_thread(cluster_texts, [doc["text"] for doc in recent])
     docs = [
         {
             "_id": f"cand-{uuid4().hex[:12]}",

@@ -6,6 +6,7 @@ progress (done, moved, demand per theme before and after) advances with
 them, so a replay interrupted anywhere resumes from its cursor.
 """
 
+import asyncio
 from typing import Any
 from uuid import uuid4
 
@@ -13,6 +14,7 @@ from terrain_kit.errors import Conflict
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
+from ..domain.classify import with_correction
 from ..store import items, replays
 from ..store import taxonomy as taxonomy_store
 from .context import Context
@@ -56,7 +58,11 @@ async def step(uow: UnitOfWork, context: Context, job_id: str, ids: list[str]) -
     classifier = await context.classifier(uow, job["version"])
     inc: dict[str, int] = {"done": len(docs)}
     moved_examples = []
-    results = classifier.classify_many([d["text"] for d in docs])
+    results = await asyncio.to_thread(classifier.classify_many, [d["text"] for d in docs])
+    results = [
+        with_correction(r, d.get("corrected"), classifier.taxonomy)
+        for r, d in zip(results, docs, strict=True)
+    ]
     for doc, result, moved in zip(docs, results, await reapply(uow, context, docs, results), strict=True):
         before = [t["theme"] for t in doc["classification"]["themes"]]
         after = [m.theme for m in result.themes]

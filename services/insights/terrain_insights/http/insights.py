@@ -4,18 +4,20 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from terrain_contracts import Role
+from terrain_contracts.events.feedback import FeedbackCategory
 from terrain_contracts.events.insight import Insight, InsightKind, InsightStatus
+from terrain_contracts.types import Slug
 from terrain_kit import api
 from terrain_kit.api import Call, Reads, call_for
 from terrain_kit.auth import Reader
-from terrain_kit.errors import NotFound
+from terrain_kit.errors import Invalid, NotFound
 from terrain_kit.pagination import Page
 
 from ..domain.aggregates import Demand, bucket_start
 from ..domain.trends import theme_volumes, trend_points, trend_starts
-from ..handlers import periodic, raising
+from ..handlers import corrections, periodic, raising
 from ..handlers import taxonomy as taxonomy_handlers
 from ..handlers.context import Context
 from ..store import aggregates, items, projections
@@ -23,6 +25,7 @@ from ..store import insights as store
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 Deciders = Annotated[Call, Depends(call_for(Role.pm, Role.product_ops, Role.director))]
+Correctors = Annotated[Call, Depends(call_for(Role.product_ops, Role.pm))]
 Ctx = Annotated[Context, Depends(api.context)]
 DEMAND_ORDER = {
     "arr": lambda d: (-d.arr_minor, -d.unique_accounts),
@@ -125,8 +128,30 @@ async def top_demand(
 
 @router.get("/items/{feedback_id}")
 async def item(feedback_id: str, principal: Reader, uow: Reads) -> dict:
-    """The classification of one feedback item."""
+    """The classification of one feedback item, with Product Ops' correction if any."""
     doc = await items.get(uow, feedback_id)
     if doc is None or doc.get("erased"):
         raise NotFound(f"no classified item {feedback_id}")
-    return {"feedback_id": doc["_id"], "revision": doc["revision"], **doc["classification"]}
+    return corrections.view(doc)
+
+
+class CorrectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    theme: Slug | None = Field(
+        default=None, description="The right theme; null: no theme fits. Leave out to keep the theme."
+    )
+    kind: FeedbackCategory | None = Field(default=None, description="The right kind; leave out to keep it.")
+
+
+@router.put("/items/{feedback_id}/correction")
+async def correct(feedback_id: str, body: CorrectionBody, call: Correctors) -> dict:
+    """File the item under the right theme (or none) and kind. The item keeps them through edits and replays,
+    and its text becomes an example of the theme for the next classifications."""
+    if not body.model_fields_set:
+        raise Invalid("theme", "give a theme (or null for none) or a kind")
+    theme = body.theme if "theme" in body.model_fields_set else corrections.UNSET
+    kind = body.kind.value if body.kind else None
+    view = await call.run(corrections.correct, call.context, feedback_id, theme, kind, call.principal.actor)
+    call.context.forget_learned()  # this replica's next classification learns from it at once
+    return view

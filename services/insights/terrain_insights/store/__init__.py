@@ -14,6 +14,8 @@ LINKS = "evidence_links"
 CANDIDATES = "candidates"
 REPLAYS = "replays"
 JOB_RUNS = "job_runs"  # where periodic jobs left off
+LEARNED = "learned_examples"  # corrected items, examples of their theme
+LEARNING = "learning"  # the revision of the learned examples
 
 # Dropped by the start-up upgrade: every item write paid for them, no query used the first, and the second
 # indexed every item where clustering needs the unassigned ones only.
@@ -33,4 +35,5 @@ INDEXES = [
     Index(LINKS, asc("initiative_id", "linked_at")),
     Index(CANDIDATES, asc("status", "size")),
     Index(REPLAYS, asc("status", "requested_at")),
+    Index(LEARNED, asc("at")),
 ]

@@ -13,7 +13,11 @@ async def states(uow: UnitOfWork, ids: list[str]) -> dict[str, dict[str, Any]]:
     """What ingestion needs of the items it may already hold: revision, tombstone, contribution."""
     docs = (
         await uow[ITEMS]
-        .find({"_id": {"$in": ids}}, {"revision": 1, "erased": 1, "contribution": 1}, session=uow.session)
+        .find(
+            {"_id": {"$in": ids}},
+            {"revision": 1, "erased": 1, "contribution": 1, "corrected": 1},
+            session=uow.session,
+        )
         .to_list(None)
     )
     return {doc["_id"]: doc for doc in docs}

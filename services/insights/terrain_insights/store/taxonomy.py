@@ -60,4 +60,6 @@ async def insert(
 
 
 def _taxonomy(doc: dict) -> Taxonomy:
-    return Taxonomy.model_validate({"version": doc["_id"], "areas": doc.get("areas", [])})
+    return Taxonomy.model_validate(
+        {"version": doc["_id"], "areas": doc.get("areas", []), "threshold": doc.get("threshold")}
+    )

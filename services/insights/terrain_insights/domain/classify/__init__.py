@@ -1,22 +1,27 @@
 """Classification: themes with confidence (or unassigned), category, sentiment, language.
 
-One code path for the service's consumer, the replay and the offline
-``classify`` command: :class:`Classifier`. Pure CPU, no I/O.
+One code path for the service's consumer, the replay and the offline ``classify`` command:
+:class:`Classifier`. Pure CPU once the encoder is loaded, no I/O. Texts are embedded once per batch
+(batched, they cost a third of what one text per call does).
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import numpy as np
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
 
 from ..taxonomy import Taxonomy
 from .category import categorize
+from .embedding import encoder
+from .fewshot import DEFAULT_PERCENTILE
 from .sentiment import sentiment
 from .text import language
-from .themes import NgramScorer, ThemeScorer
+from .themes import Embeds, ThemeModel
 
-DEFAULT_THRESHOLD = 0.09  # chosen on the dev split of the evaluation set (services/insights/README.md)
 MAX_THEMES = 3
-# A second theme is kept only when nearly as close as the first: items rarely straddle themes.
+# A second theme is kept only when nearly as probable as the first: items rarely straddle themes.
 SECONDARY_RATIO = 0.9
 
 
@@ -24,7 +29,7 @@ SECONDARY_RATIO = 0.9
 class ThemeMatch:
     theme: str
     product_area: str
-    confidence: float
+    confidence: float  # the probability the classifier gives this theme among the taxonomy's
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Classification:
     sentiment: SentimentLabel
     sentiment_score: float
     language: str | None = None
-    best_score: float = field(default=0.0, compare=False)
+    best_score: float = field(default=0.0, compare=False)  # similarity to the likeliest theme
 
     @property
     def theme(self) -> ThemeMatch | None:
@@ -43,31 +48,43 @@ class Classification:
 
 
 class Classifier:
+    """Classifies with ``taxonomy``, the ``learned`` examples (corrections, by theme slug) and a threshold:
+    ``threshold`` if given, else the taxonomy's own, else the one calibrated on its examples."""
+
     def __init__(
-        self, taxonomy: Taxonomy, threshold: float = DEFAULT_THRESHOLD, scorer: ThemeScorer | None = None
+        self,
+        taxonomy: Taxonomy,
+        threshold: float | None = None,
+        learned: Mapping[str, Sequence[str]] | None = None,
+        percentile: float = DEFAULT_PERCENTILE,
+        embeds: Embeds | None = None,
     ) -> None:
         self.taxonomy = taxonomy
-        self.threshold = threshold
-        self.scorer = scorer or NgramScorer(taxonomy)
-        self._themes = taxonomy.themes
+        self.encoder = embeds or encoder()
+        self.model = ThemeModel(taxonomy, self.encoder, learned, percentile)
+        self.threshold = threshold if threshold is not None else self.model.threshold
 
     def classify(self, text: str) -> Classification:
         return self.classify_many([text])[0]
 
-    def classify_many(self, texts: list[str]) -> list[Classification]:
-        scores = self.scorer.scores(texts)
-        return [self._assemble(text, row) for text, row in zip(texts, scores, strict=True)]
+    def classify_many(self, texts: list[str], vectors: np.ndarray | None = None) -> list[Classification]:
+        """``vectors``: the texts' embeddings when the caller has them already (the evaluation)."""
+        if not texts:
+            return []
+        ranking = self.model.rank(texts, self.encoder.embed(texts) if vectors is None else vectors)
+        return [
+            self._assemble(text, ranking.order[i], ranking.probability[i], ranking.similarity[i])
+            for i, text in enumerate(texts)
+        ]
 
-    def _assemble(self, text: str, row) -> Classification:
-        order = sorted(range(len(row)), key=lambda i: -float(row[i]))
-        best = float(row[order[0]]) if order else 0.0
+    def _assemble(self, text: str, order, probability, similarity) -> Classification:
+        best = float(similarity[0]) if len(order) else 0.0
         matches = []
-        for i in order[:MAX_THEMES]:
-            score = float(row[i])
-            if score < self.threshold or score < best * SECONDARY_RATIO:
+        for rank in range(min(MAX_THEMES, len(order))):
+            if similarity[rank] < self.threshold or probability[rank] < probability[0] * SECONDARY_RATIO:
                 break
-            area, theme = self._themes[i]
-            matches.append(ThemeMatch(theme.slug, area, round(min(1.0, score), 4)))
+            area, theme = self.model.themes[int(order[rank])]
+            matches.append(ThemeMatch(theme.slug, area, round(float(probability[rank]), 4)))
         category, _ = categorize(text)
         label, score = sentiment(text, category.value)
         return Classification(
@@ -77,5 +94,25 @@ class Classifier:
             sentiment=label,
             sentiment_score=score,
             language=language(text),
-            best_score=best,
+            best_score=round(best, 4),
         )
+
+
+def with_correction(
+    result: Classification, correction: Mapping[str, Any] | None, taxonomy: Taxonomy
+) -> Classification:
+    """``result`` as Product Ops corrected it: their theme (None: no theme) while the taxonomy still has
+    it, and their kind: what the classifier says no longer matters for that item, whatever the version."""
+    if not correction:
+        return result
+    themes, category = result.themes, result.category
+    if "theme" in correction:
+        slug = correction["theme"]
+        area = taxonomy.area_of(slug) if slug is not None else None
+        if slug is None:
+            themes = []
+        elif area is not None:
+            themes = [ThemeMatch(slug, area, 1.0)]
+    if correction.get("kind"):
+        category = FeedbackCategory(correction["kind"])
+    return replace(result, themes=themes, category=category)

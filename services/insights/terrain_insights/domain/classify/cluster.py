@@ -1,26 +1,28 @@
 """Emerging themes: clustering items no theme claimed, without being told how many clusters.
 
-Items become TF-IDF vectors (stemmed words and word pairs, fitted on
-the items themselves). Average-linkage agglomerative clustering on cosine
-similarity builds the whole merge tree once; the cut is the similarity level
-whose clustering has the best silhouette (singletons count 0, so cutting
-everything apart never wins). Clusters of one item are noise (no cluster).
-Each cluster gets label terms (its most characteristic words) and examples
-(the items closest to its centre). Quadratic in the number of items: the
-service clusters a bounded sample of recent unassigned items.
+Items are embedded like everything the classifier sees (:mod:`.embedding`). Average-linkage
+agglomerative clustering on cosine distance (scipy) is cut where the average distance inside a
+cluster would pass CUT_DISTANCE; clusters under MIN_CLUSTER_SIZE items are noise (no cluster). Each
+cluster gets label terms (class-based TF-IDF: words frequent in it and rare in the other clusters)
+and examples (the items closest to its centre). The cut and the minimum size were chosen on
+CLINC150's validation split (highest NMI with at least 75% clustered): on its 4,500 in-scope test
+queries they give NMI 0.868 with 96% of items clustered (evaluation/embeddings/FINDINGS.md).
+Quadratic in memory: the service clusters a bounded sample of recent unassigned items.
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from .text import word_features, words
-from .vectors import TfIdf, normalize_rows
+from .embedding import encoder
+from .text import words
 
-MAX_ITEMS = 1500
-MIN_CLUSTER_SIZE = 2
-_FLOOR = 0.05  # below this average similarity nothing is worth merging
+MAX_ITEMS = 5000  # the distance matrix of 5,000 items is 100 MB
+CUT_DISTANCE = 0.60
+MIN_CLUSTER_SIZE = 3
+LABEL_TERMS = 5
 
 
 @dataclass(frozen=True)
@@ -32,119 +34,59 @@ class Cluster:
     cohesion: float  # mean similarity of members to the centre
 
 
-def _merge_tree(similarity: np.ndarray) -> list[tuple[float, int, int]]:
-    """Average-linkage merges (similarity, kept, absorbed), in order of decreasing similarity."""
-    s = similarity.astype(np.float64).copy()
-    n = s.shape[0]
-    np.fill_diagonal(s, -np.inf)
-    sizes = np.ones(n)
-    merges: list[tuple[float, int, int]] = []
-    for _ in range(n - 1):
-        flat = int(np.argmax(s))
-        i, j = divmod(flat, n)
-        best = s[i, j]
-        if best < _FLOOR:
-            break
-        merged = (sizes[i] * s[i] + sizes[j] * s[j]) / (sizes[i] + sizes[j])
-        s[i, :] = merged
-        s[:, i] = merged
-        s[j, :] = -np.inf
-        s[:, j] = -np.inf
-        s[i, i] = -np.inf
-        sizes[i] += sizes[j]
-        merges.append((float(best), i, j))
-    return merges
+def cluster_labels(vectors: np.ndarray) -> np.ndarray:
+    """A cluster number per row, -1 for noise; rows are L2-normalised embeddings."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    if len(vectors) < MIN_CLUSTER_SIZE:
+        return np.full(len(vectors), -1)
+    distances = np.clip(pdist(vectors.astype(np.float64), "cosine"), 0.0, 2.0)
+    labels = fcluster(linkage(distances, method="average"), t=CUT_DISTANCE, criterion="distance") - 1
+    sizes = np.bincount(labels)
+    return np.where(sizes[labels] >= MIN_CLUSTER_SIZE, labels, -1)
 
 
-def _cut(n: int, merges: list[tuple[float, int, int]], level: float) -> np.ndarray:
-    parent = list(range(n))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for similarity, kept, absorbed in merges:
-        if similarity < level:
-            break
-        parent[root(absorbed)] = root(kept)
-    return np.array([root(i) for i in range(n)])
-
-
-def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette; members of singleton clusters score 0."""
-    unique = np.unique(labels)
-    if len(unique) < 2 or len(unique) == len(labels):
-        return -1.0
-    masks = {label: labels == label for label in unique}
-    mean_to = np.vstack([distance[:, masks[label]].mean(axis=1) for label in unique])  # (clusters, n)
-    index = {label: k for k, label in enumerate(unique)}
-    scores = np.zeros(len(labels))
-    for i, label in enumerate(labels):
-        size = masks[label].sum()
-        if size == 1:
-            continue
-        own = mean_to[index[label], i] * size / (size - 1)  # exclude the zero distance to itself
-        other = np.delete(mean_to[:, i], index[label]).min()
-        scores[i] = (other - own) / max(own, other, 1e-12)
-    return float(scores.mean())
-
-
-def cluster_texts(texts: list[str]) -> list[Cluster]:
-    """Clusters of the given texts; texts in no cluster are noise."""
+def cluster_texts(texts: list[str], vectors: np.ndarray | None = None) -> list[Cluster]:
+    """Clusters of the given texts (the first MAX_ITEMS), largest first; texts in no cluster are noise."""
     texts = texts[:MAX_ITEMS]
-    if len(texts) < MIN_CLUSTER_SIZE:
-        return []
-    space = TfIdf(word_features, texts)
-    vectors = normalize_rows(space.matrix(texts).astype(np.float64))
-    similarity = np.clip(vectors @ vectors.T, -1.0, 1.0)
-    merges = _merge_tree(similarity)
-    if not merges:
-        return []
-    distance = 1.0 - similarity
-    levels = sorted({round(m[0], 3) for m in merges})
-    candidates = levels if len(levels) <= 40 else list(np.quantile(levels, np.linspace(0, 1, 40)))
-    best_labels, best_score = None, -2.0
-    for level in candidates:
-        labels = _cut(len(texts), merges, level)
-        score = silhouette(distance, labels)
-        if score > best_score:
-            best_labels, best_score = labels, score
-    if best_labels is None:
-        return []
-    return _describe(texts, vectors, best_labels)
-
-
-def _describe(texts: list[str], vectors: np.ndarray, labels: np.ndarray) -> list[Cluster]:
-    document_frequency: Counter[str] = Counter()
-    tokens = [words(text) for text in texts]
-    for toks in tokens:
-        document_frequency.update(set(toks))
-    groups = [np.flatnonzero(labels == label) for label in np.unique(labels)]
-    groups = sorted((g for g in groups if len(g) >= MIN_CLUSTER_SIZE), key=lambda g: (-len(g), int(g[0])))
+    if vectors is None:
+        vectors = encoder().embed(texts)
+    labels = cluster_labels(vectors[: len(texts)])
+    groups = [np.flatnonzero(labels == label) for label in np.unique(labels[labels >= 0])]
+    groups.sort(key=lambda g: (-len(g), int(g[0])))
+    terms = label_terms(texts, groups)
     clusters = []
     for number, members in enumerate(groups):
         centre = vectors[members].mean(axis=0)
-        closeness = vectors[members] @ (centre / max(np.linalg.norm(centre), 1e-12))
-        order = [int(members[k]) for k in np.argsort(-closeness)]
-        inside: Counter[str] = Counter()
-        for i in members:
-            inside.update(set(tokens[i]))
-        # Frequent inside the cluster, rare outside: a term's share of members times its rarity overall.
-        weight = {
-            t: (c / len(members)) * np.log(len(texts) / document_frequency[t])
-            for t, c in inside.items()
-            if c >= 2 or len(members) == 2
-        }
-        terms = sorted(weight, key=lambda t: (-weight[t], t))[:5]
-        clusters.append(
-            Cluster(
-                number=number,
-                members=order,
-                label_terms=terms,
-                examples=order[:3],
-                cohesion=round(float(closeness.mean()), 3),
-            )
-        )
+        closeness = vectors[members] @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
+        order = [int(members[k]) for k in np.argsort(-closeness, kind="stable")]
+        clusters.append(Cluster(number, order, terms[number], order[:3], round(float(closeness.mean()), 3)))
     return clusters
+
+
+def label_terms(texts: list[str], groups: list[np.ndarray]) -> list[list[str]]:
+    """Per group: its words weighted by their share of the group's words times log(1 + groups / groups
+    containing the word), words found in a single item of a larger group left out."""
+    tokens = [words(text) for text in texts]
+    per_group: list[Counter[str]] = []
+    items_with: list[Counter[str]] = []
+    for members in groups:
+        counts: Counter[str] = Counter()
+        present: Counter[str] = Counter()
+        for i in members:
+            counts.update(tokens[i])
+            present.update(set(tokens[i]))
+        per_group.append(counts)
+        items_with.append(present)
+    groups_with = Counter(word for counts in per_group for word in counts)
+    labels = []
+    for members, counts, present in zip(groups, per_group, items_with, strict=True):
+        total = sum(counts.values()) or 1
+        weight = {
+            word: (n / total) * math.log(1 + len(groups) / groups_with[word])
+            for word, n in counts.items()
+            if present[word] >= 2 or len(members) <= 2
+        }
+        labels.append(sorted(weight, key=lambda w: (-weight[w], w))[:LABEL_TERMS])
+    return labels
