@@ -9,6 +9,7 @@ from terrain_kit.service import Service
 from terrain_kit.service import run as serve
 
 from . import jobs, subscribers
+from .domain.classify.embedding import encoder
 from .handlers.context import Context
 from .http import ROUTERS
 from .settings import InsightsSettings
@@ -19,6 +20,7 @@ PUBLISHES = published_by("insights")
 
 def create(settings: InsightsSettings | None = None) -> FastAPI:
     settings = settings or InsightsSettings()
+    encoder()  # loaded once per process, now (about a second): a missing model fails the start, not a batch
     context = Context(settings)
     service = Service(
         "insights",

@@ -22,9 +22,10 @@ HERE = Path(__file__).resolve().parent
 SERVICE = HERE.parents[1]
 sys.path[:0] = [str(SERVICE), str(HERE)]
 
-from kind_of import KINDS, KindModel, load_examples, softmax_regression  # noqa: E402
 from terrain_contracts.events.feedback import FeedbackCategory  # noqa: E402
 from terrain_insights.domain.classify.category import categorize  # noqa: E402
+from terrain_insights.domain.classify.fewshot import softmax_regression  # noqa: E402
+from terrain_insights.domain.classify.kind import KINDS, KindModel, load_examples  # noqa: E402
 
 KINDS_YAML = SERVICE / "terrain_insights" / "domain" / "classify" / "kinds.yaml"
 NAMES = [k.value for k in KINDS]
@@ -192,7 +193,7 @@ def main() -> None:
     x = embed_cached(embed, args.embedder, texts)
     ex_x = embed_cached(embed, args.embedder, ex_texts)
     t0 = time.perf_counter()
-    model = KindModel.fit(ex_x, [KINDS[i] for i in ex_y])
+    model = KindModel(ex_x, [KINDS[i] for i in ex_y])
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     for _ in range(20):
@@ -317,13 +318,13 @@ def main() -> None:
     # c3. hybrid over the dev-trained regression (for reference)
     show("c3. rules when sure + dev-trained LR", hybrid(texts, dev_pred, rule_out, th, qm))
 
-    # d. the proposed service code, end to end (kind_of.py): must equal c2
+    # d. the service's code, end to end (terrain_insights.domain.classify.kind): must equal c2
     t0 = time.perf_counter()
-    proposed = KindModel.from_yaml(KINDS_YAML, lambda ts: embed_cached(embed, args.embedder, ts))
-    out = proposed.kind_of(x, texts)
+    proposed = KindModel(embed_cached(embed, args.embedder, ex_texts), [KINDS[i] for i in ex_y])
+    out = proposed.kinds(x, texts)
     kind_of_ms = (time.perf_counter() - t0) / len(texts) * 1000
     show(
-        "d. kind_of() as proposed (kind_of.py)",
+        "d. the service's KindModel.kinds()",
         [KINDS.index(k) for k, _ in out],
         f"({kind_of_ms:.3f} ms/item on top of the embedding, fit included)",
     )

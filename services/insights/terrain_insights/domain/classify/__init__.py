@@ -13,9 +13,9 @@ import numpy as np
 from terrain_contracts.events.feedback import FeedbackCategory, SentimentLabel
 
 from ..taxonomy import Taxonomy
-from .category import categorize
 from .embedding import encoder
 from .fewshot import DEFAULT_PERCENTILE
+from .kind import KindModel, kind_model
 from .sentiment import sentiment
 from .text import language
 from .themes import Embeds, ThemeModel
@@ -58,9 +58,11 @@ class Classifier:
         learned: Mapping[str, Sequence[str]] | None = None,
         percentile: float = DEFAULT_PERCENTILE,
         embeds: Embeds | None = None,
+        kinds: KindModel | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.encoder = embeds or encoder()
+        self.kinds = kinds or kind_model()
         self.model = ThemeModel(taxonomy, self.encoder, learned, percentile)
         self.threshold = threshold if threshold is not None else self.model.threshold
 
@@ -71,13 +73,17 @@ class Classifier:
         """``vectors``: the texts' embeddings when the caller has them already (the evaluation)."""
         if not texts:
             return []
-        ranking = self.model.rank(texts, self.encoder.embed(texts) if vectors is None else vectors)
+        vectors = self.encoder.embed(texts) if vectors is None else vectors
+        ranking = self.model.rank(texts, vectors)
+        kinds = self.kinds.kinds(vectors, texts)
         return [
-            self._assemble(text, ranking.order[i], ranking.probability[i], ranking.similarity[i])
+            self._assemble(text, kinds[i][0], ranking.order[i], ranking.probability[i], ranking.similarity[i])
             for i, text in enumerate(texts)
         ]
 
-    def _assemble(self, text: str, order, probability, similarity) -> Classification:
+    def _assemble(
+        self, text: str, category: FeedbackCategory, order, probability, similarity
+    ) -> Classification:
         best = float(similarity[0]) if len(order) else 0.0
         matches = []
         for rank in range(min(MAX_THEMES, len(order))):
@@ -85,7 +91,6 @@ class Classifier:
                 break
             area, theme = self.model.themes[int(order[rank])]
             matches.append(ThemeMatch(theme.slug, area, round(float(probability[rank]), 4)))
-        category, _ = categorize(text)
         label, score = sentiment(text, category.value)
         return Classification(
             taxonomy_version=self.taxonomy.version,

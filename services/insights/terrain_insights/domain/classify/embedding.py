@@ -100,8 +100,9 @@ class Encoder:
     """Both models concatenated; ``embed(texts) -> (n, 896)`` float32 rows of norm 1."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.parts = [MiniLM(folder or model_dir()), MultilingualUSE()]
+        self.parts: list[MiniLM | MultilingualUSE] = [MiniLM(folder or model_dir()), MultilingualUSE()]
         self.dim = sum(part.dim for part in self.parts)
+        self.multilingual = slice(MiniLM.dim, self.dim)  # USE's columns: what compares across languages
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -30,11 +30,12 @@ FALLBACK_THRESHOLD = 0.48
 MIN_CALIBRATION_SCORES = 10
 
 
-def softmax_regression(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def softmax_regression(x: np.ndarray, y: np.ndarray, k: int, l2: float = L2) -> tuple[np.ndarray, np.ndarray]:
     """Weights (d, k) and biases (k,) of a multinomial logistic regression; rows of ``x`` of norm 1."""
     n, d = x.shape
     xs = x * SCALE
-    w, b = np.zeros((d, k), np.float32), np.zeros(k, np.float32)
+    w: np.ndarray = np.zeros((d, k), np.float32)
+    b: np.ndarray = np.zeros(k, np.float32)
     target = np.zeros((n, k), np.float32)
     target[np.arange(n), y] = 1.0
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
@@ -43,7 +44,7 @@ def softmax_regression(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray
         z = xs @ w + b
         p = np.exp(z - z.max(axis=1, keepdims=True))
         gradient = (p / p.sum(axis=1, keepdims=True) - target) / n
-        g_w, g_b = xs.T @ gradient + L2 * w, gradient.sum(axis=0)
+        g_w, g_b = xs.T @ gradient + l2 * w, gradient.sum(axis=0)
         m_w, m_b = beta1 * m_w + (1 - beta1) * g_w, beta1 * m_b + (1 - beta1) * g_b
         v_w, v_b = beta2 * v_w + (1 - beta2) * g_w * g_w, beta2 * v_b + (1 - beta2) * g_b * g_b
         c1, c2 = 1 - beta1**t, 1 - beta2**t
@@ -64,21 +65,28 @@ class Ranking:
 class FewShot:
     """Classes learnt from example vectors; ``labels[i]`` is the class index of ``vectors[i]``."""
 
-    def __init__(self, vectors: np.ndarray, labels: np.ndarray, n_classes: int) -> None:
+    def __init__(
+        self, vectors: np.ndarray, labels: np.ndarray, n_classes: int, regression: bool = True
+    ) -> None:
         if n_classes and set(np.unique(labels).tolist()) != set(range(n_classes)):
             raise ValueError("every class needs at least one example")
         order = np.argsort(labels, kind="stable")  # grouped by class, for the per-class max
         self.vectors = np.asarray(vectors, np.float32)[order]
         self.labels = np.asarray(labels)[order]
         self.n_classes = n_classes
-        self.starts = np.flatnonzero(np.r_[True, self.labels[1:] != self.labels[:-1]]) if n_classes else None
+        self.starts = (
+            np.flatnonzero(np.r_[True, self.labels[1:] != self.labels[:-1]])
+            if n_classes
+            else np.zeros(0, int)
+        )
         self.sums = np.zeros((n_classes, self.vectors.shape[1]), np.float32)
         np.add.at(self.sums, self.labels, self.vectors)
         self.counts = np.bincount(self.labels, minlength=n_classes)
         self.centroids = _l2(self.sums)
-        self.w, self.b = (
-            softmax_regression(self.vectors, self.labels, n_classes) if n_classes > 1 else (None, None)
-        )
+        self.w: np.ndarray | None = None
+        self.b: np.ndarray | None = None
+        if n_classes > 1 and regression:
+            self.w, self.b = softmax_regression(self.vectors, self.labels, n_classes)
 
     def similarities(self, x: np.ndarray) -> np.ndarray:
         if not self.n_classes:
@@ -87,7 +95,7 @@ class FewShot:
         return ALPHA * best + (1 - ALPHA) * (x @ self.centroids.T)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        if self.w is None:
+        if self.w is None or self.b is None:
             return np.ones((len(x), self.n_classes), np.float32)
         z = x @ self.w + self.b
         p = np.exp(z - z.max(axis=1, keepdims=True))

@@ -1,13 +1,11 @@
-"""Text as the classifiers see it, on the shared folding and function words (``terrain_kit.text``): elisions
-split, light stemming, words, character n-grams, the language.
+"""Text as the rules see it (keywords, cluster labels, language), on the shared folding and function words
+(``terrain_kit.text``): elisions split, words, the language. Themes read the raw text (embeddings).
 
 English and French first (the first users are French scale-ups). Everything
 here is total: any string, however mixed or broken, yields something.
 """
 
 import re
-from collections import Counter
-from itertools import pairwise
 
 from terrain_kit.text import ALL_STOP_WORDS, fold
 
@@ -15,8 +13,8 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ELISION = re.compile(r"\b(?:l|d|j|n|s|t|m|c|qu)'", re.IGNORECASE)
 MAX_CHARS = 4000  # feedback can be 20k characters; its first pages carry the signal
 
-# Words the shared list counts as function words but the theme scorer and the clusters were tuned with as
-# content ("need", "work", "besoin", "marche"...): kept, so that classification stays what was measured.
+# Words the shared list counts as function words but that say something in a cluster's label terms
+# ("need", "work", "besoin", "marche"...): kept.
 KEPT_WORDS = frozenset(
     """
 always cannot every like need needs never new nothing please want wants work working works
@@ -46,54 +44,11 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", _ELISION.sub(" ", fold_head(text).replace("\u2019", "'"))).strip()
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper for English and French plurals and verb endings (not linguistics)."""
-    for suffix in (
-        "ements",
-        "ement",
-        "ations",
-        "ation",
-        "ings",
-        "ing",
-        "ees",
-        "ies",
-        "ed",
-        "es",
-        "er",
-        "ee",
-        "s",
-        "e",
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
 def words(text: str, keep_stopwords: bool = False) -> list[str]:
     tokens = normalize(text).split()
     if keep_stopwords:
         return tokens
     return [t for t in tokens if len(t) > 1 and t not in STOPWORDS]
-
-
-def char_ngrams(text: str, low: int = 3, high: int = 5) -> Counter[str]:
-    """Character n-grams inside word boundaries (robust to typos, inflection and compound words)."""
-    grams: Counter[str] = Counter()
-    for word in words(text):
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            if len(padded) < n:
-                break
-            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
-
-
-def word_features(text: str) -> Counter[str]:
-    """Stemmed words and adjacent pairs: the vocabulary of cluster labels and word-level matching."""
-    stems = [stem(w) for w in words(text)]
-    features: Counter[str] = Counter(stems)
-    features.update(f"{a} {b}" for a, b in pairwise(stems))
-    return features
 
 
 def language(text: str) -> str | None:
