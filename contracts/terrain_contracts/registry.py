@@ -34,6 +34,10 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         initiative.InitiativeDependencyAnswered,
         initiative.InitiativeDependencyWithdrawn,
         initiative.BallotClosed,
+        initiative.InitiativeDependencyOverdue,
+        initiative.InitiativeCyclePhaseChanged,
+        initiative.BallotOpened,
+        initiative.BallotClosingSoon,
     ),
     "insights": (
         feedback.FeedbackClassified,

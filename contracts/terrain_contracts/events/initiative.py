@@ -194,6 +194,7 @@ class DependencyRequestedData(Contract):
     description: Paragraph
     answer_by: date
     requested_by: Id
+    initiative_title: Title | None = Field(default=None, description="The requesting initiative's title.")
 
 
 class InitiativeDependencyRequested(Event):
@@ -211,6 +212,9 @@ class DependencyAnsweredData(Contract):
     answer: DependencyAnswer
     note: Reason | None = None
     answered_by: Id
+    requesting_team_id: Id | None = Field(default=None, description="The team that asked.")
+    requested_by: Id | None = Field(default=None, description="Who asked: told of the answer.")
+    initiative_title: Title | None = None
 
 
 class InitiativeDependencyAnswered(Event):
@@ -239,12 +243,112 @@ class InitiativeDependencyWithdrawn(Event):
     stream: ClassVar[str] = streams.INITIATIVES
 
 
+class DependencyOverdueData(Contract):
+    """An open request past its answer-by day: announced once when it becomes overdue, and once more
+    (``escalated``) when it is still unanswered the configured number of days later."""
+
+    dependency_id: Id
+    initiative_id: Id
+    requesting_team_id: Id
+    on_team_id: Id
+    answer_by: date
+    requested_by: Id
+    days_overdue: int = Field(ge=1)
+    escalated: bool = False
+    initiative_title: Title | None = None
+
+
+class InitiativeDependencyOverdue(Event):
+    type: Literal["initiative.dependency_overdue"] = "initiative.dependency_overdue"
+    version: Literal[1] = 1
+    data: DependencyOverdueData
+    subject: ClassVar[str] = subjects.INITIATIVE_DEPENDENCY_OVERDUE
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class CyclePhase(StrEnum):
+    drafting = "drafting"
+    alignment = "alignment"
+    validation = "validation"
+    frozen = "frozen"
+
+
+class CyclePhaseChangedData(Contract):
+    quarter: Quarter
+    from_phase: CyclePhase | None = Field(description="None when the cycle opens.")
+    to_phase: CyclePhase
+    changed_by: Id
+    due: Paragraph = Field(description="What the new phase asks of the teams.")
+    open_requests_by_team: dict[Id, int] = Field(
+        default_factory=dict, max_length=500, description="Unanswered dependency requests per team asked."
+    )
+
+
+class InitiativeCyclePhaseChanged(Event):
+    """The quarter's planning cycle opened or moved to another phase."""
+
+    type: Literal["initiative.cycle_phase_changed"] = "initiative.cycle_phase_changed"
+    version: Literal[1] = 1
+    data: CyclePhaseChangedData
+    subject: ClassVar[str] = subjects.INITIATIVE_CYCLE_PHASE_CHANGED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class BallotCandidate(Contract):
+    initiative_id: Id
+    title: Title | None = None
+    owner_team_id: Id | None = None
+
+
+class BallotOpenedData(Contract):
+    ballot_id: Id
+    quarter: Quarter
+    opens_at: UtcDatetime
+    closes_at: UtcDatetime
+    quorum: int = Field(ge=0)
+    candidates: list[BallotCandidate] = Field(max_length=500)
+    opened_by: Id
+
+
+class BallotOpened(Event):
+    """The directors' vote window opened (at creation, or when its ``opens_at`` came)."""
+
+    type: Literal["ballot.opened"] = "ballot.opened"
+    version: Literal[1] = 1
+    data: BallotOpenedData
+    subject: ClassVar[str] = subjects.BALLOT_OPENED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class BallotClosingSoonData(Contract):
+    ballot_id: Id
+    quarter: Quarter
+    closes_at: UtcDatetime
+    voters: int = Field(ge=0)
+    quorum: int = Field(ge=0)
+    pending_director_ids: list[Id] = Field(
+        max_length=500, description="Directors who have not voted yet: the ones reminded."
+    )
+
+
+class BallotClosingSoon(Event):
+    """A ballot closes within the reminder window (24 h by default): once per ballot."""
+
+    type: Literal["ballot.closing_soon"] = "ballot.closing_soon"
+    version: Literal[1] = 1
+    data: BallotClosingSoonData
+    subject: ClassVar[str] = subjects.BALLOT_CLOSING_SOON
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
 class RankedCandidate(Contract):
     initiative_id: Id
     rank: int = Field(ge=1)
     total: int = Field(ge=0)
     votes: int = Field(ge=0)
     average: float = Field(ge=0.0, le=3.0)
+    title: Title | None = None
+    owner_team_id: Id | None = None
 
 
 class CastVote(Contract):

@@ -28,6 +28,14 @@ class MemberRole(StrEnum):
     product_ops = "product_ops"
 
 
+class Discipline(StrEnum):
+    """The "triforce": which side of product development a director (or any member) leads."""
+
+    product = "product"
+    design = "design"
+    engineering = "engineering"
+
+
 class Member(Contract):
     member_id: Id
     name: Name
@@ -37,6 +45,7 @@ class Member(Contract):
     backup_member_id: Id | None = Field(
         default=None, description="Who receives their notifications meanwhile."
     )
+    discipline: Discipline | None = Field(default=None, description="Product, design or engineering.")
 
 
 class ProductArea(Contract):
