@@ -225,3 +225,51 @@ async def test_an_imported_version_that_is_no_version_is_refused(insights, versi
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "version"
+
+
+async def test_product_ops_corrects_an_item_and_the_next_one_learns_from_it(insights, jetstream):
+    mobile = [
+        "The iPhone app logs me out every time I switch apps",
+        "Android app drains the battery in an hour",
+        "The mobile app is very slow to open on my phone",
+    ]
+    await publish(jetstream, *(ingested(t, feedback_id=f"fb-m{n}") for n, t in enumerate(mobile)))
+
+    async def classified(count: int):
+        return await insights.db["items"].count_documents({}) == count
+
+    await eventually(lambda: classified(3), what="classified")
+    viewer, ops = await insights.api_key("viewer"), await insights.api_key("product_ops")
+    refused = await insights.http.put(
+        "/v1/items/fb-m0/correction", json={"theme": "sso"}, headers={"X-API-Key": viewer}
+    )
+    unknown = await insights.http.put(
+        "/v1/items/fb-m0/correction", json={"theme": "no-such"}, headers={"X-API-Key": ops}
+    )
+    empty = await insights.http.put("/v1/items/fb-m0/correction", json={}, headers={"X-API-Key": ops})
+    missing = await insights.http.put(
+        "/v1/items/nope/correction", json={"theme": "sso"}, headers={"X-API-Key": ops}
+    )
+    assert (refused.status_code, unknown.status_code, empty.status_code, missing.status_code) == (
+        403,
+        422,
+        422,
+        404,
+    )
+    assert unknown.json()["errors"][0]["field"] == "theme"
+
+    for n in range(3):
+        corrected = await insights.http.put(
+            f"/v1/items/fb-m{n}/correction", json={"theme": "sso", "kind": "bug"}, headers={"X-API-Key": ops}
+        )
+        assert corrected.status_code == 200, corrected.text
+    item = (await insights.http.get("/v1/items/fb-m0")).json()
+    assert [t["theme"] for t in item["themes"]] == ["sso"] and item["category"] == "bug"
+    assert item["corrected"]["theme"] == "sso"
+
+    await publish(
+        jetstream, ingested("On my Android phone the app keeps logging me out", feedback_id="fb-next")
+    )
+    await eventually(lambda: classified(4), what="the next item classified")
+    taught = (await insights.http.get("/v1/items/fb-next")).json()
+    assert [t["theme"] for t in taught["themes"]] == ["sso"]
