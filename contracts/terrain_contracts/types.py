@@ -100,3 +100,6 @@ class Role(StrEnum):
     product_ops = "product_ops"
     director = "director"
     admin = "admin"
+    # Field reps: log feedback and follow what they reported (and the accounts they cover), nothing else.
+    sales = "sales"
+    cs = "cs"

@@ -54,6 +54,9 @@ class Reporter(Contract):
     name: Name
     email: Email | None = None
     role: ReporterRole
+    member_id: Id | None = Field(
+        default=None, description="The Terrain member who reported it, when they logged it themselves."
+    )
 
 
 class CustomerRef(Contract):
@@ -80,6 +83,10 @@ class FeedbackSubmittedData(Contract):
     language: LanguageCode | None = None
     occurred_at: UtcDatetime
     url: Url | None = Field(default=None, description="Link back to the item in the source.")
+    proposed_initiative_id: Id | None = Field(
+        default=None,
+        description="An initiative the reporter says this answers, for the initiatives service to link.",
+    )
 
     @property
     def feedback_id(self) -> str:
@@ -147,6 +154,10 @@ class FeedbackIngestedData(Contract):
     ingested_at: UtcDatetime
     url: Url | None = None
     duplicate_of: DuplicateLink | None = None
+    proposed_initiative_id: Id | None = Field(
+        default=None,
+        description="An initiative the reporter says this answers, for the initiatives service to link.",
+    )
 
 
 class FeedbackIngested(Event):
