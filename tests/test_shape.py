@@ -25,6 +25,14 @@ REQUIRED = {
 }
 OPTIONAL = {"cli", "jobs"}  # where the service has command-line entry points or background work
 PACKAGES = {"domain", "handlers", "http", "store", "cli", "jobs"}
+# A service that consumes no events (the console: a web application over the others' HTTP APIs) has no
+# subscribers module; it serves pages from templates/ and static/ (folders, not Python packages).
+WITHOUT_CONSUMERS = {"console"}
+PAGE_FOLDERS = ("templates", "static")
+
+
+def required(service: str) -> set[str]:
+    return REQUIRED - {"subscribers"} if service in WITHOUT_CONSUMERS else REQUIRED
 
 
 def top_level_names(service: str) -> set[str]:
@@ -36,15 +44,24 @@ def top_level_names(service: str) -> set[str]:
     }
 
 
-def test_the_four_services_are_found():
-    assert {"feedback", "initiatives", "insights", "notifier"} <= set(SERVICES)
+def test_the_five_services_are_found():
+    assert {"feedback", "initiatives", "insights", "notifier", "console"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_has_the_house_shape_and_nothing_else(service):
     names = top_level_names(service)
-    assert REQUIRED <= names, f"missing: {sorted(REQUIRED - names)}"
-    assert names <= REQUIRED | OPTIONAL, f"not in the house shape: {sorted(names - REQUIRED - OPTIONAL)}"
+    assert required(service) <= names, f"missing: {sorted(required(service) - names)}"
+    allowed = required(service) | OPTIONAL
+    assert names <= allowed, f"not in the house shape: {sorted(names - allowed)}"
+
+
+@pytest.mark.parametrize("service", sorted(WITHOUT_CONSUMERS))
+def test_a_service_without_consumers_serves_pages_from_its_folders(service):
+    package = ROOT / "services" / service / f"terrain_{service}"
+    for folder in PAGE_FOLDERS:
+        assert (package / folder).is_dir(), f"{folder}/ holds the pages' {folder}"
+        assert not (package / folder / "__init__.py").exists(), f"{folder}/ is data, not a Python package"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -57,8 +74,9 @@ def test_layers_are_packages_and_the_rest_modules(service):
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_same_names_inside(service):
     package = ROOT / "services" / service / f"terrain_{service}"
-    subscribers = (package / "subscribers.py").read_text()
-    assert "def declare(" in subscribers, "the consumers factory is subscribers.declare(context)"
+    if service not in WITHOUT_CONSUMERS:
+        subscribers = (package / "subscribers.py").read_text()
+        assert "def declare(" in subscribers, "the consumers factory is subscribers.declare(context)"
     assert (package / "handlers" / "context.py").exists(), "the Context lives in handlers/context.py"
     assert "class Context" in (package / "handlers" / "context.py").read_text()
     assert "app.state.context = " in (package / "main.py").read_text()

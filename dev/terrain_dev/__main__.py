@@ -31,6 +31,7 @@ def up(args: argparse.Namespace) -> int:
         nats_monitor_port=args.nats_monitor_port,
         mongo_port=args.mongo_port,
         http_port_base=args.http_port_base,
+        console=True,
         extra_env={} if args.no_demo else demo.environment(ports),
     )
     stack = Stack(config, printer)
@@ -120,6 +121,9 @@ async def _watch_crashes(stack: Stack) -> list[tuple[str, int]]:
 
 
 def _announce(stack: Stack, printer: Printer) -> None:
+    if stack.console is not None:
+        for line in stack.console_sign_ins():
+            printer.line("stack", line)
     printer.line("stack", "all four services are ready:")
     for name, process in stack.services.items():
         printer.line("stack", f"  {name:<12} {process.base_url}/docs")
@@ -160,7 +164,10 @@ TYPED = [
     "contracts/terrain_contracts",
     "kit/terrain_kit",
     "dev/terrain_dev",
-    *(f"services/{name}/terrain_{name}" for name in ("feedback", "initiatives", "insights", "notifier")),
+    *(
+        f"services/{name}/terrain_{name}"
+        for name in ("feedback", "initiatives", "insights", "notifier", "console")
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The local stack: nats-server, the Mongo-wire server and the four services as separate processes."""
+"""The local stack: nats-server, the Mongo-wire server, the four services and the console as processes."""
 
 import json
 import os
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure
 from terrain_kit.identity import Issuer
 
 from .processes import ServiceProcess
@@ -26,7 +28,14 @@ SERVICES: tuple[tuple[str, str, int], ...] = (  # name, module, offset from the 
 # The NATS users production has (generated from the services' declarations by `./terrain deploy write`); the
 # local stack runs with the same file, so what the permissions refuse fails here first.
 ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "nats" / "accounts.conf"
-MONGO_USERS = (*(name for name, _, _ in SERVICES), "ops")
+# The console: a client of the services' HTTP APIs (no NATS user), with its own database (people, sessions).
+CONSOLE: tuple[str, str, int] = ("console", "terrain_console", 5)
+CONSOLE_ROLES = {
+    "pm": "pm",
+    "director": "director",
+    "product_ops": "product_ops",
+}  # others sign in as viewers
+MONGO_USERS = (*(name for name, _, _ in SERVICES), CONSOLE[0], "ops")
 NATS_USERS = (*(name for name, _, _ in SERVICES), "tools", "ops", "sys")
 COLOURS = {
     "feedback": "36",
@@ -35,6 +44,7 @@ COLOURS = {
     "notifier": "32",
     "stack": "1",
     "demo": "34",
+    "console": "94",
 }
 
 
@@ -67,6 +77,7 @@ class StackConfig:
     mongo_port: int = 27017
     http_port_base: int = 8100
     log_format: str = "text"
+    console: bool = False  # `./terrain up` and the console's browser tests start it; other tests need not
     extra_env: dict[str, str] = field(default_factory=dict)  # to every service; {SERVICE}/{service} filled in
 
     @classmethod
@@ -84,6 +95,8 @@ class StackConfig:
     def ports(self) -> dict[str, int]:
         ports = {"nats": self.nats_port, "nats monitoring": self.nats_monitor_port, "mongo": self.mongo_port}
         ports |= {name: self.http_port_base + offset for name, _, offset in SERVICES}
+        if self.console:
+            ports[CONSOLE[0]] = self.http_port_base + CONSOLE[2]
         return ports
 
 
@@ -94,6 +107,7 @@ class Stack:
         self.nats: NatsServer | None = None
         self.mongo: MongoServer | None = None
         self.services: dict[str, ServiceProcess] = {}
+        self.console: ServiceProcess | None = None
 
     @property
     def nats_server(self) -> NatsServer:
@@ -155,6 +169,84 @@ class Stack:
     def identity_issuer(self) -> Issuer:
         """Signs people's identity tokens (the services hold only its public key); kept in .terrain/."""
         return Issuer.from_pem(self._secret_file("identity-key.pem", lambda: Issuer.generate().private_pem()))
+
+    @property
+    def demo_password(self) -> str:
+        """The demo people's console password (local stack only), kept in .terrain/."""
+        return self._secret_file("console-demo-password", lambda: secrets.token_urlsafe(12) + "\n")
+
+    def console_people(self) -> list[dict[str, str | None]]:
+        """Everyone of the demo's company (dev/terrain_dev/demo/org.py) and an admin, as console sign-ins."""
+        from .demo import org  # the demo imports this module
+
+        people: list[dict[str, str | None]] = [
+            {
+                "email": person.email,
+                "name": person.name,
+                "member_id": person.member_id,
+                "role": CONSOLE_ROLES.get(person.role, "viewer"),
+                "password": self.demo_password,
+            }
+            for team in org.TEAMS
+            for person in team.members
+        ]
+        admin: dict[str, str | None] = {
+            "email": f"admin@{org.DOMAIN}",
+            "name": "Terrain Admin",
+            "role": "admin",
+        }
+        return [*people, {**admin, "member_id": None, "password": self.demo_password}]
+
+    def console_env(self) -> dict[str, str]:
+        people = self.config.root / "console-people.json"
+        if not people.exists():
+            people.touch(0o600)
+        people.write_text(json.dumps(self.console_people(), indent=2))
+        self.identity_issuer  # noqa: B018 (writes .terrain/identity-key.pem on the first run)
+        port = self.config.http_port_base + CONSOLE[2]
+        return {
+            "CONSOLE_MONGO__URI": self.mongo_uri_as(CONSOLE[0]),
+            "CONSOLE_HTTP__PORT": str(port),
+            "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "CONSOLE_IDENTITY_KEY_FILE": str((self.config.root / "identity-key.pem").resolve()),
+            "CONSOLE_SEED_USERS_FILE": str(people.resolve()),
+            "CONSOLE_TELEMETRY__LOG_FORMAT": self.config.log_format,
+            **{
+                f"CONSOLE_SERVICES__{name.upper()}": f"http://127.0.0.1:{self.config.http_port_base + offset}"
+                for name, _, offset in SERVICES
+            },
+            **{
+                key.replace("{SERVICE}", "CONSOLE"): value.replace("{service}", CONSOLE[0])
+                for key, value in self.config.extra_env.items()
+            },
+        }
+
+    def console_sign_ins(self) -> list[str]:
+        """What `./terrain up` prints: the console's URL, then one demo sign-in per role."""
+        assert self.console is not None
+        lines = [f"console      {self.console.base_url}   sign in as (password {self.demo_password}):"]
+        seen: set[str] = set()
+        for person in self.console_people():
+            role = str(person["role"])
+            if role not in seen:
+                seen.add(role)
+                lines.append(f"  {role:<12} {person['email']}")
+        return lines
+
+    def _ensure_console_store_user(self) -> None:
+        """A data folder made before the console has no store user for it: the ops user adds it."""
+        password, database = self.mongo_users[CONSOLE[0]]
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            self.mongo_uri_as("ops"), serverSelectionTimeoutMS=5000
+        )
+        try:
+            roles = [{"role": "readWrite", "db": database}]
+            try:
+                client[database].command("createUser", CONSOLE[0], pwd=password, roles=roles)
+            except OperationFailure:  # made with the data folder: keep it, with this password
+                client[database].command("updateUser", CONSOLE[0], pwd=password, roles=roles)
+        finally:
+            client.close()
 
     def nats_url_as(self, user: str) -> str:
         """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
@@ -235,8 +327,15 @@ class Stack:
                 on_line=self.printer.line,
             )
             self.services[name].start(wait=False)
-        with ThreadPoolExecutor(len(self.services)) as pool:
-            for future in [pool.submit(process.wait_ready, 90) for process in self.services.values()]:
+        if self.config.console:
+            self._ensure_console_store_user()
+            name, module, offset = CONSOLE
+            port = self.config.http_port_base + offset
+            self.console = ServiceProcess(name, module, port, self.console_env(), on_line=self.printer.line)
+            self.console.start(wait=False)
+        processes = [*self.services.values(), *([self.console] if self.console else [])]
+        with ThreadPoolExecutor(len(processes)) as pool:
+            for future in [pool.submit(process.wait_ready, 90) for process in processes]:
                 future.result()
 
     def __enter__(self) -> "Stack":
@@ -251,15 +350,17 @@ class Stack:
         self.stop()
 
     def crashed(self) -> list[tuple[str, int]]:
+        processes = {**self.services, **({CONSOLE[0]: self.console} if self.console else {})}
         return [
             (name, p.process.returncode)
-            for name, p in self.services.items()
+            for name, p in processes.items()
             if p.process is not None and not p.running
         ]
 
     def stop(self) -> None:
-        with ThreadPoolExecutor(max(1, len(self.services))) as pool:
-            list(pool.map(lambda process: process.stop(30), self.services.values()))
+        processes = [*self.services.values(), *([self.console] if self.console else [])]
+        with ThreadPoolExecutor(max(1, len(processes))) as pool:
+            list(pool.map(lambda process: process.stop(30), processes))
         for server in (self.mongo, self.nats):
             if server is not None:
                 server.stop()

@@ -1,0 +1,1 @@
+"""The console: Terrain's web application, a client of the four services' HTTP APIs."""

@@ -1,0 +1,1 @@
+"""Use cases: signing people in and out, and calling the services on their behalf."""

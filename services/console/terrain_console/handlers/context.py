@@ -1,0 +1,31 @@
+"""What the use cases need besides the database: settings, identity issuer, password hasher, clock."""
+
+import logging
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from terrain_contracts.types import utcnow
+from terrain_kit.identity import Issuer
+
+from ..settings import ConsoleSettings
+from ..store import Database
+
+log = logging.getLogger(__name__)
+
+
+def issuer_of(settings: ConsoleSettings) -> Issuer:
+    if settings.identity_key_file is None:
+        log.warning("no CONSOLE_IDENTITY_KEY_FILE: signing with a throwaway key the services will refuse")
+        return Issuer.generate("terrain-console")
+    return Issuer.from_pem(settings.identity_key_file.read_text(), "terrain-console")
+
+
+class Context:
+    def __init__(self, settings: ConsoleSettings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.issuer = issuer_of(settings)
+        self.hasher = PasswordHasher()
+
+    def now(self) -> datetime:
+        return utcnow()
