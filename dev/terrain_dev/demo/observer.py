@@ -120,7 +120,8 @@ class Observer:
         self.delivered.append(data)
         who = NAMES.get(data.recipient_id, data.recipient_id)
         about = ", ".join(self.insights[i].title for i in data.insight_ids if i in self.insights)[:90]
-        if data.purpose.value != "loop_closure":
+        planning = data.purpose.value == "insight" and not data.insight_ids  # the quarter narrates those
+        if data.purpose.value != "loop_closure" and not planning:
             reasons = await self.explain(data.notification_id) if self.explain else []
             why = f" - why: {'; '.join(dict.fromkeys(reasons))[:220]}" if reasons else ""
             self.say(f"[notified] {who} by {data.channel.value}: {about}{why}")

@@ -165,7 +165,7 @@ async def _plan(stage: Stage) -> dict[str, quarter.Briefing]:
     stage.say(
         f"3. Planning {quarter_name}: briefings drafted, a dependency asked and answered, the directors' vote"
     )
-    return await quarter.plan(stage.services, quarter_name, stage.today)
+    return await quarter.plan(stage.services, quarter_name, stage.today, stage.say)
 
 
 async def _field_week(stage: Stage) -> list[str]:

@@ -1,10 +1,16 @@
 """The quarter: briefings drafted, a dependency asked and answered, the directors' vote, a commitment."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from ..waiting import eventually
 from . import org
 from .client import Services
+
+# The tribe's directors by discipline: the "triforce" the vote and the notifications tell apart.
+DISCIPLINES = {org.CLAIRE: "product", org.MARC: "engineering", org.SOFIA: "design"}
+NAMES = {person.member_id: person.name for team in org.TEAMS for person in team.members}
 
 
 def next_quarter(today: date) -> str:
@@ -55,10 +61,15 @@ BRIEFINGS = (
 )
 
 
-async def plan(services: Services, quarter: str, today: date) -> dict[str, Briefing]:
-    """Everything from drafting to commitment; returns the briefings by their PM's member id."""
+async def plan(
+    services: Services, quarter: str, today: date, say: Callable[[str], None]
+) -> dict[str, Briefing]:
+    """Everything from drafting to commitment, each ritual's notifications told; returns the briefings by
+    their PM's member id."""
     ops = ("product_ops", org.NADIA.member_id)
+    await triforce(services)
     await services.as_member("initiatives", "POST", "/v1/cycles", *ops, json={"quarter": quarter})
+    await told(services, say, "cycle_phase_changed", "the quarter opens in drafting")
     briefings = {}
     for drafted in BRIEFINGS:
         briefing = await draft(services, quarter, *drafted)
@@ -66,6 +77,7 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
         await move(services, briefing, "proposed")
     exports = briefings[org.HUGO.member_id]
     dependency_id = await ask_platform(services, exports, today)
+    await told(services, say, "dependency_requested", "Reporting asks Platform for job workers")
     await phase(services, quarter, "alignment")
     await services.as_member(
         "initiatives",
@@ -75,14 +87,52 @@ async def plan(services: Services, quarter: str, today: date) -> dict[str, Brief
         org.AMIR.member_id,
         json={"answer": "accepted", "note": "Job workers land in week 3 of the quarter."},
     )
+    await told(services, say, "dependency_answered", "Platform accepts")
     for briefing in briefings.values():
         await move(services, briefing, "aligned")
-    await vote(services, quarter, [b.initiative_id for b in briefings.values()])
+    await vote(services, quarter, [b.initiative_id for b in briefings.values()], say)
     await phase(services, quarter, "validation")
     for briefing in briefings.values():
         await move(services, briefing, "committed", as_ops=True)
     await move(services, exports, "in_progress")
     return briefings
+
+
+async def triforce(services: Services) -> None:
+    """Product Ops records which director leads product, engineering and design."""
+    path = f"/v1/teams/{org.TRIBE.team_id}"
+    version = (await services.as_member("initiatives", "GET", path, "viewer"))["version"]
+    for director, discipline in DISCIPLINES.items():
+        team = await services.as_member(
+            "initiatives",
+            "PATCH",
+            f"{path}/members/{director.member_id}",
+            "product_ops",
+            org.NADIA.member_id,
+            json={"discipline": discipline},
+            headers={"If-Match": f'"{version}"'},
+        )
+        version = team["version"]
+
+
+async def told(services: Services, say: Callable[[str], None], ritual: str, what: str) -> None:
+    """Wait until the notifier recorded the ritual's notifications, then say who was told and why."""
+
+    async def recorded() -> list[dict]:
+        page = await services.as_member(
+            "notifier", "GET", f"/v1/deliveries?ritual={ritual}&limit=200", "product_ops", org.NADIA.member_id
+        )
+        return page["items"]
+
+    deliveries = await eventually(recorded, timeout=30, interval=0.2, what=f"{ritual} notified")
+    people: dict[str, tuple[list[str], list[str]]] = {}
+    for delivery in sorted(deliveries, key=lambda d: d["created_at"]):
+        channels, reasons = people.setdefault(delivery["recipient_id"], ([], delivery["reasons"]))
+        channels.append(delivery["channel"])
+    say(f"[planning] {ritual.replace('_', ' ')}: {what}; told {len(people)}:")
+    for member_id, (channels, reasons) in people.items():
+        how = "+".join(sorted(channels))
+        say(f"      {NAMES.get(member_id, member_id)} ({how}) - why: {reasons[0][:150]}")
 
 
 async def draft(
@@ -175,8 +225,8 @@ async def phase(services: Services, quarter: str, to: str) -> None:
 SCORES = {org.CLAIRE: (3, 2, 1), org.MARC: (3, 1, 2), org.SOFIA: (2, 3, 1)}
 
 
-async def vote(services: Services, quarter: str, candidates: list[str]) -> dict:
-    """The directors' 1-3 vote on the quarter's candidates (the "mercato")."""
+async def vote(services: Services, quarter: str, candidates: list[str], say: Callable[[str], None]) -> dict:
+    """The directors' 1-3 vote on the quarter's candidates (the "mercato"), announced to them."""
     ballot = await services.as_member(
         "initiatives",
         "POST",
@@ -189,6 +239,7 @@ async def vote(services: Services, quarter: str, candidates: list[str]) -> dict:
             "closes_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
         },
     )
+    await told(services, say, "ballot_opened", "the directors are asked to vote")
     for director, scores in SCORES.items():
         for candidate, score in zip(candidates, scores, strict=True):
             await services.as_member(
@@ -199,9 +250,11 @@ async def vote(services: Services, quarter: str, candidates: list[str]) -> dict:
                 director.member_id,
                 json={"score": score},
             )
-    return await services.as_member(
+    closed = await services.as_member(
         "initiatives", "POST", f"/v1/ballots/{ballot['ballot_id']}/close", "product_ops", org.NADIA.member_id
     )
+    await told(services, say, "ballot_closed", "the results go to the voters and the candidates' PMs")
+    return closed
 
 
 async def ship(services: Services, briefing: Briefing, release_note: str) -> int:

@@ -1,5 +1,7 @@
 """Composition root: settings -> context -> service (broker, MongoDB, consumers, relay) -> HTTP app."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from terrain_contracts.registry import published_by
 from terrain_kit.errors import DomainError
@@ -31,6 +33,8 @@ def context_for(settings: InitiativesSettings) -> Context:
         ),
         ballot_quorum=settings.ballot_quorum,
         max_links=settings.max_links_per_initiative,
+        ballot_reminder=timedelta(hours=settings.ballot_reminder_hours),
+        dependency_escalation_days=settings.dependency_escalation_days,
     )
 
 

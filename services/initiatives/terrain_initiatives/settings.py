@@ -39,4 +39,12 @@ class InitiativesSettings(ServiceSettings):
     maintenance_interval_seconds: float = Field(
         default=30.0, gt=0, description="How often overdue dependencies are flagged and ended ballots closed."
     )
+    ballot_reminder_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Directors who have not voted are reminded this long before the close.",
+    )
+    dependency_escalation_days: int = Field(
+        default=2, ge=0, description="Days an overdue dependency waits before Product Ops hears of it."
+    )
     max_links_per_initiative: int = Field(default=10_000, ge=1, le=10_000)

@@ -11,6 +11,11 @@ INSIGHTS = Counter(
     "Insight events by routing decision.",
     ["decision"],  # notified, deduplicated, stale, closed (acknowledged/resolved), unrouted
 )
+RITUALS = Counter(
+    "terrain_notifier_rituals_total",
+    "Planning events (dependencies, cycle phases, ballots) by ritual and routing decision.",
+    ["ritual", "decision"],  # decision: notified, unrouted
+)
 NOTIFICATIONS = Counter(
     "terrain_notifier_notifications_total",
     "Delivery attempts by channel, purpose and outcome.",

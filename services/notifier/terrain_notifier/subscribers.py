@@ -8,7 +8,7 @@ from terrain_contracts.events.team import TEAM_STATE_EVENTS, TeamDeleted
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import insights, loops, projections
+from .handlers import insights, loops, projections, rituals
 from .handlers.context import Context
 
 
@@ -36,5 +36,16 @@ def declare(context: Context) -> Consumers:
     async def close_loops(event: InitiativeShipped, uow: UnitOfWork) -> None:
         """Tell every reporter of a shipped initiative's feedback, once each."""
         await loops.on_shipped(uow, context, event)
+
+    @consumers.on(*rituals.PLANNING_EVENTS, durable="notifier-planning")
+    async def tell_planning(event: Event, uow: UnitOfWork) -> None:
+        """Dependency requests, answers and overdue ones, the quarter's phases: to the people each
+        concerns, with why."""
+        await rituals.on_ritual(uow, context, event)
+
+    @consumers.on(*rituals.BALLOT_EVENTS, durable="notifier-ballots")
+    async def tell_ballots(event: Event, uow: UnitOfWork) -> None:
+        """Ballots opened (directors), closing soon (directors who have not voted), closed (results)."""
+        await rituals.on_ritual(uow, context, event)
 
     return consumers

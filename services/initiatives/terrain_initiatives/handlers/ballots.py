@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Role
-from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote
+from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote, RankedCandidate
 from terrain_kit.errors import Conflict, Forbidden, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 
@@ -15,6 +15,7 @@ from ..domain.access import Actor
 from ..store import initiatives as initiative_store
 from ..store import planning as store
 from . import event
+from .announcements import ballot_opened
 from .context import Context
 from .evidence import score
 
@@ -62,8 +63,12 @@ async def open_ballot(
         "created_by": actor.name,
         "created_at": now,
         "result": None,
+        "announced_at": now if opens_at <= now else None,  # else the maintenance job announces it
+        "reminded_at": None,
     }
     await store.insert_ballot(uow, ballot)
+    if opens_at <= now:
+        await ballot_opened(uow, ballot)
     return ballot
 
 
@@ -131,7 +136,7 @@ async def close(
         raise Conflict(f"ballot {ballot_id} changed meanwhile: reload it")
     if tally.quorum_met:  # an inquorate vote does not move priorities
         await _score_votes(uow, context, ballot_id, tally.ranking, candidates)
-    uow.emit(event(BallotClosed, _announcement(ballot, result, tally, votes)))
+    uow.emit(event(BallotClosed, _announcement(ballot, result, tally, votes, candidates)))
     return {**ballot, "state": "closed", "result": result}, True
 
 
@@ -157,7 +162,11 @@ async def _score_votes(
 
 
 def _announcement(
-    ballot: dict[str, Any], result: dict[str, Any], tally: rules.Tally, votes: list[rules.Vote]
+    ballot: dict[str, Any],
+    result: dict[str, Any],
+    tally: rules.Tally,
+    votes: list[rules.Vote],
+    candidates: dict[str, dict[str, Any]],
 ) -> BallotClosedData:
     return BallotClosedData(
         ballot_id=ballot["_id"],
@@ -167,7 +176,7 @@ def _announcement(
         quorum=ballot["quorum"],
         voters=tally.voters,
         quorum_met=tally.quorum_met,
-        ranking=[ranked.published() for ranked in tally.ranking],
+        ranking=[_titled(ranked.published(), candidates) for ranked in tally.ranking],
         tie_break=rules.TIE_BREAK,
         audit=[CastVote(**asdict(vote)) for vote in votes],
     )
@@ -175,3 +184,11 @@ def _announcement(
 
 async def close_ended(uow: UnitOfWork, context: Context) -> list[str]:
     return await store.ended_ballots(uow, context.now())
+
+
+def _titled(ranked: RankedCandidate, candidates: dict[str, dict[str, Any]]) -> RankedCandidate:
+    """The ranking names each candidate and its owner, so the results say who takes what on."""
+    doc = candidates.get(ranked.initiative_id)
+    if doc is None:
+        return ranked
+    return ranked.model_copy(update={"title": doc["title"], "owner_team_id": doc["owner_team_id"]})

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from terrain_contracts.types import utcnow
 
@@ -16,6 +16,10 @@ class Context:
     weights: Weights
     ballot_quorum: int
     max_links: int
+    # Directors who have not voted are reminded this long before a ballot closes.
+    ballot_reminder: timedelta = timedelta(hours=24)
+    # An overdue dependency still unanswered this many days later is escalated to Product Ops.
+    dependency_escalation_days: int = 2
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:

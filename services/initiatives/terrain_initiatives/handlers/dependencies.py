@@ -40,6 +40,7 @@ UNANSWERED = {
     "answered_by": None,
     "answered_at": None,
     "overdue_since": None,
+    "escalated_at": None,
 }
 
 
@@ -125,6 +126,7 @@ async def _requested(
     data = DependencyRequestedData(
         dependency_id=dependency["_id"],
         requested_by=actor.name,
+        initiative_title=initiative["title"],
         **{name: dependency[name] for name in ANNOUNCED},
     )
     uow.emit(event(InitiativeDependencyRequested, data))
@@ -222,6 +224,9 @@ async def answer(
                 answer=answer,
                 note=note,
                 answered_by=actor.name,
+                requesting_team_id=dependency["requesting_team_id"],
+                requested_by=dependency["requested_by"],
+                initiative_title=initiative["title"],
             ),
         )
     )
@@ -258,7 +263,3 @@ async def withdraw(
         )
     )
     return {**dependency, **fields}, True
-
-
-async def flag_overdue(uow: UnitOfWork, context: Context) -> int:
-    return await store.flag_overdue(uow, context.today(), context.now())

@@ -2,18 +2,21 @@
 
 from typing import Any
 
+from terrain_contracts.events.initiative import CyclePhase, CyclePhaseChangedData, InitiativeCyclePhaseChanged
 from terrain_contracts.events.team import TeamState
 from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import board as board_rules
 from ..domain.access import Actor
+from ..domain.announcements import DUE
 from ..domain.lifecycle import Phase, check_phase_move
 from ..store import dependencies as dependency_store
 from ..store import initiatives as initiative_store
 from ..store import planning as store
 from ..store import teams as team_store
 from ..store.initiatives import briefing_of
+from . import event
 from .context import Context
 from .dependencies import view as dependency_view
 
@@ -31,6 +34,7 @@ async def open_cycle(uow: UnitOfWork, actor: Actor, context: Context, quarter: s
         "phases": [{"phase": Phase.drafting.value, "at": now, "by": by}],
     }
     await store.insert_cycle(uow, doc)
+    await _announce(uow, quarter, None, Phase.drafting, by)
     return doc
 
 
@@ -52,7 +56,21 @@ async def move_cycle(
     entry = {"phase": target.value, "at": context.now(), "by": actor.name}
     if not await store.move_cycle(uow, quarter, current.value, target.value, entry):
         raise Conflict(f"the planning cycle of {quarter} changed meanwhile: reload it")
+    await _announce(uow, quarter, current, target, actor.name)
     return {**doc, "phase": target.value, "phases": [*doc["phases"], entry]}
+
+
+async def _announce(uow: UnitOfWork, quarter: str, current: Phase | None, target: Phase, by: str) -> None:
+    """Every team hears of the new phase, with what it asks of them and the requests they must answer."""
+    data = CyclePhaseChangedData(
+        quarter=quarter,
+        from_phase=CyclePhase(current.value) if current else None,
+        to_phase=CyclePhase(target.value),
+        changed_by=by,
+        due=DUE[target],
+        open_requests_by_team=await dependency_store.open_counts_by_team(uow),
+    )
+    uow.emit(event(InitiativeCyclePhaseChanged, data))
 
 
 async def board(uow: UnitOfWork, context: Context, quarter: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts.events.team import Member, MemberRole, ProductArea, TeamKind, TeamState
+from terrain_contracts.events.team import Discipline, Member, MemberRole, ProductArea, TeamKind, TeamState
 from terrain_contracts.types import Email, Id, Name, Slug
 from terrain_kit.api import IfMatch, Reads, etag
 from terrain_kit.auth import Reader
@@ -43,6 +43,7 @@ class MemberPatch(BaseModel):
     role: MemberRole | None = None
     away_until: datetime | None = None
     backup_member_id: Id | None = None
+    discipline: Discipline | None = Field(default=None, description="product, design or engineering.")
 
 
 class AreaRequest(BaseModel):

@@ -12,7 +12,7 @@ from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
 from ..domain.access import Actor
-from ..handlers import ballots, dependencies, maintenance
+from ..handlers import announcements, ballots, maintenance
 from ..handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,16 @@ async def close_ended_ballots(service: Service, context: Context) -> None:
 
 
 async def run_maintenance(service: Service, context: Context) -> None:
-    """Flag overdue dependencies and close ballots whose window ended (each its own transaction)."""
-    flagged = await service.transactions.run(lambda uow: dependencies.flag_overdue(uow, context))
-    if flagged:
-        log.info("dependencies flagged overdue", extra={"count": flagged})
+    """Announce overdue dependencies and ballots opening or closing soon, close ballots whose window ended
+    (each step its own transaction; each announcement once, whichever replica holds the lease)."""
+    for step in (
+        announcements.announce_overdue,
+        announcements.announce_opened_ballots,
+        announcements.remind_closing_ballots,
+    ):
+        done = await service.transactions.run(partial(step, context=context))
+        if done:
+            log.info("planning announcements", extra={"step": step.__name__, "count": done})
     await close_ended_ballots(service, context)
     metrics.OVERDUE.set(await maintenance.overdue_count(UnitOfWork.read_only(service.db), context))
 

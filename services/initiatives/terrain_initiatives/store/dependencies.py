@@ -104,14 +104,35 @@ async def listing(
     return [_parsed(doc) for doc in docs], next_cursor
 
 
-async def flag_overdue(uow: UnitOfWork, today: date, now: datetime) -> int:
-    """Flag open requests past their answer-by day; returns how many were newly flagged."""
-    result = await uow[DEPENDENCIES].update_many(
-        {"state": DependencyState.open.value, "answer_by": {"$lt": _as_day(today)}, "overdue_since": None},
-        {"$set": {"overdue_since": now}},
+async def overdue_unflagged(
+    uow: UnitOfWork, today: date, flag: str, answer_before: date
+) -> list[dict[str, Any]]:
+    """Open requests whose answer-by day is before ``answer_before`` and whose ``flag`` is not set."""
+    query = {"state": DependencyState.open.value, "answer_by": {"$lt": _as_day(answer_before)}, flag: None}
+    docs = await uow[DEPENDENCIES].find(query, session=uow.session).sort("_id", 1).to_list(None)
+    return [_parsed(doc) for doc in docs]
+
+
+async def stamp(uow: UnitOfWork, dependency_id: str, flag: str, at: datetime) -> bool:
+    """Set ``flag`` once on an open request: False when set already or answered meanwhile."""
+    result = await uow[DEPENDENCIES].update_one(
+        {"_id": dependency_id, "state": DependencyState.open.value, flag: None},
+        {"$set": {flag: at}},
         session=uow.session,
     )
-    return result.modified_count
+    return result.matched_count == 1
+
+
+async def open_counts_by_team(uow: UnitOfWork) -> dict[str, int]:
+    docs = (
+        await uow[DEPENDENCIES]
+        .find({"state": DependencyState.open.value}, {"on_team_id": 1}, session=uow.session)
+        .to_list(None)
+    )
+    counts: dict[str, int] = {}
+    for doc in docs:
+        counts[doc["on_team_id"]] = counts.get(doc["on_team_id"], 0) + 1
+    return dict(sorted(counts.items()))
 
 
 async def count_overdue(uow: UnitOfWork, today: date) -> int:

@@ -66,6 +66,24 @@ async def ended_ballots(uow: UnitOfWork, now: datetime) -> list[str]:
     return [doc["_id"] for doc in docs]
 
 
+async def ballots_opened_unannounced(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
+    query = {"state": "open", "opens_at": {"$lte": now}, "announced_at": None}
+    return await uow[BALLOTS].find(query, session=uow.session).to_list(None)
+
+
+async def ballots_closing_unreminded(uow: UnitOfWork, before: datetime) -> list[dict[str, Any]]:
+    query = {"state": "open", "closes_at": {"$lte": before}, "reminded_at": None}
+    return await uow[BALLOTS].find(query, session=uow.session).to_list(None)
+
+
+async def stamp_ballot(uow: UnitOfWork, ballot_id: str, name: str, at: datetime) -> bool:
+    """Set ``name`` once on an open ballot: False when it was set already (another run announced it)."""
+    result = await uow[BALLOTS].update_one(
+        {"_id": ballot_id, "state": "open", name: None}, {"$set": {name: at}}, session=uow.session
+    )
+    return result.matched_count == 1
+
+
 async def touch_open_ballot(uow: UnitOfWork, ballot_id: str, at: datetime) -> bool:
     """Write the ballot with each vote, so that a vote and a concurrent close conflict (one retries)
     instead of the close missing the vote; False when it closed meanwhile."""

@@ -19,6 +19,8 @@ from typing import Any
 from terrain_contracts.events.insight import Insight
 from terrain_contracts.events.notification import Channel, Purpose
 
+from .topics import Topic
+
 SLACK_TEXT_LIMIT = 2900  # Slack refuses section texts over 3000 characters
 SLACK_HEADER_LIMIT = 150
 SLACK_CONTEXT_LIMIT = 2000
@@ -60,6 +62,18 @@ def insight_message(
         sections=(Section("What", insight.summary), Section("Why you", "\n".join(f"- {r}" for r in reasons))),
         link=link,
         data={"insight": insight.model_dump(mode="json"), "reasons": reasons},
+    )
+
+
+def ritual_message(topic: Topic, reasons: list[str], link: str = "") -> Message:
+    """A planning notification: the ritual's facts, and why this person hears of it."""
+    return Message(
+        purpose=Purpose.insight,
+        subject=topic.title,
+        intro=topic.summary,
+        sections=(Section("Why you", "\n".join(f"- {r}" for r in reasons)),),
+        link=link,
+        data={"ritual": topic.ritual, **topic.data, "reasons": reasons},
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from terrain_contracts.events.insight import Insight
-from terrain_contracts.events.team import MemberRole, TeamState
+from terrain_contracts.events.team import Discipline, MemberRole, TeamKind, TeamState
 
 from .members import Subscription
 from .rules import Rules
@@ -34,6 +34,7 @@ class Person:
     email: str | None
     away_until: datetime | None = None
     backup_member_id: str | None = None
+    discipline: Discipline | None = None
 
     def away(self, now: datetime) -> bool:
         return self.away_until is not None and self.away_until > now
@@ -45,6 +46,8 @@ class Team:
     name: str
     roles: dict[str, MemberRole]
     areas: tuple[str, ...]
+    kind: TeamKind = TeamKind.squad
+    parent_team_id: str | None = None
 
     def with_role(self, role: MemberRole) -> list[str]:
         return [member for member, held in self.roles.items() if held is role]
@@ -67,10 +70,17 @@ class Directory:
                 state.name,
                 {m.member_id: m.role for m in state.members},
                 tuple(a.area for a in state.product_areas),
+                state.kind,
+                state.parent_team_id,
             )
             for member in state.members:
                 directory.people[member.member_id] = Person(
-                    member.member_id, member.name, member.email, member.away_until, member.backup_member_id
+                    member.member_id,
+                    member.name,
+                    member.email,
+                    member.away_until,
+                    member.backup_member_id,
+                    member.discipline,
                 )
             for area in state.product_areas:
                 directory.area_owner.setdefault(area.area, state.team_id)
@@ -155,6 +165,17 @@ def _duties(insight: Insight, directory: Directory, rules: Rules) -> _Picks:
             for endpoint in rule.endpoints:
                 duties.add(f"rule {rule.name} ({rule.when.describe()})", endpoint=endpoint)
     return duties
+
+
+def hand_over(
+    duties: Iterable[Recipient], directory: Directory, rules: Rules, now: datetime
+) -> list[Recipient]:
+    """Recipients on duty, with members away replaced by their backup (or Product Ops)."""
+    picks = _Picks()
+    for recipient in duties:
+        for reason in recipient.reasons:
+            picks.add(reason, member_id=recipient.member_id, endpoint=recipient.endpoint)
+    return list(_hand_over(picks, directory, rules, now).by_key.values())
 
 
 def _hand_over(duties: _Picks, directory: Directory, rules: Rules, now: datetime) -> _Picks:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Event
-from terrain_contracts.events.insight import Insight, Severity
+from terrain_contracts.events.insight import Severity
 from terrain_contracts.events.notification import (
     Channel,
     NotificationDelivered,
@@ -26,6 +26,7 @@ from ..domain.messages import Message, render
 from ..domain.planning import Planned, channels_of, for_endpoint, push, target_of, throttled, to_inbox
 from ..domain.policies import Timing, plan_push, throttle_window
 from ..domain.routing import Recipient
+from ..domain.topics import Topic
 from ..store import deliveries, state
 from .context import Context
 from .snapshot import Snapshot
@@ -89,7 +90,7 @@ async def _sent_in_window(
 async def record(
     uow: UnitOfWork,
     planned: list[Planned],
-    insight: Insight,
+    topic: Topic,
     purpose: Purpose,
     compose: Callable[[list[str]], Message],
     now: datetime,
@@ -107,8 +108,7 @@ async def record(
         recipient = item.recipient
         nid = notification_id(purpose.value, *id_scope, recipient.key, item.channel.value)
         refs = {
-            "insight_ids": [insight.insight_id],
-            "dedup_key": insight.dedup_key,
+            **topic.refs(),
             "reasons": recipient.reasons,
             "timing": item.timing.value,
             "why": item.why,
@@ -118,10 +118,10 @@ async def record(
         if recipient.member_id:
             reached.append(recipient.member_id)
             if item.channel is Channel.inbox:
-                await _to_inbox(uow, nid, recipient.member_id, insight, purpose, message, refs, now, cause)
+                await _to_inbox(uow, nid, recipient.member_id, topic, purpose, message, refs, now, cause)
                 continue
             if item.timing is Timing.digest:
-                await _to_digest(uow, nid, recipient.member_id, item, insight, now)
+                await _to_digest(uow, nid, recipient.member_id, item, topic, now)
                 continue
         recipient_id = recipient.member_id or recipient.endpoint or ""
         body = render(item.channel, message, nid)
@@ -133,12 +133,10 @@ async def record(
 
 
 async def _to_digest(
-    uow: UnitOfWork, nid: str, member_id: str, item: Planned, insight: Insight, now: datetime
+    uow: UnitOfWork, nid: str, member_id: str, item: Planned, topic: Topic, now: datetime
 ) -> None:
     reasons = item.recipient.reasons
-    digest = state.digest_item(
-        nid, member_id, item.channel.value, item.target, item.at, insight, reasons, now
-    )
+    digest = state.digest_item(nid, member_id, item.channel.value, item.target, item.at, topic, reasons, now)
     await state.add_digest_item(uow, digest)
 
 
@@ -146,7 +144,7 @@ async def _to_inbox(
     uow: UnitOfWork,
     nid: str,
     member_id: str,
-    insight: Insight,
+    topic: Topic,
     purpose: Purpose,
     message: Message,
     refs: dict[str, Any],
@@ -155,7 +153,7 @@ async def _to_inbox(
 ) -> None:
     """The inbox is ours: written in this transaction, delivered at once, recorded like any delivery."""
     body = render(Channel.inbox, message, nid)
-    item = state.inbox_item(nid, member_id, insight, purpose.value, body, refs["reasons"], now)
+    item = state.inbox_item(nid, member_id, topic, purpose.value, body, refs["reasons"], now)
     if not await state.add_inbox_item(uow, item):
         return
     target = {"member_id": member_id}
@@ -166,7 +164,8 @@ async def _to_inbox(
         purpose=purpose,
         channel=Channel.inbox,
         recipient_id=member_id,
-        insight_ids=[insight.insight_id],
+        insight_ids=topic.insight_ids,
+        initiative_id=topic.initiative_id,
         attempts=1,
         delivered_at=now,
     )

@@ -21,6 +21,7 @@ from ..domain.messages import insight_message
 from ..domain.planning import Planned
 from ..domain.policies import decide, escalation_for
 from ..domain.routing import Directory, Recipient, on_duty, route
+from ..domain.topics import Topic
 from ..store import state
 from . import fanout
 from .context import Context
@@ -85,7 +86,7 @@ async def _notify(
     reached = await fanout.record(
         uow,
         planned,
-        insight,
+        Topic.of_insight(insight),
         Purpose.insight,
         lambda reasons: insight_message(insight, reasons, link=context.inbox_link),
         now,

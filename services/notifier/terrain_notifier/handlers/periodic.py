@@ -16,6 +16,7 @@ from ..domain.deliveries import notification_id
 from ..domain.messages import digest_message, insight_message, render
 from ..domain.policies import after_escalating
 from ..domain.routing import escalation_recipients
+from ..domain.topics import Topic
 from ..store import deliveries, state
 from . import fanout
 from .context import Context
@@ -34,7 +35,7 @@ async def send_digest(uow: UnitOfWork, context: Context, member: str, channel: s
     item_ids = sorted(item["_id"] for item in items)
     nid = notification_id(Purpose.digest.value, member, channel, due_at.isoformat(), *item_ids)
     message = digest_message([item["summary"] for item in items], context.inbox_link)
-    insight_ids = list(dict.fromkeys(item["insight_id"] for item in items))[:MAX_INSIGHT_IDS]
+    insight_ids = list(dict.fromkeys(i["insight_id"] for i in items if i["insight_id"]))[:MAX_INSIGHT_IDS]
     body = render(Channel(channel), message, nid)
     target = items[-1]["target"]
     doc = deliveries.document(
@@ -65,7 +66,7 @@ async def escalate(uow: UnitOfWork, context: Context, held: dict[str, Any], now:
     reached = await fanout.record(
         uow,
         planned,
-        insight,
+        Topic.of_insight(insight),
         Purpose.escalation,
         lambda reasons: insight_message(
             insight, reasons, Purpose.escalation, note=note, link=context.inbox_link

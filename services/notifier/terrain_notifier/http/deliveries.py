@@ -26,6 +26,7 @@ SHOWN = (
     "last_error",
     "insight_ids",
     "initiative_id",
+    "ritual",
     "reasons",
     "timing",
     "why",
@@ -54,6 +55,9 @@ async def list_deliveries(
     insight_id: str | None = None,
     initiative_id: str | None = None,
     recipient_id: str | None = None,
+    ritual: Annotated[
+        str | None, Query(description="Planning notifications of one ritual, e.g. dependency_requested.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[dict[str, Any]]:
@@ -64,6 +68,7 @@ async def list_deliveries(
         "insight_ids": insight_id,
         "initiative_id": initiative_id,
         "recipient_id": recipient_id,
+        "ritual": ritual,
     }
     docs, next_cursor = await deliveries.listed(uow, filters, limit, cursor)
     return Page[dict[str, Any]](items=[_view(doc) for doc in docs], next_cursor=next_cursor)

@@ -20,6 +20,7 @@ class InboxItem(BaseModel):
     item_id: str
     purpose: str
     insight_id: str | None
+    ritual: str | None = None  # planning notifications: dependency_requested, ballot_opened, ...
     severity: str | None
     kind: str | None
     subject: str

@@ -11,6 +11,7 @@ from terrain_kit.pagination import page
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.policies import Situation
+from ..domain.topics import Topic
 from . import DIGEST_ITEMS, INBOX, LOOPS, SITUATIONS
 
 # -- situations ------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ async def acknowledge(uow: UnitOfWork, dedup_key: str, member_id: str, now: date
 def inbox_item(
     nid: str,
     member_id: str,
-    insight: Insight,
+    topic: Topic,
     purpose: str,
     body: dict[str, Any],
     reasons: list[str],
@@ -103,10 +104,11 @@ def inbox_item(
         "_id": nid,
         "member_id": member_id,
         "purpose": purpose,
-        "insight_id": insight.insight_id,
-        "dedup_key": insight.dedup_key,
-        "severity": insight.severity.value,
-        "kind": insight.kind.value,
+        "insight_id": topic.insight_id,
+        "ritual": topic.ritual,
+        "dedup_key": topic.key,
+        "severity": topic.severity.value,
+        "kind": topic.kind,
         "subject": body["subject"],
         "text": body["text"],
         "reasons": reasons,
@@ -156,11 +158,11 @@ def digest_item(
     channel: str,
     target: dict[str, Any] | None,
     due_at: datetime | None,
-    insight: Insight,
+    topic: Topic,
     reasons: list[str],
     now: datetime,
 ) -> dict[str, Any]:
-    """One insight kept for a member's digest on one channel, with what the digest will say of it."""
+    """One topic kept for a member's digest on one channel, with what the digest will say of it."""
     return {
         "_id": nid,
         "member_id": member_id,
@@ -169,16 +171,8 @@ def digest_item(
         "due_at": due_at,
         "status": "pending",
         "created_at": now,
-        "insight_id": insight.insight_id,
-        "summary": {
-            "title": insight.title,
-            "severity": insight.severity.value,
-            "kind": insight.kind.value,
-            "product_area": insight.product_area,
-            "summary": insight.summary,
-            "insight_id": insight.insight_id,
-            "reasons": reasons,
-        },
+        "insight_id": topic.insight_id,
+        "summary": topic.digest_summary(reasons),
     }
 
 
