@@ -216,6 +216,8 @@ async def test_a_ballot_whose_window_ended_is_closed_and_published_by_the_schedu
     assert event.data.ballot_id == ballot_id
     assert event.data.closed_by == "initiatives-scheduler"
     assert (await api.call("GET", f"/v1/ballots/{ballot_id}")).json()["state"] == "closed"
+    [opened] = await events(jetstream, subjects.BALLOT_OPENED)  # announced at creation, not again
+    assert opened.data.ballot_id == ballot_id
 
 
 async def test_scores_stay_private_while_open_and_the_audit_is_public_after_close(api):

@@ -156,7 +156,7 @@ async def test_a_declined_dependency_blocks_alignment_until_it_is_withdrawn(api,
     assert event.data.reason == "We build it ourselves"
 
 
-async def test_a_request_left_unanswered_past_its_day_is_flagged_overdue(api):
+async def test_a_request_left_unanswered_past_its_day_is_flagged_overdue_and_announced_once(api, jetstream):
     ids = await three_teams(api)
     due = api.clock.now.date() + timedelta(days=2)
     dependency_id = (await request(api, ids["squad-a"], "squad-b", answer_by=due)).json()["dependency_id"]
@@ -174,6 +174,11 @@ async def test_a_request_left_unanswered_past_its_day_is_flagged_overdue(api):
     assert [d["dependency_id"] for d in overdue.json()["items"]] == [dependency_id]
     assert overdue.json()["items"][0]["overdue"] is True
     assert (await api.db["dependencies"].find_one({"_id": answered_id}))["overdue_since"] is None
+    [announced] = await eventually(
+        lambda: events(jetstream, subjects.INITIATIVE_DEPENDENCY_OVERDUE), what="overdue announced"
+    )
+    assert (announced.data.dependency_id, announced.data.escalated) == (dependency_id, False)
+    assert announced.data.requested_by == "key:bootstrap"  # the admin key the request was made with
 
 
 async def _flagged(api, dependency_id):

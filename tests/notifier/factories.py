@@ -1,6 +1,6 @@
 """Events and contract objects the notifier's tests are built from."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
@@ -13,6 +13,8 @@ from terrain_contracts.events.feedback import (
 )
 from terrain_contracts.events.initiative import (
     Briefing,
+    DependencyRequestedData,
+    InitiativeDependencyRequested,
     InitiativeShipped,
     InitiativeShippedData,
     InitiativeStatus,
@@ -30,6 +32,7 @@ from terrain_contracts.events.insight import (
     Severity,
 )
 from terrain_contracts.events.team import (
+    Discipline,
     Member,
     MemberRole,
     ProductArea,
@@ -156,3 +159,45 @@ def shipped(initiative_id: str, feedback_ids: list[str], team_id: str = "t-billi
         ),
         source="initiatives",
     )
+
+
+# -- planning rituals ---------------------------------------------------------------------------------
+
+
+def director(member_id: str, discipline: Discipline) -> Member:
+    return member(member_id, MemberRole.director).model_copy(update={"discipline": discipline})
+
+
+def state(team_id: str, kind: TeamKind, members: list[Member], parent: str | None = None) -> TeamState:
+    return TeamState(
+        team_id=team_id, name=team_id.title(), kind=kind, parent_team_id=parent, members=members, version=1
+    )
+
+
+def requested() -> InitiativeDependencyRequested:
+    data = DependencyRequestedData(
+        dependency_id="dep-1",
+        initiative_id="ini-a",
+        requesting_team_id="squad-a",
+        on_team_id="squad-b",
+        description="An export API",
+        answer_by=date(2026, 11, 27),
+        requested_by="pm-ann",
+        initiative_title="Exports",
+    )
+    return InitiativeDependencyRequested.create(data, source="initiatives")
+
+
+def org_teams() -> list[TeamCreated]:
+    """A tribe whose directors are the triforce, Product Ops, and two squads with their PMs."""
+    tribe = [
+        director("dir-pia", Discipline.product),
+        director("dir-dan", Discipline.design),
+        director("dir-eve", Discipline.engineering),
+        member("ops-olga", MemberRole.product_ops),
+    ]
+    squads = [
+        state("squad-a", TeamKind.squad, [member("pm-ann"), member("eng-al", MemberRole.engineer)], "tribe"),
+        state("squad-b", TeamKind.squad, [member("pm-bob")], "tribe"),
+    ]
+    return [team_created(s) for s in [state("tribe", TeamKind.tribe, tribe), *squads]]

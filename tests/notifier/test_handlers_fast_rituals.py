@@ -18,70 +18,31 @@ from terrain_contracts.events.initiative import (
     DependencyAnswer,
     DependencyAnsweredData,
     DependencyOverdueData,
-    DependencyRequestedData,
     InitiativeCyclePhaseChanged,
     InitiativeDependencyAnswered,
     InitiativeDependencyOverdue,
-    InitiativeDependencyRequested,
     RankedCandidate,
 )
 from terrain_contracts.events.notification import NotificationDelivered
-from terrain_contracts.events.team import Discipline, Member, MemberRole, TeamKind, TeamState
+from terrain_contracts.events.team import TeamKind
 from terrain_notifier.domain.members import DigestMode, Preferences
 from terrain_notifier.handlers import projections, rituals
 from terrain_notifier.store import directory as directory_store
 
-from .factories import NOW, member, team_created
+from .factories import NOW, member, org_teams, requested, state, team_created
 from .memory import docs
 
 pytestmark = pytest.mark.unit
 
 
-def director(member_id: str, discipline: Discipline) -> Member:
-    return member(member_id, MemberRole.director).model_copy(update={"discipline": discipline})
-
-
-def state(team_id: str, kind: TeamKind, members: list[Member], parent: str | None = None) -> TeamState:
-    return TeamState(
-        team_id=team_id, name=team_id.title(), kind=kind, parent_team_id=parent, members=members, version=1
-    )
-
-
 @pytest.fixture
 async def org(uow) -> None:
-    """A tribe whose directors are the triforce, Product Ops, and two squads with their PMs."""
-    tribe = [
-        director("dir-pia", Discipline.product),
-        director("dir-dan", Discipline.design),
-        director("dir-eve", Discipline.engineering),
-        member("ops-olga", MemberRole.product_ops),
-    ]
-    squads = [
-        state("squad-a", TeamKind.squad, [member("pm-ann"), member("eng-al", MemberRole.engineer)], "tribe"),
-        state("squad-b", TeamKind.squad, [member("pm-bob")], "tribe"),
-    ]
-    await projections.apply_teams(
-        uow, [team_created(s) for s in [state("tribe", TeamKind.tribe, tribe), *squads]]
-    )
+    await projections.apply_teams(uow, org_teams())
 
 
 async def told(uow) -> dict[str, list[str]]:
     """Who was told (their inbox), with their reasons."""
     return {item["member_id"]: item["reasons"] for item in await docs(uow, "inbox")}
-
-
-def requested() -> InitiativeDependencyRequested:
-    data = DependencyRequestedData(
-        dependency_id="dep-1",
-        initiative_id="ini-a",
-        requesting_team_id="squad-a",
-        on_team_id="squad-b",
-        description="An export API",
-        answer_by=date(2026, 11, 27),
-        requested_by="pm-ann",
-        initiative_title="Exports",
-    )
-    return InitiativeDependencyRequested.create(data, source="initiatives")
 
 
 def overdue(escalated: bool) -> InitiativeDependencyOverdue:
