@@ -38,6 +38,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         initiative.InitiativeCyclePhaseChanged,
         initiative.BallotOpened,
         initiative.BallotClosingSoon,
+        initiative.BallotCandidateAssigned,
     ),
     "insights": (
         feedback.FeedbackClassified,

@@ -294,10 +294,16 @@ class InitiativeCyclePhaseChanged(Event):
     stream: ClassVar[str] = streams.INITIATIVES
 
 
+class CandidateKind(StrEnum):
+    initiative = "initiative"
+    project = "project"  # one of Product Ops' own projects, put to the vote beside the initiatives
+
+
 class BallotCandidate(Contract):
-    initiative_id: Id
+    initiative_id: Id = Field(description="The initiative's id, or the project's (prj-...).")
     title: Title | None = None
     owner_team_id: Id | None = None
+    kind: CandidateKind = CandidateKind.initiative
 
 
 class BallotOpenedData(Contract):
@@ -349,6 +355,7 @@ class RankedCandidate(Contract):
     average: float = Field(ge=0.0, le=3.0)
     title: Title | None = None
     owner_team_id: Id | None = None
+    kind: CandidateKind = CandidateKind.initiative
 
 
 class CastVote(Contract):
@@ -378,4 +385,26 @@ class BallotClosed(Event):
     version: Literal[1] = 1
     data: BallotClosedData
     subject: ClassVar[str] = subjects.BALLOT_CLOSED
+    stream: ClassVar[str] = streams.INITIATIVES
+
+
+class BallotCandidateAssignedData(Contract):
+    ballot_id: Id
+    quarter: Quarter
+    candidate_id: Id
+    kind: CandidateKind
+    title: Title | None = None
+    rank: int | None = Field(default=None, ge=1)
+    owner_member_id: Id
+    owner_team_id: Id | None = None
+    assigned_by: Id
+
+
+class BallotCandidateAssigned(Event):
+    """After the vote, Product Ops gives a ranked candidate (an initiative or a project) its owner."""
+
+    type: Literal["ballot.candidate_assigned"] = "ballot.candidate_assigned"
+    version: Literal[1] = 1
+    data: BallotCandidateAssignedData
+    subject: ClassVar[str] = subjects.BALLOT_CANDIDATE_ASSIGNED
     stream: ClassVar[str] = streams.INITIATIVES
