@@ -1,7 +1,10 @@
 """How each vendor signs a delivery, written from its public docs: the tests' side of the handshake."""
 
 import base64
+import hashlib
+import hmac
 import json
+import time
 from pathlib import Path
 
 from terrain_dev.webhook_signing import sign as vendor_sign
@@ -40,3 +43,17 @@ def sign(
     return vendor_sign(
         vendor, body, secret or SECRETS[vendor][0], age=age, base_url=BASE_URL, delivery_id=delivery_id
     )
+
+
+SLACK_SECRET = "slack-signing-secret"
+
+
+def slack_headers(body: bytes, secret: str = SLACK_SECRET, *, age: float = 0.0) -> dict[str, str]:
+    """Slack's v0 request signature, as its signing-secret guide writes it, made ``age`` seconds ago."""
+    stamp = str(int(time.time() - age))
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Request-Timestamp": stamp,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }

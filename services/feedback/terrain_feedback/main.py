@@ -12,6 +12,7 @@ from . import store
 from .domain.items import DuplicateRules
 from .handlers.context import Context
 from .http import ROUTERS
+from .jobs.mailbox import listener
 from .settings import FeedbackSettings
 from .store.recent import RecentItems
 from .subscribers import declare
@@ -27,6 +28,8 @@ def context_for(settings: FeedbackSettings) -> Context:
         redact=settings.redact_contacts,
         recent=RecentItems(d.max_candidates, d.cache_seconds),
         webhooks=settings.webhooks,
+        slack=settings.slack,
+        mailbox=settings.mailbox,
     )
 
 
@@ -34,14 +37,19 @@ def create(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     context = context_for(settings)
     service = Service(
-        "feedback", settings, consumers=declare(context), indexes=store.INDEXES, publishes=PUBLISHES
+        "feedback",
+        settings,
+        consumers=declare(context),
+        indexes=store.INDEXES,
+        publishes=PUBLISHES,
+        background=[listener(context)] if settings.mailbox.enabled else [],
     )
     app = create_app(
         service,
         title="Terrain feedback",
         description="Intake of customer and field feedback: events, signed webhooks, "
-        "bulk import; "
-        "de-duplication and account enrichment.",
+        "bulk import, logged by hand (API, Slack, email); "
+        "de-duplication and account enrichment; what became of each rep's feedback.",
         routers=ROUTERS,
     )
     app.state.context = context

@@ -46,6 +46,34 @@ class DuplicateSettings(BaseModel):
     cache_seconds: float = Field(default=120.0, ge=0, description="How long a replica trusts its cache.")
 
 
+class SlackSettings(BaseModel):
+    """Slack capture: a message shortcut or the /feedback slash command of the company's Slack app."""
+
+    signing_secrets: list[SecretStr] = Field(
+        default_factory=list, max_length=2, description="The app's signing secret; empty: 401 to everything."
+    )
+    users: dict[str, str] = Field(
+        default_factory=dict, description="Slack user id -> Terrain member id (their work email, for reps)."
+    )
+    # Answers go back to Slack's response_url only when it starts with one of these (never anywhere else).
+    response_url_prefixes: list[str] = Field(default_factory=lambda: ["https://hooks.slack.com/"])
+    source: str = "slack"
+
+
+class MailboxSettings(BaseModel):
+    """Email capture: an SMTP listener whose messages to ``address`` become feedback (off by default)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8125, ge=0, le=65535)
+    address: str = Field(default="feedback@terrain.local", description="The one recipient accepted.")
+    sender_domains: list[str] = Field(
+        default_factory=list, description="Staff email domains accepted as reporters; empty: any sender."
+    )
+    max_message_bytes: int = Field(default=256 * 1024, ge=1024)
+    source: str = "email"
+
+
 LINGER_MS = 25.0
 
 
@@ -59,6 +87,8 @@ class FeedbackSettings(ServiceSettings):
     webhooks: WebhookSettings = WebhookSettings()
     duplicates: DuplicateSettings = DuplicateSettings()
     redact_contacts: bool = Field(default=False, description="Mask emails and phone numbers in stored text.")
+    slack: SlackSettings = SlackSettings()
+    mailbox: MailboxSettings = MailboxSettings()
 
     @field_validator("consumer", mode="before")
     @classmethod

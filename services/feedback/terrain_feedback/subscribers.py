@@ -1,14 +1,23 @@
 """Durable consumers: parse the contract, call a handler, nothing else."""
 
 from terrain_contracts.events.account import AccountUpdated
-from terrain_contracts.events.feedback import FeedbackSubmitted
-from terrain_contracts.events.initiative import InitiativeShipped
+from terrain_contracts.events.feedback import FeedbackClassified, FeedbackSubmitted
+from terrain_contracts.events.initiative import (
+    InitiativeCreated,
+    InitiativeDropped,
+    InitiativeFeedbackLinked,
+    InitiativeFeedbackUnlinked,
+    InitiativeShipped,
+    InitiativeStatusChanged,
+    InitiativeUpdated,
+)
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
 from .domain.mapping import channel_of
-from .handlers import accounts, intake, shipped
+from .handlers import accounts, followups, intake, shipped
 from .handlers.context import Context
+from .handlers.followups import InitiativeEvent
 from .handlers.intake import Submission
 
 
@@ -44,5 +53,25 @@ def declare(context: Context) -> Consumers:
         """Mark the feedback an initiative answered as shipped."""
         data = event.data
         await shipped.mark_shipped(uow, data.linked_feedback_ids, data.initiative.initiative_id)
+
+    # What became of items, for "my feedback": the theme insights gave them, the initiatives linking them.
+    @consumers.on(FeedbackClassified, durable="feedback-themes", batch=True)
+    async def on_classified(events: list[FeedbackClassified], uow: UnitOfWork) -> None:
+        """Keep each item's theme (its newest classified revision)."""
+        await followups.apply_classified(uow, events)
+
+    @consumers.on(
+        InitiativeCreated,
+        InitiativeUpdated,
+        InitiativeStatusChanged,
+        InitiativeShipped,
+        InitiativeDropped,
+        InitiativeFeedbackLinked,
+        InitiativeFeedbackUnlinked,
+        durable="feedback-initiatives",
+    )
+    async def on_initiative(event: InitiativeEvent, uow: UnitOfWork) -> None:
+        """Keep which initiatives link which items, and each initiative's title and status."""
+        await followups.apply_initiative(uow, event)
 
     return consumers

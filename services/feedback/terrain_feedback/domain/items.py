@@ -68,7 +68,14 @@ def normalise(data: FeedbackSubmittedData, *, redact: bool) -> FeedbackSubmitted
 
 
 def content_hash(data: FeedbackSubmittedData) -> str:
-    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    # Fields added to the contract later are left out while unset, so an item stored before them hashes
+    # the same when replayed (unchanged, not an edit).
+    added: dict[str, Any] = {}
+    if data.proposed_initiative_id is None:
+        added["proposed_initiative_id"] = True
+    if data.reporter.member_id is None:
+        added["reporter"] = {"member_id"}
+    return hashlib.sha256(data.model_dump_json(exclude=added or None).encode()).hexdigest()
 
 
 def email_domain(email: str | None) -> str | None:
@@ -228,6 +235,7 @@ class IntakePlan:
             ingested_at=self._now,
             url=data.url,
             duplicate_of=duplicate,
+            proposed_initiative_id=data.proposed_initiative_id,
         )
         item = Item(
             ingested=ingested,

@@ -11,6 +11,7 @@ from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
 from ..store import erasures as store
+from ..store import followups
 from .context import Context
 
 SOURCE = "feedback"
@@ -55,6 +56,8 @@ async def erase_customer(
     }
     ids = await store.erase(uow, account_id, customer_email, record)
     await erase_personal(uow, ids)
+    if ids:
+        await followups.forget(uow, ids)  # their themes and initiative links (ids only, but theirs)
     parts = [ids[i : i + ERASURE_PART] for i in range(0, len(ids), ERASURE_PART)]
     for number, part in enumerate(parts, start=1):
         data = FeedbackErasedData(

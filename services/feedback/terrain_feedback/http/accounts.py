@@ -1,4 +1,5 @@
-"""The account registry. Any key reads; pm and product_ops change accounts (admin always passes).
+"""The account registry. Any key reads (a rep: the accounts they cover); pm and product_ops change accounts
+(admin always passes).
 
 Every stored change moves an account's version (API writes and newer CRM events alike): GET answers it
 as the ETag, a replace sends it back as If-Match (428 without, 412 when stale); creating needs none.
@@ -53,7 +54,8 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[AccountView]:
-    docs, next_cursor = await store.page_of_accounts(reads, limit, cursor)
+    covered = principal.actor if principal.role in (Role.sales, Role.cs) else None
+    docs, next_cursor = await store.page_of_accounts(reads, limit, cursor, covered_by=covered)
     return Page(items=[_account_view(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -61,7 +63,8 @@ async def list_accounts(
 async def get_account(account_id: str, reads: Reads, principal: Reader, response: Response) -> AccountView:
     """The account and, as its ETag, the version a replace sends back as If-Match."""
     doc = await store.get_account(reads, account_id)
-    if doc is None:
+    rep = principal.role in (Role.sales, Role.cs)
+    if doc is None or (rep and doc.get("owner_rep_email") != principal.actor):  # a rep: theirs only
         raise NotFound(f"no account {account_id}")
     view = _account_view(doc)
     etag(response, view.version)

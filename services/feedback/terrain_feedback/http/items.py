@@ -5,17 +5,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BeforeValidator, Field
+from terrain_contracts import Role
 from terrain_contracts.events.feedback import CustomerRef, FeedbackIngestedData, FeedbackKind
 from terrain_contracts.types import Id, Slug
 from terrain_kit.api import Reads
-from terrain_kit.auth import SourceReader
+from terrain_kit.auth import Principal, SourceReader
 from terrain_kit.errors import Forbidden, NotFound
 from terrain_kit.pagination import Page
 
 from ..domain.items import Status
+from ..store import followups
 from ..store import items as store
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
+
+# Field reps read what they reported and the feedback of the accounts they cover, nothing else.
+REPS = (Role.sales, Role.cs)
 
 
 def _not_a_number(value: Any) -> Any:
@@ -40,7 +45,7 @@ class FeedbackView(FeedbackIngestedData):
     first_ingested_at: datetime
 
 
-def _feedback_view(doc: dict[str, Any]) -> FeedbackView:
+def feedback_view(doc: dict[str, Any]) -> FeedbackView:
     return FeedbackView.model_validate(
         {k: doc.get(k) for k in FeedbackView.model_fields if k in doc}, extra="ignore"
     )
@@ -75,13 +80,28 @@ async def list_feedback(
         duplicate_of=duplicate_of,
         within_sources=principal.sources,
     )
+    if principal.role in REPS:
+        query = {"$and": [query, await followups.visible_to_rep(reads, principal.actor)]}
     docs, next_cursor = await store.page_of_items(reads, query, limit, cursor)
-    return Page(items=[_feedback_view(d) for d in docs], next_cursor=next_cursor)
+    return Page(items=[feedback_view(d) for d in docs], next_cursor=next_cursor)
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackView)
 async def get_feedback(feedback_id: str, reads: Reads, principal: SourceReader) -> FeedbackView:
     doc = await store.get_item(reads, feedback_id)
-    if doc is None or not principal.may_see(doc["source"]):  # another source's item is not shown to exist
+    # Another source's item, or (for a rep) another rep's item, is not shown to exist.
+    if doc is None or not principal.may_see(doc["source"]) or not await rep_may_read(reads, principal, doc):
         raise NotFound(f"no feedback {feedback_id}")
-    return _feedback_view(doc)
+    return feedback_view(doc)
+
+
+async def rep_may_read(reads: Reads, principal: Principal, doc: dict[str, Any]) -> bool:
+    """A rep reads what they reported and the feedback of the accounts they cover; other roles read all."""
+    if principal.role not in REPS:
+        return True
+    reporter = doc.get("reporter") or {}
+    if principal.actor in (reporter.get("member_id"), reporter.get("email")):
+        return True
+    if "@" not in principal.actor:
+        return False
+    return doc.get("account_id") in await followups.covered_accounts(reads, principal.actor)

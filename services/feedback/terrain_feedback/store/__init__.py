@@ -11,6 +11,10 @@ FEEDBACK = "feedback"
 ACCOUNTS = "accounts"
 ERASED = "erased"  # tombstones: feedback ids erased on request, never ingested again
 ERASURES = "erasures"
+# What became of items, from other services' events (for "my feedback"): keyed by feedback or initiative id.
+THEMES = "themes"  # feedback.classified: the best theme of the latest revision
+LINKS = "initiative_links"  # initiative.feedback_linked / unlinked
+INITIATIVES = "initiatives"  # the briefing's title and status, from initiative.* events
 
 # Every index slows writes on the local Mongo-wire server (~1,750 docs/s with none, ~650 with four):
 # only what queries need. The _id is derived from (source, external_id), so it is their unique index;
@@ -19,4 +23,6 @@ INDEXES = [
     Index(FEEDBACK, (("occurred_at", DESCENDING), ("_id", DESCENDING))),
     Index(FEEDBACK, asc("dup_key", "occurred_at")),
     Index(ACCOUNTS, asc("domains")),
+    Index(FEEDBACK, asc("reporter.member_id", "occurred_at")),  # "my feedback"
+    Index(LINKS, asc("feedback_id")),
 ]

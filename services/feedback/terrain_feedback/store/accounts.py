@@ -70,6 +70,8 @@ async def get_account(uow: UnitOfWork, account_id: str) -> dict[str, Any] | None
 
 
 async def page_of_accounts(
-    uow: UnitOfWork, limit: int, cursor: str | None
+    uow: UnitOfWork, limit: int, cursor: str | None, covered_by: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    return await page(uow.db[ACCOUNTS], {}, sort=("_id", 1), limit=limit, cursor=cursor)
+    """Every account, or those ``covered_by`` a rep (their work email is the CRM's owner_rep_email)."""
+    query = {} if covered_by is None else {"owner_rep_email": covered_by}
+    return await page(uow.db[ACCOUNTS], query, sort=("_id", 1), limit=limit, cursor=cursor)

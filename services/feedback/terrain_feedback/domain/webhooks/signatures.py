@@ -12,6 +12,8 @@
   space-separated) over ``id.timestamp.body``, secrets ``whsec_<base64>``; verified by the reference
   ``standardwebhooks`` package. It reads text only: a body that is not UTF-8 is checked with the same
   scheme on its bytes, and when the signature holds the body is refused as such (400), not as forged.
+- Slack (capture, not a vendor webhook): ``X-Slack-Signature`` = ``v0=`` + hex(HMAC-SHA256(signing secret,
+  "v0:" + ``X-Slack-Request-Timestamp`` + ":" + body)), the timestamp in Unix seconds.
 
 Unix timestamps are whole units in ASCII digits (at most 15); anything else in a timestamp header (huge,
 negative, signed, fractional, exponent, NaN, infinity, other scripts' digits) is unauthorized, like a bad
@@ -144,6 +146,20 @@ def verify_salesforce(request: SignedRequest, secrets: list[str], now: float, to
     _check_age(_epoch_seconds(request, "X-Terrain-Timestamp"), now, tolerance)
     timestamp = _header(request, "X-Terrain-Timestamp")
     _any_matches(signature, [_hmac(s, timestamp.encode() + b"." + request.body) for s in secrets])
+
+
+def verify_slack(request: SignedRequest, secrets: list[str], now: float, tolerance: int) -> None:
+    presented = _header(request, "X-Slack-Signature")
+    if not presented.startswith("v0="):
+        raise Unauthorized("X-Slack-Signature must read v0=<hex>")
+    try:
+        signature = bytes.fromhex(presented[3:])
+    except ValueError as exc:
+        raise Unauthorized("signature is not hexadecimal") from exc
+    _check_age(_epoch_seconds(request, "X-Slack-Request-Timestamp"), now, tolerance)
+    timestamp = _header(request, "X-Slack-Request-Timestamp")
+    message = b"v0:" + timestamp.encode() + b":" + request.body
+    _any_matches(signature, [_hmac(s, message) for s in secrets])
 
 
 STANDARD_WINDOW = 300  # the reference package's fixed window, seconds either side of now

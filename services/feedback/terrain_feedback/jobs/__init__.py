@@ -1,0 +1,1 @@
+"""Background tasks the service runs beside its consumers: the feedback mailbox."""
