@@ -7,6 +7,8 @@ import pytest
 from terrain_contracts.events.initiative import DependencyAnswer
 from terrain_contracts.events.team import Discipline, Member, MemberRole
 from terrain_contracts.subjects import (
+    BALLOT_CANDIDATE_ASSIGNED,
+    BALLOT_CLOSED,
     BALLOT_CLOSING_SOON,
     BALLOT_OPENED,
     INITIATIVE_CYCLE_PHASE_CHANGED,
@@ -14,7 +16,8 @@ from terrain_contracts.subjects import (
     INITIATIVE_DEPENDENCY_OVERDUE,
 )
 from terrain_initiatives.domain.lifecycle import Phase
-from terrain_initiatives.handlers import announcements, ballots, dependencies, planning, teams
+from terrain_initiatives.handlers import announcements, ballots, candidates, dependencies, planning, teams
+from terrain_kit.errors import Conflict, Invalid
 
 from .conftest import QUARTER
 from .fast import OPS, OTHER_PM, PM, briefing, data_of, director, proposed, squad, subjects
@@ -67,7 +70,12 @@ class TestBallotAnnouncements:
 
         [opened] = published(uow, BALLOT_OPENED)
         assert opened["candidates"] == [
-            {"initiative_id": candidate, "title": "Initiative of squad-a", "owner_team_id": "squad-a"}
+            {
+                "initiative_id": candidate,
+                "title": "Initiative of squad-a",
+                "owner_team_id": "squad-a",
+                "kind": "initiative",
+            }
         ]
         assert await announcements.announce_opened_ballots(uow, context) == 0
 
@@ -161,3 +169,63 @@ class TestDependencyAnnouncements:
 
         clock.advance(days=10)
         assert await announcements.announce_overdue(uow, context) == 0
+
+
+class TestProjectsAndAssignments:
+    async def test_product_ops_projects_are_candidates_ranked_and_assigned_to_owners_after_the_vote(
+        self, uow, context, clock
+    ):
+        await squad(uow, context, "squad-a", PM)
+        candidate = await proposed(uow, context, "squad-a")
+        ballot = await ballots.open_ballot(
+            uow,
+            OPS,
+            context,
+            QUARTER,
+            [candidate],
+            None,
+            clock.now + timedelta(days=2),
+            1,
+            [{"title": "Briefing template v2", "owner_team_id": None}],
+        )
+        [project] = ballot["projects"]
+        await ballots.cast(uow, director(1), context, ballot["_id"], project, 3)
+        await ballots.cast(uow, director(1), context, ballot["_id"], candidate, 1)
+        with pytest.raises(Conflict):
+            await candidates.assign(uow, OPS, context, ballot["_id"], project, "pm-a", None)
+        await ballots.close(uow, OPS, context, ballot["_id"])
+
+        _, announced = await candidates.assign(uow, OPS, context, ballot["_id"], project, "pm-a", "squad-a")
+        _, again = await candidates.assign(uow, OPS, context, ballot["_id"], project, "pm-a", "squad-a")
+
+        [opened] = published(uow, BALLOT_OPENED)
+        assert [c["kind"] for c in opened["candidates"]] == ["initiative", "project"]
+        [closed] = published(uow, BALLOT_CLOSED)
+        assert [(r["initiative_id"], r["kind"], r["title"]) for r in closed["ranking"]] == [
+            (project, "project", "Briefing template v2"),
+            (candidate, "initiative", "Initiative of squad-a"),
+        ]
+        [assigned] = published(uow, BALLOT_CANDIDATE_ASSIGNED)
+        assert (announced, again) == (True, False)
+        assert (assigned["candidate_id"], assigned["rank"], assigned["owner_member_id"]) == (
+            project,
+            1,
+            "pm-a",
+        )
+
+    async def test_an_owner_who_is_no_member_and_a_ballot_without_candidates_are_refused_naming_the_field(
+        self, uow, context, clock
+    ):
+        await squad(uow, context, "squad-a", PM)
+        closes = clock.now + timedelta(days=2)
+        with pytest.raises(Invalid) as empty:
+            await ballots.open_ballot(uow, OPS, context, QUARTER, [], None, closes, 1, [])
+        ballot = await ballots.open_ballot(
+            uow, OPS, context, QUARTER, [], None, closes, 0, [{"title": "Ops"}]
+        )
+        await ballots.close(uow, OPS, context, ballot["_id"])
+
+        with pytest.raises(Invalid) as nobody:
+            await candidates.assign(uow, OPS, context, ballot["_id"], ballot["candidates"][0], "ghost", None)
+
+        assert (empty.value.field, nobody.value.field) == ("candidate_ids", "owner_member_id")

@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from terrain_contracts.events.initiative import (
     BallotCandidate,
+    BallotCandidateAssigned,
+    BallotCandidateAssignedData,
     BallotClosed,
     BallotClosedData,
     BallotClosingSoon,
     BallotClosingSoonData,
     BallotOpened,
     BallotOpenedData,
+    CandidateKind,
     CastVote,
     CyclePhase,
     CyclePhaseChangedData,
@@ -256,3 +259,26 @@ class TestCycleAndBallots:
         [item] = await docs(uow, "digest_items", member_id="pm-bob")
         assert item["summary"]["kind"] == "dependency_requested"
         assert not [d for d in await docs(uow, "deliveries") if d["recipient_id"] == "pm-bob"]
+
+    async def test_an_assigned_candidate_reaches_its_owner_and_the_owning_teams_pms(self, uow, context, org):
+        data = BallotCandidateAssignedData(
+            ballot_id="bal-1",
+            quarter="2027-Q1",
+            candidate_id="prj-1",
+            kind=CandidateKind.project,
+            title="Briefing template v2",
+            rank=1,
+            owner_member_id="ops-olga",
+            owner_team_id="squad-b",
+            assigned_by="ops-olga",
+        )
+        await rituals.on_ritual(uow, context, BallotCandidateAssigned.create(data, source="initiatives"))
+
+        assert await told(uow) == {
+            "ops-olga": ["you own 'Briefing template v2' (ranked #1) after the 2027-Q1 vote"],
+            "pm-bob": [
+                "PM of Squad-B (squad-b): 'Briefing template v2' (ranked #1) is assigned to your team"
+            ],
+        }
+        [item] = [i for i in await docs(uow, "inbox") if i["member_id"] == "pm-bob"]
+        assert "the project 'Briefing template v2' (prj-1), ranked #1, is owned by ops-olga" in item["text"]

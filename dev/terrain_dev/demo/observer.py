@@ -160,7 +160,7 @@ class Observer:
 
     def _BallotClosed(self, event: BallotClosed) -> None:
         data = event.data
-        ranking = ", ".join(f"#{r.rank} {r.initiative_id} ({r.total} pts)" for r in data.ranking)
+        ranking = ", ".join(f"#{r.rank} {r.title or r.initiative_id} ({r.total} pts)" for r in data.ranking)
         self.say(
             f"[vote] ballot {data.quarter} closed, {data.voters} directors voted (quorum "
             f"{'met' if data.quorum_met else 'missed'}): {ranking}"

@@ -222,7 +222,9 @@ async def phase(services: Services, quarter: str, to: str) -> None:
     )
 
 
-SCORES = {org.CLAIRE: (3, 2, 1), org.MARC: (3, 1, 2), org.SOFIA: (2, 3, 1)}
+# Product Ops' own project, put to the vote beside the three initiatives, then given its owner.
+PROJECT = "Briefing adoption: one template, reminders before the deadline"
+SCORES = {org.CLAIRE: (3, 2, 1, 2), org.MARC: (3, 1, 2, 1), org.SOFIA: (2, 3, 1, 3)}
 
 
 async def vote(services: Services, quarter: str, candidates: list[str], say: Callable[[str], None]) -> dict:
@@ -236,9 +238,11 @@ async def vote(services: Services, quarter: str, candidates: list[str], say: Cal
         json={
             "quarter": quarter,
             "candidate_ids": candidates,
+            "projects": [{"title": PROJECT, "owner_team_id": org.OPS.team_id}],
             "closes_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
         },
     )
+    candidates = ballot["candidates"]  # the initiatives, then the project's new id
     await told(services, say, "ballot_opened", "the directors are asked to vote")
     for director, scores in SCORES.items():
         for candidate, score in zip(candidates, scores, strict=True):
@@ -254,6 +258,15 @@ async def vote(services: Services, quarter: str, candidates: list[str], say: Cal
         "initiatives", "POST", f"/v1/ballots/{ballot['ballot_id']}/close", "product_ops", org.NADIA.member_id
     )
     await told(services, say, "ballot_closed", "the results go to the voters and the candidates' PMs")
+    await services.as_member(
+        "initiatives",
+        "PUT",
+        f"/v1/ballots/{ballot['ballot_id']}/assignments/{candidates[-1]}",
+        "product_ops",
+        org.NADIA.member_id,
+        json={"owner_member_id": org.TOM.member_id, "owner_team_id": org.OPS.team_id},
+    )
+    await told(services, say, "candidate_assigned", "Product Ops' project goes to Tom")
     return closed
 
 

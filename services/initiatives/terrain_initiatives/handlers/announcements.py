@@ -22,19 +22,17 @@ from ..store import initiatives as initiative_store
 from ..store import planning as store
 from ..store import teams as team_store
 from . import event
+from .candidates import of_ballot
 from .context import Context
 
 
 async def ballot_opened(uow: UnitOfWork, ballot: dict[str, Any]) -> None:
     """Announce a ballot whose window is open: the directors are told what they vote on and until when."""
-    docs = await initiative_store.by_ids(uow, ballot["candidates"])
     candidates = [
         BallotCandidate(
-            initiative_id=i,
-            title=docs[i]["title"] if i in docs else None,
-            owner_team_id=docs[i]["owner_team_id"] if i in docs else None,
+            initiative_id=c.candidate_id, title=c.title, owner_team_id=c.owner_team_id, kind=c.kind
         )
-        for i in ballot["candidates"]
+        for c in (await of_ballot(uow, ballot)).values()
     ]
     data = BallotOpenedData(
         ballot_id=ballot["_id"],

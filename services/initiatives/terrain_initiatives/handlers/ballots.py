@@ -16,6 +16,7 @@ from ..store import initiatives as initiative_store
 from ..store import planning as store
 from . import event
 from .announcements import ballot_opened
+from .candidates import Candidate, new_projects, of_ballot
 from .context import Context
 from .evidence import score
 
@@ -31,13 +32,18 @@ async def open_ballot(
     opens_at: datetime | None,
     closes_at: datetime,
     quorum: int | None,
+    projects: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """Initiatives of the quarter (proposed, aligned or committed) and Product Ops' own ``projects``
+    (``{"title", "owner_team_id"?}``) as candidates."""
     now = context.now()
     opens_at = opens_at or now
     if closes_at <= opens_at:
         raise Invalid("closes_at", "the window must close after it opens")
     if closes_at <= now:
         raise Invalid("closes_at", "the window must close in the future")
+    if not candidate_ids and not projects:
+        raise Invalid("candidate_ids", "a ballot needs candidates: initiatives, projects, or both")
     docs = await initiative_store.by_ids(uow, candidate_ids)
     for candidate in candidate_ids:
         doc = docs.get(candidate)
@@ -52,10 +58,12 @@ async def open_ballot(
                 "candidate_ids",
                 f"initiative {candidate} is {doc['status']}: candidates are {', '.join(CANDIDATE_STATUSES)}",
             )
+    own = await new_projects(uow, projects or [])
     ballot = {
         "_id": f"bal-{secrets.token_hex(6)}",
         "quarter": quarter,
-        "candidates": candidate_ids,
+        "candidates": [*candidate_ids, *own],
+        "projects": own,
         "opens_at": opens_at,
         "closes_at": closes_at,
         "quorum": context.ballot_quorum if quorum is None else quorum,
@@ -122,7 +130,9 @@ async def close(
     rules.check_closable(ballot_id, now, ballot["opens_at"])
     votes = _votes(await store.votes(uow, ballot_id))
     candidates = await initiative_store.by_ids(uow, ballot["candidates"])
+    # A project counts as proposed when its ballot was opened.
     proposed_at = {i: doc.get("proposed_at") for i, doc in candidates.items()}
+    proposed_at |= {project: ballot["created_at"] for project in ballot.get("projects") or {}}
     tally = rules.tally(ballot["candidates"], votes, proposed_at, ballot["quorum"])
     result = {
         "closed_at": now,
@@ -136,7 +146,8 @@ async def close(
         raise Conflict(f"ballot {ballot_id} changed meanwhile: reload it")
     if tally.quorum_met:  # an inquorate vote does not move priorities
         await _score_votes(uow, context, ballot_id, tally.ranking, candidates)
-    uow.emit(event(BallotClosed, _announcement(ballot, result, tally, votes, candidates)))
+    named = await of_ballot(uow, ballot)
+    uow.emit(event(BallotClosed, _announcement(ballot, result, tally, votes, named)))
     return {**ballot, "state": "closed", "result": result}, True
 
 
@@ -166,7 +177,7 @@ def _announcement(
     result: dict[str, Any],
     tally: rules.Tally,
     votes: list[rules.Vote],
-    candidates: dict[str, dict[str, Any]],
+    candidates: dict[str, Candidate],
 ) -> BallotClosedData:
     return BallotClosedData(
         ballot_id=ballot["_id"],
@@ -186,9 +197,10 @@ async def close_ended(uow: UnitOfWork, context: Context) -> list[str]:
     return await store.ended_ballots(uow, context.now())
 
 
-def _titled(ranked: RankedCandidate, candidates: dict[str, dict[str, Any]]) -> RankedCandidate:
-    """The ranking names each candidate and its owner, so the results say who takes what on."""
-    doc = candidates.get(ranked.initiative_id)
-    if doc is None:
+def _titled(ranked: RankedCandidate, candidates: dict[str, Candidate]) -> RankedCandidate:
+    """The ranking names each candidate, its kind and its owner, so the results say who takes what on."""
+    named = candidates.get(ranked.initiative_id)
+    if named is None:
         return ranked
-    return ranked.model_copy(update={"title": doc["title"], "owner_team_id": doc["owner_team_id"]})
+    update = {"title": named.title, "owner_team_id": named.owner_team_id, "kind": named.kind}
+    return ranked.model_copy(update=update)

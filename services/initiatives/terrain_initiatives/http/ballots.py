@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from terrain_contracts.types import Id, Quarter
+from terrain_contracts.types import Id, Quarter, Title
 from terrain_kit.api import Reads
 from terrain_kit.auth import Reader
 from terrain_kit.pagination import Page
@@ -13,19 +13,31 @@ from terrain_kit.pagination import Page
 from .. import metrics
 from ..domain.ballots import TIE_BREAK, Ranked
 from ..handlers import ballots as handlers
+from ..handlers import candidates
 from ..store import planning as store
 from .acting import Runner, Voter
 
 router = APIRouter(prefix="/v1/ballots", tags=["ballots"])
 
 
+class NewProject(BaseModel):
+    """One of Product Ops' own projects, put to the vote beside the product initiatives."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    owner_team_id: Id | None = Field(default=None, description="The team expected to carry it, if known.")
+
+
 class NewBallot(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quarter: Quarter
     candidate_ids: list[Id] = Field(
-        min_length=1,
+        default_factory=list,
         max_length=500,
         description="Initiatives of the quarter, proposed, aligned or committed.",
+    )
+    projects: list[NewProject] = Field(
+        default_factory=list, max_length=50, description="Product Ops' own projects (ids prj-... given)."
     )
     opens_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     closes_at: AwareDatetime
@@ -58,6 +70,24 @@ class Result(BaseModel):
     ranking: list[Ranked]
 
 
+class Project(BaseModel):
+    title: str
+    owner_team_id: str | None
+
+
+class Assignment(BaseModel):
+    owner_member_id: str
+    owner_team_id: str | None
+    assigned_by: str
+    assigned_at: datetime
+
+
+class AssignmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    owner_member_id: Id = Field(description="The member who takes the candidate on.")
+    owner_team_id: Id | None = None
+
+
 class Ballot(BaseModel):
     ballot_id: str
     quarter: str
@@ -70,12 +100,18 @@ class Ballot(BaseModel):
     voters: int | None = Field(default=None, description="Directors who voted so far (while open).")
     tie_break: str = TIE_BREAK
     result: Result | None
+    projects: dict[str, Project] = Field(default_factory=dict, description="Candidates that are projects.")
+    assignments: dict[str, Assignment] = Field(
+        default_factory=dict, description="Owners given to candidates after the vote."
+    )
 
 
 def ballot(doc: dict[str, Any], voters: int | None = None) -> Ballot:
     return Ballot(
         ballot_id=doc["_id"],
         voters=voters,
+        projects=doc.get("projects") or {},
+        assignments=doc.get("assignments") or {},
         **{
             k: doc[k]
             for k in (
@@ -103,8 +139,9 @@ def vote(doc: dict[str, Any]) -> Vote:
 async def open_ballot(body: NewBallot, call: Runner) -> Ballot:
     """Open a ballot over a quarter's candidates, with its voting window and quorum."""
     candidates = list(dict.fromkeys(body.candidate_ids))
+    projects = [project.model_dump() for project in body.projects]
     doc = await call.run(
-        handlers.open_ballot, body.quarter, candidates, body.opens_at, body.closes_at, body.quorum
+        handlers.open_ballot, body.quarter, candidates, body.opens_at, body.closes_at, body.quorum, projects
     )
     return ballot(doc, voters=0)
 
@@ -153,5 +190,19 @@ async def close_ballot(ballot_id: Id, call: Runner, response: Response) -> Ballo
     if announced:
         metrics.BALLOTS_CLOSED.labels(str(doc["result"]["quorum_met"]).lower(), "product_ops").inc()
     else:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ballot(doc)
+
+
+@router.put("/{ballot_id}/assignments/{candidate_id}", response_model=Ballot)
+async def assign(
+    ballot_id: Id, candidate_id: Id, body: AssignmentRequest, call: Runner, response: Response
+) -> Ballot:
+    """After the vote, give a candidate (initiative or project) its owner; announces
+    ballot.candidate_assigned (the same owner again announces nothing)."""
+    doc, announced = await call.run(
+        candidates.assign, ballot_id, candidate_id, body.owner_member_id, body.owner_team_id
+    )
+    if not announced:
         response.headers["Idempotent-Replayed"] = "true"
     return ballot(doc)

@@ -84,6 +84,12 @@ async def stamp_ballot(uow: UnitOfWork, ballot_id: str, name: str, at: datetime)
     return result.matched_count == 1
 
 
+async def assign(uow: UnitOfWork, ballot_id: str, candidate_id: str, assignment: dict[str, Any]) -> None:
+    await uow[BALLOTS].update_one(
+        {"_id": ballot_id}, {"$set": {f"assignments.{candidate_id}": assignment}}, session=uow.session
+    )
+
+
 async def touch_open_ballot(uow: UnitOfWork, ballot_id: str, at: datetime) -> bool:
     """Write the ballot with each vote, so that a vote and a concurrent close conflict (one retries)
     instead of the close missing the vote; False when it closed meanwhile."""

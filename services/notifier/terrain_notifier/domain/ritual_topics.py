@@ -1,13 +1,16 @@
 """What a planning notification says: one :class:`Topic` per ritual event (title, the facts, a key)."""
 
 from terrain_contracts.events.initiative import (
+    BallotCandidateAssignedData,
     BallotClosedData,
     BallotClosingSoonData,
     BallotOpenedData,
+    CandidateKind,
     CyclePhaseChangedData,
     DependencyAnsweredData,
     DependencyOverdueData,
     DependencyRequestedData,
+    RankedCandidate,
 )
 from terrain_contracts.events.insight import Severity
 
@@ -109,12 +112,15 @@ def closing_soon(data: BallotClosingSoonData) -> Topic:
     )
 
 
+def _ranked(r: RankedCandidate) -> str:
+    project = " (Product Ops project)" if r.kind is CandidateKind.project else ""
+    owner = f", owner {r.owner_team_id}" if r.owner_team_id else ""
+    score = f"total {r.total}, average {r.average:.2f}"
+    return f"#{r.rank} {_initiative(r.initiative_id, r.title)}{project}: {score}{owner}"
+
+
 def ballot_closed(data: BallotClosedData) -> Topic:
-    lines = "\n".join(
-        f"#{r.rank} {_initiative(r.initiative_id, r.title)}: total {r.total}, average {r.average:.2f}"
-        + (f", owner {r.owner_team_id}" if r.owner_team_id else "")
-        for r in data.ranking
-    )
+    lines = "\n".join(_ranked(r) for r in data.ranking)
     quorum = "quorum met" if data.quorum_met else "quorum NOT met: priorities unchanged"
     return Topic(
         key=f"ballot:{data.ballot_id}",
@@ -124,4 +130,21 @@ def ballot_closed(data: BallotClosedData) -> Topic:
         kind="ballot_closed",
         ritual="ballot_closed",
         data={"ranking": [r.model_dump(mode="json") for r in data.ranking]},
+    )
+
+
+def assigned(data: BallotCandidateAssignedData) -> Topic:
+    what = _initiative(data.candidate_id, data.title)
+    ranked = f", ranked #{data.rank}," if data.rank else ""
+    team = f" for team {data.owner_team_id}" if data.owner_team_id else ""
+    return Topic(
+        key=f"ballot:{data.ballot_id}:{data.candidate_id}",
+        title=f"Assigned to {data.owner_member_id}: {data.title or data.candidate_id}",
+        summary=f"After the {data.quarter} vote, the {data.kind.value} {what}{ranked} is owned by "
+        f"{data.owner_member_id}{team} (assigned by {data.assigned_by}).",
+        severity=Severity.info,
+        kind="candidate_assigned",
+        initiative_id=data.candidate_id if data.kind is CandidateKind.initiative else None,
+        ritual="candidate_assigned",
+        data={"assignment": data.model_dump(mode="json")},
     )

@@ -4,7 +4,8 @@
   answer-by day; answered: the requester; overdue: both; escalated: Product Ops;
 - cycle phase changed: the PMs and directors of every team, with what the phase asks of them;
 - ballot opened: every director; closing soon: the directors who have not voted; closed: everyone who
-  voted, and the PMs of the teams owning a ranked candidate (theirs to take on).
+  voted, and the PMs of the teams owning a ranked candidate (theirs to take on); a candidate assigned
+  after the vote: its owner, and the PMs of the owning team.
 
 A team nobody can be told about (no PM, no lead) falls back to Product Ops; members away hand over to
 their backup as for insights (``routing.hand_over``).
@@ -13,6 +14,7 @@ their backup as for insights (``routing.hand_over``).
 from collections.abc import Iterable
 
 from terrain_contracts.events.initiative import (
+    BallotCandidateAssignedData,
     BallotClosedData,
     BallotClosingSoonData,
     BallotOpenedData,
@@ -170,4 +172,16 @@ def ballot_closed(data: BallotClosedData, directory: Directory) -> list[Recipien
         what = f"'{ranked.title}'" if ranked.title else ranked.initiative_id
         for pm in team.with_role(MemberRole.pm):
             picks.add(pm, f"PM of {label(team)}: {what} ranked #{ranked.rank}, your team's to take on")
+    return picks.recipients()
+
+
+def assigned(data: BallotCandidateAssignedData, directory: Directory) -> list[Recipient]:
+    picks = Picks()
+    what = f"'{data.title}'" if data.title else data.candidate_id
+    ranked = f" (ranked #{data.rank})" if data.rank else ""
+    picks.add(data.owner_member_id, f"you own {what}{ranked} after the {data.quarter} vote")
+    team = directory.teams.get(data.owner_team_id or "")
+    if team is not None:
+        for pm in team.with_role(MemberRole.pm):
+            picks.add(pm, f"PM of {label(team)}: {what}{ranked} is assigned to your team")
     return picks.recipients()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from terrain_contracts import Event
 from terrain_contracts.events.initiative import (
+    BallotCandidateAssigned,
     BallotClosed,
     BallotClosingSoon,
     BallotOpened,
@@ -41,7 +42,7 @@ PLANNING_EVENTS = (
     InitiativeDependencyOverdue,
     InitiativeCyclePhaseChanged,
 )
-BALLOT_EVENTS = (BallotOpened, BallotClosingSoon, BallotClosed)
+BALLOT_EVENTS = (BallotOpened, BallotClosingSoon, BallotClosed, BallotCandidateAssigned)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def decide(event: Event, people: Directory, rules: Rules) -> Decided:
             return Decided(ritual_topics.closing_soon(data), rituals.closing_soon(data, people))
         case BallotClosed(data=data):
             return Decided(ritual_topics.ballot_closed(data), rituals.ballot_closed(data, people))
+        case BallotCandidateAssigned(data=data):
+            return Decided(ritual_topics.assigned(data), rituals.assigned(data, people))
     raise TypeError(f"not a planning event: {event.type}")
 
 
