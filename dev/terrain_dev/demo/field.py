@@ -1,4 +1,5 @@
-"""The week in the field: Sales and CS tools send what they hear, by events and by signed webhooks.
+"""The week in the field: Sales and CS tools send what they hear, by events and by signed webhooks, and a
+rep logs a call note by hand (POST /v1/feedback, as the rep, retried with the same key: stored once).
 
 Normal traffic, a ticket copied into the CRM (a near-duplicate), malformed input, a spike on one
 theme from large accounts, demand no initiative covers, and a large account about to churn.
@@ -18,7 +19,7 @@ from terrain_contracts.headers import MSG_ID
 from ..testing import publish
 from ..webhook_signing import sign
 from . import org
-from .client import Services
+from .client import Refused, Services
 from .observer import Observer
 from .seed import corpus, submission
 
@@ -113,6 +114,34 @@ class Field:
         await asyncio.sleep(self.pace)
         return response.status_code, response.text
 
+    async def call_note(self, account: org.Account, text: str) -> tuple[int, int]:
+        """The account's rep logs a call note by hand, as themselves; the app retries it: stored once."""
+        rep = account.owner
+        role = "cs" if rep.role in ("csm", "support_agent") else "sales"
+        # The rep's own key: named as them (the reporter's name), their member id is their work email.
+        created = await self.services.call(
+            "feedback",
+            "POST",
+            "/v1/api-keys",
+            self.services.admin_key,
+            json={"name": rep.name, "role": role, "member_id": rep.email},
+        )
+        key = created["key"]
+        correlation = f"demo-{uuid.uuid4().hex[:12]}"
+        headers = {"X-Correlation-Id": correlation, "Idempotency-Key": self._external_id("call")}
+        note = {"account_id": account.account_id, "text": f"Call notes: {text}"}
+        self.observer.submitted(correlation)
+        statuses = []
+        for _ in range(2):  # the second is the app's retry after a dropped answer: 200, the same item
+            response = await self.services.raw(
+                "feedback", "POST", "/v1/feedback", key, json=note, headers=headers
+            )
+            statuses.append(response.status_code)
+        if statuses != [201, 200]:
+            raise Refused(f"a call note logged by hand, then retried: HTTP {statuses}, expected [201, 200]")
+        await asyncio.sleep(self.pace)
+        return statuses[0], statuses[1]
+
     # -- the week's storylines ---------------------------------------------------------------------
 
     async def normal_traffic(self, count: int) -> None:
@@ -121,7 +150,9 @@ class Field:
         for n in range(count):
             theme, account = self.rng.choice(calm), self.rng.choice(small)
             text = self.rng.choice(self.items[theme])["text"]
-            if n % 4 == 1:
+            if n == 0:
+                await self.call_note(account, text)
+            elif n % 4 == 1:
                 await self.zendesk(account, text[:60], text)
             elif n % 4 == 3:
                 await self.intercom(account, text)
