@@ -208,15 +208,17 @@ async def _outbox_empty(api) -> bool:
 
 async def test_a_ballot_whose_window_ended_is_closed_and_published_by_the_scheduler(api, jetstream):
     [first] = await candidates(api, 1)
-    ballot_id = await open_ballot(api, [first], quorum=0)
+    ballot_id = await open_ballot(api, [first], quorum=0, opens_in=timedelta(hours=1))
 
+    api.clock.advance(hours=2)  # its window opens: the maintenance job announces it
+    await eventually(lambda: events(jetstream, subjects.BALLOT_OPENED), what="opening announced")
     api.clock.advance(days=3)
 
     [event] = await eventually(lambda: events(jetstream, subjects.BALLOT_CLOSED), what="scheduler closes it")
     assert event.data.ballot_id == ballot_id
     assert event.data.closed_by == "initiatives-scheduler"
     assert (await api.call("GET", f"/v1/ballots/{ballot_id}")).json()["state"] == "closed"
-    [opened] = await events(jetstream, subjects.BALLOT_OPENED)  # announced at creation, not again
+    [opened] = await events(jetstream, subjects.BALLOT_OPENED)  # announced once
     assert opened.data.ballot_id == ballot_id
 
 

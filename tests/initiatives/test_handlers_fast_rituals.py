@@ -229,3 +229,16 @@ class TestProjectsAndAssignments:
             await candidates.assign(uow, OPS, context, ballot["_id"], ballot["candidates"][0], "ghost", None)
 
         assert (empty.value.field, nobody.value.field) == ("candidate_ids", "owner_member_id")
+
+
+async def test_a_ballot_stored_before_announcements_existed_is_not_announced_late(uow, context, clock):
+    await squad(uow, context, "squad-a", PM)
+    candidate = await proposed(uow, context, "squad-a")
+    opens_at = clock.now + timedelta(hours=1)
+    ballot = await ballots.open_ballot(
+        uow, OPS, context, QUARTER, [candidate], opens_at, opens_at + timedelta(days=2), 1
+    )
+    await uow["ballots"].update_one({"_id": ballot["_id"]}, {"$unset": {"announced_at": ""}})
+
+    clock.advance(hours=2)
+    assert await announcements.announce_opened_ballots(uow, context) == 0

@@ -67,7 +67,8 @@ async def ended_ballots(uow: UnitOfWork, now: datetime) -> list[str]:
 
 
 async def ballots_opened_unannounced(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
-    query = {"state": "open", "opens_at": {"$lte": now}, "announced_at": None}
+    # Ballots created before announcements existed have no announced_at: they opened long ago, unannounced.
+    query = {"state": "open", "opens_at": {"$lte": now}, "announced_at": {"$exists": True, "$eq": None}}
     return await uow[BALLOTS].find(query, session=uow.session).to_list(None)
 
 
