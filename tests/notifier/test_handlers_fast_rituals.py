@@ -29,6 +29,7 @@ from terrain_contracts.events.initiative import (
 from terrain_contracts.events.notification import NotificationDelivered
 from terrain_contracts.events.team import TeamKind
 from terrain_notifier.domain.members import DigestMode, Preferences
+from terrain_notifier.domain.messages import digest_message
 from terrain_notifier.handlers import projections, rituals
 from terrain_notifier.store import directory as directory_store
 
@@ -259,6 +260,7 @@ class TestCycleAndBallots:
         [item] = await docs(uow, "digest_items", member_id="pm-bob")
         assert item["summary"]["kind"] == "dependency_requested"
         assert not [d for d in await docs(uow, "deliveries") if d["recipient_id"] == "pm-bob"]
+        assert digest_message([item["summary"]]).subject == "Terrain digest: 1 notification"
 
     async def test_an_assigned_candidate_reaches_its_owner_and_the_owning_teams_pms(self, uow, context, org):
         data = BallotCandidateAssignedData(

@@ -83,10 +83,12 @@ def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
         Section(f"[{i['severity']}] {i['title']}", f"{i['summary']}\n(why you: {'; '.join(i['reasons'])})")
         for i in insights
     ]
+    # Planning notifications (a ritual) fold into the same digest: then it counts notifications.
+    noun = "notification" if any(i.get("ritual") for i in insights) else "insight"
     return Message(
         purpose=Purpose.digest,
-        subject=f"Terrain digest: {len(insights)} insight{'s' if len(insights) != 1 else ''}",
-        intro=f"{len(insights)} insight(s) since your last digest.",
+        subject=f"Terrain digest: {len(insights)} {noun}{'s' if len(insights) != 1 else ''}",
+        intro=f"{len(insights)} {noun}(s) since your last digest.",
         sections=tuple(lines),
         link=link,
         data={"insights": insights},

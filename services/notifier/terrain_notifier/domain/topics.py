@@ -52,5 +52,6 @@ class Topic:
             "product_area": self.product_area,
             "summary": self.summary,
             "insight_id": self.insight_id,
+            "ritual": self.ritual,
             "reasons": reasons,
         }
