@@ -22,8 +22,13 @@ class ServiceUrls(BaseModel):
 
 
 class SignInSettings(BaseModel):
-    max_failures: int = Field(default=5, ge=1, description="Failed sign-ins per account and per client...")
-    window_minutes: int = Field(default=15, ge=1, description="...within this window, then 429.")
+    max_failures: int = Field(default=5, ge=1, description="Failed sign-ins per account within the window.")
+    max_client_failures: int = Field(
+        default=20, ge=1, description="Failed sign-ins per client address (people share offices and proxies)."
+    )
+    window_minutes: int = Field(
+        default=15, ge=1, description="Past either limit, 429 until the window passes."
+    )
     session_hours: float = Field(default=12.0, gt=0, description="A session lasts this long.")
     secure_cookies: bool = Field(
         default=False, description="Send cookies over HTTPS only (true behind TLS in any real deployment)."

@@ -24,15 +24,16 @@ def client_key(address: str) -> str:
 
 
 def throttled(
-    account_failures: int, client_failures: int, max_failures: int, window_minutes: int
+    account_failures: int, client_failures: int, limits: tuple[int, int], window_minutes: int
 ) -> str | None:
-    """Why a sign-in is refused before its password is even checked (None: it may be tried)."""
-    if account_failures >= max_failures:
+    """Why a sign-in is refused before its password is even checked (None: it may be tried).
+    ``limits``: (failures per account, failures per client address)."""
+    if account_failures >= limits[0]:
         return (
             f"Too many failed sign-ins for this account: {account_failures} in the last {window_minutes} "
             f"minutes. Wait {window_minutes} minutes, or ask an admin to reset your password."
         )
-    if client_failures >= max_failures:
+    if client_failures >= limits[1]:
         return (
             f"Too many failed sign-ins from your address: {client_failures} in the last {window_minutes} "
             f"minutes. Wait {window_minutes} minutes before trying again."

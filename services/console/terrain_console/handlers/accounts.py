@@ -45,7 +45,9 @@ async def sign_in(context: Context, email: str, password: str, client: str) -> S
     since = users.window_start(context.now(), limits.window_minutes)
     keys = [signin.account_key(email), signin.client_key(client)]
     account, client_failures = [await users.failures_since(context.db, key, since) for key in keys]
-    refusal = signin.throttled(account, client_failures, limits.max_failures, limits.window_minutes)
+    refusal = signin.throttled(
+        account, client_failures, (limits.max_failures, limits.max_client_failures), limits.window_minutes
+    )
     if refusal is not None:
         metrics.SIGN_INS.labels("throttled").inc()
         raise SignInRefused(refusal, throttled=True)

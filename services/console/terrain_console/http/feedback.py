@@ -18,8 +18,16 @@ Text = Annotated[str | None, Query(max_length=200)]
 KEEP, NONE = "(keep)", "(none fits)"
 
 
-def _instant(day: date | None) -> str | None:
-    return datetime.combine(day, time(), tzinfo=UTC).isoformat() if day else None
+def _instant(typed: str | None, field: str, errors: dict[str, str]) -> str | None:
+    """A typed day as the API's instant (midnight UTC); a bad one is named beside its field."""
+    if not typed:
+        return None
+    try:
+        day = date.fromisoformat(typed)
+    except ValueError:
+        errors[field] = "Use a date such as 2026-12-01."
+        return None
+    return datetime.combine(day, time(), tzinfo=UTC).isoformat()
 
 
 @router.get("/feedback")
@@ -32,35 +40,25 @@ async def explorer(
     kind: Text = None,
     status: Text = None,
     account_id: Text = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Text = None,
+    until: Text = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    filters: dict[str, Any] = {
-        "q": q,
-        "source": source,
-        "kind": kind,
-        "status": status,
-        "account_id": account_id,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-    }
-    params = {**filters, "since": _instant(since), "until": _instant(until)}
-    problem, errors = None, {}
-    try:
-        page = await services.get(
-            session.person,
-            "feedback",
-            "/v1/feedback",
-            limit=context_of(request).settings.page_size,
-            cursor=cursor,
-            **params,
-        )
-    except Refused as refusal:
-        if refusal.status != 422:
-            raise
-        page, problem = {"items": [], "next_cursor": None}, "A filter was refused; see the field."
-        errors = {e["field"].split(".")[-1]: e["message"] for e in refusal.errors}
+    filters = {"q": q, "source": source, "kind": kind, "status": status, "account_id": account_id}
+    filters |= {"since": since, "until": until}
+    errors: dict[str, str] = {}
+    params = {**filters, "since": _instant(since, "since", errors), "until": _instant(until, "until", errors)}
+    page: dict[str, Any] = {"items": [], "next_cursor": None}
+    if not errors:
+        size = context_of(request).settings.page_size
+        try:
+            page = await services.get(
+                session.person, "feedback", "/v1/feedback", limit=size, cursor=cursor, **params
+            )
+        except Refused as refusal:
+            if refusal.status != 422:
+                raise
+            errors = {e["field"].split(".")[-1]: e["message"] for e in refusal.errors}
     return render(
         request,
         "feedback.html",
@@ -68,7 +66,7 @@ async def explorer(
         filters=filters,
         kinds=KINDS,
         states=STATES,
-        problem=problem,
+        problem="A filter was refused: see the field." if errors else None,
         errors=errors,
         next_link=query(filters, cursor=page["next_cursor"]) if page["next_cursor"] else None,
         first_link=query(filters) if cursor else None,

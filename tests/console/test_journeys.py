@@ -1,0 +1,84 @@
+"""The console in a real browser against the real local stack: each journey as a person does it."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import Select
+from terrain_dev.demo import org
+
+from .conftest import screenshot, sign_in, wait
+from .world import SCRIPT_TEXT
+
+pytestmark = pytest.mark.e2e
+
+
+REQUEST = "//ol[@id='inbox']/li[.//h2[contains(., 'Dependency request to squad-billing')]]"
+
+
+def test_a_pm_signs_in_and_sees_why_each_notification_reached_her(browser, world):
+    sign_in(browser, world, org.LEA.email)
+    request = wait(browser).until(seen.presence_of_element_located((By.XPATH, REQUEST)))
+    assert "Why you got this: PM of Billing & Payments" in request.text
+    screenshot(browser, "inbox", for_docs=True)
+    request.find_element(By.XPATH, ".//button[normalize-space()='Mark read']").click()
+    wait(browser).until(lambda b: "unread" not in b.find_element(By.XPATH, REQUEST).get_attribute("class"))
+    browser.set_window_size(390, 844)
+    screenshot(browser, "inbox-390px", for_docs=True)
+    browser.set_window_size(1280, 900)
+
+
+def test_a_wrong_field_shows_its_error_beside_it_and_keeps_what_was_typed(browser, world):
+    sign_in(browser, world, org.LEA.email, then=f"/initiatives/{world.briefing_id}")
+    problem = browser.find_element(By.ID, "f-problem")
+    problem.clear()
+    problem.send_keys("Finance re-keys every credit note <b>by hand</b>.")
+    when = browser.find_element(By.ID, "f-quarter")
+    when.clear()
+    when.send_keys("next quarter")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save briefing']").click()
+    error = wait(browser).until(seen.presence_of_element_located((By.ID, "e-quarter")))
+    assert error.text  # the service's own message, beside the field
+    assert browser.find_element(By.ID, "f-quarter").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "f-quarter").get_attribute("value") == "next quarter"
+    kept = browser.find_element(By.ID, "f-problem").get_attribute("value")
+    assert kept == "Finance re-keys every credit note <b>by hand</b>."
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", error)
+    screenshot(browser, "briefing-error", for_docs=True)
+
+
+def test_a_director_casts_a_1_to_3_ballot_and_sees_quorum_progress(browser, world):
+    sign_in(browser, world, org.CLAIRE.email, then=f"/ballots/{world.ballot_id}")
+    assert "0 of 2 directors have voted" in browser.find_element(By.ID, "quorum").text
+    radios = browser.find_elements(By.CSS_SELECTOR, "input[type=radio][value='3']")
+    assert len(radios) == 2
+    radios[0].click()
+    browser.find_elements(By.CSS_SELECTOR, "input[type=radio][value='1']")[1].click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Cast my ballot']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
+    assert "1 of 2 directors have voted" in browser.find_element(By.ID, "quorum").text
+    assert browser.find_elements(By.CSS_SELECTOR, "input[type=radio][value='3']")[0].is_selected()
+    screenshot(browser, "ballot", for_docs=True)
+
+
+def test_a_viewer_is_refused_an_admin_action_by_the_service(browser, world):
+    sign_in(browser, world, org.NOAH.email)
+    browser.find_element(By.LINK_TEXT, "API keys").click()
+    refusal = wait(browser).until(seen.presence_of_element_located((By.ID, "refusal")))
+    assert "refused this (403)" in refusal.text
+    assert "role viewer may not do this" in refusal.text
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not allowed"
+    screenshot(browser, "viewer-refused")
+
+
+def test_script_in_feedback_text_is_shown_as_text(browser, world):
+    sign_in(browser, world, org.NADIA.email, then="/feedback")
+    search = browser.find_element(By.ID, "q")
+    search.send_keys("revenue report")
+    Select(browser.find_element(By.ID, "kind")).select_by_value("customer")
+    search.submit()
+    found = wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#feedback a")))
+    found.click()
+    text = wait(browser).until(seen.presence_of_element_located((By.ID, "feedback-text")))
+    assert text.text == SCRIPT_TEXT
+    assert browser.execute_script("return window.__pwned === undefined")
+    screenshot(browser, "feedback-item")
