@@ -189,6 +189,10 @@ def require(*roles: Role, per_source: bool = False):
     return check
 
 
+# Field reps (sales, cs) log feedback and follow their own: a route open to "any role" admits them too, so
+# a route whose answer must not reach them (other teams' drafts, other reps' items) checks ``role in REPS``.
+REPS = frozenset({Role.sales, Role.cs})
+
 # A route's parameter says who may call it: ``async def list_items(principal: Reader)``; other sets of roles
 # are written the same way, ``Annotated[Principal, Depends(require(Role.pm, Role.director))]``.
 Reader = Annotated[Principal, Depends(require())]  # any valid identity

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from terrain_contracts import streams
+from terrain_contracts import Role, streams
 from terrain_contracts.events.feedback import FeedbackIngested
 from terrain_contracts.events.initiative import (
     FeedbackLinkedData,
@@ -26,6 +26,8 @@ from terrain_dev.testing import publish, running
 from terrain_dev.waiting import eventually
 from terrain_feedback.main import create
 from terrain_feedback.settings import MailboxSettings, SlackSettings
+from terrain_kit.identity import Issuer
+from terrain_kit.settings import IdentitySettings
 
 from .signing import SLACK_SECRET, slack_headers
 from .test_capture_fast import briefing, classified
@@ -64,10 +66,14 @@ def receiver():
     receiver.server.server_close()
 
 
+ISSUER = Issuer.generate()
+
+
 @pytest.fixture
 async def feedback(feedback_settings, receiver):
     settings = feedback_settings.model_copy(
         update={
+            "identity": IdentitySettings(public_keys=[ISSUER.public_pem()]),
             "slack": SlackSettings(
                 signing_secrets=[SLACK_SECRET], users={"U-SAM": SAM}, response_url_prefixes=[receiver.url]
             ),
@@ -116,6 +122,20 @@ async def test_the_same_client_key_twice_is_one_item(feedback, jetstream):
 async def _ingested(jetstream, count: int) -> list[FeedbackIngested] | None:
     found = await stored_messages(jetstream, streams.FEEDBACK, FeedbackIngested.subject)
     return [FeedbackIngested.parse(m.data) for m in found] if len(found) >= count else None
+
+
+async def test_a_reps_identity_token_logs_and_reads_their_feedback(feedback):
+    # What ``./terrain token --role cs --member lee@ourcompany.com --name "Lee Wong"`` signs.
+    token = ISSUER.issue(subject=LEE, name="Lee Wong", role=Role.cs, member_id=LEE)
+    lee = {"Authorization": f"Bearer {token}", "X-API-Key": ""}  # (the test client sends the admin key)
+
+    logged = await feedback.http.post("/v1/feedback", json=note(), headers=lee)
+    mine = (await feedback.http.get("/v1/feedback/mine", headers=lee)).json()["items"]
+
+    assert logged.status_code == 201, logged.text
+    assert [(i["feedback_id"], i["reporter"]["name"], i["reporter"]["role"]) for i in mine] == [
+        (logged.json()["feedback_id"], "Lee Wong", "csm")
+    ]
 
 
 async def test_the_reporter_is_the_identity_never_the_body(feedback):

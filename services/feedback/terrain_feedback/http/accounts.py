@@ -13,7 +13,7 @@ from pydantic import Field
 from terrain_contracts import Role
 from terrain_contracts.events.account import Account
 from terrain_kit.api import Call, IfMatch, Reads, call_for, etag
-from terrain_kit.auth import Reader
+from terrain_kit.auth import REPS, Reader
 from terrain_kit.errors import NotFound
 from terrain_kit.pagination import Page
 
@@ -54,7 +54,7 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[AccountView]:
-    covered = principal.actor if principal.role in (Role.sales, Role.cs) else None
+    covered = principal.actor if principal.role in REPS else None
     docs, next_cursor = await store.page_of_accounts(reads, limit, cursor, covered_by=covered)
     return Page(items=[_account_view(d) for d in docs], next_cursor=next_cursor)
 
@@ -63,7 +63,7 @@ async def list_accounts(
 async def get_account(account_id: str, reads: Reads, principal: Reader, response: Response) -> AccountView:
     """The account and, as its ETag, the version a replace sends back as If-Match."""
     doc = await store.get_account(reads, account_id)
-    rep = principal.role in (Role.sales, Role.cs)
+    rep = principal.role in REPS
     if doc is None or (rep and doc.get("owner_rep_email") != principal.actor):  # a rep: theirs only
         raise NotFound(f"no account {account_id}")
     view = _account_view(doc)

@@ -5,11 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BeforeValidator, Field
-from terrain_contracts import Role
 from terrain_contracts.events.feedback import CustomerRef, FeedbackIngestedData, FeedbackKind
 from terrain_contracts.types import Id, Slug
 from terrain_kit.api import Reads
-from terrain_kit.auth import Principal, SourceReader
+from terrain_kit.auth import REPS, Principal, SourceReader
 from terrain_kit.errors import Forbidden, NotFound
 from terrain_kit.pagination import Page
 
@@ -19,8 +18,7 @@ from ..store import items as store
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
-# Field reps read what they reported and the feedback of the accounts they cover, nothing else.
-REPS = (Role.sales, Role.cs)
+# Field reps (kit REPS) read what they reported and the feedback of the accounts they cover, nothing else.
 
 
 def _not_a_number(value: Any) -> Any:

@@ -14,7 +14,7 @@ from terrain_contracts import Role
 from terrain_contracts.events.feedback import CustomerRef, FeedbackKind, FeedbackSubmittedData, IntakeChannel
 from terrain_contracts.types import Email, FeedbackText, Id, Name, Slug, Title
 from terrain_kit.api import Reads
-from terrain_kit.auth import Principal, require
+from terrain_kit.auth import REPS, Principal, require
 from terrain_kit.errors import Invalid
 from terrain_kit.pagination import Page
 
@@ -25,7 +25,7 @@ from ..handlers.context import Context
 from ..handlers.intake import Submission
 from ..store import followups
 from ..store import items as store
-from .items import REPS, FeedbackView, feedback_view
+from .items import FeedbackView, feedback_view
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
