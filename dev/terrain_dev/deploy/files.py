@@ -17,7 +17,14 @@ def base_kustomization(specs: list[ServiceSpec], service_files: list[str]) -> st
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": "terrain",
-        "resources": ["namespace.yaml", *service_files, "nats/nats.yaml", "mongodb/users-job.yaml"],
+        # The console has no NATS declarations to generate from: its manifests are written by hand.
+        "resources": [
+            "namespace.yaml",
+            *service_files,
+            "console/deployment.yaml",
+            "nats/nats.yaml",
+            "mongodb/users-job.yaml",
+        ],
         "configMapGenerator": [
             {"name": "nats-config", "files": ["nats/nats.conf", "nats/accounts.conf"]},
             {"name": "mongodb-users-script", "files": ["mongodb/service-users.js"]},

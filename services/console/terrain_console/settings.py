@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from terrain_kit.settings import HttpSettings, MongoSettings, TelemetrySettings
 
@@ -47,6 +47,9 @@ class ConsoleSettings(BaseSettings):
         default=None,
         description="The identity issuer's Ed25519 private key (PEM); the services hold its public key. "
         "Unset: a key generated at start-up, whose tokens no service accepts (every page says so).",
+    )
+    identity_private_key: SecretStr | None = Field(
+        default=None, description="The same key as PEM text (from a secret); used when no key file is set."
     )
     token_seconds: int = Field(
         default=120, ge=10, le=3600, description="Lifetime of the token signed for each service call."

@@ -1,7 +1,7 @@
 // One MongoDB user per service, with readWrite on its own database and nothing else: a service can
 // never read another's collections (DESIGN: each service owns a database). Run by mongosh as root;
 // passwords come from the environment. Used by docker-compose and the Kubernetes init Job.
-const services = ["feedback", "initiatives", "insights", "notifier"];
+const services = ["feedback", "initiatives", "insights", "notifier", "console"];
 for (const service of services) {
   const password = process.env[`${service.toUpperCase()}_MONGO_PASSWORD`];
   if (!password) throw new Error(`${service.toUpperCase()}_MONGO_PASSWORD is not set`);

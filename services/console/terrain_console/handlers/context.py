@@ -14,10 +14,15 @@ log = logging.getLogger(__name__)
 
 
 def issuer_of(settings: ConsoleSettings) -> Issuer:
-    if settings.identity_key_file is None:
-        log.warning("no CONSOLE_IDENTITY_KEY_FILE: signing with a throwaway key the services will refuse")
-        return Issuer.generate("terrain-console")
-    return Issuer.from_pem(settings.identity_key_file.read_text(), "terrain-console")
+    if settings.identity_key_file is not None:
+        return Issuer.from_pem(settings.identity_key_file.read_text(), "terrain-console")
+    pem = settings.identity_private_key.get_secret_value() if settings.identity_private_key else ""
+    if pem.strip():
+        return Issuer.from_pem(pem, "terrain-console")
+    log.warning(
+        "no identity key (CONSOLE_IDENTITY_KEY_FILE): signing with a throwaway key the services refuse"
+    )
+    return Issuer.generate("terrain-console")
 
 
 class Context:
