@@ -36,6 +36,8 @@ from terrain_feedback.domain.webhooks.signatures import SignedRequest, Unauthori
 from terrain_feedback.handlers import followups, logged
 from terrain_feedback.handlers.context import Context
 from terrain_feedback.handlers.intake import Submission
+from terrain_feedback.jobs.mailbox import submission_of
+from terrain_feedback.settings import MailboxSettings
 from terrain_feedback.store import followups as followup_store
 from terrain_feedback.store.recent import RecentItems
 
@@ -45,6 +47,7 @@ from .signing import slack_headers
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SAM_EMAIL = "sam@ourcompany.com"
 
 
 class TestQuotedHistory:
@@ -305,3 +308,30 @@ class TestFollowups:
 
         assert "fb-acme" in sams and len(sams) == 2
         assert "fb-acme" not in lees and len(lees) == 1 and not sams & lees
+
+
+class TestMailbox:
+    SETTINGS = MailboxSettings(sender_domains=["ourcompany.com"])
+
+    def message(self, sender: str, body: str, **headers: str) -> bytes:
+        head = {
+            "From": f"Sam Rivera <{sender}>",
+            "To": "feedback+acc-acme@terrain.local",
+            "Subject": "Re: SSO",
+        }
+        lines = [f"{k.replace('_', '-')}: {v}" for k, v in (head | headers).items()]
+        return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
+
+    def test_the_sender_is_the_reporter_and_a_bad_date_is_now(self):
+        raw = self.message(SAM_EMAIL, "They need SSO.\r\n> old\r\n", Date="not a date", Message_ID="<m1@x>")
+        submission = submission_of(raw, ["feedback+acc-acme@terrain.local"], self.SETTINGS)
+
+        assert not isinstance(submission, str)
+        data = submission.data
+        assert data.reporter.email == SAM_EMAIL and data.reporter.name == "Sam Rivera"
+        assert data.customer.account_id == "acc-acme" and data.text == "SSO\n\nThey need SSO."
+        assert data.external_id == "m1@x" and data.occurred_at.tzinfo is not None
+
+    def test_a_stranger_is_refused(self):
+        refused = submission_of(self.message("eve@elsewhere.com", "hello"), [], self.SETTINGS)
+        assert isinstance(refused, str) and refused.startswith("550")

@@ -201,10 +201,10 @@ class MailCapture:
 
 
 def mail_text(subject: str, body: str) -> str:
-    """The subject (without Re:/Fwd:/TR:) then the new words of the body."""
+    """The subject (without Re:/Fwd:/TR:) then the new words of the body (once, if they start with it)."""
     subject = re.sub(r"^((re|fwd?|tr|aw)\s*:\s*)+", "", subject.strip(), flags=re.IGNORECASE)
     words = strip_reply(body)
-    return f"{subject}\n\n{words}".strip() if subject and subject not in words else words
+    return f"{subject}\n\n{words}".strip() if subject and not words.startswith(subject) else words
 
 
 def mail_customer(recipients: list[str], mailbox: str, staff_domains: list[str]) -> CustomerRef:

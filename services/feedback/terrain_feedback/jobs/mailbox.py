@@ -14,6 +14,7 @@ DKIM and DMARC and relays to it) and never expose its port to the internet.
 import asyncio
 import hashlib
 import logging
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -66,8 +67,6 @@ def submission_of(content: bytes, rcpt_tos: list[str], settings: MailboxSettings
     message_id = str(message.get("Message-ID", "")).strip("<> ")
     key = message_id or hashlib.sha256(content).hexdigest()[:32]
     try:
-        when = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else utcnow()
-        occurred_at = when if when.tzinfo else utcnow()
         data = FeedbackSubmittedData(
             source=settings.source,
             external_id=key[:256],
@@ -75,11 +74,20 @@ def submission_of(content: bytes, rcpt_tos: list[str], settings: MailboxSettings
             reporter=reporter_of(name or sender, sender.lower()),
             customer=mail_customer([*rcpt_tos, *recipients], settings.address, settings.sender_domains),
             text=text[:20_000] or " ",
-            occurred_at=occurred_at,
+            occurred_at=sent_at(message),
         )
     except (ValidationError, ValueError, TypeError) as exc:
         return f"550 5.6.0 not feedback: {str(exc).splitlines()[0][:200]}"
     return Submission(data, IntakeChannel.api)
+
+
+def sent_at(message: EmailMessage) -> datetime:
+    """The message's Date when it is a real, zoned date; else now (a bad Date does not refuse the words)."""
+    try:
+        when = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
+    except (ValueError, TypeError, IndexError):
+        return utcnow()
+    return when.astimezone(UTC) if when is not None and when.tzinfo else utcnow()
 
 
 class MailboxHandler:
