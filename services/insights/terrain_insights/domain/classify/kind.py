@@ -54,7 +54,7 @@ class KindModel:
         """The kind of each text with the regression's probability (the rule's confidence when larger)."""
         if not texts:
             return []
-        out = []
+        out: list[tuple[FeedbackCategory, float]] = []
         for row, text in zip(self.probabilities(vectors), texts, strict=True):
             if "?" in text:
                 kind, confidence = categorize(text)
