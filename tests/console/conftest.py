@@ -24,7 +24,9 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("console"), console=True)
+    root = tmp_path_factory.mktemp("console")
+    spans = {"{SERVICE}_TELEMETRY__SPAN_FILE": str(root / "spans-{service}.jsonl")}  # every process's spans
+    config = StackConfig.on_free_ports(root, console=True, extra_env=spans)
     with Stack(config, Printer(colour=False)) as running:
         yield running
 

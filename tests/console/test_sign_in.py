@@ -1,5 +1,6 @@
 """Signing in over HTTP against the console of the local stack: throttling, CSRF, cookies, redirects."""
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,17 @@ def test_health_readiness_and_page_latency_metrics(world):
         assert client.get("/readyz").status_code == 200
         client.get("/sign-in")
         assert 'console_page_seconds_count{method="GET",page="/sign-in"' in client.get("/metrics").text
+
+
+def spans(stack, process: str) -> list[dict]:
+    lines = (stack.config.root / f"spans-{process}.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_a_page_trace_continues_into_the_service_it_calls(stack, world):
+    with signed_in(world, org.HUGO.email) as client:
+        assert client.get("/initiatives").status_code == 200
+    calls = [s for s in spans(stack, "console") if s["kind"] == "CLIENT" and s["name"] == "GET initiatives"]
+    assert calls
+    served = {(s["trace_id"], s["parent_id"]) for s in spans(stack, "initiatives") if s["kind"] == "SERVER"}
+    assert any((call["trace_id"], call["span_id"]) in served for call in calls)
