@@ -21,6 +21,9 @@ CYCLES = "cycles"
 BALLOTS = "ballots"
 VOTES = "votes"
 META = "meta"
+MEASUREMENTS = "metric_measurements"
+CLASSIFIED = "classified_feedback"  # KPIs: which team each item reached, and when
+LOOPS = "loops_closed"  # KPIs: reporters told that what they reported shipped
 
 INDEXES = [
     Index(TEAMS, asc("kind", "_id")),
@@ -44,4 +47,8 @@ INDEXES = [
     Index(BALLOTS, asc("quarter")),
     Index(BALLOTS, asc("state", "closes_at")),
     Index(VOTES, asc("ballot_id", "director_id")),
+    Index(MEASUREMENTS, asc("initiative_id", "at")),
+    Index(CLASSIFIED, asc("quarter", "team_id")),
+    Index(DISMISSALS, asc("feedback_id")),
+    Index(LOOPS, asc("initiative_id")),
 ]
