@@ -1,4 +1,4 @@
-"""Services as real processes: start, wait for readiness, stop gracefully or kill."""
+"""Services as real processes: start, wait for readiness, stop gracefully or kill; the console's sign-ins."""
 
 import os
 import signal
@@ -10,7 +10,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure
 
 from .waiting import NotYet, wait_until
 
@@ -99,3 +102,50 @@ class ServiceProcess:
 
     def wait_exit(self, timeout: float) -> int:
         return self._popen.wait(timeout)
+
+
+# The console's demo sign-ins: the demo company's people by their job (others sign in as viewers).
+CONSOLE_ROLES = {"pm": "pm", "director": "director", "product_ops": "product_ops"}
+
+
+def console_people(password: str) -> list[dict[str, str | None]]:
+    """Everyone of the demo's company (dev/terrain_dev/demo/org.py) and an admin, as console sign-ins."""
+    from .demo import org  # the demo imports the stack, which imports this module
+
+    people: list[dict[str, str | None]] = [
+        {
+            "email": person.email,
+            "name": person.name,
+            "member_id": person.member_id,
+            "role": CONSOLE_ROLES.get(person.role, "viewer"),
+            "password": password,
+        }
+        for team in org.TEAMS
+        for person in team.members
+    ]
+    admin = {"email": f"admin@{org.DOMAIN}", "name": "Terrain Admin", "member_id": None, "role": "admin"}
+    return [*people, {**admin, "password": password}]
+
+
+def sign_in_lines(url: str, password: str, people: list[dict[str, str | None]]) -> list[str]:
+    """The console's URL, then the first person of each role."""
+    lines = [f"console      {url}   sign in as (password {password}):"]
+    seen: set[str | None] = set()
+    for person in people:
+        if person["role"] not in seen:
+            seen.add(person["role"])
+            lines.append(f"  {person['role']:<12} {person['email']}")
+    return lines
+
+
+def ensure_store_user(ops_uri: str, user: str, password: str, database: str) -> None:
+    """A data folder made before the console has no store user for it: the ops user adds it."""
+    client: MongoClient[dict[str, Any]] = MongoClient(ops_uri, serverSelectionTimeoutMS=5000)
+    roles = [{"role": "readWrite", "db": database}]
+    try:
+        try:
+            client[database].command("createUser", user, pwd=password, roles=roles)
+        except OperationFailure:  # made with the data folder: keep it, with this password
+            client[database].command("updateUser", user, pwd=password, roles=roles)
+    finally:
+        client.close()

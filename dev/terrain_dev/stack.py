@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymongo import MongoClient
-from pymongo.errors import OperationFailure
 from terrain_kit.identity import Issuer
 
-from .processes import ServiceProcess
+from .processes import ServiceProcess, console_people, ensure_store_user, sign_in_lines
 from .servers import MongoServer, NatsServer, free_port, port_in_use
 
 SERVICES: tuple[tuple[str, str, int], ...] = (  # name, module, offset from the HTTP port base
@@ -30,11 +28,6 @@ SERVICES: tuple[tuple[str, str, int], ...] = (  # name, module, offset from the 
 ACCOUNTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "nats" / "accounts.conf"
 # The console: a client of the services' HTTP APIs (no NATS user), with its own database (people, sessions).
 CONSOLE: tuple[str, str, int] = ("console", "terrain_console", 5)
-CONSOLE_ROLES = {
-    "pm": "pm",
-    "director": "director",
-    "product_ops": "product_ops",
-}  # others sign in as viewers
 MONGO_USERS = (*(name for name, _, _ in SERVICES), CONSOLE[0], "ops")
 NATS_USERS = (*(name for name, _, _ in SERVICES), "tools", "ops", "sys")
 COLOURS = {
@@ -176,26 +169,7 @@ class Stack:
         return self._secret_file("console-demo-password", lambda: secrets.token_urlsafe(12) + "\n")
 
     def console_people(self) -> list[dict[str, str | None]]:
-        """Everyone of the demo's company (dev/terrain_dev/demo/org.py) and an admin, as console sign-ins."""
-        from .demo import org  # the demo imports this module
-
-        people: list[dict[str, str | None]] = [
-            {
-                "email": person.email,
-                "name": person.name,
-                "member_id": person.member_id,
-                "role": CONSOLE_ROLES.get(person.role, "viewer"),
-                "password": self.demo_password,
-            }
-            for team in org.TEAMS
-            for person in team.members
-        ]
-        admin: dict[str, str | None] = {
-            "email": f"admin@{org.DOMAIN}",
-            "name": "Terrain Admin",
-            "role": "admin",
-        }
-        return [*people, {**admin, "member_id": None, "password": self.demo_password}]
+        return console_people(self.demo_password)
 
     def console_env(self) -> dict[str, str]:
         people = self.config.root / "console-people.json"
@@ -222,31 +196,9 @@ class Stack:
         }
 
     def console_sign_ins(self) -> list[str]:
-        """What `./terrain up` prints: the console's URL, then one demo sign-in per role."""
+        """What `./terrain up` prints first: the console's URL, then one demo sign-in per role."""
         assert self.console is not None
-        lines = [f"console      {self.console.base_url}   sign in as (password {self.demo_password}):"]
-        seen: set[str] = set()
-        for person in self.console_people():
-            role = str(person["role"])
-            if role not in seen:
-                seen.add(role)
-                lines.append(f"  {role:<12} {person['email']}")
-        return lines
-
-    def _ensure_console_store_user(self) -> None:
-        """A data folder made before the console has no store user for it: the ops user adds it."""
-        password, database = self.mongo_users[CONSOLE[0]]
-        client: MongoClient[dict[str, Any]] = MongoClient(
-            self.mongo_uri_as("ops"), serverSelectionTimeoutMS=5000
-        )
-        try:
-            roles = [{"role": "readWrite", "db": database}]
-            try:
-                client[database].command("createUser", CONSOLE[0], pwd=password, roles=roles)
-            except OperationFailure:  # made with the data folder: keep it, with this password
-                client[database].command("updateUser", CONSOLE[0], pwd=password, roles=roles)
-        finally:
-            client.close()
+        return sign_in_lines(self.console.base_url, self.demo_password, self.console_people())
 
     def nats_url_as(self, user: str) -> str:
         """The bus as ``user``: a service, "tools" (what a Sales/CS tool may do) or "ops" (everything)."""
@@ -328,7 +280,8 @@ class Stack:
             )
             self.services[name].start(wait=False)
         if self.config.console:
-            self._ensure_console_store_user()
+            password, database = self.mongo_users[CONSOLE[0]]
+            ensure_store_user(self.mongo_uri_as("ops"), CONSOLE[0], password, database)
             name, module, offset = CONSOLE
             port = self.config.http_port_base + offset
             self.console = ServiceProcess(name, module, port, self.console_env(), on_line=self.printer.line)
