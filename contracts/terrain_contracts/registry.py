@@ -39,6 +39,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         initiative.BallotOpened,
         initiative.BallotClosingSoon,
         initiative.BallotCandidateAssigned,
+        initiative.InitiativeTrackerLinked,
     ),
     "insights": (
         feedback.FeedbackClassified,

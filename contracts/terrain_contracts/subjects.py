@@ -38,6 +38,7 @@ BALLOT_CLOSED = "terrain.ballot.closed.v1"
 BALLOT_OPENED = "terrain.ballot.opened.v1"
 BALLOT_CLOSING_SOON = "terrain.ballot.closing_soon.v1"
 BALLOT_CANDIDATE_ASSIGNED = "terrain.ballot.candidate_assigned.v1"
+INITIATIVE_TRACKER_LINKED = "terrain.initiative.tracker_linked.v1"
 
 INSIGHT_DETECTED = "terrain.insight.detected.v1"
 INSIGHT_UPDATED = "terrain.insight.updated.v1"

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from .. import streams, subjects
 from ..envelope import Event
-from ..types import Confidence, Contract, Id, Paragraph, Quarter, Reason, Slug, Title, UtcDatetime
+from ..types import Confidence, Contract, Id, Paragraph, Quarter, Reason, Slug, Title, Url, UtcDatetime
 
 
 class InitiativeStatus(StrEnum):
@@ -408,3 +408,32 @@ class BallotCandidateAssigned(Event):
     data: BallotCandidateAssignedData
     subject: ClassVar[str] = subjects.BALLOT_CANDIDATE_ASSIGNED
     stream: ClassVar[str] = streams.INITIATIVES
+
+class TrackerLinkOrigin(StrEnum):
+    created = "created"  # Terrain created the issue when the initiative was committed
+    linked = "linked"  # a pm or Product Ops named an existing issue
+
+
+class TrackerLinkedData(Contract):
+    initiative_id: Id
+    owner_team_id: Id
+    tracker: Slug = Field(
+        description="The issue tracker: jira (a Linear or GitHub Issues adapter names itself)."
+    )
+    issue_key: Id = Field(description="The tracker's key of the issue, e.g. TRN-42.")
+    issue_url: Url | None = None
+    origin: TrackerLinkOrigin
+    linked_by: Id
+
+
+class InitiativeTrackerLinked(Event):
+    """An initiative is tied to an issue of the delivery tracker (Jira): created on commit, or linked.
+
+    The tracker's status changes then move the initiative to in progress and shipped."""
+
+    type: Literal["initiative.tracker_linked"] = "initiative.tracker_linked"
+    version: Literal[1] = 1
+    data: TrackerLinkedData
+    subject: ClassVar[str] = subjects.INITIATIVE_TRACKER_LINKED
+    stream: ClassVar[str] = streams.INITIATIVES
+
