@@ -40,6 +40,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         initiative.BallotClosingSoon,
         initiative.BallotCandidateAssigned,
         initiative.InitiativeTrackerLinked,
+        initiative.InitiativeMetricMeasured,
     ),
     "insights": (
         feedback.FeedbackClassified,

@@ -50,6 +50,12 @@ class SuccessMetric(Contract):
     kind: MetricKind
     name: Title
     target: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    baseline: float | None = Field(
+        default=None, allow_inf_nan=False, description="The measured value when the initiative started."
+    )
+    target_value: float | None = Field(
+        default=None, allow_inf_nan=False, description="The value that means success, as a number."
+    )
 
 
 class Briefing(Contract):
@@ -409,6 +415,7 @@ class BallotCandidateAssigned(Event):
     subject: ClassVar[str] = subjects.BALLOT_CANDIDATE_ASSIGNED
     stream: ClassVar[str] = streams.INITIATIVES
 
+
 class TrackerLinkOrigin(StrEnum):
     created = "created"  # Terrain created the issue when the initiative was committed
     linked = "linked"  # a pm or Product Ops named an existing issue
@@ -437,3 +444,30 @@ class InitiativeTrackerLinked(Event):
     subject: ClassVar[str] = subjects.INITIATIVE_TRACKER_LINKED
     stream: ClassVar[str] = streams.INITIATIVES
 
+
+class MetricMeasuredData(Contract):
+    """A measurement of a success metric; progress = (value - baseline) / (target - baseline)."""
+
+    initiative_id: Id
+    owner_team_id: Id
+    quarter: Quarter
+    metric_name: Title
+    value: float = Field(allow_inf_nan=False)
+    measured_at: UtcDatetime
+    note: Reason | None = None
+    baseline: float | None = Field(default=None, allow_inf_nan=False)
+    target_value: float | None = Field(default=None, allow_inf_nan=False)
+    progress: float | None = Field(
+        default=None, allow_inf_nan=False, description="Of the latest measurement; None without both ends."
+    )
+    recorded_by: Id
+
+
+class InitiativeMetricMeasured(Event):
+    """A new measurement of a briefing's success metric was recorded."""
+
+    type: Literal["initiative.metric_measured"] = "initiative.metric_measured"
+    version: Literal[1] = 1
+    data: MetricMeasuredData
+    subject: ClassVar[str] = subjects.INITIATIVE_METRIC_MEASURED
+    stream: ClassVar[str] = streams.INITIATIVES
