@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from terrain_contracts import Event
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
     FeedbackIngested,
@@ -14,10 +15,18 @@ from terrain_contracts.events.feedback import (
 from terrain_contracts.events.initiative import (
     Briefing,
     DependencyRequestedData,
+    FeedbackLinkedData,
+    FeedbackUnlinkedData,
     InitiativeDependencyRequested,
+    InitiativeDropped,
+    InitiativeDroppedData,
+    InitiativeFeedbackLinked,
+    InitiativeFeedbackUnlinked,
     InitiativeShipped,
     InitiativeShippedData,
     InitiativeStatus,
+    InitiativeStatusChanged,
+    InitiativeStatusChangedData,
     NeedSource,
     Size,
 )
@@ -136,8 +145,10 @@ def ingested(
     )
 
 
-def shipped(initiative_id: str, feedback_ids: list[str], team_id: str = "t-billing") -> InitiativeShipped:
-    briefing = Briefing(
+def briefing(
+    initiative_id: str, status: InitiativeStatus = InitiativeStatus.shipped, team_id: str = "t-billing"
+) -> Briefing:
+    return Briefing(
         initiative_id=initiative_id,
         title="SAML single sign-on",
         problem="Enterprise needs SSO.",
@@ -146,16 +157,82 @@ def shipped(initiative_id: str, feedback_ids: list[str], team_id: str = "t-billi
         intention="Ship SAML SSO.",
         owner_team_id=team_id,
         quarter="2026-Q4",
-        status=InitiativeStatus.shipped,
+        status=status,
         version=3,
     )
+
+
+def shipped(initiative_id: str, feedback_ids: list[str], team_id: str = "t-billing") -> InitiativeShipped:
     return InitiativeShipped.create(
         InitiativeShippedData(
-            initiative=briefing,
+            initiative=briefing(initiative_id, team_id=team_id),
             release_note="SAML SSO is available on every Enterprise plan.",
             linked_feedback_ids=feedback_ids,
             shipped_at=NOW,
             shipped_by="pm-1",
+        ),
+        source="initiatives",
+    )
+
+
+def reported(
+    feedback_id: str,
+    email: str | None,
+    *,
+    name: str = "Sam Rivera",
+    role: ReporterRole = ReporterRole.sales_rep,
+    source: str = "salesforce",
+    member_id: str | None = None,
+    text: str = "We need SSO",
+    account: str = "Acme",
+    customer_domain: str | None = None,
+) -> FeedbackIngested:
+    """Feedback as ingested, its reporter staff (a role from a Sales tool, or a member) or the customer."""
+    event = ingested(feedback_id, name, email, text, account)
+    customer = role is ReporterRole.customer
+    data = event.data.model_copy(
+        update={
+            "source": source,
+            "kind": FeedbackKind.customer if customer else FeedbackKind.field,
+            "reporter": Reporter(name=name, email=email, role=role, member_id=member_id),
+            "customer_email_domain": customer_domain,
+        }
+    )
+    return event.model_copy(update={"data": data})
+
+
+def moved(initiative_id: str, to: InitiativeStatus, before: InitiativeStatus) -> InitiativeStatusChanged:
+    return InitiativeStatusChanged.create(
+        InitiativeStatusChangedData(
+            initiative=briefing(initiative_id, to), from_status=before, to_status=to, changed_by="pm-ann"
+        ),
+        source="initiatives",
+    )
+
+
+def dropped(initiative_id: str, reason: str) -> InitiativeDropped:
+    return InitiativeDropped.create(
+        InitiativeDroppedData(
+            initiative=briefing(initiative_id, InitiativeStatus.dropped), reason=reason, dropped_by="pm-ann"
+        ),
+        source="initiatives",
+    )
+
+
+def linked(initiative_id: str, feedback_id: str, link: bool = True) -> Event:
+    if link:
+        return InitiativeFeedbackLinked.create(
+            FeedbackLinkedData(
+                initiative_id=initiative_id,
+                owner_team_id="t-billing",
+                feedback_id=feedback_id,
+                linked_by="pm",
+            ),
+            source="initiatives",
+        )
+    return InitiativeFeedbackUnlinked.create(
+        FeedbackUnlinkedData(
+            initiative_id=initiative_id, owner_team_id="t-billing", feedback_id=feedback_id, unlinked_by="pm"
         ),
         source="initiatives",
     )

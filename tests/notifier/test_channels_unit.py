@@ -2,13 +2,16 @@
 
 import json
 import time
+from functools import partial
 
 import pytest
 from standardwebhooks import Webhook
 from terrain_contracts.events.notification import Channel
 from terrain_notifier.domain.breaker import Breakers, State
+from terrain_notifier.domain.followups import Staff, follower_of
 from terrain_notifier.domain.loops import group_by_reporter, rate
-from terrain_notifier.domain.messages import digest_message, insight_message, loop_closure_message, render
+from terrain_notifier.domain.messages import digest_message, insight_message, render
+from terrain_notifier.domain.reporter_messages import Lifecycle, Step, staff_message
 from terrain_notifier.domain.signing import signature_headers
 
 from .factories import insight
@@ -45,12 +48,11 @@ def test_a_webhook_payload_carries_the_insight_and_the_reasons():
 
 
 def test_a_loop_closure_quotes_each_customer():
-    message = loop_closure_message(
+    message = staff_message(
+        Lifecycle(Step.shipped, "init-1", "SSO", "2026-Q4", release_note="SSO is live."),
         "Sam",
-        "SSO",
-        "SSO is live.",
-        "init-1",
         [{"text": "We need SSO", "account": "Acme"}, {"text": "Okta please"}],
+        "http://feedback/v1/feedback/mine",
     )
     text = render(Channel.email, message, "n-1")["text"]
     assert "Hi Sam" in text and "SSO is live." in text
@@ -79,12 +81,13 @@ def test_a_circuit_opens_after_repeated_failures_and_lets_one_probe_through_afte
 
 def test_loops_group_by_reporter_email_and_count_reporters_without_email_as_not_closed():
     reporters = {
-        "f1": {"name": "Sam", "email": "Sam@x.com", "text": "a"},
-        "f2": {"name": "Sam", "email": "sam@x.com", "text": "b", "account_name": "Acme"},
-        "f3": {"name": "Alex", "email": None, "text": "c"},
+        "f1": {"name": "Sam", "email": "Sam@x.com", "text": "a", "role": "sales_rep"},
+        "f2": {"name": "Sam", "email": "sam@x.com", "text": "b", "account_name": "Acme", "role": "sales_rep"},
+        "f3": {"name": "Alex", "email": None, "text": "c", "role": "sales_rep"},
         "f4": {"erased": True},
     }
-    grouped = group_by_reporter(["f1", "f2", "f3", "f4", "f5", "f1"], reporters)
+    follower = partial(follower_of, staff=Staff(), customer_sources=[])
+    grouped = group_by_reporter(["f1", "f2", "f3", "f4", "f5", "f1"], reporters, follower)
     assert list(grouped.by_reporter) == ["sam@x.com"]
     assert grouped.by_reporter["sam@x.com"].feedback_ids == ["f1", "f2"]
     assert [(f, reason) for f, _, reason in grouped.not_closed] == [

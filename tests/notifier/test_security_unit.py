@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from terrain_contracts.events.notification import Channel
-from terrain_notifier.domain.messages import digest_message, insight_message, loop_closure_message, render
+from terrain_notifier.domain.messages import digest_message, insight_message, render
+from terrain_notifier.domain.reporter_messages import Lifecycle, Step, staff_message
 from terrain_notifier.domain.rules import RulesError, load_document, parse_rules
 from terrain_notifier.domain.targets import networks, refusal
 from terrain_notifier.jobs.channels import SendError
@@ -71,7 +72,8 @@ class TestSlackEscaping:
 
     def test_email_and_webhooks_carry_the_words_as_they_were(self):
         hostile = insight().model_copy(update={"title": HOSTILE})
-        message = loop_closure_message("Sam", HOSTILE, "note", "init-1", [{"text": HOSTILE}])
+        life = Lifecycle(Step.shipped, "init-1", HOSTILE, "2026-Q4", release_note="note")
+        message = staff_message(life, "Sam", [{"text": HOSTILE}], "http://feedback/v1/feedback/mine")
         assert HOSTILE in render(Channel.email, message, "n-1")["text"]  # plain text stays plain
         webhook = render(Channel.webhook, insight_message(hostile, ["why"]), "n-1")
         assert webhook["insight"]["title"] == HOSTILE  # JSON, not markup: the receiver escapes for its medium

@@ -35,6 +35,11 @@ ESCALATIONS = Counter(
 LOOPS = Counter(
     "terrain_notifier_loops_total", "Feedback loops settled after a shipped initiative.", ["outcome"]
 )  # closed, not_closed
+FOLLOWUPS = Counter(
+    "terrain_notifier_followups_total",
+    "Messages to reporters about the initiatives their feedback backs, by step and audience.",
+    ["step", "audience"],  # step: committed, in_progress, shipped, dropped; audience: staff, customer
+)
 LOOP_CLOSURE_RATE = Gauge(
     "terrain_notifier_loop_closure_rate",
     "Closed / (closed + not closed) loops of the team's shipped initiatives.",

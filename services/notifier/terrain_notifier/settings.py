@@ -55,6 +55,23 @@ class PolicySettings(BaseModel):
     )
 
 
+class FollowupSettings(BaseModel):
+    """Reporters told what became of their feedback (committed, in progress, shipped, dropped)."""
+
+    follow_url: str = Field(
+        default="http://127.0.0.1:8101/v1/feedback/mine",
+        description="Where a member follows their feedback: linked from every message to staff.",
+    )
+    customer_sources: list[str] = Field(
+        default_factory=lambda: ["zendesk", "intercom", "freshdesk", "helpscout"],
+        description="Help-desk sources whose requesters (the customers) may be told that their need shipped.",
+    )
+    staff_domains: list[str] = Field(
+        default_factory=list,
+        description="When set, staff texts go only to members' addresses and to addresses in these domains.",
+    )
+
+
 class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_")
 
@@ -62,6 +79,7 @@ class NotifierSettings(ServiceSettings):
     smtp: SmtpSettings = SmtpSettings()
     dispatch: DispatchSettings = DispatchSettings()
     policy: PolicySettings = PolicySettings()
+    followups: FollowupSettings = FollowupSettings()
     rules_file: Path | None = Field(
         default=None, description="Routing rules as code (YAML), applied at start-up."
     )

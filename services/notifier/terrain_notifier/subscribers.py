@@ -8,7 +8,7 @@ from terrain_contracts.events.team import TEAM_STATE_EVENTS, TeamDeleted
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import insights, loops, projections, rituals
+from .handlers import followups, insights, loops, projections, rituals
 from .handlers.context import Context
 
 
@@ -36,6 +36,12 @@ def declare(context: Context) -> Consumers:
     async def close_loops(event: InitiativeShipped, uow: UnitOfWork) -> None:
         """Tell every reporter of a shipped initiative's feedback, once each."""
         await loops.on_shipped(uow, context, event)
+
+    @consumers.on(*followups.LIFECYCLE_EVENTS, durable="notifier-followups")
+    async def tell_reporters(event: Event, uow: UnitOfWork) -> None:
+        """Keep which feedback each initiative links; tell its reporters it was committed, is in progress
+        or was dropped (the steps each opted into)."""
+        await followups.on_lifecycle(uow, context, event)
 
     @consumers.on(*rituals.PLANNING_EVENTS, durable="notifier-planning")
     async def tell_planning(event: Event, uow: UnitOfWork) -> None:

@@ -5,17 +5,19 @@ The definition (served by ``GET /v1/loop-closure``) is :data:`LOOP_CLOSURE_DEFIN
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .deliveries import DELIVERED, PENDING, SENDING
+from .followups import Follower, Step
 
 LOOP_CLOSURE_DEFINITION = (
     "Every feedback item linked to a shipped initiative is one loop. A loop is *closed* once its reporter "
-    "has been told (their message delivered); it is *not closed* when the reporter has no email, the "
-    "feedback is unknown or erased, or the message finally failed. Loops still in flight count in "
+    "has been told (their message delivered); it is *not closed* when the reporter has no email, cannot be "
+    "told (a customer outside the help desk), did not opt into shipped messages, the feedback is unknown or "
+    "erased, or the message finally failed. Loops still in flight count in "
     "neither. The loop-closure rate of a team (the initiative's owner team) or of a reporter is "
     "closed / (closed + not closed)."
 )
@@ -26,10 +28,17 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 @dataclass
 class ReporterLoops:
-    email: str
-    name: str
+    follower: Follower
     feedback_ids: list[str] = field(default_factory=list)
     texts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def email(self) -> str:
+        return self.follower.email
+
+    @property
+    def name(self) -> str:
+        return self.follower.name
 
 
 @dataclass
@@ -38,9 +47,27 @@ class Grouped:
     # (feedback_id, reporter key, reason)
     not_closed: list[tuple[str, str, str]] = field(default_factory=list)
 
+    def wanting(self, step: Step, chosen: Mapping[str, Sequence[str] | None]) -> "Grouped":
+        """Only the reporters who want to hear of ``step`` (``chosen``: saved opt-ins by preference id);
+        the others' items join ``not_closed``."""
+        kept = Grouped(not_closed=list(self.not_closed))
+        for key, loops in self.by_reporter.items():
+            saved = next((chosen[i] for i in loops.follower.preference_ids if i in chosen), None)
+            if step in loops.follower.steps(saved):
+                kept.by_reporter[key] = loops
+            else:
+                reason = f"reporter did not opt into {step.value} messages"
+                kept.not_closed += [(fid, key, reason) for fid in loops.feedback_ids]
+        return kept
 
-def group_by_reporter(feedback_ids: Sequence[str], reporters: Mapping[str, Mapping[str, Any]]) -> Grouped:
-    """One message per reporter email, listing each of their items' original text once."""
+
+def group_by_reporter(
+    feedback_ids: Sequence[str],
+    reporters: Mapping[str, Mapping[str, Any]],
+    follower: Callable[[Mapping[str, Any]], Follower | str],
+) -> Grouped:
+    """One message per reporter email, listing each of their items' original text once; ``follower``
+    says who each reporter is to us (staff or the customer), or why they cannot be told."""
     grouped = Grouped()
     for feedback_id in dict.fromkeys(feedback_ids):
         known = reporters.get(feedback_id)
@@ -50,11 +77,12 @@ def group_by_reporter(feedback_ids: Sequence[str], reporters: Mapping[str, Mappi
         if known.get("erased"):
             grouped.not_closed.append((feedback_id, "erased", "feedback erased"))
             continue
-        email = known.get("email")
-        if not email:
-            grouped.not_closed.append((feedback_id, f"name:{known['name']}", "reporter has no email"))
+        who = follower(known)
+        if isinstance(who, str):
+            key = known["email"].lower() if known.get("email") else f"name:{known['name']}"
+            grouped.not_closed.append((feedback_id, key, who))
             continue
-        loops = grouped.by_reporter.setdefault(email.lower(), ReporterLoops(email, known["name"]))
+        loops = grouped.by_reporter.setdefault(who.key, ReporterLoops(who))
         loops.feedback_ids.append(feedback_id)
         loops.texts.append(
             {"feedback_id": feedback_id, "text": known["text"], "account": known.get("account_name")}

@@ -12,6 +12,7 @@ from .rules import Match, Strict, Url, checked_url
 from .targets import SECRET_MASK, check_secret
 
 Channels = list[Literal["inbox", "email", "slack", "webhook"]]
+Steps = list[Literal["committed", "in_progress", "shipped", "dropped"]]
 
 
 class DigestMode(StrEnum):
@@ -57,6 +58,11 @@ class Preferences(Strict):
     timezone: str = "UTC"
     quiet_hours: QuietHours | None = None
     digest: DigestMode = DigestMode.off
+    feedback_steps: Steps | None = Field(
+        default=None,
+        description="Lifecycle steps of the initiatives your feedback backs you are told about (by email). "
+        "Null: the defaults (shipped and dropped for Sales/CS reps; committed too for other members).",
+    )
 
     _urls = field_validator("slack_url", "webhook_url")(
         lambda url, info: None if url is None else checked_url(url, info)

@@ -95,29 +95,6 @@ def digest_message(insights: list[dict[str, Any]], link: str = "") -> Message:
     )
 
 
-def loop_closure_message(
-    reporter_name: str, title: str, release_note: str, initiative_id: str, texts: list[dict[str, Any]]
-) -> Message:
-    """``texts``: the customers' original words, each with its account name when known."""
-    quoted = tuple(Section(t.get("account") or "A customer", f"\u201c{t['text']}\u201d") for t in texts)
-    return Message(
-        purpose=Purpose.loop_closure,
-        subject=f"Shipped: {title}",
-        intro=(
-            f"Hi {reporter_name}, you reported a need that has now shipped: {title}.\n\n"
-            f"Release note: {release_note}\n\nWhat your customers told you:"
-        ),
-        sections=quoted,
-        footer="Thank you for passing it on. You can let them know.",
-        data={
-            "initiative_id": initiative_id,
-            "title": title,
-            "release_note": release_note,
-            "feedback": texts,
-        },
-    )
-
-
 def text_of(message: Message) -> str:
     blocks = [message.intro, *(f"{s.heading}\n{s.body}" for s in message.sections)]
     blocks += [text for text in (message.footer, message.link) if text]

@@ -1,4 +1,5 @@
-"""Closing the loop: an initiative shipped, so everyone who reported the need hears about it, once."""
+"""Closing the loop: an initiative shipped, so everyone who reported the need (and opted into it) hears
+about it, once, in the text for their audience."""
 
 from datetime import datetime
 from typing import Any
@@ -8,28 +9,34 @@ from terrain_contracts.events.notification import (
     Channel,
     LoopClosedData,
     NotificationLoopClosed,
-    Purpose,
 )
 from terrain_kit.uow import UnitOfWork
 
 from .. import metrics
-from ..domain.deliveries import PENDING, notification_id
-from ..domain.loops import CLOSED, ReporterLoops, Shipped, group_by_reporter, message_status, reporter_id
-from ..domain.messages import loop_closure_message, render
-from ..store import deliveries, directory, state
+from ..domain.deliveries import PENDING
+from ..domain.followups import Step
+from ..domain.loops import CLOSED, Shipped, message_status
+from ..domain.reporter_messages import Lifecycle
+from ..store import deliveries, state
 from .context import Context
-from .fanout import flow_of
+from .followups import reporters, tell
 
 
 async def on_shipped(uow: UnitOfWork, context: Context, event: InitiativeShipped) -> None:
     """One message per reporter and initiative, whatever the number of shipped events or linked items."""
     data, initiative = event.data, event.data.initiative
     shipped = Shipped(initiative.initiative_id, initiative.owner_team_id, context.now())
-    known = await directory.reporters(uow, data.linked_feedback_ids)
-    grouped = group_by_reporter(data.linked_feedback_ids, known)
+    life = Lifecycle(
+        Step.shipped,
+        initiative.initiative_id,
+        initiative.title,
+        initiative.quarter,
+        release_note=data.release_note,
+    )
+    grouped = await reporters(uow, context, data.linked_feedback_ids, Step.shipped)
     loops = shipped.unreachable(grouped)
     for key, reporter in grouped.by_reporter.items():
-        nid = await _tell(uow, event, key, reporter, shipped.at)
+        nid = await tell(uow, context, event, life, initiative.owner_team_id, key, reporter, shipped.at)
         status, reason = message_status(await deliveries.get(uow, nid))
         loops += shipped.of_reporter(key, reporter, nid, status, reason)
     inserted = await state.add_loops(uow, loops)
@@ -40,33 +47,6 @@ async def on_shipped(uow: UnitOfWork, context: Context, event: InitiativeShipped
     envelope = {"source": "notifier", "correlation_id": event.correlation_id, "causation_id": event.id}
     emit_closed(uow, [loop for loop in recorded if loop["status"] == CLOSED], shipped.at, envelope)
     uow.after_commit(context.wake)
-
-
-async def _tell(
-    uow: UnitOfWork, event: InitiativeShipped, key: str, reporter: ReporterLoops, now: datetime
-) -> str:
-    """Record the reporter's message (a second recording of the same one is a no-op); returns its id."""
-    data, initiative = event.data, event.data.initiative
-    nid = notification_id(Purpose.loop_closure.value, initiative.initiative_id, key)
-    message = loop_closure_message(
-        reporter.name, initiative.title, data.release_note, initiative.initiative_id, reporter.texts
-    )
-    doc = deliveries.document(
-        nid,
-        Purpose.loop_closure,
-        Channel.email,
-        reporter_id(reporter.email),
-        {"email": reporter.email},
-        render(Channel.email, message, nid),
-        now,
-        now,
-        initiative_id=initiative.initiative_id,
-        feedback_ids=reporter.feedback_ids,
-        owner_team_id=initiative.owner_team_id,
-        **flow_of(uow, event),
-    )
-    await deliveries.add(uow, doc)
-    return nid
 
 
 def emit_closed(

@@ -8,7 +8,7 @@ from terrain_contracts.events.team import TeamDeleted, TeamState, TeamStateEvent
 from terrain_kit.erasure import erase_personal
 from terrain_kit.uow import UnitOfWork
 
-from ..store import deliveries, directory, state
+from ..store import deliveries, directory, links, state
 from .context import Context
 
 
@@ -41,6 +41,7 @@ async def apply_feedback(
             await deliveries.redact_feedback(uow, event.data.feedback_ids, now)
             await deliveries.forget_recipients(uow, event.data.feedback_ids)
             await state.erase_loops(uow, event.data.feedback_ids)
+            await links.forget_feedback(uow, event.data.feedback_ids)
             # Its loop-closure events (the reporter's email), published or still in the outbox.
             await erase_personal(uow, event.data.feedback_ids)
         else:
@@ -56,6 +57,9 @@ def _reporter(event: FeedbackIngested) -> dict[str, Any]:
         "name": data.reporter.name,
         "email": data.reporter.email,
         "role": data.reporter.role.value,
+        "member_id": data.reporter.member_id,
+        "kind": data.kind.value,
+        "customer_email_domain": data.customer_email_domain,
         "account_id": data.account.account_id if data.account else None,
         "account_name": data.account.name if data.account else None,
         "text": data.text,

@@ -27,6 +27,8 @@ SHOWN = (
     "insight_ids",
     "initiative_id",
     "ritual",
+    "step",
+    "audience",
     "reasons",
     "timing",
     "why",
@@ -58,6 +60,12 @@ async def list_deliveries(
     ritual: Annotated[
         str | None, Query(description="Planning notifications of one ritual, e.g. dependency_requested.")
     ] = None,
+    step: Annotated[
+        str | None,
+        Query(
+            description="Messages to reporters about one lifecycle step: committed, in_progress, shipped..."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[dict[str, Any]]:
@@ -69,6 +77,7 @@ async def list_deliveries(
         "initiative_id": initiative_id,
         "recipient_id": recipient_id,
         "ritual": ritual,
+        "step": step,
     }
     docs, next_cursor = await deliveries.listed(uow, filters, limit, cursor)
     return Page[dict[str, Any]](items=[_view(doc) for doc in docs], next_cursor=next_cursor)

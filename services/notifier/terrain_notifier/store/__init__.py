@@ -19,6 +19,7 @@ DIGEST_ITEMS = "digest_items"
 LOOPS = "loops"
 COUNTERS = "counters"
 THROTTLE = "throttle"
+LINKS = "links"  # which feedback items each initiative links (for its lifecycle steps)
 
 INDEXES = [
     Index(DELIVERIES, asc("status", "next_attempt_at")),
@@ -34,4 +35,6 @@ INDEXES = [
     Index(LOOPS, asc("owner_team_id", "status")),
     Index(LOOPS, asc("reporter_key", "status")),
     Index(THROTTLE, asc("expires_at"), ttl_seconds=0),
+    Index(LINKS, asc("initiative_id", "linked")),
+    Index(LINKS, asc("feedback_id")),
 ]

@@ -13,7 +13,7 @@ from ..domain.deliveries import DELIVERED, FAILED, PENDING, SENDING
 from . import COUNTERS, DELIVERIES, REPORTERS, THROTTLE
 
 HISTORY_KEPT = 20
-FILTERS = ("status", "channel", "purpose", "insight_ids", "initiative_id", "recipient_id", "ritual")
+FILTERS = ("status", "channel", "purpose", "insight_ids", "initiative_id", "recipient_id", "ritual", "step")
 
 
 def document(

@@ -94,7 +94,15 @@ async def erase_reporters(uow: UnitOfWork, feedback_ids: list[str], erasure_id: 
             {"_id": fid},
             {
                 "$set": {"erased": True, "erasure_id": erasure_id, "erased_at": now},
-                "$unset": {"name": "", "email": "", "text": "", "account_name": "", "account_id": ""},
+                "$unset": {
+                    "name": "",
+                    "email": "",
+                    "member_id": "",
+                    "text": "",
+                    "account_name": "",
+                    "account_id": "",
+                    "customer_email_domain": "",
+                },
             },
             upsert=True,
         )
