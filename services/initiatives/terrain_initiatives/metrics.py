@@ -15,3 +15,9 @@ DEPENDENCIES = Counter(
 OVERDUE = Gauge("terrain_initiatives_dependencies_overdue", "Unanswered dependency requests past their day.")
 VOTES = Counter("terrain_initiatives_votes_total", "Director votes cast (including changed votes).")
 BALLOTS_CLOSED = Counter("terrain_initiatives_ballots_closed_total", "Ballots closed.", ["quorum_met", "by"])
+# Product Ops KPIs: kpi x team (a handful) x the previous, current and next quarter, refreshed periodically.
+KPI = Gauge(
+    "terrain_initiatives_kpi",
+    "Product Ops KPIs per team and quarter (team=all: the quarter).",
+    ["kpi", "team", "quarter"],
+)

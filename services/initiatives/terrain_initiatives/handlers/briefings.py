@@ -21,6 +21,7 @@ from ..domain.access import Actor, require_planning, require_team_pm
 from ..domain.briefings import changes
 from ..domain.dependencies import Blocking, DependencyState, check_alignable
 from ..domain.evidence import Summary, priority
+from ..domain.measurements import check_metric
 from ..store import dependencies as dependency_store
 from ..store import initiatives as store
 from ..store import planning as planning_store
@@ -57,6 +58,7 @@ async def phase_of(uow: UnitOfWork, quarter: str) -> lifecycle.Phase | None:
 
 async def create(uow: UnitOfWork, actor: Actor, context: Context, fields: dict[str, Any]) -> dict[str, Any]:
     """A new draft briefing; ``fields`` are the briefing's JSON-ready values."""
+    check_metric(fields.get("success_metric"))
     require_team_pm(actor, await _team(uow, fields["owner_team_id"]), "write its briefings")
     lifecycle.check_accepts_briefings(fields["quarter"], await phase_of(uow, fields["quarter"]))
     initiative_id = f"ini-{secrets.token_hex(6)}"
@@ -125,6 +127,7 @@ async def edit(
     check_version(doc["version"], if_match)
     lifecycle.check_editable(InitiativeStatus(doc["status"]))
     require_team_pm(actor, await owner_team(uow, doc), "edit its briefings")
+    check_metric(fields.get("success_metric"))
     changed = changes(doc, fields)
     if not changed:
         return doc

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from terrain_contracts.events.initiative import Briefing
 
+from ..domain.measurements import progress
 from ..store.initiatives import briefing_of
 
 
@@ -23,6 +24,25 @@ class Final(BaseModel):
     by: str
 
 
+class MetricProgress(BaseModel):
+    latest: float | None = Field(description="The value measured last (by measurement time).")
+    latest_at: datetime | None
+    progress: float | None = Field(
+        description="(latest - baseline) / (target_value - baseline): 0 at the baseline, 1 on target; "
+        "None without a measurement or without both ends."
+    )
+
+
+def metric_progress(doc: dict[str, Any]) -> MetricProgress | None:
+    if not doc.get("success_metric"):
+        return None
+    latest = doc.get("metric_latest") or {}
+    value = latest.get("value")
+    return MetricProgress(
+        latest=value, latest_at=latest.get("at"), progress=progress(doc["success_metric"], value)
+    )
+
+
 class Initiative(BaseModel):
     initiative: Briefing
     evidence: Evidence
@@ -34,6 +54,7 @@ class Initiative(BaseModel):
     updated_by: str
     proposed_at: datetime | None
     final: Final | None = None
+    metric: MetricProgress | None = Field(default=None, description="The success metric as measured.")
 
 
 def initiative(doc: dict[str, Any]) -> Initiative:
@@ -49,6 +70,7 @@ def initiative(doc: dict[str, Any]) -> Initiative:
         updated_by=doc["updated_by"],
         proposed_at=doc.get("proposed_at"),
         final=Final(**{k: final[k] for k in ("status", "note", "at", "by")}) if final else None,
+        metric=metric_progress(doc),
     )
 
 
