@@ -1,8 +1,13 @@
-"""The outside world the notifier talks to in the demo: a real SMTP server (the company's mailboxes)
-and an HTTP server standing in for Slack's incoming webhooks. Each message received is recorded."""
+"""The outside world the services talk to in the demo: a real SMTP server (the company's mailboxes), an
+HTTP server standing in for Slack's incoming webhooks, and a fake Jira Cloud (the delivery tracker).
+Each message received is recorded."""
 
 import asyncio
+import base64
 import email
+import hashlib
+import hmac
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +16,7 @@ from email import policy
 import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from ..waiting import eventually
 
@@ -87,3 +93,142 @@ class Receivers:
             await self._task
         if self._smtp is not None:
             self._smtp.stop()
+
+
+# -- Jira Cloud, as far as Terrain speaks to it ------------------------------------------------------------
+
+
+def jira_webhook(
+    secret: str, issue_key: str, status: str, category: str, at: float, event: str = "jira:issue_updated"
+) -> tuple[bytes, dict[str, str]]:
+    """A Jira admin webhook's body and headers: ``X-Hub-Signature: sha256=<HMAC of the body>``."""
+    body = json.dumps(
+        {
+            "timestamp": int(at * 1000),
+            "webhookEvent": event,
+            "issue_event_type_name": "issue_generic",
+            "user": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Dana Dev"},
+            "issue": {
+                "id": "10001",
+                "key": issue_key,
+                "fields": {
+                    "summary": "(as in Jira)",
+                    "status": {"name": status, "id": "3", "statusCategory": {"key": category, "id": 4}},
+                },
+            },
+            "changelog": {"items": [{"field": "status", "toString": status}]},
+        }
+    ).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"content-type": "application/json", "x-hub-signature": f"sha256={signature}"}
+
+
+@dataclass
+class FakeJira:
+    """A local HTTP server answering the Jira Cloud REST API v3 calls Terrain makes, with their documented
+    request and response shapes: create an issue (``POST /rest/api/3/issue``, ADF description), search by
+    JQL label (``GET /rest/api/3/search/jql``), read an issue (``GET /rest/api/3/issue/{key}``).
+
+    ``answers`` queues statuses for the next creations: 503 fails before creating, ``"lost"`` creates the
+    issue and answers 503 (an answer lost on the way), 400 refuses as Jira does for an unknown project."""
+
+    port: int
+    email: str = "terrain@example.com"
+    token: str = "jira-api-token"
+    project: str = "TRN"
+    issues: dict[str, dict] = field(default_factory=dict)
+    creations: list[dict] = field(default_factory=list)  # every create request's body
+    answers: list[int | str] = field(default_factory=list)
+    _http: uvicorn.Server | None = None
+    _task: asyncio.Task | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def add(self, key: str, summary: str = "Existing issue", labels: tuple[str, ...] = ()) -> None:
+        self.issues[key] = {
+            "id": str(10000 + len(self.issues)),
+            "key": key,
+            "summary": summary,
+            "labels": list(labels),
+        }
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+        refused = JSONResponse(status_code=401, content={"errorMessages": ["Unauthorized"], "errors": {}})
+
+        @app.post("/rest/api/3/issue")
+        async def create(request: Request) -> JSONResponse:
+            if not self._authorized(request):
+                return refused
+            body = await request.json()
+            self.creations.append(body)
+            answer = self.answers.pop(0) if self.answers else 201
+            if answer == 400 or body["fields"]["project"].get("key") != self.project:
+                errors = {"project": "valid project is required"}
+                return JSONResponse(status_code=400, content={"errorMessages": [], "errors": errors})
+            if answer == 503:
+                return JSONResponse(status_code=503, content={"errorMessages": ["try later"], "errors": {}})
+            fields = body["fields"]
+            adf = fields.get("description") or {}
+            if (
+                adf.get("type") != "doc"
+                or adf.get("version") != 1
+                or not isinstance(fields.get("summary"), str)
+            ):
+                errors = {"description": "Operation value must be an Atlassian Document (see ADF)."}
+                return JSONResponse(status_code=400, content={"errorMessages": [], "errors": errors})
+            key = f"{self.project}-{len(self.issues) + 1}"
+            self.add(key, fields["summary"], tuple(fields.get("labels", ())))
+            if answer == "lost":
+                return JSONResponse(status_code=503, content={"errorMessages": ["gateway"], "errors": {}})
+            issue = self.issues[key]
+            return JSONResponse(
+                status_code=201,
+                content={"id": issue["id"], "key": key, "self": f"{self.url}/rest/api/3/issue/{issue['id']}"},
+            )
+
+        @app.get("/rest/api/3/search/jql")
+        async def search(request: Request, jql: str) -> JSONResponse:
+            if not self._authorized(request):
+                return refused
+            label = jql.partition("=")[2].strip().strip('"')
+            found = [{"id": i["id"], "key": i["key"]} for i in self.issues.values() if label in i["labels"]]
+            return JSONResponse(content={"issues": found[:1], "isLast": True})
+
+        @app.get("/rest/api/3/issue/{key}")
+        async def read(request: Request, key: str) -> JSONResponse:
+            if not self._authorized(request):
+                return refused
+            if key not in self.issues:
+                message = "Issue does not exist or you do not have permission to see it."
+                return JSONResponse(status_code=404, content={"errorMessages": [message], "errors": {}})
+            issue = self.issues[key]
+            status = {"name": "To Do", "statusCategory": {"key": "new"}}
+            return JSONResponse(content={"id": issue["id"], "key": key, "fields": {"status": status}})
+
+        return app
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self.app(), host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
+        )
+        server = self._http = uvicorn.Server(config)
+        task = self._task = asyncio.create_task(server.serve())
+
+        async def started() -> bool:
+            if task.done():
+                task.result()
+            return server.started
+
+        await eventually(started, timeout=30, what="the fake Jira")
+
+    async def stop(self) -> None:
+        if self._http is not None and self._task is not None:
+            self._http.should_exit = True
+            await self._task

@@ -16,6 +16,7 @@ from .http import ROUTERS
 from .http.acting import refused
 from .jobs.maintenance import background
 from .settings import InitiativesSettings
+from .tracker.sync import TrackerSync
 
 PUBLISHES = published_by("initiatives")
 
@@ -41,13 +42,14 @@ def context_for(settings: InitiativesSettings) -> Context:
 def create(settings: InitiativesSettings | None = None) -> FastAPI:
     settings = settings or InitiativesSettings()
     context = context_for(settings)
+    tracker = TrackerSync(settings.tracker, context)  # the issue tracker (Jira), none by default
     service = Service(
         "initiatives",
         settings,
-        consumers=subscribers.declare(context),
+        consumers=subscribers.declare(context, tracker.wake),
         indexes=store.INDEXES,
         publishes=PUBLISHES,
-        background=[background(context, settings.maintenance_interval_seconds)],
+        background=[background(context, settings.maintenance_interval_seconds), tracker.run],
     )
     app = create_app(
         service,
@@ -57,6 +59,7 @@ def create(settings: InitiativesSettings | None = None) -> FastAPI:
         "quarterly alignment and the directors' vote.",
     )
     app.state.context = context
+    app.state.tracker = tracker
     app.add_exception_handler(DomainError, refused)  # the kit's JSON answer, counted by status
     return app
 

@@ -1,15 +1,18 @@
 """Durable consumers: parse the contract, call a handler; nothing else."""
 
+from collections.abc import Callable
+
 from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
+from terrain_contracts.events.initiative import InitiativeStatusChanged
 from terrain_contracts.events.insight import InsightDetected, InsightUpdated
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import projections
+from .handlers import projections, tracker
 from .handlers.context import Context
 
 
-def declare(context: Context) -> Consumers:
+def declare(context: Context, wake_tracker: Callable[[], None] = lambda: None) -> Consumers:
     consumers = Consumers("initiatives")
 
     @consumers.on(FeedbackIngested, FeedbackErased, durable="initiatives-feedback", batch=True)
@@ -21,5 +24,11 @@ def declare(context: Context) -> Consumers:
     async def on_insight(event: InsightDetected | InsightUpdated, uow: UnitOfWork) -> None:
         """Insights of the themes initiatives cover, shown as link suggestions."""
         await projections.apply_insight(uow, event)
+
+    @consumers.on(InitiativeStatusChanged, durable="initiatives-tracker")
+    async def on_status_changed(event: InitiativeStatusChanged, uow: UnitOfWork) -> None:
+        """A committed initiative gets its tracker issue (created by the sync worker, after the commit)."""
+        if await tracker.on_status_changed(uow, event, context.now()):
+            uow.after_commit(wake_tracker)
 
     return consumers

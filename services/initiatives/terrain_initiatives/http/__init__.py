@@ -1,6 +1,6 @@
 """HTTP routers of the initiatives service, same shape as the subscribers: parse, call a handler."""
 
-from . import ballots, dependencies, evidence, initiatives, planning, teams
+from . import ballots, dependencies, evidence, initiatives, planning, teams, tracker
 
 ROUTERS = (
     teams.router,
@@ -9,4 +9,5 @@ ROUTERS = (
     dependencies.router,
     planning.router,
     ballots.router,
+    tracker.router,
 )

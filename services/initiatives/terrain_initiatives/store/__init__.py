@@ -21,6 +21,7 @@ CYCLES = "cycles"
 BALLOTS = "ballots"
 VOTES = "votes"
 META = "meta"
+TRACKER_SYNCS = "tracker_syncs"
 MEASUREMENTS = "metric_measurements"
 CLASSIFIED = "classified_feedback"  # KPIs: which team each item reached, and when
 LOOPS = "loops_closed"  # KPIs: reporters told that what they reported shipped
@@ -51,4 +52,7 @@ INDEXES = [
     Index(CLASSIFIED, asc("quarter", "team_id")),
     Index(DISMISSALS, asc("feedback_id")),
     Index(LOOPS, asc("initiative_id")),
+    Index(INITIATIVES, asc("tracker.name", "tracker.issue_key")),
+    Index(TRACKER_SYNCS, asc("state", "next_at")),
+    Index(TRACKER_SYNCS, asc("dead_letter.published")),
 ]
