@@ -14,6 +14,7 @@ from .domain.evidence import Weights
 from .handlers.context import Context
 from .http import ROUTERS
 from .http.acting import refused
+from .jobs.kpis import gauges
 from .jobs.maintenance import background
 from .settings import InitiativesSettings
 from .tracker.sync import TrackerSync
@@ -49,7 +50,11 @@ def create(settings: InitiativesSettings | None = None) -> FastAPI:
         consumers=subscribers.declare(context, tracker.wake),
         indexes=store.INDEXES,
         publishes=PUBLISHES,
-        background=[background(context, settings.maintenance_interval_seconds), tracker.run],
+        background=[
+            background(context, settings.maintenance_interval_seconds),
+            tracker.run,
+            gauges(context, settings.maintenance_interval_seconds),
+        ],
     )
     app = create_app(
         service,

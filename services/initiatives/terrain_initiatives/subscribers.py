@@ -2,13 +2,14 @@
 
 from collections.abc import Callable
 
-from terrain_contracts.events.feedback import FeedbackErased, FeedbackIngested
+from terrain_contracts.events.feedback import FeedbackClassified, FeedbackErased, FeedbackIngested
 from terrain_contracts.events.initiative import InitiativeStatusChanged
 from terrain_contracts.events.insight import InsightDetected, InsightUpdated
+from terrain_contracts.events.notification import NotificationLoopClosed
 from terrain_kit.consumers import Consumers
 from terrain_kit.uow import UnitOfWork
 
-from .handlers import projections, tracker
+from .handlers import kpis, projections, tracker
 from .handlers.context import Context
 
 
@@ -30,5 +31,15 @@ def declare(context: Context, wake_tracker: Callable[[], None] = lambda: None) -
         """A committed initiative gets its tracker issue (created by the sync worker, after the commit)."""
         if await tracker.on_status_changed(uow, event, context.now()):
             uow.after_commit(wake_tracker)
+
+    @consumers.on(FeedbackClassified, durable="initiatives-classified", batch=True)
+    async def on_classified(events: list[FeedbackClassified], uow: UnitOfWork) -> None:
+        """KPIs: which team each item reached and when (triage is measured from then)."""
+        await kpis.apply_classified(uow, events)
+
+    @consumers.on(NotificationLoopClosed, durable="initiatives-loops", batch=True)
+    async def on_loop_closed(events: list[NotificationLoopClosed], uow: UnitOfWork) -> None:
+        """KPIs: the reporters told that what they reported shipped (loop-closure rate)."""
+        await kpis.apply_loops_closed(uow, events)
 
     return consumers

@@ -1,6 +1,6 @@
 """HTTP routers of the initiatives service, same shape as the subscribers: parse, call a handler."""
 
-from . import ballots, dependencies, evidence, initiatives, planning, teams, tracker
+from . import ballots, dependencies, evidence, initiatives, kpis, measurements, planning, teams, tracker
 
 ROUTERS = (
     teams.router,
@@ -10,4 +10,6 @@ ROUTERS = (
     planning.router,
     ballots.router,
     tracker.router,
+    measurements.router,
+    kpis.router,
 )
