@@ -212,4 +212,4 @@ class TestPreferences:
         with pytest.raises(Invalid) as refused:
             await members.checked_preferences(context, {"feedback_steps": ["shipped", "launched"]})
 
-        assert refused.value.field.startswith("feedback_steps")
+        assert refused.value.field == "feedback_steps.1"
