@@ -53,9 +53,15 @@ def test_every_metric_an_alert_queries_is_exported_by_the_code():
     assert used_metrics(alert_expressions()) - exported() == set()
 
 
-def test_the_four_dashboards_are_provisioned_with_panels():
+def test_the_five_dashboards_are_provisioned_with_panels():
     provisioned = {path.stem: path for path in (REPO / "deploy/grafana/dashboards").glob("*.json")}
-    assert set(provisioned) == {"pipeline-overview", "service-red", "jetstream-consumers", "notifications"}
+    assert set(provisioned) == {
+        "pipeline-overview",
+        "service-red",
+        "jetstream-consumers",
+        "notifications",
+        "product-ops",
+    }
     for uid in provisioned:
         dashboard = dashboards.dashboard(uid)
         assert dashboard["panels"] and all(panel["targets"] for panel in dashboard["panels"])

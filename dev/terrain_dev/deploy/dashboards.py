@@ -6,7 +6,7 @@ Every metric they query is one the code exports (tests/deploy checks it).
 import json
 from typing import Any
 
-from .panels import JETSTREAM, NOTIFICATIONS, PIPELINE, SERVICE_RED, Panel
+from .panels import JETSTREAM, NOTIFICATIONS, PIPELINE, PRODUCT_OPS, SERVICE_RED, Panel
 
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 WIDTH, HEIGHT = 12, 8
@@ -16,6 +16,7 @@ DASHBOARDS: dict[str, tuple[str, list[Panel], bool]] = {
     "service-red": ("Terrain: per-service RED", SERVICE_RED, True),
     "jetstream-consumers": ("Terrain: JetStream consumers", JETSTREAM, False),
     "notifications": ("Terrain: notifications and loop closure", NOTIFICATIONS, False),
+    "product-ops": ("Terrain: Product Ops", PRODUCT_OPS, False),
 }
 
 

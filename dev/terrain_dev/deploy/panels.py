@@ -242,3 +242,23 @@ NOTIFICATIONS: list[Panel] = [
         [("sum by (outcome) (increase(terrain_notifier_loops_total[1h]))", "{{outcome}}")],
     ),
 ]
+
+
+def _kpi(title: str, unit: str, kpi: str) -> Panel:
+    """One Product Ops KPI per team and quarter (every replica computes the same value: max)."""
+    expr = f'max by (team, quarter) (terrain_initiatives_kpi{{kpi="{kpi}"}})'
+    return (title, unit, [(expr, "{{team}} {{quarter}}")])
+
+
+# The initiatives service's KPIs (defined in services/initiatives/README.md); team "all": the quarter.
+PRODUCT_OPS: list[Panel] = [
+    _kpi("Feedback reaching each team (classified under its areas)", "short", "feedback_items"),
+    _kpi("Share of feedback triaged (linked or dismissed by a person)", "percentunit", "triaged_share"),
+    _kpi("Median time to triage (hours from classification)", "h", "triage_median_hours"),
+    _kpi("Share of feedback linked to an initiative", "percentunit", "linked_share"),
+    _kpi("Loop-closure rate (reporters told of what shipped)", "percentunit", "loop_closure_rate"),
+    _kpi("Committed initiatives backed by evidence", "percentunit", "evidence_backed_share"),
+    _kpi("Briefing adoption (complete briefings by the deadline)", "percentunit", "briefing_adoption"),
+    _kpi("Dependency answer time (median hours)", "h", "dependency_answer_median_hours"),
+    _kpi("Vote participation (directors who voted)", "percentunit", "vote_participation"),
+]
