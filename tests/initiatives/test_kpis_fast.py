@@ -185,7 +185,8 @@ class TestInitiatives:
         found = await kpis.quarter_kpis(uow, QUARTER, clock.now)
         assert found.deadline == clock.now - timedelta(days=1)
         assert (found.adoption.count, found.adoption.of) == (1, 3)
-        assert [team(found, t).adopted for t in ("squad-a", "squad-b", "squad-c")] == [True, False, False]
+        adopted = [team(found, t).adopted for t in ("squad-a", "squad-b", "squad-c", "tribe-core")]
+        assert adopted == [True, False, False, None]  # a tribe is not asked for briefings
         before = await kpis.quarter_kpis(uow, "2027-Q2", clock.now)  # no cycle: measured at now
         assert (before.deadline, before.adoption.count) == (None, 0)
 

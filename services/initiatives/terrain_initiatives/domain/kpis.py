@@ -161,7 +161,7 @@ class TeamKpis:
     loop_closure: Ratio
     evidence_backed: Ratio
     complete_briefings: Ratio
-    adopted: bool
+    adopted: bool | None  # None: not a squad (only squads are asked for briefings)
     dependency_answers: Ratio
     median_answer_hours: float | None
     vote_participation: Ratio

@@ -76,7 +76,9 @@ async def _complete(
     return {i["_id"]: rules.complete_at(history.get(i["_id"], []), deadline) for i in initiatives}
 
 
-def _for_team(team_id: str | None, facts: dict[str, Any], members: list[str] | None) -> rules.TeamKpis:
+def _for_team(
+    team_id: str | None, facts: dict[str, Any], members: list[str] | None, squad: bool = False
+) -> rules.TeamKpis:
     """The KPIs of one team (``team_id`` None, ``members`` None: the whole quarter)."""
 
     def mine(owner: str | None) -> bool:
@@ -93,7 +95,7 @@ def _for_team(team_id: str | None, facts: dict[str, Any], members: list[str] | N
         loop_closure=rules.loop_closure({lo for lo in facts["loops"] if lo[0] in owned}, facts["closed"]),
         evidence_backed=rules.evidence_backed(initiatives),
         complete_briefings=rules.Ratio(sum(1 for c in complete if c), len(complete)),
-        adopted=any(complete),
+        adopted=any(complete) if squad else None,  # squads write briefings; tribes and the quarter do not
         dependency_answers=answers,
         median_answer_hours=answer_hours,
         vote_participation=rules.Ratio(sum(1 for d in asked if d in facts["voters"]), len(asked)),
@@ -119,11 +121,11 @@ async def quarter_kpis(
         "voters": await store.voters(uow, quarter),
     }
     per_team = [
-        _for_team(t.team_id, facts, [m.member_id for m in t.members])
+        _for_team(t.team_id, facts, [m.member_id for m in t.members], t.kind is TeamKind.squad)
         for t in teams.values()
         if team_id is None or t.team_id == team_id
     ]
-    squads = [k for k in per_team if teams[k.team_id or ""].kind is TeamKind.squad]
+    squads = [k for k in per_team if k.adopted is not None]
     return rules.QuarterKpis(
         quarter=quarter,
         deadline=deadline,

@@ -45,7 +45,9 @@ class TeamKpis(BaseModel):
     complete_briefings: Ratio = Field(
         description="Briefings with a success metric and a product area at the deadline."
     )
-    adopted: bool = Field(description="At least one complete briefing by the deadline.")
+    adopted: bool | None = Field(
+        description="A squad with a complete briefing by the deadline (None: not a squad)."
+    )
     dependency_answers: Ratio = Field(description="Requests to the team answered, of those not withdrawn.")
     median_answer_hours: float | None
     vote_participation: Ratio = Field(

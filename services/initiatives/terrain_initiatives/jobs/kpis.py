@@ -30,7 +30,7 @@ def figures(found: rules.QuarterKpis) -> dict[tuple[str, str], float | None]:
             ("dependency_answer_median_hours", team): kpis.median_answer_hours,
             ("vote_participation", team): kpis.vote_participation.share,
         }
-        if kpis.team_id is not None:
+        if kpis.adopted is not None:
             values[("briefing_adoption", team)] = float(kpis.adopted)
     return values
 
