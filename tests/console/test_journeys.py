@@ -82,3 +82,19 @@ def test_script_in_feedback_text_is_shown_as_text(browser, world):
     assert text.text == SCRIPT_TEXT
     assert browser.execute_script("return window.__pwned === undefined")
     screenshot(browser, "feedback-item")
+
+
+def test_the_board_shows_the_quarter_by_status(browser, world):
+    sign_in(browser, world, org.LEA.email, then=f"/initiatives?quarter={world.quarter}")
+    proposed = browser.find_element(By.XPATH, "//section[h2[starts-with(normalize-space(), 'proposed')]]")
+    assert "Invoice credit notes" in proposed.text and "Salesforce sync v2" in proposed.text
+    screenshot(browser, "board", for_docs=True)
+
+
+def test_product_ops_corrects_the_kind_of_an_item(browser, world):
+    sign_in(browser, world, org.NADIA.email, then=f"/feedback/{world.feedback_id}")
+    Select(browser.find_element(By.ID, "kind")).select_by_visible_text("bug")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save correction']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
+    assert "kind bug" in browser.find_element(By.ID, "corrected").text
+    screenshot(browser, "feedback-corrected")

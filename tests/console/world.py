@@ -97,9 +97,18 @@ async def _script_feedback(stack: Stack, services: Services) -> str:
         )
         return page["items"]
 
-    return (await eventually(stored, timeout=30, interval=0.2, what="the <script> feedback stored"))[0][
-        "feedback_id"
-    ]
+    found = await eventually(stored, timeout=30, interval=0.2, what="the <script> feedback stored")
+    feedback_id = found[0]["feedback_id"]
+    path = f"/v1/items/{feedback_id}"
+    classified = await services.raw("insights", "GET", path, await services.key("insights", "viewer"))
+    if classified.status_code == 404:
+
+        async def known() -> bool:
+            answer = await services.raw("insights", "GET", path, await services.key("insights", "viewer"))
+            return answer.status_code == 200
+
+        await eventually(known, timeout=30, interval=0.2, what="the <script> feedback classified")
+    return feedback_id
 
 
 async def build(stack: Stack) -> World:

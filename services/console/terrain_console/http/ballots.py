@@ -81,6 +81,7 @@ async def cast(request: Request, session: Posted, services: Calls, ballot_id: Ba
     form = await request.form()
     scores = {k.removeprefix("score-"): str(v) for k, v in form.items() if k.startswith("score-") and v}
     errors: dict[str, str] = {}
+    statuses = {422}  # the strongest refusal answers: 403 before 409 before 422
     for initiative_id, score in scores.items():
         if score not in {str(s) for s in SCORES}:
             errors[initiative_id] = "Choose 1, 2 or 3."
@@ -97,7 +98,7 @@ async def cast(request: Request, session: Posted, services: Calls, ballot_id: Ba
             if refusal.status == 404:
                 raise
             errors[initiative_id] = refusal.detail
+            statuses.add(refusal.status)
     if errors:
-        status = 403 if any("role" in message for message in errors.values()) else 422
-        return await _page(request, session, services, ballot_id, status, errors=errors, typed=scores)
+        return await _page(request, session, services, ballot_id, min(statuses), errors=errors, typed=scores)
     return see_other(f"/ballots/{ballot_id}?saved=1")
