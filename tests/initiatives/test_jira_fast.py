@@ -15,13 +15,13 @@ from terrain_contracts.events.initiative import (
     TrackerLinkOrigin,
 )
 from terrain_dev.demo.receivers import jira_webhook
+from terrain_initiatives.domain.tracker import IssueRef, NotAuthentic, NotUnderstood, StatusChange
 from terrain_initiatives.handlers import tracker as handlers
+from terrain_initiatives.jobs.tracker.jira import JiraTracker, description
 from terrain_initiatives.settings import JiraSettings
 from terrain_initiatives.store import initiatives as initiative_store
 from terrain_initiatives.store import tracker as store
 from terrain_initiatives.store.initiatives import briefing_of
-from terrain_initiatives.tracker import IssueRef, NotAuthentic, NotUnderstood, StatusChange
-from terrain_initiatives.tracker.jira import JiraTracker, description
 from terrain_kit.errors import Conflict
 
 from .fast import PM, briefing, squad, subjects

@@ -17,7 +17,7 @@ from .http.acting import refused
 from .jobs.kpis import gauges
 from .jobs.maintenance import background
 from .settings import InitiativesSettings
-from .tracker.sync import TrackerSync
+from .jobs.tracker.sync import TrackerSync
 
 PUBLISHES = published_by("initiatives")
 

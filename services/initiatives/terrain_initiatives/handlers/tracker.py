@@ -16,9 +16,9 @@ from terrain_kit.errors import Conflict
 from terrain_kit.uow import UnitOfWork
 
 from ..domain.access import Actor
+from ..domain.tracker import IssueRef, NewIssue, StatusChange
 from ..store import initiatives as initiative_store
 from ..store import tracker as store
-from ..tracker import IssueRef, NewIssue, StatusChange
 from . import event, shipping
 from .briefings import load, move, open_for
 from .context import Context

@@ -12,12 +12,12 @@ from terrain_kit.api import Reads
 from terrain_kit.auth import Reader
 from terrain_kit.errors import Conflict, Invalid, NotFound, StaleVersion
 
+from ..domain.tracker import NotAuthentic, NotUnderstood, Tracker, TrackerError
 from ..handlers import tracker as handlers
 from ..handlers.briefings import load
+from ..jobs.tracker.metrics import LINKS, WEBHOOKS
+from ..jobs.tracker.sync import TrackerSync
 from ..store import tracker as store
-from ..tracker import NotAuthentic, NotUnderstood, Tracker, TrackerError
-from ..tracker.metrics import LINKS, WEBHOOKS
-from ..tracker.sync import TrackerSync
 from .acting import Writer
 
 log = logging.getLogger(__name__)

@@ -23,12 +23,12 @@ from terrain_kit.errors import DomainError
 from terrain_kit.service import Service
 from terrain_kit.uow import UnitOfWork
 
-from ..handlers import tracker as handlers
-from ..handlers.context import Context
-from ..settings import TrackerSettings
-from ..store import initiatives as initiative_store
-from ..store import tracker as store
-from . import IssueRef, Tracker, TrackerError
+from ...domain.tracker import IssueRef, Tracker, TrackerError
+from ...handlers import tracker as handlers
+from ...handlers.context import Context
+from ...settings import TrackerSettings
+from ...store import initiatives as initiative_store
+from ...store import tracker as store
 from .jira import JiraTracker
 from .metrics import CREATIONS
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from ..settings import JiraSettings
-from . import IssueRef, NewIssue, NotAuthentic, NotUnderstood, StatusChange, TrackerError
+from ...domain.tracker import IssueRef, NewIssue, NotAuthentic, NotUnderstood, StatusChange, TrackerError
+from ...settings import JiraSettings
 
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,99}-[1-9][0-9]{0,17}$")
 MOVING_EVENTS = frozenset({"jira:issue_created", "jira:issue_updated"})

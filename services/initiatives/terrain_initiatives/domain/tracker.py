@@ -1,4 +1,5 @@
-"""The delivery tracker (Jira today) behind one interface: a Linear or GitHub Issues adapter is a module.
+"""The delivery tracker (Jira today) behind one interface: a Linear or GitHub Issues adapter is a module
+beside ``jobs/tracker/jira.py``.
 
 Terrain creates an issue when an initiative is committed (or stores an existing one a pm names), and the
 tracker's webhooks move the initiative to in progress and shipped. An adapter speaks the tracker's API and
