@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def up(args: argparse.Namespace) -> int:
     printer = Printer()
-    ports = demo.Ports(smtp=free_port(), http=free_port())
+    ports = demo.Ports(smtp=free_port(), http=free_port(), jira=free_port())
     config = StackConfig(
         root=Path(args.data_dir).resolve(),
         nats_port=args.nats_port,
@@ -88,6 +88,7 @@ def _receivers(ports: "demo.Ports", printer: Printer) -> "demo.Receivers":
         ports.smtp,
         ports.http,
         on_message=lambda m: printer.line("demo", f"[{m.channel} -> {m.to}] {(m.subject or m.body)[:110]}"),
+        jira_port=ports.jira,
     )
 
 

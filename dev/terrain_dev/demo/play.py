@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import nats
 from nats.js import JetStreamContext
@@ -17,8 +18,9 @@ from ..waiting import eventually
 from . import org, quarter, seed
 from .client import Services
 from .field import SECRETS, Field
+from .jira import started_in_jira
 from .observer import Observer
-from .receivers import Receivers
+from .receivers import Receivers, jira_environment
 
 INSIGHT_CONSUMERS = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "insights-classifier"))
 
@@ -27,6 +29,7 @@ INSIGHT_CONSUMERS = ((streams.FEEDBACK, "feedback-intake"), (streams.FEEDBACK, "
 class Ports:
     smtp: int
     http: int
+    jira: int | None = None  # the fake Jira: issues created on commit, moved by Jira's webhooks
 
 
 def environment(ports: Ports) -> dict[str, str]:
@@ -45,6 +48,7 @@ def environment(ports: Ports) -> dict[str, str]:
         # Churn risk: large accounts only (300k EUR) or a renewal within 30 days.
         "INSIGHTS_DETECTORS__CHURN_MIN_ARR_MINOR": "30000000",
         "INSIGHTS_DETECTORS__CHURN_RENEWAL_DAYS": "30",
+        **(jira_environment(ports.jira) if ports.jira is not None else {}),
     }
 
 
@@ -165,7 +169,11 @@ async def _plan(stage: Stage) -> dict[str, quarter.Briefing]:
     stage.say(
         f"3. Planning {quarter_name}: briefings drafted, a dependency asked and answered, the directors' vote"
     )
-    return await quarter.plan(stage.services, quarter_name, stage.today, stage.say)
+    # With the demo's Jira, the exports initiative is started there (its issue was created on commit).
+    start = None
+    if stage.receivers.jira is not None:
+        start = partial(started_in_jira, stage.services, say=stage.say)
+    return await quarter.plan(stage.services, quarter_name, stage.today, stage.say, start)
 
 
 async def _field_week(stage: Stage) -> list[str]:

@@ -1,6 +1,6 @@
 """The quarter: briefings drafted, a dependency asked and answered, the directors' vote, a commitment."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -62,10 +62,14 @@ BRIEFINGS = (
 
 
 async def plan(
-    services: Services, quarter: str, today: date, say: Callable[[str], None]
+    services: Services,
+    quarter: str,
+    today: date,
+    say: Callable[[str], None],
+    start: Callable[["Briefing"], Awaitable[None]] | None = None,
 ) -> dict[str, Briefing]:
     """Everything from drafting to commitment, each ritual's notifications told; returns the briefings by
-    their PM's member id."""
+    their PM's member id. ``start`` starts the exports initiative (the demo's Jira), else its PM does."""
     ops = ("product_ops", org.NADIA.member_id)
     await triforce(services)
     await services.as_member("initiatives", "POST", "/v1/cycles", *ops, json={"quarter": quarter})
@@ -94,7 +98,10 @@ async def plan(
     await phase(services, quarter, "validation")
     for briefing in briefings.values():
         await move(services, briefing, "committed", as_ops=True)
-    await move(services, exports, "in_progress")
+    if start is None:
+        await move(services, exports, "in_progress")
+    else:
+        await start(exports)
     return briefings
 
 

@@ -23,7 +23,7 @@ from ..waiting import eventually
 
 @dataclass(frozen=True)
 class Received:
-    channel: str  # email or slack
+    channel: str  # email, slack, or jira (an issue created)
     to: str
     subject: str
     body: str
@@ -35,7 +35,9 @@ class Receivers:
     smtp_port: int
     http_port: int
     on_message: Callable[[Received], None] = lambda message: None
+    jira_port: int | None = None  # a fake Jira Cloud too (the delivery tracker), when given
     messages: list[Received] = field(default_factory=list)
+    jira: "FakeJira | None" = None
     _smtp: Controller | None = None
     _http: uvicorn.Server | None = None
     _task: asyncio.Task | None = None
@@ -63,6 +65,12 @@ class Receivers:
 
         self._smtp = Controller(Mailbox(), hostname="127.0.0.1", port=self.smtp_port)
         self._smtp.start()
+        if self.jira_port is not None:
+            self.jira = FakeJira(
+                self.jira_port,
+                on_created=lambda key, summary: self._record(Received("jira", key, summary, "", time.time())),
+            )
+            await self.jira.start()
 
         app = FastAPI()
 
@@ -93,9 +101,25 @@ class Receivers:
             await self._task
         if self._smtp is not None:
             self._smtp.stop()
+        if self.jira is not None:
+            await self.jira.stop()
 
 
 # -- Jira Cloud, as far as Terrain speaks to it ------------------------------------------------------------
+
+JIRA_SECRET = "demo-jira-webhook-secret"  # the admin webhook's secret (demo only)
+
+
+def jira_environment(port: int) -> dict[str, str]:
+    """What the initiatives service needs to create its issues in the demo's fake Jira."""
+    return {
+        "INITIATIVES_TRACKER__KIND": "jira",
+        "INITIATIVES_TRACKER__JIRA__SITE_URL": f"http://127.0.0.1:{port}",
+        "INITIATIVES_TRACKER__JIRA__EMAIL": FakeJira.email,
+        "INITIATIVES_TRACKER__JIRA__API_TOKEN": FakeJira.token,
+        "INITIATIVES_TRACKER__JIRA__WEBHOOK_SECRET": JIRA_SECRET,
+        "INITIATIVES_TRACKER__POLL_SECONDS": "1",
+    }
 
 
 def jira_webhook(
@@ -139,6 +163,7 @@ class FakeJira:
     issues: dict[str, dict] = field(default_factory=dict)
     creations: list[dict] = field(default_factory=list)  # every create request's body
     answers: list[int | str] = field(default_factory=list)
+    on_created: Callable[[str, str], None] = lambda key, summary: None
     _http: uvicorn.Server | None = None
     _task: asyncio.Task | None = None
 
@@ -185,6 +210,7 @@ class FakeJira:
                 return JSONResponse(status_code=400, content={"errorMessages": [], "errors": errors})
             key = f"{self.project}-{len(self.issues) + 1}"
             self.add(key, fields["summary"], tuple(fields.get("labels", ())))
+            self.on_created(key, fields["summary"])
             if answer == "lost":
                 return JSONResponse(status_code=503, content={"errorMessages": ["gateway"], "errors": {}})
             issue = self.issues[key]
