@@ -15,7 +15,7 @@ from terrain_contracts import streams
 from ..probes import consumer_settled
 from ..testing import publish
 from ..waiting import eventually
-from . import org, quarter, seed
+from . import kpis, org, quarter, seed
 from .client import Services
 from .field import SECRETS, Field
 from .jira import started_in_jira
@@ -134,6 +134,10 @@ async def _play(stage: Stage, inbox_url: str) -> Demo:
     briefings = await _plan(stage)
     malformed = await _field_week(stage)
     linked = await _ship(stage, briefings[org.HUGO.member_id])
+    for line in await kpis.lines(
+        stage.services, stage.watching, quarter.next_quarter(stage.today), stage.today
+    ):
+        stage.say(line)
     inbox_key = await stage.services.key("notifier", "pm", org.HUGO.member_id)
     inbox = (await stage.services.call("notifier", "GET", "/v1/inbox", inbox_key))["items"]
     demo = Demo(stage.observer, stage.receivers, briefings, malformed, linked, inbox, inbox_key, inbox_url)
