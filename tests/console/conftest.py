@@ -10,6 +10,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 from terrain_dev.stack import Printer, Stack, StackConfig
@@ -61,9 +62,10 @@ def wait(browser: webdriver.Chrome, seconds: float = 10) -> WebDriverWait:
 def sign_in(browser: webdriver.Chrome, world: World, email: str, then: str = "/inbox") -> None:
     browser.delete_all_cookies()
     browser.get(f"{world.console}/sign-in?next={then}")
-    browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys(world.password)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # With the keyboard only: the email field has the focus, Tab reaches the password, Enter submits.
+    wait(browser).until(lambda b: b.switch_to.active_element.get_attribute("id") == "email")
+    browser.switch_to.active_element.send_keys(email, Keys.TAB)
+    browser.switch_to.active_element.send_keys(world.password, Keys.ENTER)
     wait(browser).until(seen.url_contains(then))
     wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "form.who")))
 

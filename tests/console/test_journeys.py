@@ -23,6 +23,8 @@ def test_a_pm_signs_in_and_sees_why_each_notification_reached_her(browser, world
     request.find_element(By.XPATH, ".//button[normalize-space()='Mark read']").click()
     wait(browser).until(lambda b: "unread" not in b.find_element(By.XPATH, REQUEST).get_attribute("class"))
     browser.set_window_size(390, 844)
+    wait(browser).until(lambda b: b.execute_script("return window.innerWidth") <= 390)
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # no sideways scroll
     screenshot(browser, "inbox-390px", for_docs=True)
     browser.set_window_size(1280, 900)
 

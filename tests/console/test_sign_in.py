@@ -111,3 +111,11 @@ def test_a_page_trace_continues_into_the_service_it_calls(stack, world):
     assert calls
     served = {(s["trace_id"], s["parent_id"]) for s in spans(stack, "initiatives") if s["kind"] == "SERVER"}
     assert any((call["trace_id"], call["span_id"]) in served for call in calls)
+
+
+def test_pages_may_not_be_framed_nor_run_scripts(world):
+    with httpx.Client(base_url=world.console) as client:
+        headers = client.get("/sign-in").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
