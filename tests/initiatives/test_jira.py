@@ -18,6 +18,7 @@ from terrain_dev.testing import publish, running, settings_for
 from terrain_dev.waiting import eventually
 from terrain_initiatives.main import create
 from terrain_initiatives.settings import InitiativesSettings, JiraSettings, TrackerSettings
+from terrain_kit import deadletters
 
 from .conftest import Api, events
 
@@ -170,7 +171,9 @@ async def test_a_creation_whose_answer_was_lost_is_retried_without_a_second_issu
     assert len(jira.creations) == 1 and list(jira.issues) == ["TRN-1"]
 
 
-async def test_a_creation_jira_refuses_is_dead_lettered_with_jiras_reason(api, jira, jetstream):
+async def test_a_creation_jira_refuses_is_dead_lettered_with_jiras_reason_and_replayed_once_fixed(
+    api, jira, jetstream
+):
     jira.answers = [400]
     initiative_id = await commit(api)
 
@@ -189,6 +192,12 @@ async def test_a_creation_jira_refuses_is_dead_lettered_with_jiras_reason(api, j
     assert record.consumer == "initiatives-tracker" and "valid project is required" in record.reason
     assert json.loads(record.payload)["data"]["initiative"]["initiative_id"] == initiative_id
     assert len(jira.creations) == 1  # a refusal is not retried
+
+    # Jira's project fixed, the operator replays the dead letter: the issue is created.
+    [stored] = await stored_messages(jetstream, streams.DEADLETTER)
+    await deadletters.replay(jetstream, stored.sequence)
+    assert (await linked(api, initiative_id))["tracker"]["issue_key"] == "TRN-1"
+    assert len(jira.creations) == 2
 
 
 async def test_unsigned_forged_stale_or_oversize_webhooks_are_refused_and_unknown_issues_ignored(api):

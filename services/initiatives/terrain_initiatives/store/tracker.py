@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from terrain_kit.uow import UnitOfWork
+from terrain_kit.uow import PROCESSED, UnitOfWork
 
 from . import INITIATIVES, TRACKER_SYNCS
 
@@ -85,3 +85,9 @@ async def by_issue(uow: UnitOfWork, tracker: str, issue_key: str) -> dict[str, A
     return await uow[INITIATIVES].find_one(
         {"tracker.name": tracker, "tracker.issue_key": issue_key}, session=uow.session
     )
+
+
+async def forget_processed(uow: UnitOfWork, durable: str, event_id: str) -> None:
+    """The event that asked for a creation now failed for good: a replay of its dead letter must reach the
+    consumer again instead of being skipped as processed (the kit's marker is ``<durable>:<event id>``)."""
+    await uow[PROCESSED].delete_one({"_id": f"{durable}:{event_id}"}, session=uow.session)

@@ -154,7 +154,13 @@ class TrackerSync:
             "last_error": reason,
             "dead_letter": {"record": record.model_dump(mode="json"), "published": False},
         }
-        await service.transactions.run(lambda uow: store.finish(uow, doc["_id"], fields))
+        cause_id = str(InitiativeStatusChanged.parse(doc["cause"]).id)
+
+        async def fail(uow: UnitOfWork) -> None:
+            await store.finish(uow, doc["_id"], fields)
+            await store.forget_processed(uow, CONSUMER, cause_id)  # so that `dlq replay` asks again
+
+        await service.transactions.run(fail)
         CREATIONS.labels(name, "failed").inc()
         log.error("tracker issue not created", extra={"initiative": doc["_id"], "reason": reason})
         await self._publish_dead_letters(service)
