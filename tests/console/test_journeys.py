@@ -1,5 +1,7 @@
 """The console in a real browser against the real local stack: each journey as a person does it."""
 
+from datetime import date, timedelta
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
@@ -100,3 +102,20 @@ def test_product_ops_corrects_the_kind_of_an_item(browser, world):
     wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
     assert "kind bug" in browser.find_element(By.ID, "corrected").text
     screenshot(browser, "feedback-corrected")
+
+
+def test_a_pm_asks_another_team_and_a_refused_field_keeps_what_was_typed(browser, world):
+    sign_in(browser, world, org.LEA.email, then=f"/initiatives/{world.briefing_id}")
+    browser.find_element(By.ID, "d-on_team_id").send_keys(org.PLATFORM.team_id)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
+    error = wait(browser).until(seen.presence_of_element_located((By.ID, "de-description")))
+    assert error.text and browser.find_element(By.ID, "de-answer_by").text
+    assert browser.find_element(By.ID, "d-on_team_id").get_attribute("value") == org.PLATFORM.team_id
+    browser.find_element(By.ID, "d-description").send_keys("Webhooks for refunds.")
+    answer_by = (date.today() + timedelta(days=10)).isoformat()
+    browser.execute_script(
+        "arguments[0].value = arguments[1]", browser.find_element(By.ID, "d-answer_by"), answer_by
+    )
+    browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
+    assert "Webhooks for refunds." in browser.find_element(By.TAG_NAME, "main").text

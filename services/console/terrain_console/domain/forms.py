@@ -82,3 +82,21 @@ def field_messages(
         else:
             elsewhere.append(f"{path or 'request'}: {error.get('message', 'invalid')}")
     return by_field, elsewhere
+
+
+DEPENDENCY = (
+    Field("on_team_id", "Team asked", hint="The team id, e.g. squad-platform."),
+    Field(
+        "on_initiative_id",
+        "Their initiative (optional)",
+        hint="One of that team's initiatives, if it is one.",
+    ),
+    Field("description", "What you need", "textarea"),
+    Field("answer_by", "Answer by", "date"),
+)
+
+
+def dependency_body(form: Mapping[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {name: form.get(name, "") for name in ("on_team_id", "description", "answer_by")}
+    body["on_initiative_id"] = form.get("on_initiative_id", "").strip() or None
+    return body

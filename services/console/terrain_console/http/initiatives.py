@@ -15,6 +15,7 @@ router = APIRouter(tags=["initiatives"])
 InitiativeId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")]
 QuarterQuery = Annotated[str | None, Query(max_length=7)]
 KNOWN = {field.name for field in forms.BRIEFING}
+ASK = {field.name for field in forms.DEPENDENCY}
 
 
 @router.get("/initiatives")
@@ -65,21 +66,45 @@ async def _dependencies(services: Services, session: Session, initiative_id: str
     return await services.get(session.person, "initiatives", f"/v1/initiatives/{initiative_id}/dependencies")
 
 
-@router.get("/initiatives/{initiative_id}")
-async def editor(request: Request, session: Signed, services: Calls, initiative_id: InitiativeId) -> Response:
+async def _editor(
+    request: Request,
+    session: Session,
+    services: Services,
+    initiative_id: str,
+    status_code: int = 200,
+    **form: Any,
+) -> Response:
+    """The briefing page; ``form`` overrides what a refused form shows (typed values, errors per field)."""
     found, version = await _load(services, session, initiative_id)
+    shown: dict[str, Any] = {
+        "version": version,
+        "values": forms.briefing_values(found["initiative"]),
+        "errors": {},
+        "elsewhere": [],
+        "ask": {},
+        "ask_errors": {},
+        "saved": request.query_params.get("saved"),
+    }
     return render(
         request,
         "briefing.html",
+        status_code,
         found=found,
-        version=version,
         fields=forms.BRIEFING,
-        values=forms.briefing_values(found["initiative"]),
-        errors={},
-        elsewhere=[],
+        ask_fields=forms.DEPENDENCY,
         dependencies=await _dependencies(services, session, initiative_id),
-        saved=request.query_params.get("saved") == "1",
+        **{**shown, **form},
     )
+
+
+def _refused_fields(refusal: Refused, known: set[str]) -> tuple[dict[str, str], list[str]]:
+    errors, elsewhere = forms.field_messages(refusal.errors, known)
+    return errors, (elsewhere or ([] if errors else [refusal.detail]))
+
+
+@router.get("/initiatives/{initiative_id}")
+async def editor(request: Request, session: Signed, services: Calls, initiative_id: InitiativeId) -> Response:
+    return await _editor(request, session, services, initiative_id)
 
 
 @router.post("/initiatives/{initiative_id}")
@@ -88,7 +113,8 @@ async def save(request: Request, session: Posted, services: Calls, initiative_id
     found, current_version = await _load(services, session, initiative_id)
     body = forms.changed_fields(forms.briefing_body(typed), found["initiative"])
     if not body:
-        return see_other(f"/initiatives/{initiative_id}?saved=1")
+        return see_other(f"/initiatives/{initiative_id}?saved=briefing")
+    version = typed.get("version") or current_version
     try:
         await services.call(
             session.person,
@@ -96,25 +122,50 @@ async def save(request: Request, session: Posted, services: Calls, initiative_id
             "PATCH",
             f"/v1/initiatives/{initiative_id}",
             json=body,
-            headers={"If-Match": typed.get("version") or current_version},
+            headers={"If-Match": version},
         )
     except Refused as refusal:
         if refusal.status not in (409, 412, 422):
             raise
-        errors, elsewhere = forms.field_messages(refusal.errors, KNOWN)
-        if not errors and not elsewhere:
-            elsewhere = [refusal.detail]
-        return render(
+        errors, elsewhere = _refused_fields(refusal, KNOWN)
+        values = {name: typed.get(name, "") for name in KNOWN}
+        return await _editor(
             request,
-            "briefing.html",
-            422 if refusal.status == 422 else refusal.status,
-            found=found,
-            version=typed.get("version") or current_version,
-            fields=forms.BRIEFING,
-            values={name: typed.get(name, "") for name in KNOWN},
+            session,
+            services,
+            initiative_id,
+            refusal.status,
+            version=version,
+            values=values,
             errors=errors,
             elsewhere=elsewhere,
-            dependencies=await _dependencies(services, session, initiative_id),
-            saved=False,
         )
-    return see_other(f"/initiatives/{initiative_id}?saved=1")
+    return see_other(f"/initiatives/{initiative_id}?saved=briefing")
+
+
+@router.post("/initiatives/{initiative_id}/dependencies")
+async def ask(request: Request, session: Posted, services: Calls, initiative_id: InitiativeId) -> Response:
+    """Ask another team for something this initiative depends on; the service names what it refuses."""
+    typed = {k: str(v) for k, v in (await request.form()).items() if k in ASK}
+    try:
+        await services.call(
+            session.person,
+            "initiatives",
+            "POST",
+            f"/v1/initiatives/{initiative_id}/dependencies",
+            json=forms.dependency_body(typed),
+        )
+    except Refused as refusal:
+        if refusal.status not in (409, 422):
+            raise
+        errors, elsewhere = _refused_fields(refusal, ASK)
+        return await _editor(
+            request,
+            session,
+            services,
+            initiative_id,
+            refusal.status,
+            ask=typed,
+            ask_errors={**errors, **({"on_team_id": "; ".join(elsewhere)} if elsewhere else {})},
+        )
+    return see_other(f"/initiatives/{initiative_id}?saved=dependency")
