@@ -51,6 +51,7 @@ def _link_view(doc: dict[str, Any], sync: dict[str, Any] | None) -> dict[str, An
     responses={
         409: {"description": "linked to another issue, or no tracker"},
         422: {"description": "no such issue"},
+        503: {"description": "the tracker could not be reached: try again"},
     },
 )
 async def link(initiative_id: Id, body: IssueLink, call: Writer, response: Response) -> dict[str, Any]:
