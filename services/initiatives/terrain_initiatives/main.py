@@ -16,8 +16,8 @@ from .http import ROUTERS
 from .http.acting import refused
 from .jobs.kpis import gauges
 from .jobs.maintenance import background
-from .settings import InitiativesSettings
 from .jobs.tracker.sync import TrackerSync
+from .settings import InitiativesSettings
 
 PUBLISHES = published_by("initiatives")
 
