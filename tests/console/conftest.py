@@ -5,6 +5,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
@@ -61,7 +62,7 @@ def wait(browser: webdriver.Chrome, seconds: float = 10) -> WebDriverWait:
 
 def sign_in(browser: webdriver.Chrome, world: World, email: str, then: str = "/inbox") -> None:
     browser.delete_all_cookies()
-    browser.get(f"{world.console}/sign-in?next={then}")
+    browser.get(f"{world.console}/sign-in?next={quote(then, safe='/')}")
     # With the keyboard only: the email field has the focus, Tab reaches the password, Enter submits.
     wait(browser).until(lambda b: b.switch_to.active_element.get_attribute("id") == "email")
     browser.switch_to.active_element.send_keys(email, Keys.TAB)

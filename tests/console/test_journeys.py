@@ -119,3 +119,21 @@ def test_a_pm_asks_another_team_and_a_refused_field_keeps_what_was_typed(browser
     browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
     wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
     assert "Webhooks for refunds." in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_pm_answers_a_dependency_asked_of_her_team(browser, world):
+    sign_in(browser, world, org.LEA.email, then=f"/dependencies?on_team_id={org.BILLING.team_id}&state=open")
+    asked = browser.find_element(By.XPATH, "//ol[@id='dependencies']/li[contains(., 'Billing events')]")
+    asked.find_element(By.TAG_NAME, "textarea").send_keys("Events ready in week 2.")
+    asked.find_element(By.XPATH, ".//button[normalize-space()='Send answer']").click()  # no choice made
+    refused = wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#dependencies .error")))
+    assert refused.text
+    asked = browser.find_element(By.XPATH, "//ol[@id='dependencies']/li[contains(., 'Billing events')]")
+    assert asked.find_element(By.TAG_NAME, "textarea").get_attribute("value") == "Events ready in week 2."
+    asked.find_element(By.CSS_SELECTOR, "input[value=accepted]").click()
+    asked.find_element(By.XPATH, ".//button[normalize-space()='Send answer']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "saved")))
+    answered = browser.find_element(By.XPATH, "//ol[@id='dependencies']/li[contains(., 'Billing events')]")
+    assert "accepted" in answered.find_element(By.CLASS_NAME, "state").text
+    assert "Events ready in week 2." in answered.text
+    screenshot(browser, "dependency-answered")

@@ -1,5 +1,13 @@
 """The console's pages; each router is one workflow."""
 
-from . import admin, ballots, feedback, inbox, initiatives, signin
+from . import admin, ballots, dependencies, feedback, inbox, initiatives, signin
 
-ROUTERS = (signin.router, inbox.router, initiatives.router, ballots.router, feedback.router, admin.router)
+ROUTERS = (
+    signin.router,
+    inbox.router,
+    initiatives.router,
+    dependencies.router,
+    ballots.router,
+    feedback.router,
+    admin.router,
+)
