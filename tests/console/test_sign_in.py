@@ -119,3 +119,10 @@ def test_pages_may_not_be_framed_nor_run_scripts(world):
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_account_of_no_team_has_an_empty_inbox_not_a_refusal(world):
+    with signed_in(world, "admin@terrain-demo.io") as client:
+        page = client.get("/inbox")
+    assert page.status_code == 200
+    assert "not linked to a team member" in page.text

@@ -17,6 +17,8 @@ Cursor = Annotated[str | None, Query(max_length=500)]
 async def inbox(
     request: Request, session: Signed, services: Calls, unread: bool = False, cursor: Cursor = None
 ) -> Response:
+    if session.person.member_id is None:  # an admin account of no team: nothing is routed to it
+        return render(request, "inbox.html", items=[], unread=unread, no_member=True)
     size = context_of(request).settings.page_size
     page = await services.get(
         session.person, "notifier", "/v1/inbox", unread=unread or None, limit=size, cursor=cursor
