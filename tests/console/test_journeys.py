@@ -137,3 +137,13 @@ def test_a_pm_answers_a_dependency_asked_of_her_team(browser, world):
     assert "accepted" in answered.find_element(By.CLASS_NAME, "state").text
     assert "Events ready in week 2." in answered.text
     screenshot(browser, "dependency-answered")
+
+
+def test_product_ops_closes_the_ballot_and_everyone_sees_the_ranking_and_the_votes(browser, world):
+    sign_in(browser, world, org.NADIA.email, then=f"/ballots/{world.ballot_id}")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Close the ballot now']").click()
+    ranking = wait(browser).until(seen.presence_of_element_located((By.ID, "ranking")))
+    assert "Invoice credit notes" in ranking.text
+    assert "quorum not met" in browser.find_element(By.TAG_NAME, "main").text  # 1 director of 2
+    assert org.CLAIRE.member_id in browser.find_element(By.ID, "audit").text
+    screenshot(browser, "ballot-closed")

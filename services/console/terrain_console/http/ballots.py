@@ -102,3 +102,10 @@ async def cast(request: Request, session: Posted, services: Calls, ballot_id: Ba
     if errors:
         return await _page(request, session, services, ballot_id, min(statuses), errors=errors, typed=scores)
     return see_other(f"/ballots/{ballot_id}?saved=1")
+
+
+@router.post("/ballots/{ballot_id}/close")
+async def close(request: Request, session: Posted, services: Calls, ballot_id: BallotId) -> Response:
+    """Close now (Product Ops): the service ranks the candidates and publishes the result and its audit."""
+    await services.call(session.person, "initiatives", "POST", f"/v1/ballots/{ballot_id}/close")
+    return see_other(f"/ballots/{ballot_id}")
