@@ -33,6 +33,7 @@ def ingested(
     currency: str = "EUR",
     revision: int = 1,
     at: datetime = AT,
+    proposed_initiative_id: str | None = None,
 ) -> FeedbackIngested:
     account = None
     if account_id is not None:
@@ -49,11 +50,17 @@ def ingested(
             external_id=feedback_id,
             channel=IntakeChannel.event,
             kind=FeedbackKind.customer,
-            reporter=Reporter(name="Ada", email="ada@acme.io", role=ReporterRole.customer),
+            reporter=Reporter(
+                name="Ada",
+                email="ada@acme.io",
+                role=ReporterRole.customer,
+                member_id="rep@example.com" if proposed_initiative_id else None,
+            ),
             account=account,
             text="Please add SSO",
             occurred_at=at,
             ingested_at=at,
+            proposed_initiative_id=proposed_initiative_id,
         ),
         source="feedback",
     )

@@ -148,6 +148,19 @@ async def test_insights_of_a_covered_theme_become_suggestions_to_accept_or_dismi
     assert linked[-1].data.origin == "suggestion"
 
 
+async def test_a_reporters_proposed_initiative_is_a_suggestion_for_its_pm(api, jetstream):
+    initiative_id = await initiative(api)
+    await publish(jetstream, ingested("fb-rep", "acme", arr=100_00, proposed_initiative_id=initiative_id))
+
+    [suggested] = await eventually(lambda: _suggestions(api, initiative_id, 1), what="the proposal")
+    accepted = await api.call("POST", f"/v1/initiatives/{initiative_id}/suggestions/fb-rep/accept", "ada")
+
+    assert suggested["feedback_id"] == "fb-rep" and suggested["proposed_by"] == "rep@example.com"
+    assert suggested["insights"] == []
+    assert accepted.status_code == 201 and accepted.json()["origin"] == "suggestion"
+    assert await _suggestions(api, initiative_id, 0) == []
+
+
 async def test_an_updated_insight_replaces_the_older_version_only(api, jetstream):
     initiative_id = await initiative(api)
     await publish(
@@ -209,3 +222,25 @@ async def test_changed_weights_rescore_every_initiative_at_start(
 async def _priority_is(api, initiative_id: str, wanted: float):
     priority = (await api.get(initiative_id))["priority"]
     return priority if priority == pytest.approx(wanted) else None
+
+
+async def test_sales_and_cs_reps_never_see_drafts(api):
+    initiative_id = await initiative(api)
+    briefing = (await api.get(initiative_id))["initiative"]
+    quarter = briefing["quarter"]
+    assert briefing["status"] == "draft"
+    await api.key("sam", "sales", member_id="sam@example.com")
+
+    listed = await api.call("GET", "/v1/initiatives", "sam")
+    asked = await api.call("GET", "/v1/initiatives", "sam", params={"status": "draft"})
+    one = await api.call("GET", f"/v1/initiatives/{initiative_id}", "sam")
+    history = await api.call("GET", f"/v1/initiatives/{initiative_id}/history", "sam")
+    board = await api.call("GET", f"/v1/cycles/{quarter}/board", "sam")
+    by_pm = await api.call("GET", f"/v1/initiatives/{initiative_id}", "ada")
+
+    assert listed.status_code == asked.status_code == 200
+    assert listed.json()["items"] == [] and asked.json()["items"] == []
+    assert one.status_code == history.status_code == 404
+    assert board.status_code == 200
+    assert all(not lane["initiatives"] for lane in board.json()["teams"])
+    assert by_pm.status_code == 200

@@ -123,13 +123,17 @@ async def unlink(
 
 
 async def suggestions(uow: UnitOfWork, initiative_id: str) -> list[dict[str, Any]]:
-    """Feedback that insights of the initiative's themes (or about it) point at, not linked or dismissed."""
+    """Feedback that insights of the initiative's themes (or about it) point at, or that its reporter
+    proposed for it (``proposed_by``), not linked or dismissed."""
     doc = await load(uow, initiative_id)
     insights = await store.insights_for(uow, doc.get("themes") or [], initiative_id)
     candidates: dict[str, list[dict[str, Any]]] = {}
     for insight in insights:
         for feedback_id in insight.get("evidence_feedback_ids", []):
             candidates.setdefault(feedback_id, []).append(insight)
+    proposed = await store.proposed_for(uow, initiative_id)
+    for feedback_id in proposed:
+        candidates.setdefault(feedback_id, [])
     ids = list(candidates)
     excluded = (
         set(await store.linked_feedback_ids(uow, initiative_id))
@@ -157,6 +161,7 @@ async def suggestions(uow: UnitOfWork, initiative_id: str) -> list[dict[str, Any
                     }
                     for insight in candidates[feedback_id]
                 ],
+                "proposed_by": proposed[feedback_id].get("proposed_by") if feedback_id in proposed else None,
             }
         )
     return found

@@ -2,7 +2,12 @@
 
 from typing import Any
 
-from terrain_contracts.events.initiative import CyclePhase, CyclePhaseChangedData, InitiativeCyclePhaseChanged
+from terrain_contracts.events.initiative import (
+    CyclePhase,
+    CyclePhaseChangedData,
+    InitiativeCyclePhaseChanged,
+    InitiativeStatus,
+)
 from terrain_contracts.events.team import TeamState
 from terrain_kit.errors import Conflict, NotFound
 from terrain_kit.uow import UnitOfWork
@@ -73,10 +78,12 @@ async def _announce(uow: UnitOfWork, quarter: str, current: Phase | None, target
     uow.emit(event(InitiativeCyclePhaseChanged, data))
 
 
-async def board(uow: UnitOfWork, context: Context, quarter: str) -> dict[str, Any]:
+async def board(uow: UnitOfWork, context: Context, quarter: str, hide_drafts: bool = False) -> dict[str, Any]:
     """Every initiative of the quarter per owning team (best first), its dependencies and their state."""
     cycle = await store.get_cycle(uow, quarter)
     initiatives = await initiative_store.in_quarter(uow, quarter)
+    if hide_drafts:
+        initiatives = [doc for doc in initiatives if doc["status"] != InitiativeStatus.draft.value]
     ids = [doc["_id"] for doc in initiatives]
     today = context.today()
     dependencies = [dependency_view(d, today) for d in await dependency_store.of_initiatives(uow, ids)]

@@ -27,6 +27,12 @@ def _projection(event_: FeedbackIngested) -> dict[str, Any]:
         "account_name": account.name if account else None,
         "arr_minor": account.arr.amount_minor if account and account.arr else None,
         "currency": account.arr.currency if account and account.arr else None,
+        # A rep's "this answers initiative X": a suggestion for that initiative's PM to accept or dismiss.
+        **(
+            {"proposed_initiative_id": data.proposed_initiative_id, "proposed_by": data.reporter.member_id}
+            if data.proposed_initiative_id
+            else {}
+        ),
     }
 
 

@@ -39,6 +39,10 @@ class Suggestion(BaseModel):
     account_name: str | None
     arr: Money | None
     insights: list[SuggestingInsight] = Field(description="The insights pointing at this feedback.")
+    proposed_by: str | None = Field(
+        default=None,
+        description="The reporter (a rep's member id) who said this feedback answers the initiative.",
+    )
 
 
 def _linked(response: Response, doc: dict, created: bool) -> views.Link:

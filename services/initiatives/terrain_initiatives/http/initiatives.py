@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from terrain_contracts.events.initiative import InitiativeStatus, NeedSource, Size, SuccessMetric
 from terrain_contracts.types import Id, Paragraph, Quarter, Reason, Slug, Title
 from terrain_kit.api import IfMatch, Reads, etag
-from terrain_kit.auth import Reader
-from terrain_kit.errors import Invalid
+from terrain_kit.auth import REPS, Principal, Reader
+from terrain_kit.errors import Invalid, NotFound
 from terrain_kit.pagination import Page
 
 from .. import metrics
@@ -100,11 +100,14 @@ async def list_initiatives(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[views.Initiative]:
-    """Initiatives, best priority first by default."""
+    """Initiatives, best priority first by default (Sales and CS reps never see drafts)."""
+    rep = principal.role in REPS
+    if rep and status_ is InitiativeStatus.draft:
+        return Page(items=[], next_cursor=None)
     filters = {
         "quarter": quarter,
         "owner_team_id": owner_team_id,
-        "status": status_.value if status_ else None,
+        "status": status_.value if status_ else ({"$ne": InitiativeStatus.draft.value} if rep else None),
         "theme": theme,
         "product_area": product_area,
     }
@@ -117,7 +120,14 @@ async def get_initiative(
     initiative_id: Id, uow: Reads, principal: Reader, response: Response
 ) -> views.Initiative:
     """The briefing with its evidence summary and priority; the ETag is its version."""
-    return _answer(response, await handlers.load(uow, initiative_id))
+    return _answer(response, visible(await handlers.load(uow, initiative_id), principal))
+
+
+def visible(doc: dict, principal: Principal) -> dict:
+    """Another team's draft is nobody's business in the field: a rep gets 404 for it, like for nothing."""
+    if principal.role in REPS and doc["status"] == InitiativeStatus.draft.value:
+        raise NotFound(f"no initiative {doc['_id']}")
+    return doc
 
 
 @router.patch("/{initiative_id}", response_model=views.Initiative)
@@ -189,6 +199,6 @@ async def initiative_history(
     cursor: str | None = None,
 ) -> Page[views.HistoryEntry]:
     """Every change, oldest first: who, when, what changed (from -> to)."""
-    await handlers.load(uow, initiative_id)
+    visible(await handlers.load(uow, initiative_id), principal)
     docs, next_cursor = await store.history(uow, initiative_id, limit, cursor)
     return Page(items=[views.history_entry(doc) for doc in docs], next_cursor=next_cursor)

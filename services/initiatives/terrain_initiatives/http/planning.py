@@ -9,7 +9,7 @@ from terrain_contracts.events.initiative import Briefing
 from terrain_contracts.events.team import TeamKind
 from terrain_contracts.types import Quarter
 from terrain_kit.api import Reads
-from terrain_kit.auth import Reader
+from terrain_kit.auth import REPS, Reader
 from terrain_kit.pagination import Page
 
 from ..domain.lifecycle import Phase
@@ -108,5 +108,5 @@ async def move_cycle(quarter: QuarterPath, body: PhaseMove, call: Runner) -> Cyc
 
 @router.get("/{quarter}/board", response_model=Board)
 async def board(quarter: QuarterPath, uow: Reads, principal: Reader, context: Ctx) -> Board:
-    """Every initiative of the quarter per team, its dependencies and their state."""
-    return Board(**await handlers.board(uow, context, quarter))
+    """Every initiative of the quarter per team, its dependencies and their state (no drafts for reps)."""
+    return Board(**await handlers.board(uow, context, quarter, hide_drafts=principal.role in REPS))

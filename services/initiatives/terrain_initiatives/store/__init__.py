@@ -41,6 +41,7 @@ INDEXES = [
     Index(INSIGHTS, asc("theme")),
     Index(INSIGHTS, asc("initiative_id")),
     Index(DISMISSALS, asc("initiative_id")),
+    Index(FEEDBACK, asc("proposed_initiative_id"), sparse=True),  # reporters' proposals, few items
     Index(DEPENDENCIES, asc("initiative_id")),
     Index(DEPENDENCIES, asc("on_initiative_id")),
     Index(DEPENDENCIES, asc("on_team_id", "state")),

@@ -138,6 +138,14 @@ async def feedback(uow: UnitOfWork, feedback_ids: list[str]) -> dict[str, dict[s
     return {doc["_id"]: doc for doc in docs}
 
 
+async def proposed_for(uow: UnitOfWork, initiative_id: str) -> dict[str, dict[str, Any]]:
+    """Feedback whose reporter proposed it answers ``initiative_id``, by feedback id."""
+    docs = (
+        await uow[FEEDBACK].find({"proposed_initiative_id": initiative_id}, session=uow.session).to_list(None)
+    )
+    return {doc["_id"]: doc for doc in docs}
+
+
 async def erase_feedback(uow: UnitOfWork, feedback_ids: list[str], erasure_id: str, at: datetime) -> None:
     """Forget the items and keep a tombstone, so that a late or replayed ingestion cannot bring them back."""
     await uow[FEEDBACK].delete_many({"_id": {"$in": feedback_ids}}, session=uow.session)
