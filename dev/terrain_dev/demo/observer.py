@@ -28,6 +28,8 @@ from terrain_contracts.registry import BY_SUBJECT
 from . import org
 
 NAMES = {person.member_id: person.name for team in org.TEAMS for person in team.members}
+# Sales/CS reps are told in the staff's text; the other reporters are customers (the customer's text).
+REPS = {rep.email: rep.name for rep in org.REPORTERS}
 
 
 def euros(minor: float) -> str:
@@ -132,8 +134,10 @@ class Observer:
 
     def _NotificationLoopClosed(self, event: NotificationLoopClosed) -> None:
         self.loops.append(event.data)
+        email = event.data.reporter_email
+        who = f"rep {REPS[email]} ({email})" if email in REPS else f"customer {email}"
         self.say(
-            f"[loop closed] {event.data.reporter_email} heard that {event.data.initiative_id} shipped "
+            f"[loop closed] {who} was told that {event.data.initiative_id} shipped "
             f"(feedback {event.data.feedback_id})"
         )
 
