@@ -1,6 +1,6 @@
 """The console in a real browser against the real local stack: each journey as a person does it."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -147,3 +147,22 @@ def test_product_ops_closes_the_ballot_and_everyone_sees_the_ranking_and_the_vot
     assert "quorum not met" in browser.find_element(By.TAG_NAME, "main").text  # 1 director of 2
     assert org.CLAIRE.member_id in browser.find_element(By.ID, "audit").text
     screenshot(browser, "ballot-closed")
+
+
+def test_product_ops_opens_a_ballot_and_a_wrong_field_is_named(browser, world):
+    sign_in(browser, world, org.NADIA.email, then=f"/ballots/new?quarter={world.quarter}")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "input[name=candidate_ids]:checked")) == 2
+    browser.find_element(By.ID, "new-quorum").send_keys("two")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Open the ballot']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "e-quorum")))
+    assert browser.find_element(By.ID, "e-closes_at").text
+    assert browser.find_element(By.ID, "new-quorum").get_attribute("value") == "two"
+    quorum = browser.find_element(By.ID, "new-quorum")
+    quorum.clear()
+    quorum.send_keys("3")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    browser.execute_script(
+        "arguments[0].value = arguments[1]", browser.find_element(By.ID, "closes_at"), tomorrow
+    )
+    browser.find_element(By.XPATH, "//button[normalize-space()='Open the ballot']").click()
+    wait(browser).until(seen.text_to_be_present_in_element((By.ID, "quorum"), "0 of 3 directors have voted"))

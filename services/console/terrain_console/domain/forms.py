@@ -100,3 +100,15 @@ def dependency_body(form: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {name: form.get(name, "") for name in ("on_team_id", "description", "answer_by")}
     body["on_initiative_id"] = form.get("on_initiative_id", "").strip() or None
     return body
+
+
+CANDIDATE_STATUSES = ("proposed", "aligned", "committed")
+
+
+def ballot_body(quarter: str, candidates: list[str], closes_at: str, quorum: str) -> dict[str, Any]:
+    """A new ballot from the form: ``closes_at`` a local date-time read as UTC; empty quorum: the default."""
+    body: dict[str, Any] = {"quarter": quarter.strip(), "candidate_ids": candidates}
+    body["closes_at"] = f"{closes_at}:00+00:00" if len(closes_at) == 16 else closes_at
+    if quorum.strip():
+        body["quorum"] = int(quorum) if quorum.strip().isdigit() else quorum
+    return body

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from ..domain import forms
 from ..domain.pages import SCORES, query, quorum_progress
 from ..domain.signin import Session
 from ..handlers.services import Refused, Services
@@ -35,6 +36,62 @@ async def ballots(
         next_link=query(filters, cursor=page["next_cursor"]) if page["next_cursor"] else None,
         first_link=query(filters) if cursor else None,
     )
+
+
+async def _new_ballot(
+    request: Request, session: Session, services: Services, quarter: str, status_code: int = 200, **extra: Any
+) -> Response:
+    found: list[dict[str, Any]] = []
+    if quarter:
+        page = await services.get(
+            session.person, "initiatives", "/v1/initiatives", quarter=quarter, limit=200
+        )
+        found = [i for i in page["items"] if i["initiative"]["status"] in forms.CANDIDATE_STATUSES]
+    values = {"quarter": quarter, "candidates": [], "closes_at": "", "quorum": "", **extra.pop("values", {})}
+    return render(
+        request,
+        "ballot_new.html",
+        status_code,
+        candidates=found,
+        values=values,
+        errors=extra.pop("errors", {}),
+    )
+
+
+@router.get("/ballots/new")
+async def new_ballot(
+    request: Request, session: Signed, services: Calls, quarter: Annotated[str, Query(max_length=7)] = ""
+) -> Response:
+    """Open a ballot (Product Ops) over the quarter's proposed, aligned and committed initiatives."""
+    return await _new_ballot(request, session, services, quarter)
+
+
+@router.post("/ballots")
+async def open_ballot(
+    request: Request,
+    session: Posted,
+    services: Calls,
+    quarter: Annotated[str, Form(max_length=7)] = "",
+    closes_at: Annotated[str, Form(max_length=40)] = "",
+    quorum: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    candidates = [str(v) for v in (await request.form()).getlist("candidate_ids")]
+    body = forms.ballot_body(quarter, candidates, closes_at, quorum)
+    try:
+        answer = await services.call(session.person, "initiatives", "POST", "/v1/ballots", json=body)
+    except Refused as refusal:
+        if refusal.status not in (409, 422):
+            raise
+        errors, elsewhere = forms.field_messages(
+            refusal.errors, {"quarter", "candidate_ids", "closes_at", "quorum"}
+        )
+        if elsewhere or not errors:
+            errors["candidate_ids"] = "; ".join(elsewhere) or refusal.detail
+        values = {"quarter": quarter, "candidates": candidates, "closes_at": closes_at, "quorum": quorum}
+        return await _new_ballot(
+            request, session, services, quarter, refusal.status, values=values, errors=errors
+        )
+    return see_other(f"/ballots/{answer.body['ballot_id']}")
 
 
 async def _titles(services: Services, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
