@@ -52,6 +52,11 @@ async def test_feedback_is_ingested_and_a_copied_ticket_is_linked_as_a_near_dupl
     assert result.observer.counts["duplicates"] >= 1
 
 
+async def test_a_customers_slack_message_is_captured_and_answered_in_its_thread(result):
+    answers = [m for m in result.receivers.messages if m.channel == "slack" and m.to == "deals-thread"]
+    assert len(answers) == 1 and "fb-" in answers[0].body
+
+
 async def test_malformed_input_is_dead_lettered_with_its_reason_and_bad_webhooks_get_4xx(result, narration):
     [dead] = [d for d in result.observer.dead_letters if d.consumer == "feedback-intake"]
     assert "data.text: Field required" in dead.reason

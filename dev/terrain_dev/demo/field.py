@@ -1,16 +1,22 @@
-"""The week in the field: Sales and CS tools send what they hear, by events and by signed webhooks, and a
-rep logs a call note by hand (POST /v1/feedback, as the rep, retried with the same key: stored once).
+"""The week in the field: Sales and CS tools send what they hear, by events and by signed webhooks, a
+rep logs a call note by hand (POST /v1/feedback, as the rep, retried with the same key: stored once), and
+another captures a customer's Slack message with the company's Slack app (signed like Slack signs it; the
+answer comes back in the message's thread).
 
 Normal traffic, a ticket copied into the CRM (a near-duplicate), malformed input, a spike on one
 theme from large accounts, demand no initiative covers, and a large account about to churn.
 """
 
 import asyncio
+import hashlib
+import hmac
 import json
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from nats.js import JetStreamContext
 from terrain_contracts.events.feedback import FeedbackKind, FeedbackSubmitted
@@ -24,6 +30,18 @@ from .observer import Observer
 from .seed import corpus, submission
 
 SECRETS = {"zendesk": "demo-zendesk-secret", "intercom": "demo-intercom-secret"}
+SLACK_SECRET = "demo-slack-signing-secret"
+
+
+def slack_user(rep: org.Reporter) -> str:
+    """A rep's Slack user id in the demo's workspace (the feedback service maps it to their member id)."""
+    return "U" + hashlib.sha256(rep.email.encode()).hexdigest()[:8].upper()
+
+
+def slack_users() -> dict[str, str]:
+    return {slack_user(account.owner): account.owner.email for account in org.ACCOUNTS}
+
+
 SPIKE_THEME, UNOWNED_THEME = "data-export", "sso"
 
 
@@ -34,6 +52,7 @@ class Field:
     observer: Observer
     rng: random.Random
     pace: float  # seconds between items: readable in the terminal, 0 in the shortened run
+    slack_thread: str | None = None  # where the Slack app's answer goes (the local "Slack"); None: no capture
 
     def __post_init__(self) -> None:
         self.items = corpus()
@@ -142,6 +161,34 @@ class Field:
         await asyncio.sleep(self.pace)
         return statuses[0], statuses[1]
 
+    async def slack_capture(self, account: org.Account, text: str) -> str:
+        """A rep runs the "Log as feedback" shortcut on a customer's words posted in a deal channel."""
+        ts = f"{time.time():.6f}"
+        payload = {
+            "type": "message_action",
+            "callback_id": "log_feedback",
+            "team": {"id": "T-DEMO"},
+            "channel": {"id": "C-DEALS"},
+            "user": {"id": slack_user(account.owner), "name": account.owner.name},
+            "message": {"text": f"{account.name}: {text}", "ts": ts},
+            "response_url": self.slack_thread,
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        stamp = str(int(time.time()))
+        digest = hmac.new(SLACK_SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+        headers = {
+            "X-Slack-Signature": f"v0={digest.hexdigest()}",
+            "X-Slack-Request-Timestamp": stamp,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        response = await self.services.raw(
+            "feedback", "POST", "/v1/slack/capture", None, content=body, headers=headers
+        )
+        if response.status_code != 200:
+            raise Refused(f"a Slack message captured: HTTP {response.status_code} {response.text[:200]}")
+        await asyncio.sleep(self.pace)
+        return response.json()["feedback_id"]
+
     # -- the week's storylines ---------------------------------------------------------------------
 
     async def normal_traffic(self, count: int) -> None:
@@ -152,6 +199,8 @@ class Field:
             text = self.rng.choice(self.items[theme])["text"]
             if n == 0:
                 await self.call_note(account, text)
+            elif n == 2 and self.slack_thread is not None:
+                await self.slack_capture(account, text)
             elif n % 4 == 1:
                 await self.zendesk(account, text[:60], text)
             elif n % 4 == 3:

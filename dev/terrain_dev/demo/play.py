@@ -17,7 +17,7 @@ from ..testing import publish
 from ..waiting import eventually
 from . import kpis, org, quarter, seed
 from .client import Services
-from .field import SECRETS, Field
+from .field import SECRETS, SLACK_SECRET, Field, slack_users
 from .jira import started_in_jira
 from .observer import Observer
 from .receivers import Receivers, jira_environment
@@ -37,6 +37,10 @@ def environment(ports: Ports) -> dict[str, str]:
     return {
         "FEEDBACK_WEBHOOKS__ZENDESK__SECRETS": json.dumps([SECRETS["zendesk"]]),
         "FEEDBACK_WEBHOOKS__INTERCOM__SECRETS": json.dumps([SECRETS["intercom"]]),
+        # The company's Slack app: signed requests, answers back to the local "Slack" only.
+        "FEEDBACK_SLACK__SIGNING_SECRETS": json.dumps([SLACK_SECRET]),
+        "FEEDBACK_SLACK__USERS": json.dumps(slack_users()),
+        "FEEDBACK_SLACK__RESPONSE_URL_PREFIXES": json.dumps([f"http://127.0.0.1:{ports.http}/slack/"]),
         "NOTIFIER_SMTP__HOST": "127.0.0.1",
         "NOTIFIER_SMTP__PORT": str(ports.smtp),
         "NOTIFIER_SSRF_ALLOW": json.dumps(["127.0.0.1/32"]),  # the local "Slack" is on loopback
@@ -185,7 +189,14 @@ async def _field_week(stage: Stage) -> list[str]:
     stage.say("4. The week in the field: Sales and CS tools send what they hear")
     observer = stage.observer
     observer.verbose = True
-    field = Field(stage.services, stage.js, observer, stage.rng, pace=0.0 if stage.short else 0.4)
+    field = Field(
+        stage.services,
+        stage.js,
+        observer,
+        stage.rng,
+        pace=0.0 if stage.short else 0.4,
+        slack_thread=stage.receivers.slack_url("deals-thread"),
+    )
     await field.normal_traffic(4 if stage.short else 12)
     await field.copied_ticket()
     malformed = await field.malformed()
