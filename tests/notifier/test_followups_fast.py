@@ -2,6 +2,8 @@
 different texts, nothing meant for staff reaches a customer, each step only for those who opted in, and a
 redelivered event tells nobody twice."""
 
+from datetime import timedelta
+
 import pytest
 from terrain_contracts.events.feedback import ReporterRole
 from terrain_contracts.events.initiative import InitiativeStatus
@@ -205,6 +207,18 @@ class TestLifecycle:
             await followups.on_lifecycle(uow, context, moved("ini-sso", to, InitiativeStatus.proposed))
 
         assert await docs(uow, "deliveries") == []
+
+    async def test_a_step_read_long_after_it_happened_is_not_told_but_its_links_are_kept(
+        self, uow, context, clock
+    ):
+        await report(uow, context, *everyone())
+        clock.now = NOW + timedelta(days=30)  # a first deployment replays last month's history
+        committed = moved("ini-sso", InitiativeStatus.committed, InitiativeStatus.aligned)
+        for event in (linked("ini-sso", "fb-ann"), committed):
+            await followups.on_lifecycle(uow, context, event.model_copy(update={"occurred_at": NOW}))
+
+        assert await docs(uow, "deliveries") == []
+        assert [link["feedback_id"] for link in await docs(uow, "links")] == ["fb-ann"]
 
 
 class TestPreferences:

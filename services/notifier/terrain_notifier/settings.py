@@ -66,6 +66,12 @@ class FollowupSettings(BaseModel):
         default_factory=lambda: ["zendesk", "intercom", "freshdesk", "helpscout"],
         description="Help-desk sources whose requesters (the customers) may be told that their need shipped.",
     )
+    tell_within_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="A step read later than this after it happened is not told (a first deployment replays "
+        "the stream's history: the links are rebuilt, nobody hears of last quarter's commitments).",
+    )
     staff_domains: list[str] = Field(
         default_factory=list,
         description="When set, staff texts go only to members' addresses and to addresses in these domains.",

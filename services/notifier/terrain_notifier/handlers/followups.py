@@ -2,7 +2,7 @@
 (committed, in progress, shipped, dropped), the reporters who opted into that step hear of it, once,
 in the text for their audience (staff or the customer). Shipping also closes the loops (``loops.py``)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from terrain_contracts import Event
@@ -49,6 +49,8 @@ async def on_lifecycle(uow: UnitOfWork, context: Context, event: Event) -> None:
         step, briefing, reason = Step.dropped, event.data.initiative, event.data.reason
     else:
         return
+    if context.now() - event.occurred_at > timedelta(days=context.settings.followups.tell_within_days):
+        return  # history replayed (a first deployment): too late to be news
     life = Lifecycle(step, briefing.initiative_id, briefing.title, briefing.quarter, reason=reason)
     feedback_ids = await links.linked_feedback(uow, briefing.initiative_id)
     grouped = await reporters(uow, context, feedback_ids, step)
