@@ -1,5 +1,6 @@
 """One real local stack with the console for the package, one headless Chromium (Debian's chromium and
-chromium-driver) per module; every journey saves a screenshot under tests/console/artifacts/ (git-ignored)."""
+chromium-driver) per module; every journey saves a screenshot under tests/console/artifacts/ (git-ignored);
+with TERRAIN_DOCS_SCREENSHOTS=1 the README's are refreshed in docs/console/."""
 
 import os
 import shutil
@@ -75,7 +76,7 @@ def screenshot(browser: webdriver.Chrome, name: str, for_docs: bool = False) -> 
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     browser.save_screenshot(str(path))
-    if for_docs:
+    if for_docs and os.environ.get("TERRAIN_DOCS_SCREENSHOTS"):  # refreshes the README's, on purpose only
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / f"{name}.png")
     return path
