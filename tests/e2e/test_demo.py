@@ -102,6 +102,12 @@ async def test_every_reporter_of_linked_feedback_hears_it_shipped_once(result):
     assert sorted(m.to for m in emails) == sorted(reporters)  # one message per reporter, not per item
 
 
+async def test_the_rep_who_logged_a_call_note_by_hand_is_told_it_shipped(result):
+    [note] = set(result.observer.by_hand)  # logged, then retried: one item
+    [told] = [loop for loop in result.observer.loops if loop.feedback_id == note]
+    assert told.channel == "email"
+
+
 async def test_the_summary_gives_counts_and_the_latency_observed(result, narration):
     assert "Summary" in narration and "end-to-end latency" in narration
     assert result.observer.latencies

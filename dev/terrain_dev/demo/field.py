@@ -53,6 +53,7 @@ class Field:
     rng: random.Random
     pace: float  # seconds between items: readable in the terminal, 0 in the shortened run
     slack_thread: str | None = None  # where the Slack app's answer goes (the local "Slack"); None: no capture
+    exports_initiative_id: str | None = None  # the rep's call note says it answers this initiative
 
     def __post_init__(self) -> None:
         self.items = corpus()
@@ -149,6 +150,8 @@ class Field:
         correlation = f"demo-{uuid.uuid4().hex[:12]}"
         headers = {"X-Correlation-Id": correlation, "Idempotency-Key": self._external_id("call")}
         note = {"account_id": account.account_id, "text": f"Call notes: {text}"}
+        if self.exports_initiative_id is not None:  # the rep knows the initiative: its PM gets a suggestion
+            note["initiative_id"] = self.exports_initiative_id
         self.observer.submitted(correlation)
         statuses = []
         for _ in range(2):  # the second is the app's retry after a dropped answer: 200, the same item
@@ -156,6 +159,8 @@ class Field:
                 "feedback", "POST", "/v1/feedback", key, json=note, headers=headers
             )
             statuses.append(response.status_code)
+            if response.status_code in (200, 201):
+                self.observer.by_hand.append(response.json()["feedback_id"])
         if statuses != [201, 200]:
             raise Refused(f"a call note logged by hand, then retried: HTTP {statuses}, expected [201, 200]")
         await asyncio.sleep(self.pace)
@@ -197,8 +202,8 @@ class Field:
         for n in range(count):
             theme, account = self.rng.choice(calm), self.rng.choice(small)
             text = self.rng.choice(self.items[theme])["text"]
-            if n == 0:
-                await self.call_note(account, text)
+            if n == 0:  # about exports, which the rep says the exports initiative answers
+                await self.call_note(account, self.rng.choice(self.items[SPIKE_THEME])["text"])
             elif n == 2 and self.slack_thread is not None:
                 await self.slack_capture(account, text)
             elif n % 4 == 1:

@@ -45,6 +45,7 @@ class Observer:
     insights: dict[str, Insight] = field(default_factory=dict)
     delivered: list = field(default_factory=list)
     loops: list = field(default_factory=list)
+    by_hand: list[str] = field(default_factory=list)  # feedback ids reps logged through POST /v1/feedback
     dead_letters: list[DeadLetter] = field(default_factory=list)
     rejected: list = field(default_factory=list)
     submitted_at: dict[str, float] = field(default_factory=dict)  # correlation id -> when published

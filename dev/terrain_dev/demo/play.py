@@ -136,7 +136,7 @@ async def _play(stage: Stage, inbox_url: str) -> Demo:
     await _company(stage)
     await _history(stage)
     briefings = await _plan(stage)
-    malformed = await _field_week(stage)
+    malformed = await _field_week(stage, briefings[org.HUGO.member_id].initiative_id)
     linked = await _ship(stage, briefings[org.HUGO.member_id])
     for line in await kpis.lines(
         stage.services, stage.watching, quarter.next_quarter(stage.today), stage.today
@@ -184,7 +184,7 @@ async def _plan(stage: Stage) -> dict[str, quarter.Briefing]:
     return await quarter.plan(stage.services, quarter_name, stage.today, stage.say, start)
 
 
-async def _field_week(stage: Stage) -> list[str]:
+async def _field_week(stage: Stage, exports_initiative_id: str) -> list[str]:
     """Normal traffic, a copied ticket, malformed webhooks, then the signals the detectors must raise."""
     stage.say("4. The week in the field: Sales and CS tools send what they hear")
     observer = stage.observer
@@ -196,6 +196,7 @@ async def _field_week(stage: Stage) -> list[str]:
         stage.rng,
         pace=0.0 if stage.short else 0.4,
         slack_thread=stage.receivers.slack_url("deals-thread"),
+        exports_initiative_id=exports_initiative_id,
     )
     await field.normal_traffic(4 if stage.short else 12)
     await field.copied_ticket()
