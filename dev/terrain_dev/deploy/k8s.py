@@ -132,8 +132,12 @@ def disruption_budget(component: str) -> Manifest:
 
 
 def network_policy(spec: ServiceSpec, component: str, public_http: bool) -> Manifest:
-    """Services never call each other: ingress only from the ingress controller (intake) and Prometheus."""
-    sources = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    """Services never call each other: ingress only from the ingress controller (intake), Prometheus, and the
+    console (the web application people use, a client of every service's API)."""
+    sources = [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "console"}}},
+    ]
     if public_http:
         sources.append(
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
