@@ -86,6 +86,8 @@ class TestWhoIsWho:
             ({"email": None, "member_id": "pm-ann", "role": "other"}, Audience.staff),  # logged by hand
             ({"email": "pm-ann@example.com", "role": "other"}, Audience.staff),  # a member's address
             ({"email": "jane@acme.io", "role": "customer", "source": "zendesk"}, Audience.customer),
+            ({"email": "jane@acme.io", "role": "customer", "source": "zendesk-sync"}, Audience.customer),
+            ({"email": "jane@acme.io", "role": "customer", "source": "zendeskish"}, None),  # not Zendesk
             ({"email": "jane@acme.io", "role": "customer", "source": "salesforce"}, None),  # no reply there
             ({"email": "sam@gmail.com", "role": "sales_rep"}, None),  # outside the staff domains
             ({"email": "x@acme.io", "role": "csm", "customer_email_domain": "acme.io"}, None),

@@ -64,7 +64,8 @@ class FollowupSettings(BaseModel):
     )
     customer_sources: list[str] = Field(
         default_factory=lambda: ["zendesk", "intercom", "freshdesk", "helpscout"],
-        description="Help-desk sources whose requesters (the customers) may be told that their need shipped.",
+        description="Help-desk sources whose requesters (the customers) may be told that their need shipped; "
+        "a source named after one (zendesk-sync, zendesk_eu) counts as it.",
     )
     tell_within_days: float = Field(
         default=7.0,

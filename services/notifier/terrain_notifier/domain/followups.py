@@ -79,6 +79,11 @@ class Follower:
         return MEMBER_DEFAULT if self.member else REP_DEFAULT
 
 
+def from_help_desk(source: str, help_desks: Iterable[str]) -> bool:
+    """``zendesk``, and the sources named after it (``zendesk-sync``, ``zendesk_eu``): one help desk."""
+    return any(source == desk or source.startswith((f"{desk}-", f"{desk}_")) for desk in help_desks)
+
+
 def _domain(email: str) -> str:
     return email.rsplit("@", 1)[-1].lower()
 
@@ -107,7 +112,7 @@ def follower_of(reporter: Mapping[str, Any], staff: Staff, customer_sources: Ite
             return "reporter's address is not a member's nor in the staff domains"
         return Follower(email, name, Audience.staff, False, (email, email.lower()))
     if role == "customer":
-        if reporter.get("source") not in set(customer_sources):
+        if not from_help_desk(str(reporter.get("source") or ""), customer_sources):
             return f"the customer cannot be answered from source {reporter.get('source')}"
         return Follower(email, name, Audience.customer)
     return "reporter is neither staff nor a help-desk requester"
