@@ -231,11 +231,18 @@ class Stack:
             ),
             f"{prefix}_ADMIN_KEY": self.admin_key,
             f"{prefix}_TELEMETRY__LOG_FORMAT": self.config.log_format,
+            **self._console_links(prefix),
             **{
                 key.replace("{SERVICE}", prefix): value.replace("{service}", name)
                 for key, value in self.config.extra_env.items()
             },
         }
+
+    def _console_links(self, prefix: str) -> dict[str, str]:
+        """With the console running, the notifier's messages link to its pages."""
+        if not self.config.console or prefix != "NOTIFIER":
+            return {}
+        return {"NOTIFIER_CONSOLE_URL": f"http://127.0.0.1:{self.config.ports()[CONSOLE[0]]}"}
 
     def _nats_config(self) -> Path:
         """The production users and permissions; no anonymous access

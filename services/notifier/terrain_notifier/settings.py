@@ -93,3 +93,8 @@ class NotifierSettings(ServiceSettings):
     # Webhook and Slack targets in private, loopback, link-local or reserved ranges are refused unless here.
     ssrf_allow: list[str] = Field(default_factory=list, description='CIDRs, e.g. ["127.0.0.1/32"].')
     public_url: str = Field(default="http://127.0.0.1:8104", description="Links in messages point here.")
+    console_url: str | None = Field(
+        default=None,
+        description="The console's URL: links in messages open its pages (insight, ballot, inbox);"
+        " unset: the notifier's own inbox API.",
+    )

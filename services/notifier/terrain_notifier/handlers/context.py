@@ -30,7 +30,18 @@ class Context:
 
     @property
     def inbox_link(self) -> str:
+        return self.page("/inbox")
+
+    def page(self, path: str) -> str:
+        """The console's page at ``path`` when the console's URL is set, else the notifier's inbox API."""
+        if self.settings.console_url:
+            return f"{self.settings.console_url.rstrip('/')}{path}"
         return f"{self.settings.public_url.rstrip('/')}/v1/inbox"
+
+    def topic_page(self, key: str) -> str:
+        """Where a planning topic is worked on: its ballot's page, else the inbox."""
+        kind, _, rest = key.partition(":")
+        return self.page(f"/ballots/{rest.split(':')[0]}" if kind == "ballot" and rest else "/inbox")
 
     @property
     def ssrf_allow(self) -> list[str]:

@@ -88,7 +88,9 @@ async def _notify(
         planned,
         Topic.of_insight(insight),
         Purpose.insight,
-        lambda reasons: insight_message(insight, reasons, link=context.inbox_link),
+        lambda reasons: insight_message(
+            insight, reasons, link=context.page(f"/insights/{insight.insight_id}")
+        ),
         now,
         (insight.dedup_key, insight.insight_id, insight.version),
         cause=event,

@@ -69,7 +69,11 @@ async def escalate(uow: UnitOfWork, context: Context, held: dict[str, Any], now:
         Topic.of_insight(insight),
         Purpose.escalation,
         lambda reasons: insight_message(
-            insight, reasons, Purpose.escalation, note=note, link=context.inbox_link
+            insight,
+            reasons,
+            Purpose.escalation,
+            note=note,
+            link=context.page(f"/insights/{insight.insight_id}"),
         ),
         now,
         (insight.dedup_key, insight.insight_id, insight.version, reached_level),

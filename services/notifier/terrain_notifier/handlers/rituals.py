@@ -87,7 +87,7 @@ async def on_ritual(uow: UnitOfWork, context: Context, event: Event) -> list[str
         planned,
         topic,
         Purpose.insight,
-        lambda reasons: ritual_message(topic, reasons, link=context.inbox_link),
+        lambda reasons: ritual_message(topic, reasons, link=context.topic_page(topic.key)),
         now,
         (topic.ritual, event.id),
         cause=event,
