@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("feedback", "initiatives", "insights", "notifier")
+SERVICES = ("feedback", "initiatives", "insights", "notifier", "console")
 COMPONENTS = {
     "terrain-contracts": ROOT / "contracts" / "terrain_contracts",
     "terrain-kit": ROOT / "kit" / "terrain_kit",
