@@ -51,5 +51,7 @@ def configure(service: str, instance: str, level: str = "INFO", fmt: str = "json
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Access logs are replaced by the HTTP metrics; keep uvicorn's errors.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Access logs are replaced by the HTTP metrics; keep uvicorn's errors. The same for httpx's line per
+    # outbound request (Slack, webhooks, Jira): the delivery metrics and the services' own logs say more.
+    for noisy in ("uvicorn.access", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
