@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def slack_users() -> dict[str, str]:
 
 
 SPIKE_THEME, UNOWNED_THEME = "data-export", "sso"
+SSO_WORDS = re.compile(r"\b(SSO|SAML|single sign-on|authentification unique)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -259,9 +261,12 @@ class Field:
             await self.event(SPIKE_THEME, account, kind)
 
     async def unowned_demand(self, accounts: int) -> None:
-        """Enterprise accounts ask for SAML SSO: real demand, and no initiative covers it."""
+        """Enterprise accounts ask for SAML SSO: real demand, and no initiative covers it. The words are the
+        corpus's about single sign-on itself (not its SCIM or provisioning items, which a classifier may
+        fairly file elsewhere), so that the story told is the one played."""
+        asks = [i["text"] for i in self.items[UNOWNED_THEME] if SSO_WORDS.search(i["text"])]
         for account in org.LARGE[:accounts]:
-            await self.event(UNOWNED_THEME, account, FeedbackKind.field)
+            await self.event(UNOWNED_THEME, account, FeedbackKind.field, text=self.rng.choice(asks))
 
     async def churn_signal(self) -> None:
         account = org.BY_ID["acc-atelier-cobalt"]  # renewal in 25 days, large ARR
