@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..domain.classify import Classifier
+from ..domain.classify import Classification, Classifier
 from ..domain.classify.cluster import MAX_ITEMS, cluster_texts
 from ..domain.taxonomy import TaxonomyFileError, from_yaml
 
@@ -84,35 +84,38 @@ def classify_command(argv: list[str] | None = None) -> int:
     if not args.input.is_file():
         print(f"classify: no input file {args.input}", file=sys.stderr)
         return 2
-    learned: dict[str, list[str]] = {}
-    for item in read_items(args.corrections, needs_id=False) if args.corrections else ():
-        if isinstance(item.get("theme"), str):
-            learned.setdefault(item["theme"], []).append(item["text"])
-    classifier = Classifier(taxonomy, threshold=args.threshold, learned=learned)
+    classifier = Classifier(taxonomy, threshold=args.threshold, learned=corrections(args.corrections))
     written = 0
     with args.output.open("w", encoding="utf-8") as out:
         for batch in _batches(read_items(args.input), BATCH):
             for item, result in zip(batch, classifier.classify_many([i["text"] for i in batch]), strict=True):
-                best = result.theme
-                out.write(
-                    json.dumps(
-                        {
-                            "id": item["id"],
-                            "theme": best.theme if best else None,
-                            "confidence": best.confidence if best else round(result.best_score, 4),
-                            "kind": result.category.value,
-                            "sentiment": result.sentiment.value,
-                            "product_area": best.product_area if best else None,
-                            "sentiment_score": result.sentiment_score,
-                            "language": result.language,
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                out.write(json.dumps(classified_line(item["id"], result), ensure_ascii=False) + "\n")
                 written += 1
     print(f"classify: {written} items written to {args.output}", file=sys.stderr)
     return 0
+
+
+def corrections(path: Path | None) -> dict[str, list[str]]:
+    """``{"text", "theme"}`` lines as the examples learnt by theme, like the service's corrections."""
+    learned: dict[str, list[str]] = {}
+    for item in read_items(path, needs_id=False) if path else ():
+        if isinstance(item.get("theme"), str):
+            learned.setdefault(item["theme"], []).append(item["text"])
+    return learned
+
+
+def classified_line(item_id: Any, result: Classification) -> dict[str, Any]:
+    best = result.theme
+    return {
+        "id": item_id,
+        "theme": best.theme if best else None,
+        "confidence": best.confidence if best else round(result.best_score, 4),
+        "kind": result.category.value,
+        "sentiment": result.sentiment.value,
+        "product_area": best.product_area if best else None,
+        "sentiment_score": result.sentiment_score,
+        "language": result.language,
+    }
 
 
 def cluster_command(argv: list[str] | None = None) -> int:
