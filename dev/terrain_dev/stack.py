@@ -169,7 +169,12 @@ class Stack:
         return self._secret_file("console-demo-password", lambda: secrets.token_urlsafe(12) + "\n")
 
     def console_people(self) -> list[dict[str, str | None]]:
-        return console_people(self.demo_password)
+        """The demo's people and admin, and one field rep (Sam, sales: a rep's member id is their email)."""
+        from .demo import org  # the demo imports the stack
+
+        rep = {"email": org.SAM.email, "name": org.SAM.name, "member_id": org.SAM.email, "role": "sales"}
+        people = console_people(self.demo_password)
+        return [*people[:-1], {**rep, "password": self.demo_password}, people[-1]]
 
     def console_env(self) -> dict[str, str]:
         people = self.config.root / "console-people.json"

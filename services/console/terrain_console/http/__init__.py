@@ -1,6 +1,6 @@
 """The console's pages; each router is one workflow."""
 
-from . import admin, ballots, dependencies, feedback, inbox, initiatives, signin
+from . import admin, ballots, dependencies, feedback, inbox, initiatives, kpis, reps, signin
 
 ROUTERS = (
     signin.router,
@@ -9,5 +9,7 @@ ROUTERS = (
     dependencies.router,
     ballots.router,
     feedback.router,
+    reps.router,
+    kpis.router,
     admin.router,
 )
