@@ -1,7 +1,7 @@
 """Every event contract, by subject: the source for schemas, tooling and replay."""
 
 from .envelope import Event
-from .events import account, feedback, initiative, insight, notification, team
+from .events import account, ballot, dependency, feedback, initiative, insight, notification, team
 
 # Who publishes what: the one list the NATS permissions, the AsyncAPI documents and each service's outbox
 # follow. A service's outbox refuses an event not listed for it, so a new event cannot reach production
@@ -30,15 +30,15 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         initiative.InitiativeDropped,
         initiative.InitiativeFeedbackLinked,
         initiative.InitiativeFeedbackUnlinked,
-        initiative.InitiativeDependencyRequested,
-        initiative.InitiativeDependencyAnswered,
-        initiative.InitiativeDependencyWithdrawn,
-        initiative.BallotClosed,
-        initiative.InitiativeDependencyOverdue,
+        dependency.InitiativeDependencyRequested,
+        dependency.InitiativeDependencyAnswered,
+        dependency.InitiativeDependencyWithdrawn,
+        ballot.BallotClosed,
+        dependency.InitiativeDependencyOverdue,
         initiative.InitiativeCyclePhaseChanged,
-        initiative.BallotOpened,
-        initiative.BallotClosingSoon,
-        initiative.BallotCandidateAssigned,
+        ballot.BallotOpened,
+        ballot.BallotClosingSoon,
+        ballot.BallotCandidateAssigned,
         initiative.InitiativeTrackerLinked,
         initiative.InitiativeMetricMeasured,
     ),

@@ -6,11 +6,13 @@ prove the same against them.
 from datetime import date, timedelta
 
 import pytest
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.dependency import (
     DependencyAnswer,
-    InitiativeCreated,
     InitiativeDependencyAnswered,
     InitiativeDependencyRequested,
+)
+from terrain_contracts.events.initiative import (
+    InitiativeCreated,
     InitiativeDropped,
     InitiativeStatus,
     InitiativeStatusChanged,

@@ -4,7 +4,7 @@ and closing soon, dependency requests answered, overdue and escalated (each once
 from datetime import date, timedelta
 
 import pytest
-from terrain_contracts.events.initiative import DependencyAnswer
+from terrain_contracts.events.dependency import DependencyAnswer
 from terrain_contracts.events.team import Discipline, Member, MemberRole
 from terrain_contracts.subjects import (
     BALLOT_CANDIDATE_ASSIGNED,

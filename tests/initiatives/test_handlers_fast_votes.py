@@ -3,11 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from terrain_contracts.events.initiative import (
-    BallotClosed,
-    InitiativeFeedbackLinked,
-    InitiativeFeedbackUnlinked,
-)
+from terrain_contracts.events.ballot import BallotClosed
+from terrain_contracts.events.initiative import InitiativeFeedbackLinked, InitiativeFeedbackUnlinked
 from terrain_initiatives.domain.ballots import TIE_BREAK
 from terrain_initiatives.handlers import ballots, briefings, evidence, projections
 from terrain_initiatives.store import evidence as evidence_store

@@ -4,6 +4,7 @@ loop closure, evidence, briefing adoption, dependency answer time, vote particip
 from datetime import timedelta
 
 import pytest
+from terrain_contracts.events.dependency import DependencyAnswer
 from terrain_contracts.events.feedback import (
     FeedbackCategory,
     FeedbackClassified,
@@ -11,7 +12,7 @@ from terrain_contracts.events.feedback import (
     SentimentLabel,
     ThemeMatch,
 )
-from terrain_contracts.events.initiative import DependencyAnswer, InitiativeStatus
+from terrain_contracts.events.initiative import InitiativeStatus
 from terrain_contracts.events.notification import Channel, LoopClosedData, NotificationLoopClosed
 from terrain_contracts.events.team import Member, MemberRole, ProductArea
 from terrain_initiatives import metrics

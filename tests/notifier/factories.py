@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from terrain_contracts import Event
+from terrain_contracts.events.dependency import DependencyRequestedData, InitiativeDependencyRequested
 from terrain_contracts.events.feedback import (
     AccountSnapshot,
     FeedbackIngested,
@@ -14,10 +15,8 @@ from terrain_contracts.events.feedback import (
 )
 from terrain_contracts.events.initiative import (
     Briefing,
-    DependencyRequestedData,
     FeedbackLinkedData,
     FeedbackUnlinkedData,
-    InitiativeDependencyRequested,
     InitiativeDropped,
     InitiativeDroppedData,
     InitiativeFeedbackLinked,

@@ -4,7 +4,7 @@ redelivered event notifying nobody twice."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidate,
     BallotCandidateAssigned,
     BallotCandidateAssignedData,
@@ -16,16 +16,16 @@ from terrain_contracts.events.initiative import (
     BallotOpenedData,
     CandidateKind,
     CastVote,
-    CyclePhase,
-    CyclePhaseChangedData,
+    RankedCandidate,
+)
+from terrain_contracts.events.dependency import (
     DependencyAnswer,
     DependencyAnsweredData,
     DependencyOverdueData,
-    InitiativeCyclePhaseChanged,
     InitiativeDependencyAnswered,
     InitiativeDependencyOverdue,
-    RankedCandidate,
 )
+from terrain_contracts.events.initiative import CyclePhase, CyclePhaseChangedData, InitiativeCyclePhaseChanged
 from terrain_contracts.events.notification import NotificationDelivered
 from terrain_contracts.events.team import TeamKind
 from terrain_notifier.domain.members import DigestMode, Preferences

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from terrain_contracts import streams
-from terrain_contracts.events.initiative import BallotCandidate, BallotOpened, BallotOpenedData
+from terrain_contracts.events.ballot import BallotCandidate, BallotOpened, BallotOpenedData
 from terrain_contracts.headers import MSG_ID
 from terrain_dev.probes import consumer_settled
 from terrain_dev.testing import publish

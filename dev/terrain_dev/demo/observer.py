@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 import nats
 from nats.aio.msg import Msg
 from terrain_contracts import DeadLetter, subjects
+from terrain_contracts.events.ballot import BallotClosed
+from terrain_contracts.events.dependency import InitiativeDependencyAnswered, InitiativeDependencyRequested
 from terrain_contracts.events.feedback import FeedbackIngested, FeedbackRejected
-from terrain_contracts.events.initiative import (
-    BallotClosed,
-    InitiativeDependencyAnswered,
-    InitiativeDependencyRequested,
-    InitiativeShipped,
-    InitiativeStatusChanged,
-)
+from terrain_contracts.events.initiative import InitiativeShipped, InitiativeStatusChanged
 from terrain_contracts.events.insight import Insight, InsightDetected, InsightUpdated
 from terrain_contracts.events.notification import NotificationDelivered, NotificationLoopClosed
 from terrain_contracts.registry import BY_SUBJECT

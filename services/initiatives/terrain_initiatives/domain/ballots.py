@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from terrain_contracts.events.initiative import RankedCandidate
+from terrain_contracts.events.ballot import RankedCandidate
 from terrain_kit.errors import Conflict
 
 TIE_BREAK = (

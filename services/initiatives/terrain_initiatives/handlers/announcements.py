@@ -5,15 +5,14 @@ requests overdue and, later, escalated."""
 from datetime import timedelta
 from typing import Any
 
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidate,
     BallotClosingSoon,
     BallotClosingSoonData,
     BallotOpened,
     BallotOpenedData,
-    DependencyOverdueData,
-    InitiativeDependencyOverdue,
 )
+from terrain_contracts.events.dependency import DependencyOverdueData, InitiativeDependencyOverdue
 from terrain_kit.uow import UnitOfWork
 
 from ..domain import announcements as rules

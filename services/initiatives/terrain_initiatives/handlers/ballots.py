@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from terrain_contracts import Role
-from terrain_contracts.events.initiative import BallotClosed, BallotClosedData, CastVote, RankedCandidate
+from terrain_contracts.events.ballot import BallotClosed, BallotClosedData, CastVote, RankedCandidate
 from terrain_kit.errors import Conflict, Forbidden, Invalid, NotFound
 from terrain_kit.uow import UnitOfWork
 

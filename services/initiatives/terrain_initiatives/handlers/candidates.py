@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidateAssigned,
     BallotCandidateAssignedData,
     CandidateKind,

@@ -4,7 +4,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.dependency import (
     DependencyAnswer,
     DependencyAnsweredData,
     DependencyRequestedData,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from terrain_contracts.events.initiative import DependencyAnswer
+from terrain_contracts.events.dependency import DependencyAnswer
 from terrain_contracts.types import Id, Paragraph, Reason
 from terrain_kit.api import Reads
 from terrain_kit.auth import Reader

@@ -1,17 +1,19 @@
 """What a planning notification says: one :class:`Topic` per ritual event (title, the facts, a key)."""
 
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidateAssignedData,
     BallotClosedData,
     BallotClosingSoonData,
     BallotOpenedData,
     CandidateKind,
-    CyclePhaseChangedData,
+    RankedCandidate,
+)
+from terrain_contracts.events.dependency import (
     DependencyAnsweredData,
     DependencyOverdueData,
     DependencyRequestedData,
-    RankedCandidate,
 )
+from terrain_contracts.events.initiative import CyclePhaseChangedData
 from terrain_contracts.events.insight import Severity
 
 from .topics import Topic

@@ -13,16 +13,18 @@ their backup as for insights (``routing.hand_over``).
 
 from collections.abc import Iterable
 
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidateAssignedData,
     BallotClosedData,
     BallotClosingSoonData,
     BallotOpenedData,
-    CyclePhaseChangedData,
+)
+from terrain_contracts.events.dependency import (
     DependencyAnsweredData,
     DependencyOverdueData,
     DependencyRequestedData,
 )
+from terrain_contracts.events.initiative import CyclePhaseChangedData
 from terrain_contracts.events.team import Discipline, MemberRole
 
 from .routing import Directory, Recipient, Team

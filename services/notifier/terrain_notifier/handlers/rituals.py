@@ -10,16 +10,18 @@ import logging
 from dataclasses import dataclass
 
 from terrain_contracts import Event
-from terrain_contracts.events.initiative import (
+from terrain_contracts.events.ballot import (
     BallotCandidateAssigned,
     BallotClosed,
     BallotClosingSoon,
     BallotOpened,
-    InitiativeCyclePhaseChanged,
+)
+from terrain_contracts.events.dependency import (
     InitiativeDependencyAnswered,
     InitiativeDependencyOverdue,
     InitiativeDependencyRequested,
 )
+from terrain_contracts.events.initiative import InitiativeCyclePhaseChanged
 from terrain_contracts.events.notification import Purpose
 from terrain_kit.uow import UnitOfWork
 
