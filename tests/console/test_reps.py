@@ -62,6 +62,7 @@ def test_a_rep_logs_a_call_note_and_finds_it_under_my_feedback(browser, rep_worl
     logged = [text for text in _mine(browser) if NOTE in text]
     assert len(logged) == 1  # one item: the form's idempotency key
     assert ACCOUNT.name in logged[0]
+    assert "You proposed: Invoice credit notes" in logged[0]
     assert "My feedback" in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav[aria-label=Main] a")]
     screenshot(browser, "my-feedback")
 

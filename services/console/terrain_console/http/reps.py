@@ -86,6 +86,20 @@ async def log(
     return see_other(f"/my-feedback?logged={answer.body['feedback_id']}")
 
 
+async def _proposed(services: Services, session: Session, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The initiatives a rep proposed that do not link the item (yet): its PM sees a suggestion."""
+    wanted = {
+        item["proposed_initiative_id"]
+        for item in items
+        if item.get("proposed_initiative_id")
+        and item["proposed_initiative_id"] not in {i["initiative_id"] for i in item["initiatives"]}
+    }
+    if not wanted:
+        return {}
+    _, initiatives = await _choices(services, session)
+    return {i["initiative_id"]: i for i in initiatives if i["initiative_id"] in wanted}
+
+
 @router.get("/my-feedback")
 async def mine(
     request: Request,
@@ -100,6 +114,7 @@ async def mine(
         request,
         "my_feedback.html",
         items=page["items"],
+        proposed=await _proposed(services, session, page["items"]),
         logged=logged,
         next_link=query({}, cursor=page["next_cursor"]) if page["next_cursor"] else None,
         first_link=query({}) if cursor else None,
