@@ -82,6 +82,13 @@ def test_a_refused_field_shows_its_error_beside_it_and_keeps_the_rest(browser, r
     )
     assert browser.find_element(By.NAME, "client_key").get_attribute("value") == key
     screenshot(browser, "log-feedback-error")
+    browser.set_window_size(390, 844)
+    try:
+        wait(browser).until(lambda b: b.execute_script("return window.innerWidth") <= 390)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(browser, "log-feedback-390px")
+    finally:
+        browser.set_window_size(1280, 900)
 
 
 def test_a_viewer_logging_feedback_is_refused_by_the_service(browser, rep_world):
