@@ -247,7 +247,8 @@ class Stack:
         """With the console running, the notifier's messages link to its pages."""
         if not self.config.console or prefix != "NOTIFIER":
             return {}
-        return {"NOTIFIER_CONSOLE_URL": f"http://127.0.0.1:{self.config.ports()[CONSOLE[0]]}"}
+        console = f"http://127.0.0.1:{self.config.ports()[CONSOLE[0]]}"
+        return {"NOTIFIER_CONSOLE_URL": console, "NOTIFIER_FOLLOWUPS__FOLLOW_URL": f"{console}/my-feedback"}
 
     def _nats_config(self) -> Path:
         """The production users and permissions; no anonymous access
