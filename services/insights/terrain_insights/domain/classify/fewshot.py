@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .embedding import l2_rows
+
 ALPHA = 0.25
 L2 = 3e-4
 SCALE = 10.0  # cosines as logits need a temperature
@@ -28,6 +30,12 @@ DEFAULT_PERCENTILE = 8.0
 # threshold that calibration gives on CLINC150's examples (0.48-0.51 over five samples), is used instead.
 FALLBACK_THRESHOLD = 0.48
 MIN_CALIBRATION_SCORES = 10
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Rows of logits as probabilities (shifted by their maximum: no overflow)."""
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def softmax_regression(x: np.ndarray, y: np.ndarray, k: int, l2: float = L2) -> tuple[np.ndarray, np.ndarray]:
@@ -41,9 +49,7 @@ def softmax_regression(x: np.ndarray, y: np.ndarray, k: int, l2: float = L2) -> 
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
     beta1, beta2 = 0.9, 0.999
     for t in range(1, ITERATIONS + 1):
-        z = xs @ w + b
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        gradient = (p / p.sum(axis=1, keepdims=True) - target) / n
+        gradient = (softmax(xs @ w + b) - target) / n
         g_w, g_b = xs.T @ gradient + l2 * w, gradient.sum(axis=0)
         m_w, m_b = beta1 * m_w + (1 - beta1) * g_w, beta1 * m_b + (1 - beta1) * g_b
         v_w, v_b = beta2 * v_w + (1 - beta2) * g_w * g_w, beta2 * v_b + (1 - beta2) * g_b * g_b
@@ -82,7 +88,7 @@ class FewShot:
         self.sums = np.zeros((n_classes, self.vectors.shape[1]), np.float32)
         np.add.at(self.sums, self.labels, self.vectors)
         self.counts = np.bincount(self.labels, minlength=n_classes)
-        self.centroids = _l2(self.sums)
+        self.centroids = l2_rows(self.sums)
         self.w: np.ndarray | None = None
         self.b: np.ndarray | None = None
         if n_classes > 1 and regression:
@@ -97,9 +103,7 @@ class FewShot:
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         if self.w is None or self.b is None:
             return np.ones((len(x), self.n_classes), np.float32)
-        z = x @ self.w + self.b
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(x @ self.w + self.b)
 
     def rank(self, x: np.ndarray, bonus: np.ndarray | None = None) -> Ranking:
         """Classes per text by probability (plus ``bonus``, e.g. keywords found), with their similarities."""
@@ -120,7 +124,7 @@ class FewShot:
             block = self.vectors[start:end] @ self.vectors[start:end].T
             np.fill_diagonal(block, -1.0)
             best[start:end] = block.max(axis=1)
-        rest = _l2(self.sums[self.labels] - self.vectors)
+        rest = l2_rows(self.sums[self.labels] - self.vectors)
         centroid = (self.vectors * rest).sum(axis=1)
         return (ALPHA * best + (1 - ALPHA) * centroid)[keep]
 
@@ -129,7 +133,3 @@ class FewShot:
         if len(scores) < MIN_CALIBRATION_SCORES:
             return FALLBACK_THRESHOLD
         return round(float(np.percentile(scores, percentile)), 4)
-
-
-def _l2(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)

@@ -17,7 +17,7 @@ from terrain_contracts.events.feedback import FeedbackCategory
 
 from .category import categorize
 from .embedding import encoder
-from .fewshot import softmax_regression
+from .fewshot import softmax, softmax_regression
 
 KINDS: tuple[FeedbackCategory, ...] = tuple(FeedbackCategory)
 QUESTION = KINDS.index(FeedbackCategory.question)
@@ -46,9 +46,7 @@ class KindModel:
         self.w, self.b = softmax_regression(np.asarray(vectors, np.float32), y, len(KINDS), L2)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        z = np.asarray(vectors, np.float32) @ self.w + self.b
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(np.asarray(vectors, np.float32) @ self.w + self.b)
 
     def kinds(self, vectors: np.ndarray, texts: list[str]) -> list[tuple[FeedbackCategory, float]]:
         """The kind of each text with the regression's probability (the rule's confidence when larger)."""
